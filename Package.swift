@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Release builds drop bounds checks in the numeric modules: their loops are
+// tested in debug builds, where the checks stay on.
+let fast: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "air",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "air", targets: ["AirCLI"]),
+        .library(name: "AIR", targets: ["AIR"]),
+        .library(name: "Scenes", targets: ["Scenes"]),
+        .library(name: "Engine", targets: ["Engine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // The rasteriser: C++17 + GLM behind a C header (renderer/include/air_renderer.h).
+        .target(
+            name: "Renderer",
+            path: "renderer",
+            exclude: ["README.md"],
+            cxxSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])],
+            linkerSettings: [.linkedLibrary("pthread")]
+        ),
+        .target(name: "Random", swiftSettings: fast),
+        .target(name: "Scenes", dependencies: ["Renderer", "CPNG", "Random"], swiftSettings: fast),
+        .target(name: "Engine", dependencies: ["CBLAS", "Random"], swiftSettings: fast),
+        .target(name: "AIR", dependencies: ["Engine", "Scenes"], swiftSettings: fast),
+        .executableTarget(
+            name: "AirCLI",
+            dependencies: ["AIR", "Scenes", "Engine", "Random", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: fast
+        ),
+        .testTarget(name: "RandomTests", dependencies: ["Random"]),
+        .testTarget(name: "RendererTests", dependencies: ["Renderer"]),
+        .testTarget(name: "ScenesTests", dependencies: ["Scenes", "Renderer"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "AIRTests", dependencies: ["AIR", "Scenes", "Engine"]),
+    ],
+    swiftLanguageModes: [.v5],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,1 @@
+// Attend, Infer, Repeat.

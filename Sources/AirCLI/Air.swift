@@ -1,0 +1,17 @@
+import ArgumentParser
+
+@main
+struct Air: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "air",
+        abstract: "Attend, Infer, Repeat on scenes of toy blocks: render, generate datasets, train, infer, evaluate.",
+        subcommands: [Bench.self]
+    )
+}
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Release-build benchmarks printing JSON lines.",
+        subcommands: []
+    )
+}

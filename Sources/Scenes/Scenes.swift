@@ -1,0 +1,1 @@
+// Scene types, JSON, sampling and datasets.

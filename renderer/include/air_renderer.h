@@ -1,0 +1,114 @@
+/*
+ * air renderer: a CPU rasteriser for the scenes of ../shared/SCENE-SPEC.md.
+ *
+ * Images are float RGB, interleaved, row-major from the top row:
+ * pixel (i, j) channel c is at [(j * width + i) * 3 + c], each value the
+ * mean of the pixel's samples after clamping to [0, 1].
+ * Masks are uint8, one per pixel: 0 for the table, k + 1 for object k.
+ *
+ * Every function returns AIR_OK (0) or a negative error code; air_error_string
+ * names it. No function keeps global state: thread pools and caches are
+ * objects the caller creates and destroys.
+ */
+#ifndef AIR_RENDERER_H
+#define AIR_RENDERER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+    AIR_OK = 0,
+    AIR_ERR_ARGUMENT = -1,   /* a NULL pointer, negative count, ... */
+    AIR_ERR_SHAPE = -2,      /* shape code outside 0...4 */
+    AIR_ERR_SIZE = -3,       /* width or height < 1 or > 16384 */
+    AIR_ERR_SPP = -4,        /* spp not a square of 1...4 (1, 4, 9, 16) */
+    AIR_ERR_CAMERA = -5,     /* degenerate camera: eye == target, up parallel to view, fov outside (0, 180) */
+    AIR_ERR_INDEX = -6,      /* object index out of range */
+    AIR_ERR_MEMORY = -7,
+};
+
+/* Shape classes, in the spec's order. */
+enum { AIR_CUBE = 0, AIR_BRICK = 1, AIR_CYLINDER = 2, AIR_WEDGE = 3, AIR_PYRAMID = 4, AIR_SHAPE_COUNT = 5 };
+
+typedef struct {
+    int32_t shape;        /* AIR_CUBE ... AIR_PYRAMID */
+    float color[3];       /* RGB albedo in [0, 1] */
+    float x, y;           /* position on the table */
+    float rotation_deg;   /* yaw, counter-clockwise seen from above */
+} air_object;
+
+typedef struct {
+    float eye[3];
+    float target[3];
+    float up[3];
+    float fov_y_deg;
+    int32_t width, height;
+    int32_t spp;          /* samples per pixel: 1, 4, 9 or 16 (n x n grid) */
+} air_camera;
+
+/* The spec's defaults: eye (0,-4.5,7.5), target (0,0.3,0), up (0,0,1), 40 deg, 64x64, spp 4. */
+air_camera air_default_camera(void);
+
+const char *air_error_string(int32_t code);
+
+/* Renders one scene. rgb: width*height*3 floats (may be NULL); mask: width*height bytes (may be NULL). */
+int32_t air_render(const air_camera *camera, const air_object *objects, int32_t count,
+                   float *rgb, uint8_t *mask);
+
+/* Per-object shading coverage, the exact derivative of the image by each object's albedo:
+ * shade[(k * height + j) * width + i] = mean over pixel (i, j)'s samples of
+ * (0.3 + 0.7 max(0, n.L)) where the sample sees object k, else 0.
+ * So rgb(i, j, c) = table part + sum_k color_k[c] * shade_k(i, j). Array of count*width*height floats. */
+int32_t air_render_shading(const air_camera *camera, const air_object *objects, int32_t count,
+                           float *shade);
+
+/* ---- Many scenes per call, on a thread pool ---------------------------- */
+
+typedef struct air_pool air_pool;
+
+/* threads <= 0 means one per hardware thread. */
+air_pool *air_pool_create(int32_t threads);
+void air_pool_destroy(air_pool *pool);
+int32_t air_pool_threads(const air_pool *pool);
+
+/* Renders scene s = objects[offsets[s] ..< offsets[s + 1]] for s in 0 ..< scenes, all with one camera.
+ * offsets has scenes + 1 entries. rgb: scenes*width*height*3 floats (or NULL);
+ * masks: scenes*width*height bytes (or NULL). pool may be NULL (then the calling thread does all).
+ * The output does not depend on the number of threads. */
+int32_t air_render_batch(air_pool *pool, const air_camera *camera,
+                         const air_object *objects, const int32_t *offsets, int32_t scenes,
+                         float *rgb, uint8_t *masks);
+
+/* ---- Cheap re-renders for finite differences -------------------------- */
+
+/* A cache holds one scene's per-object layers so that rendering the same scene with one
+ * object changed costs one object's rasterisation plus re-compositing the changed region.
+ * One cache serves one thread at a time. */
+typedef struct air_cache air_cache;
+
+air_cache *air_cache_create(void);
+void air_cache_destroy(air_cache *cache);
+
+/* Renders the base scene into the cache and, if rgb is not NULL, writes its image
+ * (identical to air_render's). */
+int32_t air_cache_set_scene(air_cache *cache, const air_camera *camera,
+                            const air_object *objects, int32_t count, float *rgb);
+
+/* Renders the base scene with objects[index] replaced by *moved, without changing the cache.
+ * rgb must hold the base image (as air_cache_set_scene wrote it); only the pixels inside
+ * the returned region [region[0], region[2]) x [region[1], region[3]) are overwritten,
+ * and all other pixels of the moved scene equal the base image's. The result inside the
+ * region equals a full air_render of the moved scene bit for bit.
+ * An empty region has region[0] == region[2]. */
+int32_t air_cache_render_moved(air_cache *cache, int32_t index, const air_object *moved,
+                               float *rgb, int32_t region[4]);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

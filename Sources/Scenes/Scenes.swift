@@ -1,1 +1,0 @@
-// Scene types, JSON, sampling and datasets.

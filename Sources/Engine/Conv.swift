@@ -1,0 +1,154 @@
+// Convolution and pooling on NHWC images ([batch, height, width, channels]).
+//
+// NHWC because im2col then copies runs of C contiguous channels, the whole batch becomes one GEMM
+// (rows = B·OH·OW output pixels, columns = output channels) whose result is already NHWC, and the
+// spatial transformer reads all channels of a pixel from one cache line.
+
+struct ConvGeometry {
+    let batch, height, width, channels, kernelH, kernelW, stride, padding, outH, outW: Int
+    var rows: Int { batch * outH * outW }
+    var patch: Int { kernelH * kernelW * channels }
+
+    /// Calls `f(colOffset, imageOffset)` for every in-bounds (output pixel, kernel tap): C floats each.
+    /// Out-of-bounds taps (padding) are skipped: they are zero in the forward and drop in the backward.
+    @inline(__always)
+    func forEachTap(_ f: (Int, Int) -> Void) {
+        for b in 0..<batch {
+            for oy in 0..<outH {
+                for ox in 0..<outW {
+                    let row = ((b * outH + oy) * outW + ox) * patch
+                    for ky in 0..<kernelH {
+                        let iy = oy * stride - padding + ky
+                        if iy < 0 || iy >= height { continue }
+                        for kx in 0..<kernelW {
+                            let ix = ox * stride - padding + kx
+                            if ix < 0 || ix >= width { continue }
+                            f(row + (ky * kernelW + kx) * channels, ((b * height + iy) * width + ix) * channels)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Convolution: x [B, H, W, C], weight [KH, KW, C, O], bias [O] → [B, OH, OW, O],
+/// OH = (H + 2·padding − KH) / stride + 1. Zero padding.
+public func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
+    precondition(x.rank == 4 && weight.rank == 4 && x.shape[3] == weight.shape[2],
+                 "conv2d: input \(x.shape) (NHWC) does not match weight \(weight.shape) (KH, KW, C, O)")
+    precondition(stride >= 1 && padding >= 0, "conv2d: stride \(stride), padding \(padding)")
+    let tape = tapeOf(x, weight, bias, op: "conv2d")
+    let grad = needsGrad(tape, x, weight, bias)
+    let kh = weight.shape[0], kw = weight.shape[1], o = weight.shape[3]
+    let g = ConvGeometry(batch: x.shape[0], height: x.shape[1], width: x.shape[2], channels: x.shape[3],
+                         kernelH: kh, kernelW: kw, stride: stride, padding: padding,
+                         outH: (x.shape[1] + 2 * padding - kh) / stride + 1,
+                         outW: (x.shape[2] + 2 * padding - kw) / stride + 1)
+    precondition(g.outH > 0 && g.outW > 0, "conv2d: kernel \(kh)×\(kw) larger than padded input \(x.shape)")
+    if let bias { precondition(bias.count == o, "conv2d: bias \(bias.shape) for \(o) channels") }
+    let y = tape.result([g.batch, g.outH, g.outW, o], requiresGrad: grad)
+
+    // im2col: [rows, patch]; a 1×1 stride-1 unpadded conv is already in this layout.
+    let direct = kh == 1 && kw == 1 && stride == 1 && padding == 0
+    let cols: UnsafeMutablePointer<Float>
+    if direct {
+        cols = x.data
+    } else {
+        cols = tape.scratch(g.rows * g.patch, zeroed: padding > 0)
+        let c = g.channels, px = x.data
+        g.forEachTap { col, img in (cols + col).update(from: px + img, count: c) }
+    }
+    if let bias { for r in 0..<g.rows { (y.data + r * o).update(from: bias.data, count: o) } }
+    sgemm(false, false, g.rows, o, g.patch, 1, cols, weight.data, bias == nil ? 0 : 1, y.data)
+
+    if grad {
+        tape.record {
+            guard let gy = y.currentGrad else { return }
+            if weight.requiresGrad { sgemm(true, false, g.patch, o, g.rows, 1, cols, gy, 1, weight.gradBuffer()) }
+            if let bias, bias.requiresGrad { addColumnSums(gy, rows: g.rows, cols: o, into: bias.gradBuffer()) }
+            if x.requiresGrad {
+                let gx = x.gradBuffer()
+                if direct {
+                    sgemm(false, true, g.rows, g.patch, o, 1, gy, weight.data, 1, gx)
+                } else {    // col2im: dcols = dY · Wᵀ, scattered back onto the image
+                    let dcols = tape.scratch(g.rows * g.patch)
+                    sgemm(false, true, g.rows, g.patch, o, 1, gy, weight.data, 0, dcols)
+                    let c = g.channels
+                    g.forEachTap { col, img in
+                        let d = gx + img, s = dcols + col
+                        for i in 0..<c { d[i] += s[i] }
+                    }
+                }
+            }
+        }
+    }
+    return y
+}
+
+/// Max pooling over `kernel`×`kernel` windows with `stride` (default = kernel), no padding.
+/// The gradient goes to the first maximal element of each window.
+public func maxPool2d(_ x: Tensor, kernel: Int, stride: Int? = nil) -> Tensor {
+    pool(x, kernel: kernel, stride: stride ?? kernel, max: true)
+}
+
+/// Average pooling over `kernel`×`kernel` windows with `stride` (default = kernel), no padding.
+public func avgPool2d(_ x: Tensor, kernel: Int, stride: Int? = nil) -> Tensor {
+    pool(x, kernel: kernel, stride: stride ?? kernel, max: false)
+}
+
+func pool(_ x: Tensor, kernel: Int, stride: Int, max isMax: Bool) -> Tensor {
+    precondition(x.rank == 4, "pool: input \(x.shape) is not NHWC")
+    let (b, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let oh = (h - kernel) / stride + 1, ow = (w - kernel) / stride + 1
+    precondition(oh > 0 && ow > 0, "pool: kernel \(kernel) larger than input \(x.shape)")
+    let tape = tapeOf(x, op: "pool")
+    let grad = needsGrad(tape, x)
+    let y = tape.result([b, oh, ow, c], requiresGrad: grad)
+    // For max pooling, the input offset of each output's winner (as Int32 bits in arena memory).
+    let argmax = isMax ? UnsafeMutableRawPointer(tape.scratch(y.count)).bindMemory(to: Int32.self, capacity: y.count) : nil
+    let scale = 1 / Float(kernel * kernel)
+    for n in 0..<b {
+        for oy in 0..<oh {
+            for ox in 0..<ow {
+                let out = ((n * oh + oy) * ow + ox) * c
+                for ch in 0..<c {
+                    var best = -Float.infinity, at = 0, s: Float = 0
+                    for ky in 0..<kernel {
+                        for kx in 0..<kernel {
+                            let i = ((n * h + oy * stride + ky) * w + ox * stride + kx) * c + ch
+                            let v = x.data[i]
+                            if v > best { best = v; at = i }
+                            s += v
+                        }
+                    }
+                    if let argmax { y.data[out + ch] = best; argmax[out + ch] = Int32(at) } else { y.data[out + ch] = s * scale }
+                }
+            }
+        }
+    }
+    if grad {
+        tape.record {
+            guard let gy = y.currentGrad else { return }
+            let gx = x.gradBuffer()
+            if let argmax {
+                for i in 0..<y.count { gx[Int(argmax[i])] += gy[i] }
+                return
+            }
+            for n in 0..<b {
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
+                        let out = ((n * oh + oy) * ow + ox) * c
+                        for ky in 0..<kernel {
+                            for kx in 0..<kernel {
+                                let i = ((n * h + oy * stride + ky) * w + ox * stride + kx) * c
+                                for ch in 0..<c { gx[i + ch] += gy[out + ch] * scale }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return y
+}

@@ -1,0 +1,194 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// Learning-rate multiplier as a function of the step number (1-based, counted by the optimiser).
+public struct Schedule {
+    public let factor: (Int) -> Float
+
+    public init(_ factor: @escaping (Int) -> Float) { self.factor = factor }
+
+    public static let constant = Schedule { _ in 1 }
+
+    /// Multiplies by `factor` every `every` steps.
+    public static func stepDecay(every: Int, factor: Float) -> Schedule {
+        Schedule { step in powf(factor, Float((step - 1) / every)) }
+    }
+
+    /// Linear warm-up over `warmup` steps, then cosine decay to `floor` at step `total`.
+    public static func warmupCosine(warmup: Int, total: Int, floor: Float = 0) -> Schedule {
+        Schedule { step in
+            if step <= warmup { return Float(step) / Float(max(warmup, 1)) }
+            let t = min(Float(step - warmup) / Float(max(total - warmup, 1)), 1)
+            return floor + (1 - floor) * 0.5 * (1 + cosf(Float.pi * t))
+        }
+    }
+}
+
+/// Named parameters sharing a learning rate (e.g. the guide and the baseline network).
+public struct ParameterGroup {
+    public var parameters: [(name: String, tensor: Tensor)]
+    public var learningRate: Float
+
+    public init(_ parameters: [(name: String, tensor: Tensor)], learningRate: Float) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+    }
+
+    /// All parameters of `module`, named with an optional prefix ("baseline.layers.0.weight").
+    public init(_ module: Module, prefix: String = "", learningRate: Float) {
+        self.init(module.namedParameters().map { (prefix.isEmpty ? $0.name : prefix + "." + $0.name, $0.tensor) },
+                  learningRate: learningRate)
+    }
+}
+
+/// Scales all gradients so their global L2 norm is at most `maxNorm`; returns the norm before clipping.
+@discardableResult
+public func clipGradientNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
+    var total = 0.0
+    for p in parameters {
+        guard let g = p.currentGrad else { continue }
+        for i in 0..<p.count { total += Double(g[i]) * Double(g[i]) }
+    }
+    let norm = Float(total.squareRoot())
+    if norm > maxNorm && norm > 0 {
+        let s = maxNorm / norm
+        for p in parameters {
+            guard let g = p.currentGrad else { continue }
+            for i in 0..<p.count { g[i] *= s }
+        }
+    }
+    return norm
+}
+
+/// Common optimiser surface: parameter groups, a step counter, a schedule, and named state
+/// buffers (saved by checkpoints so that training resumes bit-exactly).
+public protocol Optimizer: AnyObject {
+    var groups: [ParameterGroup] { get set }
+    /// Steps taken so far.
+    var stepCount: Int { get set }
+    var schedule: Schedule { get set }
+    /// Applies one update from the accumulated gradients, then zeroes them.
+    func step()
+    /// Internal state by name (e.g. "adam.m.encoder.weight"), for checkpoints.
+    var state: [String: [Float]] { get set }
+}
+
+extension Optimizer {
+    public var allParameters: [Tensor] { groups.flatMap { $0.parameters.map(\.tensor) } }
+
+    /// Global-norm clipping over every parameter of every group; returns the norm before clipping.
+    @discardableResult
+    public func clipGradNorm(_ maxNorm: Float) -> Float { clipGradientNorm(allParameters, maxNorm: maxNorm) }
+
+    public func zeroGrad() { for p in allParameters { p.zeroGrad() } }
+
+    /// The learning rate of group `i` at the next step.
+    public func currentLearningRate(group i: Int) -> Float { groups[i].learningRate * schedule.factor(stepCount + 1) }
+}
+
+/// Adam (Kingma & Ba) with bias correction and optional decoupled weight decay (AdamW).
+public final class Adam: Optimizer {
+    public var groups: [ParameterGroup]
+    public var stepCount = 0
+    public var schedule: Schedule
+    public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
+    public var state: [String: [Float]] = [:]
+
+    public init(_ groups: [ParameterGroup], beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
+                weightDecay: Float = 0, schedule: Schedule = .constant) {
+        self.groups = groups
+        self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon; self.weightDecay = weightDecay
+        self.schedule = schedule
+        for g in groups {
+            for (name, p) in g.parameters {
+                precondition(state["m." + name] == nil, "Adam: parameter name \(name) appears twice")
+                state["m." + name] = [Float](repeating: 0, count: p.count)
+                state["v." + name] = [Float](repeating: 0, count: p.count)
+            }
+        }
+    }
+
+    /// One group for a whole module.
+    public convenience init(_ module: Module, learningRate: Float, schedule: Schedule = .constant) {
+        self.init([ParameterGroup(module, learningRate: learningRate)], schedule: schedule)
+    }
+
+    public func step() {
+        stepCount += 1
+        let f = schedule.factor(stepCount)
+        let c1 = 1 - powf(beta1, Float(stepCount)), c2 = 1 - powf(beta2, Float(stepCount))
+        for g in groups {
+            let lr = g.learningRate * f
+            for (name, p) in g.parameters {
+                guard let grad = p.currentGrad else { continue }
+                let b1 = beta1, b2 = beta2, eps = epsilon, decay = weightDecay * lr
+                let x = p.data
+                // Moved out of the dictionary while updated (no copy, no overlapping access).
+                var mBuf = state.removeValue(forKey: "m." + name)!, vBuf = state.removeValue(forKey: "v." + name)!
+                mBuf.withUnsafeMutableBufferPointer { m in
+                    vBuf.withUnsafeMutableBufferPointer { v in
+                        for i in 0..<p.count {
+                            let gi = grad[i]
+                            m[i] = b1 * m[i] + (1 - b1) * gi
+                            v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                            let update = (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
+                            x[i] -= lr * update + decay * x[i]
+                        }
+                    }
+                }
+                state["m." + name] = mBuf
+                state["v." + name] = vBuf
+                p.zeroGrad()
+            }
+        }
+    }
+}
+
+/// Stochastic gradient descent with optional (heavy-ball) momentum.
+public final class SGD: Optimizer {
+    public var groups: [ParameterGroup]
+    public var stepCount = 0
+    public var schedule: Schedule
+    public let momentum: Float
+    public var state: [String: [Float]] = [:]
+
+    public init(_ groups: [ParameterGroup], momentum: Float = 0, schedule: Schedule = .constant) {
+        self.groups = groups
+        self.momentum = momentum
+        self.schedule = schedule
+        if momentum != 0 {
+            for g in groups { for (name, p) in g.parameters { state["momentum." + name] = [Float](repeating: 0, count: p.count) } }
+        }
+    }
+
+    public convenience init(_ module: Module, learningRate: Float, momentum: Float = 0) {
+        self.init([ParameterGroup(module, learningRate: learningRate)], momentum: momentum)
+    }
+
+    public func step() {
+        stepCount += 1
+        let f = schedule.factor(stepCount)
+        for g in groups {
+            let lr = g.learningRate * f
+            for (name, p) in g.parameters {
+                guard let grad = p.currentGrad else { continue }
+                let x = p.data
+                if momentum == 0 {
+                    for i in 0..<p.count { x[i] -= lr * grad[i] }
+                } else {
+                    let mu = momentum
+                    state["momentum." + name]!.withUnsafeMutableBufferPointer { buf in
+                        for i in 0..<p.count {
+                            buf[i] = mu * buf[i] + grad[i]
+                            x[i] -= lr * buf[i]
+                        }
+                    }
+                }
+                p.zeroGrad()
+            }
+        }
+    }
+}

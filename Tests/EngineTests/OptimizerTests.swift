@@ -1,0 +1,70 @@
+import XCTest
+import Foundation
+import Random
+@testable import Engine
+
+final class OptimizerTests: XCTestCase {
+    /// Two Adam steps by hand (Double) on f(w) = Σ c·w².
+    func testAdamMatchesHandComputation() {
+        let w = Tensor.parameter(shape: [2], values: [1, -2])
+        let c: [Float] = [3, 0.5]
+        let opt = Adam([ParameterGroup([("w", w)], learningRate: 0.1)])
+        var ref = [1.0, -2.0], m = [0.0, 0.0], v = [0.0, 0.0]
+        let tape = Tape()
+        for t in 1...3 {
+            sum(tape.constant(shape: [2], values: c) * square(tape.watch(w))).backward()
+            opt.step()
+            tape.reset()
+            for i in 0..<2 {
+                let g = 2 * Double(c[i]) * ref[i]
+                m[i] = 0.9 * m[i] + 0.1 * g
+                v[i] = 0.999 * v[i] + 0.001 * g * g
+                let mh = m[i] / (1 - pow(0.9, Double(t))), vh = v[i] / (1 - pow(0.999, Double(t)))
+                ref[i] -= 0.1 * mh / (vh.squareRoot() + 1e-8)
+            }
+        }
+        XCTAssertEqual(w.values, ref.map(Float.init), accuracy: 1e-5)
+        XCTAssertEqual(w.grad!, [0, 0], "step zeroes the gradients")
+        XCTAssertEqual(opt.stepCount, 3)
+    }
+
+    func testGroupsHaveTheirOwnLearningRatesAndSchedules() {
+        let a = Tensor.parameter(shape: [1], values: [1]), b = Tensor.parameter(shape: [1], values: [1])
+        let opt = SGD([ParameterGroup([("a", a)], learningRate: 0.1), ParameterGroup([("b", b)], learningRate: 1)],
+                      schedule: .stepDecay(every: 1, factor: 0.5))
+        let tape = Tape()
+        for _ in 0..<2 {
+            sum(tape.watch(a) + tape.watch(b)).backward()       // gradient 1 for both
+            opt.step()
+            tape.reset()
+        }
+        // step 1: factor 1, step 2: factor 0.5
+        XCTAssertEqual(a.values[0], 1 - 0.1 - 0.05, accuracy: 1e-7)
+        XCTAssertEqual(b.values[0], 1 - 1 - 0.5, accuracy: 1e-7)
+        let cosine = Schedule.warmupCosine(warmup: 10, total: 110, floor: 0.1)
+        XCTAssertEqual(cosine.factor(5), 0.5, accuracy: 1e-6)
+        XCTAssertEqual(cosine.factor(10), 1, accuracy: 1e-6)
+        XCTAssertEqual(cosine.factor(60), 0.55, accuracy: 1e-6)
+        XCTAssertEqual(cosine.factor(110), 0.1, accuracy: 1e-6)
+    }
+
+    func testMomentumAndClipping() {
+        let w = Tensor.parameter(shape: [2], values: [0, 0])
+        let opt = SGD([ParameterGroup([("w", w)], learningRate: 1)], momentum: 0.5)
+        let tape = Tape()
+        for _ in 0..<2 {
+            sum(tape.watch(w) * tape.constant(shape: [2], values: [3, 4])).backward()   // grad (3, 4), norm 5
+            let norm = opt.clipGradNorm(1)
+            XCTAssertEqual(norm, 5, accuracy: 1e-6)
+            XCTAssertEqual(w.grad!, [0.6, 0.8], accuracy: 1e-6)
+            opt.step()
+            tape.reset()
+        }
+        // velocity g = (0.6, 0.8), then 0.5·g + g = 1.5·g → w = −(g + 1.5·g)
+        XCTAssertEqual(w.values, [-1.5, -2.0], accuracy: 1e-6)
+        // below the threshold nothing changes
+        sum(tape.watch(w) * tape.constant(shape: [2], values: [0.3, 0.4])).backward()
+        XCTAssertEqual(clipGradientNorm([w], maxNorm: 1), 0.5, accuracy: 1e-6)
+        XCTAssertEqual(w.grad!, [0.3, 0.4], accuracy: 1e-7)
+    }
+}

@@ -1,1 +1,0 @@
-// Attend, Infer, Repeat.

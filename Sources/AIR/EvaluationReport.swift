@@ -1,0 +1,171 @@
+import Foundation
+
+/// The scores of one group of images (all of them, or those with one true count).
+/// A statistic over an empty set (no images, no matched pairs, no non-cylinder pair, no
+/// reconstructions) is nil, written as JSON null.
+public struct EvaluationMetrics: Codable, Equatable, Sendable {
+    /// The group's true object count; nil for the whole data set.
+    public var trueCount: Int?
+    public var images: Int
+    /// Fraction of images whose predicted count equals the true count.
+    public var countAccuracy: Double?
+    public var predictedCountMean: Double?
+    /// Matched (true, predicted) pairs: min(true count, predicted count) per image.
+    public var matchedObjects: Int
+    /// Over matched pairs.
+    public var shapeAccuracy: Double?
+    public var colorNameAccuracy: Double?
+    public var colorRGBErrorMean: Double?
+    public var colorRGBErrorMedian: Double?
+    /// Scene units.
+    public var positionErrorMean: Double?
+    public var positionErrorMedian: Double?
+    public var positionErrorP90: Double?
+    /// Matched pairs whose true shape has an identifiable yaw (not cylinders).
+    public var rotationPairs: Int
+    /// Degrees, modulo the true shape's symmetry period.
+    public var rotationErrorMeanDeg: Double?
+    public var rotationErrorMedianDeg: Double?
+    public var rotationErrorP90Deg: Double?
+    /// Mean over images (that supplied images) of their per-channel mean squared error.
+    public var reconstructionMSE: Double?
+
+    public init(trueCount: Int?, images: Int, countAccuracy: Double?, predictedCountMean: Double?,
+                matchedObjects: Int, shapeAccuracy: Double?, colorNameAccuracy: Double?,
+                colorRGBErrorMean: Double?, colorRGBErrorMedian: Double?,
+                positionErrorMean: Double?, positionErrorMedian: Double?, positionErrorP90: Double?,
+                rotationPairs: Int, rotationErrorMeanDeg: Double?, rotationErrorMedianDeg: Double?,
+                rotationErrorP90Deg: Double?, reconstructionMSE: Double?) {
+        self.trueCount = trueCount
+        self.images = images
+        self.countAccuracy = countAccuracy
+        self.predictedCountMean = predictedCountMean
+        self.matchedObjects = matchedObjects
+        self.shapeAccuracy = shapeAccuracy
+        self.colorNameAccuracy = colorNameAccuracy
+        self.colorRGBErrorMean = colorRGBErrorMean
+        self.colorRGBErrorMedian = colorRGBErrorMedian
+        self.positionErrorMean = positionErrorMean
+        self.positionErrorMedian = positionErrorMedian
+        self.positionErrorP90 = positionErrorP90
+        self.rotationPairs = rotationPairs
+        self.rotationErrorMeanDeg = rotationErrorMeanDeg
+        self.rotationErrorMedianDeg = rotationErrorMedianDeg
+        self.rotationErrorP90Deg = rotationErrorP90Deg
+        self.reconstructionMSE = reconstructionMSE
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case trueCount = "true_count"
+        case images
+        case countAccuracy = "count_accuracy"
+        case predictedCountMean = "predicted_count_mean"
+        case matchedObjects = "matched_objects"
+        case shapeAccuracy = "shape_accuracy"
+        case colorNameAccuracy = "color_name_accuracy"
+        case colorRGBErrorMean = "color_rgb_error_mean"
+        case colorRGBErrorMedian = "color_rgb_error_median"
+        case positionErrorMean = "position_error_mean"
+        case positionErrorMedian = "position_error_median"
+        case positionErrorP90 = "position_error_p90"
+        case rotationPairs = "rotation_pairs"
+        case rotationErrorMeanDeg = "rotation_error_mean_deg"
+        case rotationErrorMedianDeg = "rotation_error_median_deg"
+        case rotationErrorP90Deg = "rotation_error_p90_deg"
+        case reconstructionMSE = "reconstruction_mse"
+    }
+
+    /// Every key is always written (null when empty) so the JSON has a stable set of keys;
+    /// `true_count` only in per-count entries.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(trueCount, forKey: .trueCount)
+        try c.encode(images, forKey: .images)
+        try c.encode(countAccuracy, forKey: .countAccuracy)
+        try c.encode(predictedCountMean, forKey: .predictedCountMean)
+        try c.encode(matchedObjects, forKey: .matchedObjects)
+        try c.encode(shapeAccuracy, forKey: .shapeAccuracy)
+        try c.encode(colorNameAccuracy, forKey: .colorNameAccuracy)
+        try c.encode(colorRGBErrorMean, forKey: .colorRGBErrorMean)
+        try c.encode(colorRGBErrorMedian, forKey: .colorRGBErrorMedian)
+        try c.encode(positionErrorMean, forKey: .positionErrorMean)
+        try c.encode(positionErrorMedian, forKey: .positionErrorMedian)
+        try c.encode(positionErrorP90, forKey: .positionErrorP90)
+        try c.encode(rotationPairs, forKey: .rotationPairs)
+        try c.encode(rotationErrorMeanDeg, forKey: .rotationErrorMeanDeg)
+        try c.encode(rotationErrorMedianDeg, forKey: .rotationErrorMedianDeg)
+        try c.encode(rotationErrorP90Deg, forKey: .rotationErrorP90Deg)
+        try c.encode(reconstructionMSE, forKey: .reconstructionMSE)
+    }
+}
+
+/// An evaluation's result: the overall metrics (at the top level of the JSON), the count
+/// confusion matrix, the throughput, and the metrics per true count.
+public struct EvaluationReport: Codable, Equatable, Sendable {
+    public var overall: EvaluationMetrics
+    /// countConfusion[true count][predicted count] = number of images; square, sized by the
+    /// largest count seen plus one.
+    public var countConfusion: [[Int]]
+    public var imagesPerSecond: Double?
+    /// One entry per true count present, in increasing count.
+    public var perCount: [EvaluationMetrics]
+
+    public init(overall: EvaluationMetrics, countConfusion: [[Int]], imagesPerSecond: Double?, perCount: [EvaluationMetrics]) {
+        self.overall = overall
+        self.countConfusion = countConfusion
+        self.imagesPerSecond = imagesPerSecond
+        self.perCount = perCount
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case countConfusion = "count_confusion"
+        case imagesPerSecond = "images_per_second"
+        case perCount = "per_count"
+    }
+
+    public init(from decoder: Decoder) throws {
+        overall = try EvaluationMetrics(from: decoder)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        countConfusion = try c.decode([[Int]].self, forKey: .countConfusion)
+        imagesPerSecond = try c.decodeIfPresent(Double.self, forKey: .imagesPerSecond)
+        perCount = try c.decode([EvaluationMetrics].self, forKey: .perCount)
+    }
+
+    /// The overall metrics' keys and ours share one JSON object.
+    public func encode(to encoder: Encoder) throws {
+        try overall.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(countConfusion, forKey: .countConfusion)
+        try c.encode(imagesPerSecond, forKey: .imagesPerSecond)
+        try c.encode(perCount, forKey: .perCount)
+    }
+
+    /// A few lines for a terminal: overall figures, the confusion matrix, then one line per count.
+    public var summary: String {
+        func f(_ v: Double?, _ digits: Int = 3) -> String {
+            guard let v else { return "-" }
+            return String(format: "%.\(digits)f", v)
+        }
+        let o = overall
+        var lines: [String] = []
+        var head = "images \(o.images)  count accuracy \(f(o.countAccuracy))"
+        if let r = imagesPerSecond { head += "  (\(f(r, 1)) images/s)" }
+        lines.append(head)
+        lines.append("matched objects \(o.matchedObjects): shape accuracy \(f(o.shapeAccuracy)), colour name accuracy \(f(o.colorNameAccuracy)), colour RGB error mean \(f(o.colorRGBErrorMean)) median \(f(o.colorRGBErrorMedian))")
+        lines.append("position error (units): mean \(f(o.positionErrorMean)) median \(f(o.positionErrorMedian)) p90 \(f(o.positionErrorP90))")
+        lines.append("rotation error (deg, modulo symmetry, \(o.rotationPairs) non-cylinder pairs): mean \(f(o.rotationErrorMeanDeg, 1)) median \(f(o.rotationErrorMedianDeg, 1)) p90 \(f(o.rotationErrorP90Deg, 1))")
+        if o.reconstructionMSE != nil { lines.append("reconstruction MSE \(f(o.reconstructionMSE, 5))") }
+        lines.append("count confusion (rows: true count, columns: predicted count):")
+        let width = max(4, String(countConfusion.flatMap { $0 }.max() ?? 0).count + 1)
+        func pad(_ s: String) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
+        lines.append(pad("") + countConfusion.indices.map { pad(String($0)) }.joined())
+        for (n, row) in countConfusion.enumerated() {
+            lines.append(pad(String(n)) + row.map { pad(String($0)) }.joined())
+        }
+        lines.append("per true count:")
+        for m in perCount {
+            lines.append("  \(m.trueCount ?? -1): images \(m.images), count acc \(f(m.countAccuracy)), mean predicted \(f(m.predictedCountMean, 2)), shape \(f(m.shapeAccuracy)), colour name \(f(m.colorNameAccuracy)), position median \(f(m.positionErrorMedian)), rotation median \(f(m.rotationErrorMedianDeg, 1))")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Dispatch
+import Scenes
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct BenchGenerate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Dataset generation speed (PNG images and masks, default spec) for 1 thread and all threads; one JSON line each."
+    )
+
+    @Option(help: "Scenes per run.")
+    var count: Int = 4000
+
+    @Option(help: "Scratch folder (removed afterwards).")
+    var scratch: String = "/tmp/air-bench-generate"
+
+    func run() throws {
+        try SceneCommandExit.run {
+            let all = defaultThreads()
+            for threads in Array(Set([1, all])).sorted() {
+                let folder = scratch + "-\(getpid())-\(threads)"
+                var g = DatasetGenerator(spec: BatchSpec.default, count: count, seed: 1, folder: folder)
+                g.threads = threads
+                g.force = true
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                _ = try g.run()
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                let line: JSONValue = .obj([
+                    ("bench", .str("render")), ("mode", .str("generate")), ("objects", .str("0-3")),
+                    ("threads", .int(threads)), ("size", .str("64x64")), ("spp", .int(4)), ("scenes", .int(count)),
+                    ("images_per_second", .num((Double(count) / seconds).rounded())),
+                ])
+                print(JSONWriter.compact(line))
+                fflush(stdout)
+                removeTree(folder)
+            }
+        }
+    }
+
+    /// Removes the scratch dataset (only the files the generator writes).
+    func removeTree(_ folder: String) {
+        for sub in ["images", "masks"] {
+            for name in (try? FileIO.list(folder + "/" + sub)) ?? [] { unlink(folder + "/" + sub + "/" + name) }
+            rmdir(folder + "/" + sub)
+        }
+        for name in (try? FileIO.list(folder)) ?? [] { unlink(folder + "/" + name) }
+        rmdir(folder)
+    }
+}

@@ -1,0 +1,114 @@
+/// The spec's dataset folder: meta.json, scenes.jsonl, images/, masks/, optional images.npy.
+public enum DatasetLayout {
+    public static let meta = "meta.json"
+    public static let scenes = "scenes.jsonl"
+    public static let npy = "images.npy"
+    /// Written by `air generate` while it runs; holds the meta.json to come (see DatasetGenerator).
+    public static let state = ".air-generate.json"
+
+    /// images/000000.png: at least six digits.
+    public static func name(_ index: Int) -> String {
+        let s = String(index)
+        return String(repeating: "0", count: max(0, 6 - s.count)) + s + ".png"
+    }
+    public static func image(_ index: Int) -> String { "images/" + name(index) }
+    public static func mask(_ index: Int) -> String { "masks/" + name(index) }
+
+    /// One scenes.jsonl line (without the newline).
+    public static func line(index: Int, scene: Scene, labels: [ObjectLabel], mask: Bool) -> String {
+        let objects: [JSONValue] = zip(scene.objects, labels).map { o, l in
+            var m: [(String, JSONValue)] = [
+                ("shape", .str(o.shape.name)),
+                ("color", .nums([o.color.rgb.x, o.color.rgb.y, o.color.rgb.z])),
+            ]
+            if let name = o.color.name { m.append(("color_name", .str(name))) }
+            m.append(("position", .nums([o.position.x, o.position.y])))
+            m.append(("rotation", .num(o.rotation)))
+            if let p = l.pixelCoords { m.append(("pixel_coords", .nums([Double(Float(p.x)), Double(Float(p.y))]))) }
+            if let b = l.bbox { m.append(("bbox", .arr([.int(b.x0), .int(b.y0), .int(b.x1), .int(b.y1)]))) }
+            m.append(("visible_pixels", .int(l.visiblePixels)))
+            return .obj(m)
+        }
+        var members: [(String, JSONValue)] = [("index", .int(index)), ("image", .str(image(index)))]
+        if mask { members.append(("mask", .str(Self.mask(index)))) }
+        members.append(("objects", .arr(objects)))
+        return JSONWriter.compact(.obj(members))
+    }
+}
+
+/// One scene of a dataset as a reader sees it.
+public struct DatasetEntry: Equatable, Sendable {
+    public var index: Int
+    /// Paths relative to the dataset folder.
+    public var image: String
+    public var mask: String?
+    public var scene: Scene
+}
+
+/// A dataset read back: needs only meta.json, scenes.jsonl (image and each object's
+/// shape, color, position, rotation) and the images. A line's own `camera` overrides
+/// meta's; label fields and unknown keys are ignored.
+public struct Dataset: Sendable {
+    public var folder: String
+    public var camera: Camera
+    public var samplesPerPixel: Int
+    public var entries: [DatasetEntry]
+
+    public init(folder: String) throws {
+        self.folder = folder
+        let metaPath = folder + "/" + DatasetLayout.meta
+        let metaReader = JSONFieldReader(file: metaPath)
+        let meta = try metaReader.parse(FileIO.readText(metaPath))
+        _ = try metaReader.object(meta, "", allowed: nil)
+        let format = try metaReader.string(metaReader.required(meta, "", "format"), "format")
+        guard format == "air-scenes" else { throw metaReader.error(meta["format"]!, "format", "expected \"air-scenes\", found \"\(format)\"") }
+        let version = try metaReader.integer(metaReader.required(meta, "", "version"), "version", in: 0...Int(Int32.max))
+        guard version == 1 else { throw metaReader.error(meta["version"]!, "version", "unsupported version \(version) (this reader knows 1)") }
+        let count = try metaReader.integer(metaReader.required(meta, "", "count"), "count", in: 0...Int(Int32.max))
+        camera = try meta["camera"].map { try SceneJSON.camera(from: $0, "camera", base: Camera(), reader: metaReader) } ?? Camera()
+        samplesPerPixel = try meta["spp"].map { try metaReader.integer($0, "spp", in: 1...16) } ?? 4
+
+        let linesPath = folder + "/" + DatasetLayout.scenes
+        let reader = JSONFieldReader(file: linesPath)
+        let bytes = try FileIO.read(linesPath)
+        var entries: [DatasetEntry] = []
+        var lineNumber = 0
+        var start = 0
+        while start < bytes.count {
+            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+            lineNumber += 1
+            let lineBytes = Array(bytes[start..<end])
+            start = end + 1
+            if lineBytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            entries.append(try Self.entry(reader.parse(bytes: lineBytes, firstLine: lineNumber), reader: reader, camera: camera, expected: entries.count))
+        }
+        guard entries.count == count else {
+            throw InputError(file: linesPath, line: lineNumber, field: "", message: "\(entries.count) scenes, but \(metaPath) says count \(count)")
+        }
+        self.entries = entries
+    }
+
+    static func entry(_ v: JSONValue, reader: JSONFieldReader, camera base: Camera, expected: Int) throws -> DatasetEntry {
+        _ = try reader.object(v, "", allowed: nil)
+        let index = try v["index"].map { try reader.integer($0, "index", in: 0...Int(Int32.max)) } ?? expected
+        guard index == expected else { throw reader.error(v["index"]!, "index", "expected \(expected) (lines are in index order)") }
+        let image = try reader.string(reader.required(v, "", "image"), "image")
+        let mask = try v["mask"].map { try reader.string($0, "mask") }
+        let camera = try v["camera"].map { try SceneJSON.camera(from: $0, "camera", base: base, reader: reader) } ?? base
+        var objects = try SceneJSON.objects(from: reader.required(v, "", "objects"), "objects", reader: reader, extraKeys: nil)
+        if case .array(let items) = v["objects"]!.kind {
+            for (k, item) in items.enumerated() {
+                if let nameValue = item["color_name"], case .string(let name) = nameValue.kind,
+                   Palette.exactName(for: objects[k].color.rgb) == name {
+                    objects[k].color.name = name
+                }
+            }
+        }
+        return DatasetEntry(index: index, image: image, mask: mask, scene: Scene(camera: camera, objects: objects))
+    }
+
+    /// The image of entry `i`, as floats v / 255.
+    public func image(_ i: Int) throws -> Image {
+        try PNG.readImage(folder + "/" + entries[i].image)
+    }
+}

@@ -1,0 +1,266 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#else
+import Foundation
+#endif
+
+/// Writes a dataset from a batch spec: deterministic, parallel over scenes, resumable.
+///
+/// - Scene i depends only on (seed, i); images are PNG-encoded by libpng with fixed
+///   settings and scenes.jsonl is written in index order, so the bytes are the same
+///   for any thread count and for an interrupted run that was resumed.
+/// - While it runs, `.air-generate.json` holds the meta.json to come; meta.json itself
+///   is written (atomically) only when every scene is done, so a folder with meta.json
+///   is a complete dataset. Every image and mask is written atomically before its line
+///   is appended to scenes.jsonl; resuming keeps the complete lines (a torn last line is
+///   cut off), removes stray temporary files and continues after the last line.
+/// - images.npy is filled in place as `.images.npy.tmp` and renamed at the end.
+public struct DatasetGenerator {
+    public var spec: BatchSpec
+    public var count: Int
+    public var seed: UInt64
+    public var folder: String
+    public var threads: Int = 1
+    public var force = false
+    public var resume = false
+    public var npy = false
+    /// Stop (as if interrupted) once at least this many scenes are done; for tests.
+    public var stopAfter: Int?
+    /// Called on the calling thread after every chunk with (scenes done, total).
+    public var progress: ((Int, Int) -> Void)?
+
+    public init(spec: BatchSpec, count: Int, seed: UInt64, folder: String) {
+        self.spec = spec
+        self.count = count
+        self.seed = seed
+        self.folder = folder
+    }
+
+    /// Refusals: existing dataset without --force, a resume that does not match.
+    public struct Refusal: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
+    public struct Report: Sendable {
+        public var generated: Int
+        public var resumedFrom: Int
+        public var attempts: Int
+        public var complete: Bool
+    }
+
+    public func metaText() -> String {
+        var members: [(String, JSONValue)] = [
+            ("format", .str("air-scenes")), ("version", .int(1)), ("count", .int(count)),
+            ("camera", SceneJSON.json(spec.camera)), ("spp", .int(spec.samplesPerPixel)),
+            ("seed", .uint(seed)), ("masks", .bool(true)), ("npy", .bool(npy)),
+        ]
+        members.append(("spec", spec.json))
+        return JSONWriter.pretty(.obj(members))
+    }
+
+    func path(_ name: String) -> String { folder + "/" + name }
+
+    /// Our own files, the only ones --force removes.
+    static func isOurs(_ name: String) -> Bool {
+        [DatasetLayout.meta, DatasetLayout.scenes, DatasetLayout.npy, DatasetLayout.state, ".images.npy.tmp",
+         "images", "masks"].contains(name)
+    }
+
+    static func isOurImageName(_ name: String) -> Bool {
+        var n = name
+        if n.hasPrefix(".") && n.hasSuffix(".tmp") { n = String(n.dropFirst().dropLast(4)) }
+        guard n.hasSuffix(".png") else { return false }
+        let digits = n.dropLast(4)
+        return digits.count >= 6 && digits.allSatisfy(\.isNumber)
+    }
+
+    func clean(removeData: Bool) throws {
+        for sub in ["images", "masks"] where FileIO.isDirectory(path(sub)) {
+            for name in try FileIO.list(path(sub)) where Self.isOurImageName(name) && (removeData || name.hasPrefix(".")) {
+                try FileIO.remove(path(sub + "/" + name))
+            }
+        }
+        if removeData {
+            for name in [DatasetLayout.meta, DatasetLayout.scenes, DatasetLayout.npy, DatasetLayout.state, ".images.npy.tmp"] {
+                try FileIO.remove(path(name))
+            }
+        }
+        for name in (try? FileIO.list(folder)) ?? [] where name.hasPrefix(".") && name.hasSuffix(".tmp") && name != ".images.npy.tmp" {
+            try FileIO.remove(path(name))
+        }
+    }
+
+    /// Checks the folder and returns how many scenes are already done.
+    func prepare(meta: String) throws -> Int? {
+        if FileIO.exists(folder) && !FileIO.isDirectory(folder) { throw IOError(path: folder, message: "exists and is not a folder") }
+        try FileIO.makeDirectories(folder)
+        let names = try FileIO.list(folder)
+        let hasMeta = names.contains(DatasetLayout.meta), hasState = names.contains(DatasetLayout.state)
+        if force {
+            try clean(removeData: true)
+        } else if resume && hasMeta {
+            guard try FileIO.readText(path(DatasetLayout.meta)) == meta else {
+                throw Refusal(message: "\(folder) holds a complete dataset made with other settings (see its meta.json); use --force to replace it")
+            }
+            return nil // already complete
+        } else if resume && hasState {
+            guard try FileIO.readText(path(DatasetLayout.state)) == meta else {
+                throw Refusal(message: "\(folder) holds an interrupted generation with other settings (see \(DatasetLayout.state)); resume it with the same spec, count, seed and --npy, or use --force")
+            }
+        } else if hasMeta {
+            throw Refusal(message: "\(folder) already holds a dataset; use --force to replace it or --resume to finish it")
+        } else if hasState {
+            throw Refusal(message: "\(folder) holds an interrupted generation; use --resume to continue it or --force to start over")
+        } else if let other = names.first(where: { !Self.isOurs($0) }) ?? names.first {
+            if !resume || !names.allSatisfy(Self.isOurs) {
+                throw Refusal(message: "\(folder) is not empty (it holds \"\(other)\"); use --force to write into it")
+            }
+        }
+        try FileIO.makeDirectories(path("images"))
+        try FileIO.makeDirectories(path("masks"))
+        try clean(removeData: false)
+        try FileIO.writeAtomically(path(DatasetLayout.state), text: meta)
+        return try completeLines()
+    }
+
+    /// Cuts a torn last line off scenes.jsonl and counts the complete ones.
+    func completeLines() throws -> Int {
+        let p = path(DatasetLayout.scenes)
+        guard FileIO.exists(p) else { return 0 }
+        let bytes = try FileIO.read(p)
+        let keep = (bytes.lastIndex(of: 0x0A) ?? -1) + 1
+        if keep < bytes.count && truncate(p, off_t(keep)) != 0 { throw IOError(path: p, message: "cannot truncate a torn line") }
+        let lines = bytes[0..<keep].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        return min(lines, count)
+    }
+
+    /// Runs (or resumes) the generation.
+    public func run() throws -> Report {
+        let meta = metaText()
+        guard let done = try prepare(meta: meta) else {
+            return Report(generated: 0, resumedFrom: count, attempts: 0, complete: true)
+        }
+        let camera = spec.camera
+        let w = camera.width, h = camera.height
+        let imageBytes = w * h * 3
+
+        // scenes.jsonl, appended chunk by chunk.
+        let linesPath = path(DatasetLayout.scenes)
+        let linesFD = open(linesPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard linesFD >= 0 else { throw IOError.errno(linesPath, "cannot open") }
+        defer { close(linesFD) }
+
+        // images.npy, filled in place.
+        let npyTmp = path(".images.npy.tmp")
+        var npyFD: Int32 = -1
+        let header = NPY.headerUInt8(shape: [count, h, w, 3])
+        if npy {
+            let fresh = !FileIO.exists(npyTmp)
+            npyFD = open(npyTmp, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            guard npyFD >= 0 else { throw IOError.errno(npyTmp, "cannot open") }
+            let total = off_t(header.count + count * imageBytes)
+            if ftruncate(npyFD, total) != 0 { close(npyFD); throw IOError.errno(npyTmp, "cannot size") }
+            try pwriteAll(npyFD, header, at: 0, path: npyTmp)
+            if fresh && done > 0 {
+                // The temporary array went missing: refill the done scenes from their PNGs.
+                for i in 0..<done {
+                    let px = try PNG.decode(FileIO.read(path(DatasetLayout.image(i))), channels: 3, name: path(DatasetLayout.image(i))).pixels
+                    try pwriteAll(npyFD, px, at: off_t(header.count + i * imageBytes), path: npyTmp)
+                }
+            }
+        }
+        defer { if npyFD >= 0 { close(npyFD) } }
+
+        let threads = max(1, threads)
+        let chunk = 32 * threads
+        var next = done
+        var attempts = 0
+        while next < count {
+            if let stop = stopAfter, next >= stop { break }
+            let lo = next, hi = min(count, next + chunk)
+            let results = try produce(lo..<hi, threads: threads, npyFD: npyFD, npyOffset: header.count, imageBytes: imageBytes)
+            var text = ""
+            for r in results {
+                text += r.line
+                text += "\n"
+                attempts += r.attempts
+            }
+            try writeAll(linesFD, Array(text.utf8), path: linesPath)
+            next = hi
+            progress?(next, count)
+        }
+        if next < count {
+            return Report(generated: next - done, resumedFrom: done, attempts: attempts, complete: false)
+        }
+        if npy {
+            if fsync(npyFD) != 0 { throw IOError.errno(npyTmp, "cannot sync") }
+            if rename(npyTmp, path(DatasetLayout.npy)) != 0 { throw IOError.errno(path(DatasetLayout.npy), "cannot rename into place") }
+        }
+        try FileIO.writeAtomically(path(DatasetLayout.meta), text: meta)
+        try FileIO.remove(path(DatasetLayout.state))
+        return Report(generated: count - done, resumedFrom: done, attempts: attempts, complete: true)
+    }
+
+    struct Produced { var line = ""; var attempts = 0; var error: Error? }
+
+    /// Samples, renders and writes scenes `range` on `threads` threads (contiguous slices).
+    func produce(_ range: Range<Int>, threads: Int, npyFD: Int32, npyOffset: Int, imageBytes: Int) throws -> [Produced] {
+        var results = [Produced](repeating: Produced(), count: range.count)
+        results.withUnsafeMutableBufferPointer { out in
+            let out = out
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                let renderer = Rasterizer()
+                let per = (range.count + threads - 1) / threads
+                for k in (t * per)..<min(range.count, (t + 1) * per) {
+                    do {
+                        out[k] = try makeScene(range.lowerBound + k, renderer: renderer, npyFD: npyFD, npyOffset: npyOffset, imageBytes: imageBytes)
+                    } catch {
+                        out[k].error = error
+                        return
+                    }
+                }
+            }
+        }
+        if let e = results.first(where: { $0.error != nil })?.error { throw e }
+        return results
+    }
+
+    func makeScene(_ i: Int, renderer: Rasterizer, npyFD: Int32, npyOffset: Int, imageBytes: Int) throws -> Produced {
+        let sampled = try spec.sample(index: i, seed: seed, renderer: renderer)
+        let (image, renderedMask) = try renderer.renderWithMask(sampled.scene, samplesPerPixel: spec.samplesPerPixel, image: true, mask: sampled.mask == nil)
+        let mask = sampled.mask ?? renderedMask!
+        let w = spec.camera.width, h = spec.camera.height
+        let pixels = PNG.bytes(of: image!)
+        try FileIO.writeAtomically(path(DatasetLayout.image(i)), PNG.encode(pixels, width: w, height: h, channels: 3))
+        try FileIO.writeAtomically(path(DatasetLayout.mask(i)), PNG.encodeMask(mask, width: w, height: h))
+        if npyFD >= 0 { try pwriteAll(npyFD, pixels, at: off_t(npyOffset + i * imageBytes), path: path(".images.npy.tmp")) }
+        let labels = Labels.compute(scene: sampled.scene, mask: mask)
+        return Produced(line: DatasetLayout.line(index: i, scene: sampled.scene, labels: labels, mask: true), attempts: sampled.attempts)
+    }
+}
+
+func pwriteAll(_ fd: Int32, _ bytes: [UInt8], at offset: off_t, path: String) throws {
+    var done = 0
+    while done < bytes.count {
+        let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, offset + off_t(done)) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw IOError.errno(path, "cannot write")
+        }
+        done += n
+    }
+}
+
+func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+    var done = 0
+    while done < bytes.count {
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, bytes.count - done) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw IOError.errno(path, "cannot write")
+        }
+        done += n
+    }
+}

@@ -1,0 +1,113 @@
+import CPNG
+
+/// 8-bit PNG encoding and decoding through libpng's simplified API.
+///
+/// libpng's function-like macros (PNG_IMAGE_SIZE, ...) do not import into Swift,
+/// so buffer sizes are computed here.
+public enum PNG {
+    private static let formatGray: UInt32 = 0      // PNG_FORMAT_GRAY
+    private static let formatRGB: UInt32 = 0x02    // PNG_FORMAT_RGB
+    private static let flagFast: UInt32 = 0x02     // PNG_IMAGE_FLAG_FAST: less compression, faster writes
+    private static let imageVersion: UInt32 = 1    // PNG_IMAGE_VERSION
+
+    /// The spec's 8-bit quantisation, floor(v * 255 + 0.5) after clamping to [0, 1].
+    /// Evaluated in Double, where v * 255 + 0.5 is exact for every Float v.
+    @inline(__always)
+    public static func quantize(_ v: Float) -> UInt8 {
+        let c = Double(min(max(v, 0), 1))
+        return UInt8((c * 255 + 0.5).rounded(.down))
+    }
+
+    /// The image's pixels quantised to 8 bits (interleaved RGB).
+    public static func bytes(of image: Image) -> [UInt8] {
+        image.pixels.map(quantize)
+    }
+
+    /// Encodes interleaved 8-bit pixels (`channels` = 1 grey or 3 RGB) as PNG.
+    public static func encode(_ pixels: [UInt8], width: Int, height: Int, channels: Int) throws -> [UInt8] {
+        precondition(channels == 1 || channels == 3)
+        precondition(pixels.count == width * height * channels)
+        var image = png_image()
+        image.version = imageVersion
+        image.width = UInt32(width)
+        image.height = UInt32(height)
+        image.format = channels == 3 ? formatRGB : formatGray
+        image.flags = flagFast
+        let raw = height * (width * channels + 1)
+        // Deflate's worst case (stored blocks) plus chunk overhead, with room to spare;
+        // should libpng still need more it says how much and we retry once.
+        var capacity = raw + raw / 8 + 1024
+        for _ in 0..<2 {
+            var out = [UInt8](repeating: 0, count: capacity)
+            var size = png_alloc_size_t(capacity)
+            let ok = out.withUnsafeMutableBytes { o in
+                pixels.withUnsafeBytes { p in
+                    png_image_write_to_memory(&image, o.baseAddress, &size, 0, p.baseAddress, 0, nil)
+                }
+            }
+            if ok != 0 {
+                out.removeLast(out.count - Int(size))
+                return out
+            }
+            if Int(size) <= capacity { break }
+            capacity = Int(size)
+            image.warning_or_error = 0
+        }
+        let message = message(of: &image)
+        png_image_free(&image)
+        throw IOError(path: "<png>", message: "PNG encoding failed: \(message)")
+    }
+
+    public static func encode(_ image: Image) throws -> [UInt8] {
+        try encode(bytes(of: image), width: image.width, height: image.height, channels: 3)
+    }
+
+    /// Encodes an instance mask (one byte per pixel) as 8-bit grey.
+    public static func encodeMask(_ mask: [UInt8], width: Int, height: Int) throws -> [UInt8] {
+        try encode(mask, width: width, height: height, channels: 1)
+    }
+
+    /// Decodes a PNG to 8-bit pixels with `channels` = 3 (grey and alpha are converted)
+    /// or 1 (grey).
+    public static func decode(_ data: [UInt8], channels: Int, name: String = "<png>") throws -> (width: Int, height: Int, pixels: [UInt8]) {
+        precondition(channels == 1 || channels == 3)
+        var image = png_image()
+        image.version = imageVersion
+        let begun = data.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
+        guard begun != 0 else {
+            let m = message(of: &image)
+            png_image_free(&image)
+            throw IOError(path: name, message: "not a readable PNG: \(m)")
+        }
+        image.format = channels == 3 ? formatRGB : formatGray
+        let width = Int(image.width), height = Int(image.height)
+        var pixels = [UInt8](repeating: 0, count: width * height * channels)
+        let ok = data.withUnsafeBytes { _ in
+            pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
+        }
+        guard ok != 0 else {
+            let m = message(of: &image)
+            png_image_free(&image)
+            throw IOError(path: name, message: "cannot decode PNG: \(m)")
+        }
+        return (width, height, pixels)
+    }
+
+    /// Reads a PNG file as an RGB float image (v / 255).
+    public static func readImage(_ path: String) throws -> Image {
+        let (w, h, px) = try decode(FileIO.read(path), channels: 3, name: path)
+        return Image(width: w, height: h, pixels: px.map { Float($0) / 255 })
+    }
+
+    /// Reads an 8-bit grey PNG file (an instance mask).
+    public static func readMask(_ path: String) throws -> (width: Int, height: Int, mask: [UInt8]) {
+        let (w, h, px) = try decode(FileIO.read(path), channels: 1, name: path)
+        return (w, h, px)
+    }
+
+    private static func message(of image: inout png_image) -> String {
+        withUnsafeBytes(of: &image.message) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Random
+
+/// A scene drawn from a batch spec, with its instance mask when sampling needed one.
+public struct SampledScene: Sendable {
+    public var scene: Scene
+    public var mask: [UInt8]?
+    /// Whole-scene draws used (1 when the first was accepted).
+    public var attempts: Int
+}
+
+/// The batch could not produce scene `index` within the spec's limits.
+public struct SamplingError: Error, CustomStringConvertible {
+    public var index: Int
+    public var message: String
+    public var description: String { "scene \(index): \(message)" }
+}
+
+extension BatchSpec {
+    /// Tries to place one object among those already placed before a fresh draw of the scene.
+    static let placementTries = 100
+
+    /// Scene `index` of the batch. It depends only on (seed, index): it is drawn from
+    /// `RNG(seed: seed).split(index)`, and rejected draws (overlapping footprints, an
+    /// object showing fewer than `min_visible_pixels`) retry from that same stream, so
+    /// the result is the same whatever order or thread asks for it.
+    public func sample(index: Int, seed: UInt64, renderer: some MaskRenderer) throws -> SampledScene {
+        switch kind {
+        case .rotationSweep(var object, let angles):
+            object.rotation = angles[index]
+            return SampledScene(scene: Scene(camera: camera, objects: [object]), mask: nil, attempts: 1)
+        case .positionGrid(var object, let xs, let ys):
+            object.position = SIMD2(xs[index % xs.count], ys[index / xs.count])
+            return SampledScene(scene: Scene(camera: camera, objects: [object]), mask: nil, attempts: 1)
+        case .random(let r):
+            var rng = RNG(seed: seed).split(UInt64(index))
+            // The count is drawn once: redrawing it on rejection would favour small counts.
+            let n = rng.categorical(r.countWeights)
+            for attempt in 1...r.maxAttempts {
+                guard let objects = Self.place(n, r, &rng) else { continue }
+                let scene = Scene(camera: camera, objects: objects)
+                if r.minVisiblePixels == 0 || n == 0 {
+                    return SampledScene(scene: scene, mask: nil, attempts: attempt)
+                }
+                let mask = try renderer.renderWithMask(scene, samplesPerPixel: samplesPerPixel, image: false, mask: true).mask!
+                if Self.everyObjectShows(mask, count: n, atLeast: r.minVisiblePixels) {
+                    return SampledScene(scene: scene, mask: mask, attempts: attempt)
+                }
+            }
+            throw SamplingError(index: index, message: "no scene with \(n) objects met the constraints in \(r.maxAttempts) attempts (table area too small or min_visible_pixels too high?)")
+        }
+    }
+
+    /// Latents are quantised to Float, what the renderer sees, so a dataset's JSON
+    /// re-renders to the very same image.
+    @inline(__always) static func q(_ x: Double) -> Double { Double(Float(x)) }
+
+    static func place(_ n: Int, _ r: Random, _ rng: inout RNG) -> [SceneObject]? {
+        var objects: [SceneObject] = []
+        objects.reserveCapacity(n)
+        for _ in 0..<n {
+            let shape = Shape(rawValue: rng.categorical(r.shapeWeights))!
+            let color: Color
+            switch r.colors {
+            case .palette(let w):
+                let e = Palette.entries[rng.categorical(w)]
+                color = Color(rgb: e.rgb, name: e.name)
+            case .uniformRGB:
+                color = Color(rgb: SIMD3(q(rng.uniformDouble()), q(rng.uniformDouble()), q(rng.uniformDouble())))
+            }
+            var placed = false
+            for _ in 0..<placementTries {
+                var rotation = q(rng.uniform(r.rotation.lo, r.rotation.hi))
+                if rotation >= r.rotation.hi && r.rotation.hi > r.rotation.lo { rotation = r.rotation.lo } // Float rounding up to the open end
+                let o = SceneObject(shape: shape, color: color,
+                                    position: SIMD2(q(rng.uniform(r.x.lowerBound, r.x.upperBound)), q(rng.uniform(r.y.lowerBound, r.y.upperBound))),
+                                    rotation: rotation)
+                if !objects.contains(where: { Footprint.overlap($0, o) }) {
+                    objects.append(o)
+                    placed = true
+                    break
+                }
+            }
+            if !placed { return nil }
+        }
+        return objects
+    }
+
+    static func everyObjectShows(_ mask: [UInt8], count n: Int, atLeast minimum: Int) -> Bool {
+        var counts = [Int](repeating: 0, count: n + 1)
+        mask.withUnsafeBufferPointer { m in
+            for v in m where Int(v) <= n { counts[Int(v)] += 1 }
+        }
+        return counts.dropFirst().allSatisfy { $0 >= minimum }
+    }
+}

@@ -1,5 +1,0 @@
-import XCTest
-
-final class AIRTestsPlaceholder: XCTestCase {
-    func testBuilds() { XCTAssertTrue(true) }
-}

@@ -1,5 +1,0 @@
-import XCTest
-
-final class ScenesTestsPlaceholder: XCTestCase {
-    func testBuilds() { XCTAssertTrue(true) }
-}

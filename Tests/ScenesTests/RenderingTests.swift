@@ -1,0 +1,149 @@
+import XCTest
+@testable import Scenes
+
+final class RenderingTests: XCTestCase {
+    static func allShapes(width: Int = 32, height: Int = 32) -> Scene {
+        var camera = Camera()
+        camera.width = width; camera.height = height
+        let names = ["red", "green", "blue", "yellow", "cyan"]
+        let objects = Shape.allCases.enumerated().map { k, s in
+            SceneObject(shape: s, color: Palette.color(named: names[k])!,
+                        position: [[-1, -1], [1, -1], [0, 0.1], [-1, 1.2], [1.1, 1.1]][k], rotation: Double(17 * k))
+        }
+        return Scene(camera: camera, objects: objects)
+    }
+
+    func testReferenceByHand() throws {
+        // An empty scene is the table's shaded colour everywhere: 0.5 * (0.3 + 0.7 Lz).
+        let lz = 1.0 / (0.16 + 0.36 + 1.0).squareRoot()
+        var camera = Camera(); camera.width = 4; camera.height = 3
+        let img = try ReferenceRenderer().render(Scene(camera: camera), samplesPerPixel: 4)
+        XCTAssertEqual(Double(img.pixels[0]), 0.5 * (0.3 + 0.7 * lz), accuracy: 1e-6)
+        XCTAssertEqual(Double(img.pixels[5]), 0.45 * (0.3 + 0.7 * lz), accuracy: 1e-6)
+        // A cube at the target: the central ray meets its front face (n = -y) at z ≈ 0.78,
+        // shaded 0.3 + 0.7 * (0.6 / |L|).
+        var s = Scene(camera: camera, objects: [SceneObject(shape: .cube, color: Color(rgb: [1, 0.5, 0.25]), position: [0, 0.3])])
+        s.camera.width = 8; s.camera.height = 8
+        let (image, mask) = try ReferenceRenderer().renderWithMask(s, samplesPerPixel: 1, image: true, mask: true)
+        let centre = (4 * 8 + 4) * 3
+        XCTAssertEqual(Double(image!.pixels[centre + 1]), 0.5 * (0.3 + 0.7 * 0.6 * lz), accuracy: 1e-6)
+        XCTAssertEqual(mask![4 * 8 + 4], 1)
+        XCTAssertEqual(mask![0], 0)
+    }
+
+    func testRasterizerAgreesWithReference() throws {
+        let scene = Self.allShapes()
+        let (a, am) = try Rasterizer().renderWithMask(scene, samplesPerPixel: 4, image: true, mask: true)
+        let (b, bm) = try ReferenceRenderer().renderWithMask(scene, samplesPerPixel: 4, image: true, mask: true)
+        let qa = PNG.bytes(of: a!), qb = PNG.bytes(of: b!)
+        let close = zip(qa, qb).filter { abs(Int($0) - Int($1)) <= 1 }.count
+        XCTAssertGreaterThan(Double(close) / Double(qa.count), 0.98, "8-bit values within 1/255")
+        let same = zip(am!, bm!).filter { $0 == $1 }.count
+        XCTAssertGreaterThan(Double(same) / Double(am!.count), 0.98, "mask pixels")
+        XCTAssertEqual(Set(am!), Set(0...5), "every object shows")
+    }
+
+    func testBatchEqualsSingleRenders() throws {
+        var scenes = [Self.allShapes().objects, [], Array(Self.allShapes().objects.prefix(2))]
+        scenes.append([SceneObject(shape: .wedge, color: Color(rgb: [0.2, 0.4, 0.6]), position: [0.3, -0.2], rotation: 200)])
+        let camera = Self.allShapes().camera
+        let r = Rasterizer(threads: 2)
+        let (images, masks) = try r.renderBatch(scenes, camera: camera, samplesPerPixel: 4, images: true, masks: true)
+        let n = camera.width * camera.height
+        for (i, objects) in scenes.enumerated() {
+            let (img, mask) = try Rasterizer().renderWithMask(Scene(camera: camera, objects: objects), samplesPerPixel: 4, image: true, mask: true)
+            XCTAssertEqual(Array(images[i * n * 3..<(i + 1) * n * 3]), img!.pixels)
+            XCTAssertEqual(Array(masks[i * n..<(i + 1) * n]), mask!)
+        }
+    }
+
+    func testShadingReconstructsTheImage() throws {
+        // rgb = table part + sum_k colour_k * shade_k, and the table part is the image
+        // of the same scene with black objects.
+        let scene = Self.allShapes(width: 16, height: 16)
+        var black = scene
+        for k in black.objects.indices { black.objects[k].color = Color(rgb: [0, 0, 0]) }
+        let r = Rasterizer()
+        let shade = try r.shading(scene, samplesPerPixel: 4)
+        let table = try r.render(black, samplesPerPixel: 4)
+        let image = try r.render(scene, samplesPerPixel: 4)
+        let n = 16 * 16
+        var worst: Float = 0
+        for p in 0..<n {
+            for c in 0..<3 {
+                var v = table.pixels[p * 3 + c]
+                for (k, o) in scene.objects.enumerated() { v += Float(o.color.rgb[c]) * shade[k * n + p] }
+                worst = max(worst, abs(v - image.pixels[p * 3 + c]))
+            }
+        }
+        XCTAssertLessThan(worst, 1e-5)
+        XCTAssertGreaterThan(shade.max()!, 0.3)
+    }
+
+    func testSessionMatchesFullRender() throws {
+        let scene = Self.allShapes()
+        let session = try Rasterizer().session(base: scene, samplesPerPixel: 4)
+        XCTAssertEqual(session.baseImage, try Rasterizer().render(scene, samplesPerPixel: 4))
+        var moved = scene
+        moved.objects[2].position.x += 0.05
+        moved.objects[2].rotation += 3
+        var image = session.baseImage
+        let region = try session.renderMoved(index: 2, to: moved.objects[2], into: &image)
+        XCTAssertFalse(region.isEmpty)
+        XCTAssertEqual(image, try Rasterizer().render(moved, samplesPerPixel: 4))
+    }
+
+    func testErrorsCarryTheRendererText() {
+        XCTAssertThrowsError(try Rasterizer().render(Self.allShapes(), samplesPerPixel: 3)) { e in
+            XCTAssertEqual((e as? RenderError)?.code, -4)
+            XCTAssertFalse((e as? RenderError)?.message.isEmpty ?? true)
+        }
+    }
+
+    func testLabelsAgainstTheMask() throws {
+        let scene = Self.allShapes()
+        let mask = try Rasterizer().renderWithMask(scene, samplesPerPixel: 4, image: false, mask: true).mask!
+        let labels = Labels.compute(scene: scene, mask: mask)
+        for (k, label) in labels.enumerated() {
+            // Independently: the set of pixels with value k + 1.
+            let pixels = (0..<mask.count).filter { Int(mask[$0]) == k + 1 }.map { ($0 % 32, $0 / 32) }
+            XCTAssertEqual(label.visiblePixels, pixels.count)
+            XCTAssertEqual(label.bbox, PixelRegion(x0: pixels.map(\.0).min()!, y0: pixels.map(\.1).min()!,
+                                                   x1: pixels.map(\.0).max()! + 1, y1: pixels.map(\.1).max()! + 1))
+            let o = scene.objects[k]
+            let expected = scene.camera.project([o.position.x, o.position.y, o.shape.height / 2])!
+            XCTAssertEqual(label.pixelCoords, expected)
+            // The centre's projection lies inside the object's box for these unoccluded objects.
+            XCTAssertTrue((label.bbox!.x0...label.bbox!.x1).contains(Int(expected.x)))
+        }
+        // An object hidden from view: no bbox, zero pixels.
+        var hidden = scene
+        hidden.objects.append(SceneObject(shape: .cube, color: Palette.color(named: "red")!, position: [0, -30]))
+        let hiddenLabels = Labels.compute(scene: hidden, mask: try Rasterizer().renderWithMask(hidden, samplesPerPixel: 1, image: false, mask: true).mask!)
+        XCTAssertNil(hiddenLabels[5].bbox)
+        XCTAssertEqual(hiddenLabels[5].visiblePixels, 0)
+    }
+
+    func testPNGRoundTripAndQuantisation() throws {
+        XCTAssertEqual(PNG.quantize(0), 0)
+        XCTAssertEqual(PNG.quantize(1), 255)
+        XCTAssertEqual(PNG.quantize(0.5), 128)         // 127.5 + 0.5 = 128
+        XCTAssertEqual(PNG.quantize(Float(0.5) - .ulpOfOne), 127)
+        XCTAssertEqual(PNG.quantize(1.5 / 255), 2)     // exactly halfway rounds up
+        XCTAssertEqual(PNG.quantize(-0.2), 0)
+        XCTAssertEqual(PNG.quantize(7), 255)
+        let image = try Rasterizer().render(Self.allShapes(), samplesPerPixel: 4)
+        let data = try PNG.encode(image)
+        XCTAssertEqual(Array(data.prefix(8)), [137, 80, 78, 71, 13, 10, 26, 10])
+        let back = try PNG.decode(data, channels: 3)
+        XCTAssertEqual(back.width, 32)
+        XCTAssertEqual(back.pixels, PNG.bytes(of: image))
+        let mask: [UInt8] = (0..<(7 * 5)).map { UInt8($0 * 7 % 256) }
+        let m = try PNG.decode(PNG.encodeMask(mask, width: 7, height: 5), channels: 1)
+        XCTAssertEqual(m.pixels, mask)
+        // Grey PNGs read as RGB repeat the grey value.
+        let grey = try PNG.decode(PNG.encodeMask(mask, width: 7, height: 5), channels: 3)
+        XCTAssertEqual(grey.pixels, mask.flatMap { [$0, $0, $0] })
+        XCTAssertThrowsError(try PNG.decode([1, 2, 3], channels: 3))
+    }
+}

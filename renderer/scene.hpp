@@ -1,0 +1,31 @@
+// One full render of a scene: every object rasterised into one sample buffer over the
+// union of the objects' boxes, the rest of the image is table.
+#pragma once
+#include "composite.hpp"
+
+namespace air {
+
+// AIR_OK, or the error code for the first bad object (shape code, non-finite numbers).
+int32_t check_objects(const air_object *objects, int32_t count);
+
+// A camera made ready for rendering: the view and the lattices it samples.
+struct Setup {
+    View view;
+    Lattice colour;   // n x n samples per pixel
+    Lattice centres;  // one per pixel centre (the mask's rays); empty when colour has them (odd n)
+};
+
+int32_t make_setup(const air_camera &camera, Setup &setup);
+
+// Working memory for renders, reused from call to call by one thread.
+struct Scratch {
+    std::vector<PreparedObject> objects;
+    std::vector<Albedo> albedo;
+    SampleBuffer samples, centres;
+};
+
+// Inputs already checked. rgb, mask and shade may each be NULL.
+void render_scene(const Setup &setup, const air_object *objects, int32_t count, float *rgb, uint8_t *mask,
+                  float *shade, Scratch &scratch);
+
+}  // namespace air

@@ -62,7 +62,8 @@ public enum SafeTensors {
 
     // MARK: Encoding
 
-    /// The file's bytes. Every tensor's `values.count` must equal the product of its shape.
+    /// The file's bytes. Every tensor's `values.count` must equal the product of its shape
+    /// (a programming error otherwise, not a data error: it traps).
     public static func encode(_ tensors: [String: StoredTensor], metadata: [String: String]) -> [UInt8] {
         let names = tensors.keys.sorted()
         var header = "{"
@@ -74,7 +75,7 @@ public enum SafeTensors {
         var offset = 0
         for name in names {
             let t = tensors[name]!
-            precondition(t.values.count == t.shape.reduce(1, *),
+            precondition(t.shape.allSatisfy { $0 >= 0 } && t.values.count == t.shape.reduce(1, *),
                          "SafeTensors.encode: tensor \(name) has \(t.values.count) values for shape \(t.shape)")
             let end = offset + 4 * t.values.count
             let shape = t.shape.map(String.init).joined(separator: ",")

@@ -32,7 +32,7 @@ let package = Package(
         ),
         .target(name: "Random", swiftSettings: fast),
         .target(name: "Scenes", dependencies: ["Renderer", "CPNG", "Random"], swiftSettings: fast),
-        .target(name: "Engine", dependencies: ["CBLAS", "Random"], swiftSettings: fast),
+        .target(name: "Engine", dependencies: ["CBLAS", "Random"], exclude: ["README.md"], swiftSettings: fast),
         .target(name: "AIR", dependencies: ["Engine", "Scenes"], swiftSettings: fast),
         .executableTarget(
             name: "AirCLI",

@@ -82,7 +82,7 @@ public struct FiniteDifferenceEstimator<Likelihood: ImageLikelihood> {
             let o = objects[k]
             var sum = SIMD3<Double>(0, 0, 0)
             for _ in 0..<perturbations {
-                let delta = SIMD3<Double>(rng.rademacher(), rng.rademacher(), rng.rademacher())
+                let delta = SIMD3<Double>(rademacher(&rng), rademacher(&rng), rademacher(&rng))
                 let h = SIMD3(hp, hp, hr) * delta
                 let fp = try scratch.delta(index: k, object: o.moved(dx: h.x, dy: h.y, dr: h.z),
                                            observed: observed, likelihood: likelihood)
@@ -172,7 +172,5 @@ extension SIMD3 where Scalar == Double {
     }
 }
 
-extension RNG {
-    /// +1 or −1 with equal probability.
-    mutating func rademacher() -> Double { next() & 1 == 0 ? -1 : 1 }
-}
+/// +1 or −1 with equal probability.
+private func rademacher(_ rng: inout RNG) -> Double { rng.next() & 1 == 0 ? -1 : 1 }

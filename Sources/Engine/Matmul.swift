@@ -86,3 +86,11 @@ func addColumnSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int, into g: Unsa
         for j in 0..<cols { g[j] += row[j] }
     }
 }
+
+/// OpenBLAS threading. Results do not depend on the thread count only up to float summation order
+/// inside sgemm; set 1 thread for bit-exact reproducibility across machines.
+public enum BLAS {
+    /// Sets the number of OpenBLAS threads (overrides OPENBLAS_NUM_THREADS).
+    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(n, 1))) }
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+}

@@ -62,7 +62,8 @@ public enum SafeTensors {
 
     // MARK: Encoding
 
-    /// The file's bytes. Every tensor's `values.count` must equal the product of its shape.
+    /// The file's bytes. Every tensor's `values.count` must equal the product of its shape
+    /// (a programming error otherwise, not a data error: it traps).
     public static func encode(_ tensors: [String: StoredTensor], metadata: [String: String]) -> [UInt8] {
         let names = tensors.keys.sorted()
         var header = "{"
@@ -74,7 +75,7 @@ public enum SafeTensors {
         var offset = 0
         for name in names {
             let t = tensors[name]!
-            precondition(t.values.count == t.shape.reduce(1, *),
+            precondition(t.shape.allSatisfy { $0 >= 0 } && t.values.count == t.shape.reduce(1, *),
                          "SafeTensors.encode: tensor \(name) has \(t.values.count) values for shape \(t.shape)")
             let end = offset + 4 * t.values.count
             let shape = t.shape.map(String.init).joined(separator: ",")
@@ -90,7 +91,12 @@ public enum SafeTensors {
         appendLittleEndian(UInt64(headerBytes.count), to: &out)
         out += headerBytes
         for name in names {
-            for v in tensors[name]!.values { appendLittleEndian(v.bitPattern, to: &out) }
+            let values = tensors[name]!.values
+            if hostIsLittleEndian {
+                values.withUnsafeBytes { out.append(contentsOf: $0) }
+            } else {
+                for v in values { appendLittleEndian(v.bitPattern, to: &out) }
+            }
         }
         return out
     }
@@ -287,8 +293,18 @@ public enum SafeTensors {
         return (dtype, shape, begin, end)
     }
 
+    private static let hostIsLittleEndian = 1.littleEndian == 1
+
     private static func convert(_ bytes: [UInt8], from start: Int, count: Int, dtype: DType) -> [Float] {
         var out = [Float](repeating: 0, count: count)
+        if dtype == .f32 && hostIsLittleEndian {
+            out.withUnsafeMutableBytes { dst in
+                bytes.withUnsafeBytes { src in
+                    dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[start..<(start + 4 * count)]))
+                }
+            }
+            return out
+        }
         bytes.withUnsafeBufferPointer { b in
             @inline(__always) func u16(_ i: Int) -> UInt16 {
                 let p = start + 2 * i
@@ -366,17 +382,25 @@ public enum SafeTensors {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw ioError(path, "cannot open: \(errnoText())") }
         defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        // Read straight into a buffer of the file's size; keep reading past it in case the
+        // file grew, so the result is whatever the file held at the end.
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw ioError(path, "cannot stat: \(errnoText())") }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw ioError(path, "not a regular file") }
+        let size = max(0, Int(info.st_size))
+        var bytes = [UInt8](repeating: 0, count: size + 1)
+        var count = 0
         while true {
-            let n = chunk.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress!, $0.count) }
+            if count == bytes.count { bytes += [UInt8](repeating: 0, count: max(1 << 16, count)) }
+            let n = bytes.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress! + count, $0.count - count) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw ioError(path, "cannot read: \(errnoText())")
             }
             if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
+            count += n
         }
+        bytes.removeSubrange(count...)
         return bytes
     }
 

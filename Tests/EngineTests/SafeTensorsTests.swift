@@ -113,6 +113,21 @@ final class SafeTensorsTests: XCTestCase {
         }
     }
 
+    func testReadingAFolderOrEmptyFileThrows() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("st-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        XCTAssertThrowsError(try SafeTensors.read(path: dir.path)) { e in
+            XCTAssertEqual((e as? SafeTensorsError)?.kind, .io)
+        }
+        let empty = dir.appendingPathComponent("empty.safetensors").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: empty, contents: Data()))
+        XCTAssertThrowsError(try SafeTensors.read(path: empty)) { e in
+            XCTAssertEqual((e as? SafeTensorsError)?.kind, .truncated)
+            XCTAssertTrue("\(e)".contains("empty.safetensors"))
+        }
+    }
+
     func testWriteIntoMissingFolderThrows() {
         XCTAssertThrowsError(try SafeTensors.write([:], metadata: [:], to: "/nonexistent/dir/x.safetensors")) { e in
             XCTAssertEqual((e as? SafeTensorsError)?.kind, .io)

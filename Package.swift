@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "Random", swiftSettings: fast),
         .target(name: "Scenes", dependencies: ["Renderer", "CPNG", "Random"], swiftSettings: fast),
         .target(name: "Engine", dependencies: ["CBLAS", "Random"], exclude: ["README.md"], swiftSettings: fast),
-        .target(name: "AIR", dependencies: ["Engine", "Scenes"], swiftSettings: fast),
+        .target(name: "AIR", dependencies: ["Engine", "Scenes", "Random"], swiftSettings: fast),
         .executableTarget(
             name: "AirCLI",
             dependencies: ["AIR", "Scenes", "Engine", "Random", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -1,0 +1,75 @@
+import Engine
+import Random
+
+/// The inference network q(z | x): the three parts of AIR.
+///
+/// - *recurrent*: an LSTM carries what has been explained from one object to the next;
+/// - *variable-length*: each step emits a presence logit, and inference stops at the first 0;
+/// - *attentive*: each step proposes where the object stands on the table; that point is
+///   projected through the known camera and a glimpse is read there with the spatial
+///   transformer; the glimpse feeds the heads for shape, colour, rotation and a position
+///   refinement.
+///
+/// With `difference` (DAIR) every step's input is the observed image next to the observed
+/// image minus the rendering of the objects found so far.
+public final class GuideNetwork: Module {
+    public let config: ModelConfig
+    /// Reads the (downsampled) observed and difference images of a step.
+    let encoder: ConvEncoder
+    let lstm: LSTMCell
+    /// h → presence logit (1) and where: mean (2), log-std (2), in normalised table units.
+    let presWhere: Linear
+    /// Reads the glimpse.
+    let glimpseEncoder: ConvEncoder
+    /// [glimpse features, h] → what: shape logits (5), colour mean (3) and log-std (3),
+    /// rotation points (2 per shape class), position refinement mean (2) and log-std (2).
+    let what: MLP
+
+    /// Size of a step's summary of the previous object fed back into the LSTM.
+    public static let previousCode = LatentCode.size
+    public static let whatOutputs = 5 + 3 + 3 + 10 + 2 + 2
+
+    public init(config: ModelConfig, rng: inout RNG) {
+        self.config = config
+        let channels = 6
+        encoder = ConvEncoder(
+            input: (config.height / 2, config.width / 2, channels),
+            layers: [(16, 3, 2), (32, 3, 2), (64, 3, 2)], features: config.encoderFeatures, rng: &rng)
+        lstm = LSTMCell(config.encoderFeatures + GuideNetwork.previousCode, config.hidden, rng: &rng)
+        presWhere = Linear(config.hidden, 5, rng: &rng)
+        glimpseEncoder = ConvEncoder(
+            input: (config.glimpseSize, config.glimpseSize, channels),
+            layers: [(32, 4, 2), (64, 3, 2)], features: config.glimpseFeatures, rng: &rng)
+        what = MLP([config.glimpseFeatures + config.hidden, 256, GuideNetwork.whatOutputs], rng: &rng)
+    }
+}
+
+/// Convolutions (kernel k, stride s, padding k/2 − (k even ? 1 : 0) ... see below), ReLU, then a
+/// linear layer to a feature vector. NHWC in, [B, features] out.
+final class ConvEncoder: Module {
+    let convs: [Conv2d]
+    let output: Linear
+    let flatSize: Int
+
+    /// `layers`: (out channels, kernel, stride) each.
+    init(input: (h: Int, w: Int, c: Int), layers: [(Int, Int, Int)], features: Int, rng: inout RNG) {
+        var h = input.h, w = input.w, c = input.c
+        var cs: [Conv2d] = []
+        for (out, k, s) in layers {
+            let pad = (k - 1) / 2
+            cs.append(Conv2d(c, out, kernel: k, stride: s, padding: pad, rng: &rng))
+            h = (h + 2 * pad - k) / s + 1
+            w = (w + 2 * pad - k) / s + 1
+            c = out
+        }
+        convs = cs
+        flatSize = h * w * c
+        output = Linear(flatSize, features, gain: 1.4142135, rng: &rng)
+    }
+
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        var h = x
+        for conv in convs { h = relu(conv(h)) }
+        return relu(output(h.flattened()))
+    }
+}

@@ -1,0 +1,155 @@
+import Engine
+import Scenes
+
+/// One object as the guide reads it, with its confidences.
+public struct InferredObject: Sendable {
+    public var object: SceneObject
+    /// q(z_pres = 1) at this step.
+    public var presence: Double
+    /// q(shape) over the five classes, in `Shape` order.
+    public var shapeProbabilities: [Double]
+    /// Standard deviation of the position estimate (scene units), per axis.
+    public var positionStd: SIMD2<Double>
+    /// Circular spread of the yaw estimate in degrees (nil for cylinders).
+    public var rotationSpread: Double?
+    /// Colour standard deviation per channel.
+    public var colorStd: SIMD3<Double>
+    /// Where the glimpse looked: centre in pixels and window side in pixels.
+    public var glimpseCenter: SIMD2<Double>
+    public var glimpseSide: Double
+}
+
+/// A scene as the guide reads it.
+public struct InferredScene: Sendable {
+    public var objects: [InferredObject]
+    /// q(z_pres = 1) at the step that stopped (nil when all N steps were present).
+    public var stopPresence: Double?
+    public var scene: Scene
+}
+
+/// Runs the guide on images, in batches, without recording gradients. Each step renders the
+/// objects found so far with the real renderer (the difference input).
+public final class Inferrer {
+    public let network: GuideNetwork
+    public let renderer: Rasterizer
+    public let tableColor: SIMD3<Float>
+    private let tape = Tape(recording: false)
+
+    public init(network: GuideNetwork) throws {
+        self.network = network
+        renderer = Rasterizer(threads: 1)
+        let cfg = network.config
+        let empty = try renderer.render(Scene(camera: cfg.camera), samplesPerPixel: cfg.samplesPerPixel)
+        tableColor = SIMD3(empty.pixels[0], empty.pixels[1], empty.pixels[2])
+    }
+
+    /// Reads every image (each must be the model's size).
+    public func infer(_ images: [Image], batchSize: Int = 64) throws -> [InferredScene] {
+        var out: [InferredScene] = []
+        out.reserveCapacity(images.count)
+        var start = 0
+        while start < images.count {
+            let end = min(start + batchSize, images.count)
+            out += try inferBatch(Array(images[start..<end]))
+            start = end
+        }
+        return out
+    }
+
+    private func inferBatch(_ images: [Image]) throws -> [InferredScene] {
+        let cfg = network.config
+        let b = images.count, pixels = cfg.width * cfg.height * 3
+        let camera = cfg.camera
+        let attention = Attention(config: cfg)
+        var observed = [Float](repeating: 0, count: b * pixels)
+        for (k, im) in images.enumerated() {
+            guard im.width == cfg.width, im.height == cfg.height else {
+                throw TrainingError.imageSize(index: k, width: im.width, height: im.height, expected: (cfg.width, cfg.height))
+            }
+            observed.replaceSubrange(k * pixels..<(k + 1) * pixels, with: im.pixels)
+        }
+        var rendered = [Float](repeating: 0, count: b * pixels)
+        for p in 0..<(b * cfg.width * cfg.height) {
+            rendered[3 * p] = tableColor.x; rendered[3 * p + 1] = tableColor.y; rendered[3 * p + 2] = tableColor.z
+        }
+        var found = [[InferredObject]](repeating: [], count: b)
+        var stop = [Double?](repeating: nil, count: b)
+        var active = [Bool](repeating: true, count: b)
+        defer { tape.reset() }
+        var state = network.lstm.zeroState(batch: b, on: tape)
+        var previous = tape.zeros([b, LatentCode.size])
+        let half = cfg.tableHalfWidth
+
+        for _ in 0..<cfg.maxObjects where active.contains(true) {
+            let input = stepInput(observed: observed, rendered: rendered, table: tableColor,
+                                  batch: b, height: cfg.height, width: cfg.width, tape: tape)
+            let r = network.read(input, previous: previous, state: state)
+            state = r.state
+            let logits = r.presLogit.values, mean = r.whereMean.values
+            var thetas = [Float](repeating: 0, count: b * 6)
+            for k in 0..<b {
+                thetas.replaceSubrange(6 * k..<6 * k + 6,
+                                       with: attention.theta(x: Double(mean[2 * k]) * half, y: Double(mean[2 * k + 1]) * half))
+            }
+            let out = network.look(input, theta: tape.constant(shape: [b, 2, 3], values: thetas), h: r.state.h).values
+            let width = GuideNetwork.whatOutputs
+            var codes = [Float](repeating: 0, count: b * LatentCode.size)
+            var changed: [Int] = []
+            for k in 0..<b where active[k] {
+                let p = 1 / (1 + exp(-Double(logits[k])))
+                guard p > 0.5 else { active[k] = false; stop[k] = p; continue }
+                let o = decode(Array(out[k * width..<(k + 1) * width]),
+                               center: SIMD2(Double(mean[2 * k]) * half, Double(mean[2 * k + 1]) * half),
+                               theta: Array(thetas[6 * k..<6 * k + 6]), presence: p, camera: camera)
+                found[k].append(o)
+                codes.replaceSubrange(LatentCode.size * k..<LatentCode.size * (k + 1), with: LatentCode.code(o.object, config: cfg))
+                changed.append(k)
+            }
+            previous = tape.constant(shape: [b, LatentCode.size], values: codes)
+            for k in changed where found[k].count < cfg.maxObjects {
+                let img = try renderer.render(Scene(camera: camera, objects: found[k].map(\.object)), samplesPerPixel: cfg.samplesPerPixel)
+                rendered.replaceSubrange(k * pixels..<(k + 1) * pixels, with: img.pixels)
+            }
+        }
+        return (0..<b).map { k in
+            InferredScene(objects: found[k], stopPresence: stop[k],
+                          scene: Scene(camera: camera, objects: found[k].map(\.object)))
+        }
+    }
+
+    private func decode(_ w: [Float], center: SIMD2<Double>, theta: [Float], presence: Double, camera: Camera) -> InferredObject {
+        typealias W = GuideNetwork.What
+        let logits = w[W.shape].map(Double.init)
+        let m = logits.max()!
+        let e = logits.map { exp($0 - m) }
+        let z = e.reduce(0, +)
+        let probs = e.map { $0 / z }
+        let shape = Shape(rawValue: probs.indices.max(by: { probs[$0] < probs[$1] })!)!
+        let rgb = SIMD3(w[W.colorMean].map { 1 / (1 + exp(-Double($0))) })
+        let colorStd = SIMD3(w[W.colorLogStd].map { exp(min(max(Double($0), -6), 1)) })
+        let s = GuideNetwork.refineScale
+        let pos = center + SIMD2(Double(w[W.refineMean.lowerBound]), Double(w[W.refineMean.lowerBound + 1])) * s
+        let posStd = SIMD2(w[W.refineLogStd].map { exp(min(max(Double($0), -6), 2)) * s })
+        let j = W.yaw.lowerBound + 2 * shape.rawValue
+        let point = SIMD2(w[j], w[j + 1])
+        let yaw = LatentCode.yaw(from: point, shape: shape)
+        var spread: Double? = nil
+        if let period = shape.symmetryPeriod {
+            // Circular standard deviation from the point's length (1 = certain).
+            let r = min(max(Double((point * point).sum().squareRoot()), 1e-6), 1)
+            spread = (-2 * log(r)).squareRoot() * period / (2 * Double.pi)
+        }
+        let color = Color(rgb: rgb, name: Palette.exactName(for: rgb))
+        let object = SceneObject(shape: shape, color: color, position: pos, rotation: yaw)
+        let side = Double(theta[0]) * Double(camera.width)
+        let gc = SIMD2((Double(theta[2]) + 1) * Double(camera.width) / 2, (Double(theta[5]) + 1) * Double(camera.height) / 2)
+        return InferredObject(object: object, presence: presence, shapeProbabilities: probs, positionStd: posStd,
+                              rotationSpread: spread, colorStd: colorStd, glimpseCenter: gc, glimpseSide: side)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Foundation
+#endif

@@ -1,0 +1,58 @@
+import Scenes
+
+/// How an object's latents are written as network targets and read back from network outputs.
+///
+/// Position is normalised by the table's half-width; colour is RGB in [0, 1]; the yaw of a shape
+/// with symmetry period P is the point (cos, sin) of angle 2π·θ/P, so the symmetric yaws of one
+/// pose are one point and the wrap-around at P is continuous (cylinders carry no angle).
+public enum LatentCode {
+    /// Length of `code(_:config:)`: position (2), shape one-hot (5), colour (3), yaw point (2).
+    public static let size = 12
+
+    /// The summary of a found object fed back into the next recurrent step.
+    public static func code(_ o: SceneObject, config: ModelConfig) -> [Float] {
+        var v = [Float](repeating: 0, count: size)
+        v[0] = Float(o.position.x / config.tableHalfWidth)
+        v[1] = Float(o.position.y / config.tableHalfWidth)
+        v[2 + o.shape.rawValue] = 1
+        v[7] = Float(o.color.rgb.x); v[8] = Float(o.color.rgb.y); v[9] = Float(o.color.rgb.z)
+        let p = yawPoint(o)
+        v[10] = p.x; v[11] = p.y
+        return v
+    }
+
+    /// The yaw as a point on the unit circle (zero for cylinders, whose yaw is not identifiable).
+    public static func yawPoint(_ o: SceneObject) -> SIMD2<Float> {
+        guard let period = o.shape.symmetryPeriod else { return .zero }
+        let a = 2 * Double.pi * o.rotation / period
+        return SIMD2(Float(cos(a)), Float(sin(a)))
+    }
+
+    /// The yaw in [0, P) a predicted point stands for.
+    public static func yaw(from point: SIMD2<Float>, shape: Shape) -> Double {
+        guard let period = shape.symmetryPeriod else { return 0 }
+        var a = atan2(Double(point.y), Double(point.x)) * period / (2 * Double.pi)
+        if a < 0 { a += period }
+        return a >= period ? 0 : a
+    }
+
+    /// The canonical order in which the network is taught to find objects: nearest to the
+    /// camera first (lowest in the image: largest projected y of the object's centre), then left
+    /// to right. Near objects are the unoccluded ones, so each step explains a whole object.
+    public static func canonicalOrder(_ objects: [SceneObject], camera: Camera) -> [SceneObject] {
+        let keyed = objects.map { o -> (SceneObject, SIMD2<Double>) in
+            let p = camera.project(SIMD3(o.position.x, o.position.y, o.shape.height / 2)) ?? SIMD2(0, -1e9)
+            return (o, p)
+        }
+        return keyed.sorted { a, b in
+            if a.1.y != b.1.y { return a.1.y > b.1.y }
+            return a.1.x < b.1.x
+        }.map(\.0)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Foundation
+#endif

@@ -1,0 +1,145 @@
+import Engine
+import Random
+import Scenes
+
+/// Scenes with known latents and their images: what the sleep phase learns from.
+public struct TrainingBatch {
+    /// Each scene's objects in the canonical order the guide is taught to find them.
+    public var objects: [[SceneObject]]
+    /// Observed images, [B·H·W·3] in [0, 1].
+    public var observed: [Float]
+    /// `prefixes[i]`: renderings of each scene's first i objects (slightly perturbed, as the
+    /// guide's own estimates will be), [B·H·W·3]; i = 0 is the bare table.
+    public var prefixes: [[Float]]
+
+    public var size: Int { objects.count }
+}
+
+/// The sleep phase (likelihood-free): maximise log q(z | x) on scenes drawn from the prior and
+/// rendered. The object order is fixed by `LatentCode.canonicalOrder`; the recurrent state and
+/// the difference images are teacher-forced with the true objects.
+public struct SleepObjective {
+    public var network: GuideNetwork
+    /// Where the training glimpse looks: the truth moved towards the network's own guess (by at
+    /// most `glimpseJitterLimit`) plus noise, so the what-heads learn to read glimpses as
+    /// inference will place them.
+    public var glimpseJitterLimit: Double = 0.25
+    public var glimpseNoise: Double = 0.05
+    public var yawWeight: Float = 4
+
+    public init(network: GuideNetwork) { self.network = network }
+
+    public struct Terms {
+        public var loss: Tensor
+        /// Per-term means over the batch (negative log-likelihoods), for logging.
+        public var presence = 0.0, position = 0.0, shape = 0.0, color = 0.0, yaw = 0.0, refine = 0.0
+        /// Fraction of steps whose presence decision (p > 0.5) matches the truth.
+        public var presenceAccuracy = 0.0
+    }
+
+    /// −(1/B) Σ log q(z | x), with the per-term breakdown.
+    public func loss(_ batch: TrainingBatch, table: SIMD3<Float>, tape: Tape, rng: inout RNG) -> Terms {
+        let cfg = network.config
+        let b = batch.size, n = cfg.maxObjects
+        let attention = Attention(config: cfg)
+        var state = network.lstm.zeroState(batch: b, on: tape)
+        var previous = tape.zeros([b, LatentCode.size])
+        var total: Tensor? = nil
+        var terms = Terms(loss: tape.zeros([]))
+        var presCorrect = 0, presSteps = 0
+        let invB = 1 / Float(b)
+
+        func add(_ t: Tensor) { total = total.map { $0 + t } ?? t }
+        func masked(_ rows: Tensor, _ mask: [Float]) -> Tensor {
+            sum(rows * tape.constant(shape: [b], values: mask)) * (-invB)
+        }
+
+        for i in 0..<n {
+            let input = stepInput(observed: batch.observed, rendered: batch.prefixes[i], table: table,
+                                  batch: b, height: cfg.height, width: cfg.width, tape: tape)
+            let r = network.read(input, previous: previous, state: state)
+            state = r.state
+
+            // Presence: a step exists while all earlier ones were present; its target is i < n_b.
+            let exists = batch.objects.map { Float($0.count >= i ? 1 : 0) }
+            let present = batch.objects.map { Float($0.count > i ? 1 : 0) }
+            let presLL = Bernoulli(logits: r.presLogit).logProb(tape.constant(shape: [b], values: present))
+            let presLoss = masked(presLL, exists)
+            add(presLoss)
+            terms.presence += Double(presLoss.item)
+            let logits = r.presLogit.values
+            for k in 0..<b where exists[k] == 1 {
+                presSteps += 1
+                if (logits[k] > 0) == (present[k] == 1) { presCorrect += 1 }
+            }
+
+            // Where (coarse), against the true position.
+            let guess = r.whereMean.values
+            var truePos = [Float](repeating: 0, count: b * 2)
+            var thetas = [Float](repeating: 0, count: b * 6)
+            var refineTarget = [Float](repeating: 0, count: b * 2)
+            var shapes = [Int](repeating: 0, count: b)
+            var colors = [Float](repeating: 0.5, count: b * 3)
+            var yawMask = [Float](repeating: 0, count: b * 10)
+            var yawTarget = [Float](repeating: 0, count: b * 10)
+            var prevCodes = [Float](repeating: 0, count: b * LatentCode.size)
+            let half = cfg.tableHalfWidth
+            for k in 0..<b {
+                let gx = Double(guess[2 * k]) * half, gy = Double(guess[2 * k + 1]) * half
+                guard present[k] == 1 else {
+                    thetas.replaceSubrange(6 * k..<6 * k + 6, with: attention.theta(x: gx, y: gy))
+                    continue
+                }
+                let o = batch.objects[k][i]
+                truePos[2 * k] = Float(o.position.x / half)
+                truePos[2 * k + 1] = Float(o.position.y / half)
+                let lim = glimpseJitterLimit
+                let cx = o.position.x + min(max(gx - o.position.x, -lim), lim) + glimpseNoise * rng.normal()
+                let cy = o.position.y + min(max(gy - o.position.y, -lim), lim) + glimpseNoise * rng.normal()
+                thetas.replaceSubrange(6 * k..<6 * k + 6, with: attention.theta(x: cx, y: cy))
+                refineTarget[2 * k] = Float((o.position.x - cx) / GuideNetwork.refineScale)
+                refineTarget[2 * k + 1] = Float((o.position.y - cy) / GuideNetwork.refineScale)
+                shapes[k] = o.shape.rawValue
+                colors[3 * k] = Float(o.color.rgb.x); colors[3 * k + 1] = Float(o.color.rgb.y); colors[3 * k + 2] = Float(o.color.rgb.z)
+                if o.shape.symmetryPeriod != nil {
+                    let p = LatentCode.yawPoint(o)
+                    let j = 10 * k + 2 * o.shape.rawValue
+                    yawMask[j] = 1; yawMask[j + 1] = 1
+                    yawTarget[j] = p.x; yawTarget[j + 1] = p.y
+                }
+                prevCodes.replaceSubrange(LatentCode.size * k..<LatentCode.size * (k + 1),
+                                          with: LatentCode.code(o, config: cfg))
+            }
+            let whereLL = sum(Normal(mean: r.whereMean, logStd: r.whereLogStd)
+                .logProb(tape.constant(shape: [b, 2], values: truePos)), axes: [1])
+            let posLoss = masked(whereLL, present)
+            add(posLoss)
+            terms.position += Double(posLoss.item)
+
+            // What, from a glimpse.
+            let out = network.look(input, theta: tape.constant(shape: [b, 2, 3], values: thetas), h: state.h)
+            let shapeLoss = masked(Categorical(logits: slice(out, axis: 1, GuideNetwork.What.shape)).logProb(shapes), present)
+            let colorLL = sum(Normal(mean: sigmoid(slice(out, axis: 1, GuideNetwork.What.colorMean)),
+                                     logStd: clamp(slice(out, axis: 1, GuideNetwork.What.colorLogStd), min: -6, max: 1))
+                .logProb(tape.constant(shape: [b, 3], values: colors)), axes: [1])
+            let colorLoss = masked(colorLL, present)
+            let refineLL = sum(Normal(mean: slice(out, axis: 1, GuideNetwork.What.refineMean),
+                                      logStd: clamp(slice(out, axis: 1, GuideNetwork.What.refineLogStd), min: -6, max: 2))
+                .logProb(tape.constant(shape: [b, 2], values: refineTarget)), axes: [1])
+            let refineLoss = masked(refineLL, present)
+            // The yaw point of the true shape, as squared distance to the target point.
+            let yawErr = square(slice(out, axis: 1, GuideNetwork.What.yaw) - tape.constant(shape: [b, 10], values: yawTarget))
+            let yawLoss = sum(yawErr * tape.constant(shape: [b, 10], values: yawMask)) * (yawWeight * invB)
+            add(shapeLoss); add(colorLoss); add(refineLoss); add(yawLoss)
+            terms.shape += Double(shapeLoss.item)
+            terms.color += Double(colorLoss.item)
+            terms.refine += Double(refineLoss.item)
+            terms.yaw += Double(yawLoss.item)
+
+            previous = tape.constant(shape: [b, LatentCode.size], values: prevCodes)
+        }
+        terms.loss = total!
+        terms.presenceAccuracy = presSteps > 0 ? Double(presCorrect) / Double(presSteps) : 1
+        return terms
+    }
+}

@@ -1,0 +1,138 @@
+import Dispatch
+import Random
+import Scenes
+
+/// Where training scenes come from: scene `index` must depend only on the index (and the
+/// source's own seed), so batches are reproducible whatever the thread count.
+public protocol SceneSource: Sendable {
+    /// Scene `index` and, when the source stores it, its observed image (else it is rendered).
+    func scene(_ index: Int, renderer: Rasterizer) throws -> (objects: [SceneObject], image: Image?)
+    var camera: Camera { get }
+    var samplesPerPixel: Int { get }
+}
+
+/// Fresh scenes from a batch spec (the prior of the sleep phase).
+public struct SpecSource: SceneSource {
+    public let spec: BatchSpec
+    public let seed: UInt64
+    public init(spec: BatchSpec, seed: UInt64) { self.spec = spec; self.seed = seed }
+    public var camera: Camera { spec.camera }
+    public var samplesPerPixel: Int { spec.samplesPerPixel }
+
+    public func scene(_ index: Int, renderer: Rasterizer) throws -> (objects: [SceneObject], image: Image?) {
+        (try spec.sample(index: index, seed: seed, renderer: renderer).scene.objects, nil)
+    }
+}
+
+/// The labelled scenes of a dataset folder, cycled.
+public struct DatasetSource: SceneSource {
+    public let dataset: Dataset
+    public init(dataset: Dataset) { self.dataset = dataset }
+    public var camera: Camera { dataset.camera }
+    public var samplesPerPixel: Int { dataset.samplesPerPixel }
+
+    public func scene(_ index: Int, renderer: Rasterizer) throws -> (objects: [SceneObject], image: Image?) {
+        let i = index % dataset.entries.count
+        return (dataset.entries[i].scene.objects, try dataset.image(i))
+    }
+}
+
+/// Assembles training batches: renders the observed images (quantised to 8 bits, as PNG inputs
+/// will be) and the teacher-forced renderings of each scene's first i objects, in parallel.
+public final class BatchBuilder {
+    public let source: any SceneSource
+    public let config: ModelConfig
+    public let threads: Int
+    private let renderers: [Rasterizer]
+    /// How much the prefix renderings are perturbed (position units, degrees, RGB).
+    public var prefixNoise = (position: 0.02, rotation: 2.0, color: 0.02)
+    public let tableColor: SIMD3<Float>
+
+    public init(source: any SceneSource, config: ModelConfig, threads: Int) throws {
+        self.source = source
+        self.config = config
+        self.threads = max(1, threads)
+        renderers = (0..<max(1, threads)).map { _ in Rasterizer(threads: 1) }
+        let empty = try renderers[0].render(Scene(camera: config.camera), samplesPerPixel: config.samplesPerPixel)
+        tableColor = SIMD3(empty.pixels[0], empty.pixels[1], empty.pixels[2])
+    }
+
+    /// The batch of scenes first ..< first + count; `noiseSeed` keys the prefix perturbations.
+    public func batch(first: Int, count: Int, noiseSeed: UInt64) throws -> TrainingBatch {
+        let cfg = config, n = cfg.maxObjects
+        let pixels = cfg.width * cfg.height * 3
+        var objects = [[SceneObject]](repeating: [], count: count)
+        var observed = [Float](repeating: 0, count: count * pixels)
+        var prefixFlat = [Float](repeating: 0, count: n * count * pixels)
+        var failure: Error?
+        let lock = DispatchQueue(label: "air.batch")
+        let workers = min(threads, count)
+        // Each worker writes disjoint slices; results depend only on the scene index.
+        objects.withUnsafeMutableBufferPointer { objs in
+          observed.withUnsafeMutableBufferPointer { obs in
+            prefixFlat.withUnsafeMutableBufferPointer { pre in
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    let renderer = renderers[w]
+                    var k = w
+                    while k < count {
+                        do {
+                            let index = first + k
+                            let s = try source.scene(index, renderer: renderer)
+                            let ordered = LatentCode.canonicalOrder(Array(s.objects.prefix(n)), camera: cfg.camera)
+                            objs[k] = ordered
+                            let image = try s.image ?? renderer.render(Scene(camera: cfg.camera, objects: s.objects), samplesPerPixel: cfg.samplesPerPixel)
+                            guard image.width == cfg.width, image.height == cfg.height else {
+                                throw TrainingError.imageSize(index: index, width: image.width, height: image.height, expected: (cfg.width, cfg.height))
+                            }
+                            for j in 0..<pixels { obs[k * pixels + j] = (image.pixels[j] * 255 + 0.5).rounded(.down) / 255 }
+                            var rng = RNG(seed: noiseSeed).split(UInt64(index))
+                            let noisy = ordered.map { perturb($0, &rng) }
+                            for i in 0..<n {
+                                let prefix = Array(noisy.prefix(i))
+                                let img = try renderer.render(Scene(camera: cfg.camera, objects: prefix), samplesPerPixel: cfg.samplesPerPixel)
+                                img.pixels.withUnsafeBufferPointer { src in
+                                    (pre.baseAddress! + (i * count + k) * pixels).update(from: src.baseAddress!, count: pixels)
+                                }
+                            }
+                        } catch {
+                            lock.sync { if failure == nil { failure = error } }
+                        }
+                        k += workers
+                    }
+                }
+            }
+          }
+        }
+        if let failure { throw failure }
+        let prefixes = (0..<n).map { i in Array(prefixFlat[(i * count * pixels)..<((i + 1) * count * pixels)]) }
+        return TrainingBatch(objects: objects, observed: observed, prefixes: prefixes)
+    }
+
+    private func perturb(_ o: SceneObject, _ rng: inout RNG) -> SceneObject {
+        var p = o
+        p.position.x += prefixNoise.position * rng.normal()
+        p.position.y += prefixNoise.position * rng.normal()
+        p.rotation += prefixNoise.rotation * rng.normal()
+        var c = p.color.rgb
+        for j in 0..<3 { c[j] = min(max(c[j] + prefixNoise.color * rng.normal(), 0), 1) }
+        p.color = Color(rgb: c)
+        return p
+    }
+}
+
+public enum TrainingError: Error, CustomStringConvertible {
+    case imageSize(index: Int, width: Int, height: Int, expected: (Int, Int))
+    case nonFinite(step: Int, what: String)
+    case badModel(path: String, message: String)
+
+    public var description: String {
+        switch self {
+        case let .imageSize(i, w, h, e):
+            return "scene \(i): image is \(w)x\(h), the model reads \(e.0)x\(e.1)"
+        case let .nonFinite(step, what):
+            return "step \(step): \(what) is not finite; training stopped (the last checkpoint is intact)"
+        case let .badModel(path, message):
+            return "\(path): \(message)"
+        }
+    }
+}

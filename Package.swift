@@ -40,7 +40,7 @@ let package = Package(
             swiftSettings: fast
         ),
         .testTarget(name: "RandomTests", dependencies: ["Random"]),
-        .testTarget(name: "RendererTests", dependencies: ["Renderer"]),
+        .testTarget(name: "RendererTests", dependencies: ["Renderer", "Random"]),
         .testTarget(name: "ScenesTests", dependencies: ["Scenes", "Renderer"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "AIRTests", dependencies: ["AIR", "Scenes", "Engine"]),

@@ -55,3 +55,10 @@ enum R {
     /// The spec's PNG quantisation.
     static func byte(_ v: Double) -> Int { Int((v * 255 + 0.5).rounded(.down)) }
 }
+
+/// Equality of big arrays without printing them: reports the first differing index.
+func assertSame<T: Equatable>(_ a: [T], _ b: [T], _ what: @autoclosure () -> String, file: StaticString = #filePath, line: UInt = #line) {
+    guard a != b else { return }
+    let k = zip(a, b).firstIndex { $0 != $1 } ?? min(a.count, b.count)
+    XCTFail("\(what()): counts \(a.count) vs \(b.count), first difference at \(k)", file: file, line: line)
+}

@@ -59,6 +59,6 @@ enum R {
 /// Equality of big arrays without printing them: reports the first differing index.
 func assertSame<T: Equatable>(_ a: [T], _ b: [T], _ what: @autoclosure () -> String, file: StaticString = #filePath, line: UInt = #line) {
     guard a != b else { return }
-    let k = zip(a, b).firstIndex { $0 != $1 } ?? min(a.count, b.count)
+    let k = (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
     XCTFail("\(what()): counts \(a.count) vs \(b.count), first difference at \(k)", file: file, line: line)
 }

@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "AIR", dependencies: ["Engine", "Scenes"], swiftSettings: fast),
         .executableTarget(
             name: "AirCLI",
-            dependencies: ["AIR", "Scenes", "Engine", "Random", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["AIR", "Scenes", "Engine", "Random", "Renderer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: fast
         ),
         .testTarget(name: "RandomTests", dependencies: ["Random"]),

@@ -36,11 +36,11 @@ let package = Package(
         .target(name: "AIR", dependencies: ["Engine", "Scenes", "Random"], swiftSettings: fast),
         .executableTarget(
             name: "AirCLI",
-            dependencies: ["AIR", "Scenes", "Engine", "Random", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["AIR", "Scenes", "Engine", "Random", "Renderer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: fast
         ),
         .testTarget(name: "RandomTests", dependencies: ["Random"]),
-        .testTarget(name: "RendererTests", dependencies: ["Renderer"]),
+        .testTarget(name: "RendererTests", dependencies: ["Renderer", "Random"]),
         .testTarget(name: "ScenesTests", dependencies: ["Scenes", "Renderer"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "AIRTests", dependencies: ["AIR", "Scenes", "Engine"]),

@@ -12,6 +12,6 @@ struct Air: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Release-build benchmarks printing JSON lines.",
-        subcommands: [BenchGenerate.self, BenchEngine.self]
+        subcommands: [BenchRender.self, BenchGenerate.self, BenchEngine.self]
     )
 }

@@ -1,0 +1,157 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Random
+import Renderer
+
+/// `air bench render`: renderer throughput, one JSON line per case.
+///
+/// Modes: "full" renders whole scenes with air_render_batch on a pool; "moved" re-renders
+/// a cached scene with one object nudged (air_cache_render_moved), as finite differences do.
+/// To add a mode, write a `measure...` function returning (scenes, seconds) and call `report`.
+struct BenchRender: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Renderer throughput (scenes per second) at 64x64, full and one-object-moved renders."
+    )
+
+    @Option(help: "Seconds to run each case.")
+    var seconds: Double = 1
+
+    @Option(parsing: .upToNextOption, help: "Thread counts to measure; 0 means one per hardware thread.")
+    var threads: [Int] = [1, 0]
+
+    @Option(help: "Object counts to measure.")
+    var objects: [Int] = [1, 2, 3]
+
+    @Option(help: "Samples per pixel (1, 4, 9 or 16).")
+    var spp: Int = 4
+
+    @Option(help: "Seed for the random scenes.")
+    var seed: UInt64 = 1
+
+    mutating func run() throws {
+        var camera = air_default_camera()
+        camera.spp = Int32(spp)
+        let hardware = ProcessInfo.processInfo.activeProcessorCount
+        for count in objects {
+            guard (1...4).contains(count) else { throw ValidationError("--objects must be in 1...4 (the scene layout has four slots)") }
+            for requested in threads {
+                let t = requested <= 0 ? hardware : requested
+                let full = try measureFull(camera: camera, objects: count, threads: t)
+                report(mode: "full", objects: count, threads: t, camera: camera, result: full)
+                let moved = try measureMoved(camera: camera, objects: count, threads: t)
+                report(mode: "moved", objects: count, threads: t, camera: camera, result: moved)
+            }
+        }
+    }
+
+    func report(mode: String, objects: Int, threads: Int, camera: air_camera, result: (scenes: Int, seconds: Double)) {
+        let rate = Double(result.scenes) / result.seconds
+        print("{\"bench\": \"render\", \"mode\": \"\(mode)\", \"objects\": \(objects), \"threads\": \(threads), "
+            + "\"width\": \(camera.width), \"height\": \(camera.height), \"spp\": \(camera.spp), "
+            + "\"scenes\": \(result.scenes), \"seconds\": \(String(format: "%.3f", result.seconds)), "
+            + "\"scenes_per_second\": \(String(format: "%.1f", rate))}")
+        fflush(stdout)
+    }
+
+    /// Batches of 256 scenes on a pool, repeated until the time is up.
+    func measureFull(camera: air_camera, objects: Int, threads: Int) throws -> (scenes: Int, seconds: Double) {
+        var rng = RNG(seed: seed).split(UInt64(objects))
+        let batch = 256
+        var list: [air_object] = []
+        var offsets: [Int32] = [0]
+        for _ in 0..<batch {
+            list += BenchScenes.random(&rng, objects: objects)
+            offsets.append(Int32(list.count))
+        }
+        guard let pool = air_pool_create(Int32(threads)) else { throw ValidationError("cannot start \(threads) threads") }
+        defer { air_pool_destroy(pool) }
+        var cam = camera
+        var rgb = [Float](repeating: 0, count: batch * Int(camera.width * camera.height) * 3)
+        var scenes = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        var elapsed = 0.0
+        repeat {
+            let status = air_render_batch(pool, &cam, list, offsets, Int32(batch), &rgb, nil)
+            guard status == 0 else { throw ValidationError(String(cString: air_error_string(status))) }
+            scenes += batch
+            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        } while elapsed < seconds
+        return (scenes, elapsed)
+    }
+
+    /// Each thread keeps one cache per base scene and renders moves of each object in turn
+    /// by small random amounts, restoring the changed region from the base image after each.
+    func measureMoved(camera: air_camera, objects: Int, threads: Int) throws -> (scenes: Int, seconds: Double) {
+        let perThread = (0..<threads).map { t -> (bases: [[air_object]], moves: [[air_object]]) in
+            var rng = RNG(seed: seed).split(1000 + UInt64(objects)).split(UInt64(t))
+            let bases = (0..<8).map { _ in BenchScenes.random(&rng, objects: objects) }
+            let moves = bases.map { base in
+                (0..<512).map { m -> air_object in
+                    var o = base[m % objects]
+                    o.x += Float(rng.uniform(-0.02, 0.02))
+                    o.y += Float(rng.uniform(-0.02, 0.02))
+                    o.rotation_deg += Float(rng.uniform(-3, 3))
+                    return o
+                }
+            }
+            return (bases, moves)
+        }
+        let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: threads)
+        defer { counts.deallocate() }
+        let failures = UnsafeMutableBufferPointer<Int32>.allocate(capacity: threads)
+        defer { failures.deallocate() }
+        let width = Int(camera.width), pixels = Int(camera.width * camera.height)
+        let start = DispatchTime.now().uptimeNanoseconds
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            var cam = camera
+            let cache = air_cache_create()!
+            defer { air_cache_destroy(cache) }
+            var done = 0
+            var status: Int32 = 0
+            var base = [Float](repeating: 0, count: pixels * 3)
+            var image = base
+            var region: [Int32] = [0, 0, 0, 0]
+            var scene = 0
+            while status == 0 && Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 < seconds {
+                let (objs, moves) = (perThread[t].bases[scene], perThread[t].moves[scene])
+                status = air_cache_set_scene(cache, &cam, objs, Int32(objs.count), &base)
+                image = base
+                for (m, move) in moves.enumerated() where status == 0 {
+                    var moved = move
+                    status = air_cache_render_moved(cache, Int32(m % objects), &moved, &image, &region)
+                    for j in Int(region[1])..<Int(region[3]) {
+                        let from = (j * width + Int(region[0])) * 3, to = (j * width + Int(region[2])) * 3
+                        image.withUnsafeMutableBufferPointer { img in
+                            base.withUnsafeBufferPointer { b in
+                                for p in from..<to { img[p] = b[p] }
+                            }
+                        }
+                    }
+                }
+                done += moves.count
+                scene = (scene + 1) % perThread[t].bases.count
+            }
+            counts[t] = done
+            failures[t] = status
+        }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        if let bad = failures.first(where: { $0 != 0 }) { throw ValidationError(String(cString: air_error_string(bad))) }
+        return (counts.reduce(0, +), elapsed)
+    }
+}
+
+/// Random scenes for benchmarks: objects in distinct slots of a 2 x 2 layout two units
+/// apart (jitter 0.05, so footprints never overlap), random shape, colour and yaw.
+enum BenchScenes {
+    static func random(_ rng: inout RNG, objects: Int) -> [air_object] {
+        var slots: [(Float, Float)] = [(-1, -1), (1, -1), (-1, 1), (1, 1)]
+        for i in stride(from: slots.count - 1, to: 0, by: -1) { slots.swapAt(i, rng.int(below: i + 1)) }
+        return (0..<objects).map { k in
+            air_object(shape: Int32(rng.int(below: 5)), color: (rng.uniformFloat(), rng.uniformFloat(), rng.uniformFloat()),
+                       x: slots[k].0 + Float(rng.uniform(-0.05, 0.05)), y: slots[k].1 + Float(rng.uniform(-0.05, 0.05)),
+                       rotation_deg: Float(rng.uniform(-180, 180)))
+        }
+    }
+}

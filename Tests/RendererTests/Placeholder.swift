@@ -1,5 +1,0 @@
-import XCTest
-
-final class RendererTestsPlaceholder: XCTestCase {
-    func testBuilds() { XCTAssertTrue(true) }
-}

@@ -1,0 +1,82 @@
+import XCTest
+@testable import Scenes
+
+/// Runs the built `air` binary (.build/debug/air next to the test bundle) as a subprocess.
+final class CLITests: XCTestCase {
+    var air: String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/air").path
+    }
+
+    func run(_ args: [String], stdin: String = "") throws -> (status: Int32, out: String, err: String) {
+        guard FileManager.default.isExecutableFile(atPath: air) else { throw XCTSkip("build the air binary first (swift build)") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: air)
+        p.arguments = args
+        let i = Pipe(), o = Pipe(), e = Pipe()
+        p.standardInput = i; p.standardOutput = o; p.standardError = e
+        try p.run()
+        i.fileHandleForWriting.write(stdin.data(using: .utf8)!)
+        try i.fileHandleForWriting.close()
+        let out = o.fileHandleForReading.readDataToEndOfFile()
+        let err = e.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+
+    func testRenderAndExitCodes() throws {
+        let dir = "/tmp/air-cli-tests-\(getpid())"
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        try FileIO.makeDirectories(dir)
+        try FileIO.writeAtomically(dir + "/s.json", text: SceneJSONTests.example)
+        var r = try run(["render", dir + "/s.json", "-o", dir + "/s.png", "--mask", dir + "/m.png", "--size", "20x10", "--spp", "1"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let img = try PNG.decode(FileIO.read(dir + "/s.png"), channels: 3)
+        XCTAssertEqual([img.width, img.height], [20, 10])
+        XCTAssertEqual(Set(try PNG.readMask(dir + "/m.png").mask), [0, 1, 2])
+
+        try FileIO.writeAtomically(dir + "/bad.json", text: "{\n\"objects\": [\n{\"shape\": \"cube\", \"color\": \"purple\", \"position\": [0, 0]}\n]}")
+        r = try run(["render", dir + "/bad.json", "-o", dir + "/bad.png"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("bad.json:3: objects[0].color: unknown colour name \"purple\""), r.err)
+        XCTAssertFalse(FileIO.exists(dir + "/bad.png"))
+
+        r = try run(["render", dir + "/missing.json", "-o", dir + "/x.png"])
+        XCTAssertEqual(r.status, 2, r.err)
+        r = try run(["render", dir + "/s.json", "-o", dir + "/s.png/x.png"])
+        XCTAssertEqual(r.status, 2, r.err)
+    }
+
+    func testStreaming() throws {
+        let dir = "/tmp/air-cli-stream-\(getpid())"
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        let input = #"{"objects": [], "camera": {"width": 8, "height": 8}}"# + "\n" + #"{"objects": [{"shape": "ball"}]}"# + "\n\n" +
+            #"{"objects": [{"shape": "cube", "color": "red", "position": [0, 0]}], "camera": {"width": 8, "height": 8}}"# + "\n"
+        let r = try run(["render", "--stdin", "-o", dir, "--masks"], stdin: input)
+        XCTAssertEqual(r.status, 1, "a bad line makes the exit code 1")
+        let answers = r.out.split(separator: "\n").map(String.init)
+        XCTAssertEqual(answers.count, 3)
+        XCTAssertTrue(answers[0].contains("\"line\":1") && answers[0].contains("000000.png"))
+        XCTAssertTrue(answers[1].contains("\"line\":2") && answers[1].contains("objects[0].shape"), answers[1])
+        XCTAssertTrue(answers[2].contains("\"line\":4") && answers[2].contains("000003.png"))
+        XCTAssertEqual(try FileIO.list(dir), ["000000.png", "000003.png", "masks"])
+        let stop = try run(["render", "-", "-o", dir + "/2", "--stop-on-error"], stdin: input)
+        XCTAssertEqual(stop.status, 1)
+        XCTAssertEqual(try FileIO.list(dir + "/2"), ["000000.png"])
+    }
+
+    func testGenerateRefusesAndResumes() throws {
+        let dir = "/tmp/air-cli-gen-\(getpid())"
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        var r = try run(["generate", "--spec", root + "/scenes/rotation-sweep.json", "--count", "6", "--out", dir, "--quiet"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(try Dataset(folder: dir).entries.map { $0.scene.objects[0].rotation }, [0, 5, 10, 15, 20, 25])
+        r = try run(["generate", "--spec", root + "/scenes/rotation-sweep.json", "--count", "6", "--out", dir, "--quiet"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("--force"), r.err)
+        r = try run(["generate", "--count", "3", "--out", dir, "--quiet", "--force", "--threads", "2"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(try Dataset(folder: dir).entries.count, 3)
+    }
+}

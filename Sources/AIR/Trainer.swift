@@ -3,8 +3,20 @@ import Engine
 import Random
 import Scenes
 
-/// How to train.
+/// Which learning signal trains the guide.
+public enum Objective: String, Codable, CaseIterable, Sendable {
+    /// Simulation-based: maximise log q(z | x) on scenes drawn from the prior (wake-sleep's sleep phase).
+    case sleep
+    /// The ELBO on the observed images: finite differences through the renderer for the
+    /// continuous latents, REINFORCE with learned baselines for presence and shape.
+    case elbo
+    /// Sleep first, then the ELBO to refine (see `TrainingOptions.hybridSleepFraction`).
+    case hybrid
+}
+
+/// How to train. Stored in the run's state so that a resumed run continues the same schedule.
 public struct TrainingOptions: Codable, Equatable, Sendable {
+    public var objective: Objective = .sleep
     public var steps = 20_000
     public var batchSize = 32
     public var learningRate: Float = 1e-3
@@ -15,86 +27,136 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var seed: UInt64 = 1
     public var threads = 2
     public var checkpointEvery = 500
-    public var evalEvery = 250
+    public var logEvery = 50
+    public var evalEvery = 500
     public var evalImages = 256
+    /// With `hybrid`: the fraction of steps spent in the sleep phase before the ELBO takes over.
+    public var hybridSleepFraction = 0.8
     public init() {}
 }
 
 /// One line of the metrics log.
 public struct TrainingMetrics: Codable, Sendable {
     public var step: Int
+    public var objective: String
     public var loss: Double
-    public var presence: Double
-    public var position: Double
-    public var shape: Double
-    public var color: Double
-    public var yaw: Double
-    public var refine: Double
-    public var presenceAccuracy: Double
+    public var presence: Double?
+    public var position: Double?
+    public var shape: Double?
+    public var color: Double?
+    public var yaw: Double?
+    public var refine: Double?
+    public var presenceAccuracy: Double?
+    /// ELBO estimate per image (elbo steps).
+    public var elbo: Double?
+    public var gradientNorm: Double
     public var learningRate: Double
     public var imagesPerSecond: Double
-    /// Count accuracy of full inference on the held-out batch (at evaluation steps).
+    /// Count accuracy of full inference on the held-out scenes (at evaluation steps).
     public var heldOutCountAccuracy: Double?
     public var heldOutPositionErrorMedian: Double?
+    public var heldOutShapeAccuracy: Double?
 }
 
-/// Sleep-phase training of the guide: draws batches, steps Adam, evaluates on held-out scenes.
+/// Trains the guide: draws batches (the next one is rendered on another core while this one
+/// trains), steps Adam, guards against non-finite values, evaluates on held-out scenes.
+/// Everything a step uses is a function of (seed, step) and the saved state, so a resumed run
+/// continues bit for bit.
 public final class Trainer {
     public let network: GuideNetwork
     public let options: TrainingOptions
     public let builder: BatchBuilder
     public let optimizer: Adam
-    public var objective: SleepObjective
+    public var sleep: SleepObjective
     public var rng: RNG
-    public private(set) var step = 0
+    public internal(set) var step = 0
     private let tape = Tape()
     private let heldOut: (images: [Image], truth: [[SceneObject]])
+    private var prefetched: (step: Int, group: DispatchGroup, result: ResultBox)?
+    private let prefetchQueue = DispatchQueue(label: "air.prefetch")
+
+    final class ResultBox: @unchecked Sendable { var value: Result<TrainingBatch, Error>? }
 
     public init(network: GuideNetwork, source: any SceneSource, heldOutSource: any SceneSource, options: TrainingOptions) throws {
         self.network = network
         self.options = options
-        builder = try BatchBuilder(source: source, config: network.config, threads: options.threads)
-        let total = options.steps, warm = options.warmup, floor = options.finalLearningRateFraction
+        builder = try BatchBuilder(source: source, config: network.config, threads: max(1, options.threads - 1))
         optimizer = Adam([ParameterGroup(network, learningRate: options.learningRate)],
-                         schedule: .warmupCosine(warmup: warm, total: total, floor: floor))
-        objective = SleepObjective(network: network)
-        rng = RNG(seed: options.seed).split(0x7261_696E)   // "rain"
-        // Held-out scenes: a different stream of the same source.
+                         schedule: .warmupCosine(warmup: options.warmup, total: options.steps,
+                                                 floor: options.finalLearningRateFraction))
+        sleep = SleepObjective(network: network)
+        rng = RNG(seed: options.seed).split(0x7261_696E)
         let r = Rasterizer(threads: 1)
         var images: [Image] = [], truth: [[SceneObject]] = []
         for i in 0..<options.evalImages {
             let s = try heldOutSource.scene(i, renderer: r)
-            let img = try s.image ?? r.render(Scene(camera: network.config.camera, objects: s.objects), samplesPerPixel: network.config.samplesPerPixel)
-            images.append(quantised(img))
+            let img = try s.image ?? r.render(Scene(camera: network.config.camera, objects: s.objects),
+                                              samplesPerPixel: network.config.samplesPerPixel)
+            images.append(PNG.quantized(img))
             truth.append(s.objects)
         }
         heldOut = (images, truth)
     }
 
-    /// Restores the step counter after a resume (the optimiser and RNG are restored by the caller).
-    public func resume(at step: Int) { self.step = step }
+    /// The objective in force at a step.
+    public func objective(at step: Int) -> Objective {
+        switch options.objective {
+        case .hybrid: return Double(step) < options.hybridSleepFraction * Double(options.steps) ? .sleep : .elbo
+        case let o: return o
+        }
+    }
 
-    /// Runs one optimisation step and returns its metrics.
+    private func batch(for step: Int) throws -> TrainingBatch {
+        let b = options.batchSize
+        let build = { [builder, options] (s: Int) in try builder.batch(first: s * b, count: b, noiseSeed: options.seed ^ 0x5EED) }
+        let current: TrainingBatch
+        if let p = prefetched, p.step == step {
+            p.group.wait()
+            current = try p.result.value!.get()
+        } else {
+            current = try build(step)
+        }
+        prefetched = nil
+        if step + 1 < options.steps {
+            let group = DispatchGroup(), box = ResultBox()
+            prefetchQueue.async(group: group) { box.value = Result { try build(step + 1) } }
+            prefetched = (step + 1, group, box)
+        }
+        return current
+    }
+
+    /// Runs one optimisation step and returns its metrics. Throws, leaving the parameters
+    /// untouched, if the loss or the gradient is not finite.
     public func trainStep() throws -> TrainingMetrics {
         let started = DispatchTime.now().uptimeNanoseconds
-        let b = options.batchSize
-        let batch = try builder.batch(first: step * b, count: b, noiseSeed: options.seed ^ 0x5EED)
+        let batch = try batch(for: step)
         defer { tape.reset() }
         network.zeroGrad()
-        let terms = objective.loss(batch, table: builder.tableColor, tape: tape, rng: &rng)
-        let loss = Double(terms.loss.item)
-        guard loss.isFinite else { throw TrainingError.nonFinite(step: step + 1, what: "the loss") }
-        terms.loss.backward()
-        let norm = optimizer.clipGradNorm(options.clipNorm)
-        guard norm.isFinite else { throw TrainingError.nonFinite(step: step + 1, what: "the gradient norm") }
-        let lr = Double(optimizer.currentLearningRate(group: 0))
+        let objective = self.objective(at: step)
+        var m = TrainingMetrics(step: step + 1, objective: objective.rawValue, loss: 0, gradientNorm: 0, learningRate: 0, imagesPerSecond: 0)
+        switch objective {
+        case .sleep, .hybrid:
+            let terms = sleep.loss(batch, table: builder.tableColor, tape: tape, rng: &rng)
+            m.loss = Double(terms.loss.item)
+            guard m.loss.isFinite else { throw TrainingError.nonFinite(step: step + 1, what: "the loss") }
+            terms.loss.backward()
+            m.presence = terms.presence; m.position = terms.position; m.shape = terms.shape
+            m.color = terms.color; m.yaw = terms.yaw; m.refine = terms.refine
+            m.presenceAccuracy = terms.presenceAccuracy
+        case .elbo:
+            throw TrainingError.unsupported("the elbo objective is not available yet")
+        }
+        let norm = clipGradientNorm(optimizer.allParameters, maxNorm: options.clipNorm)
+        guard norm.isFinite else {
+            network.zeroGrad()
+            throw TrainingError.nonFinite(step: step + 1, what: "the gradient norm")
+        }
+        m.gradientNorm = Double(norm)
+        m.learningRate = Double(optimizer.currentLearningRate(group: 0))
         optimizer.step()
         step += 1
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        return TrainingMetrics(step: step, loss: loss, presence: terms.presence, position: terms.position,
-                               shape: terms.shape, color: terms.color, yaw: terms.yaw, refine: terms.refine,
-                               presenceAccuracy: terms.presenceAccuracy, learningRate: lr,
-                               imagesPerSecond: Double(b) / seconds)
+        m.imagesPerSecond = Double(options.batchSize) / (Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        return m
     }
 
     /// Full inference on the held-out scenes, scored.
@@ -107,11 +169,4 @@ public final class Trainer {
         for (t, p) in zip(heldOut.truth, predicted) { e.add(truth: t, predicted: p.scene.objects) }
         return e.report(seconds: seconds)
     }
-}
-
-/// The image as an 8-bit PNG would hold it.
-func quantised(_ image: Image) -> Image {
-    var q = image
-    for i in q.pixels.indices { q.pixels[i] = (q.pixels[i] * 255 + 0.5).rounded(.down) / 255 }
-    return q
 }

@@ -84,7 +84,8 @@ public final class BatchBuilder {
                             guard image.width == cfg.width, image.height == cfg.height else {
                                 throw TrainingError.imageSize(index: index, width: image.width, height: image.height, expected: (cfg.width, cfg.height))
                             }
-                            for j in 0..<pixels { obs[k * pixels + j] = (image.pixels[j] * 255 + 0.5).rounded(.down) / 255 }
+                            let q = PNG.quantized(image)
+                            for j in 0..<pixels { obs[k * pixels + j] = q.pixels[j] }
                             var rng = RNG(seed: noiseSeed).split(UInt64(index))
                             let noisy = ordered.map { perturb($0, &rng) }
                             for i in 0..<n {
@@ -124,6 +125,8 @@ public enum TrainingError: Error, CustomStringConvertible {
     case imageSize(index: Int, width: Int, height: Int, expected: (Int, Int))
     case nonFinite(step: Int, what: String)
     case badModel(path: String, message: String)
+    case badRun(path: String, message: String)
+    case unsupported(String)
 
     public var description: String {
         switch self {
@@ -131,8 +134,10 @@ public enum TrainingError: Error, CustomStringConvertible {
             return "scene \(i): image is \(w)x\(h), the model reads \(e.0)x\(e.1)"
         case let .nonFinite(step, what):
             return "step \(step): \(what) is not finite; training stopped (the last checkpoint is intact)"
-        case let .badModel(path, message):
+        case let .badModel(path, message), let .badRun(path, message):
             return "\(path): \(message)"
+        case let .unsupported(message):
+            return message
         }
     }
 }

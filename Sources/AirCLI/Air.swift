@@ -5,13 +5,13 @@ struct Air: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "air",
         abstract: "Attend, Infer, Repeat on scenes of toy blocks: render, generate datasets, train, infer, evaluate.",
-        subcommands: [Render.self, Generate.self, Train.self, Bench.self]
+        subcommands: [Demo.self, Render.self, Generate.self, Train.self, Infer.self, Eval.self, Bench.self]
     )
 }
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Release-build benchmarks printing JSON lines.",
-        subcommands: [BenchRender.self, BenchGenerate.self, BenchEngine.self]
+        subcommands: [BenchRender.self, BenchGenerate.self, BenchEngine.self, BenchInfer.self]
     )
 }

@@ -1,6 +1,7 @@
 import AIR
 import ArgumentParser
 import Dispatch
+import Engine
 import Foundation
 import Random
 import Scenes
@@ -9,83 +10,219 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train the AIR inference network to invert the renderer.",
         discussion: """
-        Scenes come from a batch spec (fresh draws from the prior, the default) or a dataset.
-        Writes OUT/model.safetensors (the model), OUT/metrics.jsonl (one JSON line per logged
-        step), and periodic checkpoints from which --resume continues exactly.
+        Scenes come from a batch spec (fresh draws from the prior; default: the built-in twin of
+        scenes/default.json) or from a dataset (--data). OUT receives model.safetensors (the
+        latest model), state.safetensors (everything --resume needs) and metrics.jsonl.
+        Ctrl-C saves a checkpoint and stops; `air train --out OUT --resume` continues exactly.
+        A non-finite loss or gradient stops training with the last checkpoint intact.
+        The network's arithmetic runs on one thread (bit-exact runs); --threads renders batches.
         """
     )
 
-    @Option(help: "Batch spec JSON to draw training scenes from (default: scenes/default.json's built-in twin).")
+    @Option(help: "Batch spec JSON to draw training scenes from.")
     var spec: String?
 
     @Option(help: "Dataset folder to train on instead of a spec.")
     var data: String?
 
-    @Option(help: "Objective: sleep (simulation-based).")
-    var objective: String = "sleep"
+    @Option(help: "Objective: \(Objective.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var objective: String?
 
-    @Option(help: "Optimisation steps.")
-    var steps: Int = 20_000
+    @Option(help: "Optimisation steps (default 20000).")
+    var steps: Int?
 
-    @Option(help: "Scenes per step.")
-    var batchSize: Int = 32
+    @Option(help: "Scenes per step (default 32).")
+    var batchSize: Int?
 
-    @Option(help: "Adam learning rate.")
-    var learningRate: Float = 1e-3
+    @Option(help: "Adam learning rate (default 0.001).")
+    var learningRate: Float?
 
-    @Option(help: "Seed for initialisation, scene draws and noise.")
-    var seed: UInt64 = 1
+    @Option(help: "Seed for initialisation, scene draws and noise (default 1).")
+    var seed: UInt64?
 
-    @Option(help: "Threads for rendering batches.")
-    var threads: Int = 2
+    @Option(help: "Threads (one computes, the others render the next batch; default 2).")
+    var threads: Int?
 
-    @Option(help: "Largest number of objects (recurrent steps).")
-    var maxObjects: Int = 3
+    @Option(help: "Largest number of objects, the number of recurrent steps (default 3).")
+    var maxObjects: Int?
 
-    @Option(help: "Output folder.")
+    @Option(help: "Output folder of the run.")
     var out: String
 
-    @Option(help: "Log every N steps.")
-    var logEvery: Int = 50
+    @Flag(help: "Continue the run in OUT from its last checkpoint (its stored settings apply).")
+    var resume = false
 
-    func run() throws {
-        try SceneCommandExit.run {
-            var batch = BatchSpec.default
-            if let spec { batch = try BatchSpec.read(FileIO.readText(spec), file: spec) }
-            let source: any SceneSource
-            let heldOut: any SceneSource
-            if let data {
-                let ds = try Dataset(folder: data)
-                source = DatasetSource(dataset: ds)
-                heldOut = DatasetSource(dataset: ds)
-            } else {
-                source = SpecSource(spec: batch, seed: seed)
-                heldOut = SpecSource(spec: batch, seed: seed ^ 0xEEEE_EEEE)
-            }
-            let config = ModelConfig(camera: source.camera, samplesPerPixel: source.samplesPerPixel, maxObjects: maxObjects)
-            var rng = RNG(seed: seed)
-            let network = GuideNetwork(config: config, rng: &rng)
-            var options = TrainingOptions()
-            options.steps = steps
-            options.batchSize = batchSize
-            options.learningRate = learningRate
-            options.seed = seed
-            options.threads = threads
-            let trainer = try Trainer(network: network, source: source, heldOutSource: heldOut, options: options)
-            let encoder = JSONEncoder()
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            while trainer.step < steps {
-                var m = try trainer.trainStep()
-                if trainer.step % logEvery == 0 || trainer.step == steps {
-                    if trainer.step % options.evalEvery == 0 || trainer.step == steps {
-                        let r = try trainer.evaluateHeldOut()
-                        m.heldOutCountAccuracy = r.overall.countAccuracy
-                        m.heldOutPositionErrorMedian = r.overall.positionErrorMedian
-                    }
-                    print(String(decoding: try encoder.encode(m), as: UTF8.self))
-                    fflush(stdout)
-                }
+    @Flag(help: "Replace an existing run in OUT.")
+    var force = false
+
+    @Option(help: "Log a metrics line every N steps (default 50).")
+    var logEvery: Int?
+
+    @Flag(help: "No progress bar.")
+    var quiet = false
+
+    /// Stops (with a checkpoint) after this many steps of this invocation, as Ctrl-C would: for tests.
+    @Option(help: .hidden)
+    var stopAfter: Int?
+
+    func validate() throws {
+        if spec != nil && data != nil { throw ValidationError("give --spec or --data, not both") }
+        if resume && force { throw ValidationError("give --resume or --force, not both") }
+        if let steps, steps < 1 { throw ValidationError("--steps must be >= 1") }
+        if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be >= 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
+        if let logEvery, logEvery < 1 { throw ValidationError("--log-every must be >= 1") }
+        if let maxObjects, !(1...16).contains(maxObjects) { throw ValidationError("--max-objects must be in 1...16") }
+        if let objective, Objective(rawValue: objective) == nil {
+            throw ValidationError("--objective must be one of \(Objective.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if resume {
+            let given = [("--spec", spec != nil), ("--data", data != nil), ("--objective", objective != nil),
+                         ("--steps", steps != nil), ("--batch-size", batchSize != nil), ("--learning-rate", learningRate != nil),
+                         ("--seed", seed != nil), ("--max-objects", maxObjects != nil), ("--log-every", logEvery != nil)].filter(\.1).map(\.0)
+            if !given.isEmpty {
+                throw ValidationError("--resume continues with the run's stored settings; drop \(given.joined(separator: ", "))")
             }
         }
     }
+
+    func run() throws {
+        try SceneCommandExit.run {
+            BLAS.setThreads(1)
+            let run = TrainingRun(folder: out)
+            let options: TrainingOptions, config: ModelConfig, sourceDescription: TrainingSourceDescription
+            if resume {
+                guard run.exists else { throw ValidationError("no run to resume in \(out) (no state.safetensors)") }
+                var settings = try run.settings()
+                if let threads { settings.options.threads = threads }
+                (options, config, sourceDescription) = settings
+            } else {
+                if run.exists || FileIO.exists(run.modelPath) {
+                    guard force else { throw ValidationError("\(out) already holds a run; --resume continues it, --force replaces it") }
+                    for p in [run.statePath, run.modelPath, run.metricsPath] where FileIO.exists(p) { try FileIO.remove(p) }
+                }
+                var o = TrainingOptions()
+                if let objective { o.objective = Objective(rawValue: objective)! }
+                if let steps { o.steps = steps }
+                if let batchSize { o.batchSize = batchSize }
+                if let learningRate { o.learningRate = learningRate }
+                if let seed { o.seed = seed }
+                if let threads { o.threads = threads }
+                if let logEvery { o.logEvery = logEvery }
+                o.checkpointEvery = max(o.logEvery, o.checkpointEvery / o.logEvery * o.logEvery)
+                o.evalEvery = max(o.logEvery, o.evalEvery / o.logEvery * o.logEvery)
+                if let data {
+                    sourceDescription = .data(folder: data)
+                } else if let spec {
+                    sourceDescription = .spec(text: try FileIO.readText(spec), file: spec)
+                } else {
+                    sourceDescription = .defaultSpec
+                }
+                let (src, _) = try sources(sourceDescription, seed: o.seed)
+                config = ModelConfig(camera: src.camera, samplesPerPixel: src.samplesPerPixel, maxObjects: maxObjects ?? 3)
+                options = o
+            }
+            let (source, heldOut) = try sources(sourceDescription, seed: options.seed)
+            var rng = RNG(seed: options.seed)
+            let network = GuideNetwork(config: config, rng: &rng)
+            let trainer = try Trainer(network: network, source: source, heldOutSource: heldOut, options: options)
+            if resume {
+                try run.restore(into: trainer)
+                try run.truncateMetrics(after: trainer.step)
+            }
+            let stop = StopFlag()
+            let signalSource = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+            signal(SIGINT, SIG_IGN)
+            signalSource.setEventHandler { stop.set() }
+            signalSource.resume()
+
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = .sortedKeys
+            var pending: [String] = []
+            var last: TrainingMetrics?
+            var lastEval: EvaluationReport?
+            let progress = Progress(total: options.steps, enabled: !quiet && isatty(2) != 0)
+            let firstStep = trainer.step
+            while trainer.step < options.steps && !stop.isSet {
+                if let stopAfter, trainer.step - firstStep >= stopAfter { stop.set(); break }
+                var m = try trainer.trainStep()
+                let s = trainer.step
+                if s % options.logEvery == 0 || s == options.steps {
+                    if s % options.evalEvery == 0 || s == options.steps {
+                        let r = try trainer.evaluateHeldOut()
+                        m.heldOutCountAccuracy = r.overall.countAccuracy
+                        m.heldOutPositionErrorMedian = r.overall.positionErrorMedian
+                        m.heldOutShapeAccuracy = r.overall.shapeAccuracy
+                        lastEval = r
+                    }
+                    pending.append(String(decoding: try encoder.encode(m), as: UTF8.self))
+                    if quiet || isatty(2) == 0 { FileHandle.standardError.write(Data((pending.last! + "\n").utf8)) }
+                }
+                if s % options.checkpointEvery == 0 || s == options.steps {
+                    try run.appendMetrics(pending)
+                    pending = []
+                    try run.save(trainer, source: sourceDescription)
+                }
+                last = m
+                progress.update(step: s, metrics: m, eval: lastEval)
+            }
+            try run.appendMetrics(pending)
+            try run.save(trainer, source: sourceDescription)
+            progress.finish()
+            if stop.isSet {
+                print("interrupted at step \(trainer.step); checkpoint saved. Continue with: air train --out \(out) --resume")
+            } else if let last {
+                print("trained \(trainer.step) steps (loss \(String(format: "%.3f", last.loss))); model: \(run.modelPath)")
+            }
+        }
+    }
+
+    func sources(_ d: TrainingSourceDescription, seed: UInt64) throws -> (any SceneSource, any SceneSource) {
+        switch d {
+        case let .spec(text, file):
+            let spec = try BatchSpec.read(text, file: file)
+            return (SpecSource(spec: spec, seed: seed), SpecSource(spec: spec, seed: seed ^ 0xEEEE_EEEE_EEEE))
+        case .defaultSpec:
+            let spec = BatchSpec.default
+            return (SpecSource(spec: spec, seed: seed), SpecSource(spec: spec, seed: seed ^ 0xEEEE_EEEE_EEEE))
+        case let .data(folder):
+            let ds = try Dataset(folder: folder)
+            return (DatasetSource(dataset: ds), DatasetSource(dataset: ds))
+        }
+    }
+}
+
+/// Set from the SIGINT handler's queue, read by the training loop.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+}
+
+/// A one-line progress bar on stderr.
+final class Progress {
+    let total: Int, enabled: Bool
+    let started = Date()
+    var lastDraw = Date.distantPast
+    init(total: Int, enabled: Bool) { self.total = total; self.enabled = enabled }
+
+    func update(step: Int, metrics m: TrainingMetrics, eval: EvaluationReport?) {
+        guard enabled, Date().timeIntervalSince(lastDraw) > 0.2 || step == total else { return }
+        lastDraw = Date()
+        let frac = Double(step) / Double(max(total, 1))
+        let width = 24, filled = Int(frac * Double(width))
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        let elapsed = Date().timeIntervalSince(started)
+        let eta = frac > 0 ? elapsed * (1 - frac) / frac : 0
+        var line = String(format: "\r%6d/%d %@ loss %8.3f  %5.0f img/s  ETA %3.0fm", step, total, bar, m.loss, m.imagesPerSecond, eta / 60)
+        if let e = eval, let c = e.overall.countAccuracy {
+            line += String(format: "  count %.1f%%", 100 * c)
+            if let p = e.overall.positionErrorMedian { line += String(format: "  pos %.3f", p) }
+        }
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() { if enabled { FileHandle.standardError.write(Data("\n".utf8)) } }
 }

@@ -18,6 +18,13 @@ public enum PNG {
         return UInt8((c * 255 + 0.5).rounded(.down))
     }
 
+    /// The image exactly as an 8-bit PNG of it reads back: each value quantised, over 255.
+    public static func quantized(_ image: Image) -> Image {
+        var q = image
+        for i in q.pixels.indices { q.pixels[i] = Float(quantize(q.pixels[i])) / 255 }
+        return q
+    }
+
     /// The image's pixels quantised to 8 bits (interleaved RGB).
     public static func bytes(of image: Image) -> [UInt8] {
         image.pixels.map(quantize)

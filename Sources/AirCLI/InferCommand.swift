@@ -1,0 +1,72 @@
+import AIR
+import ArgumentParser
+import Dispatch
+import Foundation
+import Scenes
+
+/// The bundled model, found relative to the working directory (the repository root).
+let defaultModelPath = "models/default.safetensors"
+
+struct Infer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Read scenes from images: count, shape, colour, position and rotation of every block.",
+        discussion: """
+        Prints one JSON line per image (the scene format of SCENE-SPEC, each object with
+        "color_name" and "confidence"): to stdout, or to --json FILE. A folder argument
+        stands for the PNG files in it, in name order. Images must have the model's size.
+        """
+    )
+
+    @Option(help: "Model file.")
+    var model: String = defaultModelPath
+
+    @Argument(help: "PNG images or folders of them.")
+    var inputs: [String]
+
+    @Option(help: "Write the JSON lines to this file (atomically) instead of stdout.")
+    var json: String?
+
+    @Option(help: "Write overlay PNGs (input | reconstruction, glimpses boxed) into this folder.")
+    var overlay: String?
+
+    @Option(help: "Images per batch.")
+    var batchSize: Int = 64
+
+    func run() throws {
+        try SceneCommandExit.run {
+            let (network, _) = try ModelFile.load(model)
+            let paths = try imagePaths(inputs)
+            guard !paths.isEmpty else { throw ValidationError("no PNG images in \(inputs.joined(separator: " "))") }
+            let images = try paths.map { try PNG.readImage($0) }
+            let inferrer = try Inferrer(network: network)
+            let scenes = try inferrer.infer(images, batchSize: batchSize)
+            let lines = zip(paths, scenes).map { JSONWriter.compact(InferenceJSON.json($1, image: $0)) }
+            let text = lines.joined(separator: "\n") + "\n"
+            if let json { try FileIO.writeAtomically(json, text: text) } else { print(text, terminator: "") }
+            if let overlay {
+                try FileIO.makeDirectories(overlay)
+                for (k, (path, s)) in zip(paths, scenes).enumerated() {
+                    let recon = try inferrer.renderer.render(s.scene, samplesPerPixel: network.config.samplesPerPixel)
+                    let picture = Overlay.draw(input: images[k], reconstruction: recon, inferred: s)
+                    let name = (path as NSString).lastPathComponent
+                    try FileIO.writeAtomically(overlay + "/" + name, PNG.encode(picture))
+                }
+            }
+        }
+    }
+}
+
+/// PNG paths from arguments: files as given, folders expanded to their .png files in name order.
+func imagePaths(_ inputs: [String]) throws -> [String] {
+    var out: [String] = []
+    for input in inputs {
+        guard FileIO.exists(input) else { throw IOError(path: input, message: "no such file or folder") }
+        if FileIO.isDirectory(input) {
+            let names = try FileIO.list(input).filter { $0.lowercased().hasSuffix(".png") }.sorted()
+            out += names.map { input + "/" + $0 }
+        } else {
+            out.append(input)
+        }
+    }
+    return out
+}

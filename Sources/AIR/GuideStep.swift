@@ -23,6 +23,7 @@ extension GuideNetwork {
         var presLogit: Tensor      // [B]
         var whereMean: Tensor      // [B, 2], normalised table units
         var whereLogStd: Tensor    // [B, 2]
+        var features: Tensor       // [B, encoderFeatures], the encoder's reading of the input
     }
 
     /// input: [B, H, W, 6] (observed − table colour, observed − rendering so far);
@@ -35,7 +36,8 @@ extension GuideNetwork {
         return Read(state: s,
                     presLogit: slice(pw, axis: 1, 0..<1).reshaped([b]),
                     whereMean: slice(pw, axis: 1, 1..<3),
-                    whereLogStd: clamp(slice(pw, axis: 1, 3..<5), min: -6, max: 2))
+                    whereLogStd: clamp(slice(pw, axis: 1, 3..<5), min: -6, max: 2),
+                    features: e)
     }
 
     /// The what-outputs [B, 25] from a glimpse of `input` through θ [B, 2, 3] and the state h.

@@ -36,6 +36,15 @@ public enum LatentCode {
         return a >= period ? 0 : a
     }
 
+    /// ∂f/∂point given ∂f/∂yaw, for yaw = atan2(p.y, p.x)·P/2π: ∂yaw/∂p = P/2π · (−p.y, p.x)/|p|².
+    public static func yawGradient(point: SIMD2<Float>, shape: Shape, dYaw: Double) -> SIMD2<Double> {
+        guard let period = shape.symmetryPeriod else { return .zero }
+        let x = Double(point.x), y = Double(point.y)
+        let r2 = max(x * x + y * y, 1e-6)
+        let k = dYaw * period / (2 * Double.pi) / r2
+        return SIMD2(-y * k, x * k)
+    }
+
     /// The canonical order in which the network is taught to find objects: nearest to the
     /// camera first (lowest in the image: largest projected y of the object's centre), then left
     /// to right. Near objects are the unoccluded ones, so each step explains a whole object.

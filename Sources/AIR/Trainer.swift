@@ -32,6 +32,10 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var evalImages = 256
     /// With `hybrid`: the fraction of steps spent in the sleep phase before the ELBO takes over.
     public var hybridSleepFraction = 0.8
+    /// Standard deviation of the ELBO's per-pixel Gaussian likelihood.
+    public var sigma = 0.05
+    /// The baselines learn this many times faster than the guide.
+    public var baselineLearningRateFactor: Float = 10
     public init() {}
 }
 
@@ -58,6 +62,13 @@ public struct TrainingMetrics: Codable, Sendable {
     public var heldOutShapeAccuracy: Double?
 }
 
+/// The guide and the baselines under one name space, for the optimiser and checkpoints.
+public final class Learner: Module {
+    public let guide: GuideNetwork
+    public let baselines: Baselines
+    init(guide: GuideNetwork, baselines: Baselines) { self.guide = guide; self.baselines = baselines }
+}
+
 /// Trains the guide: draws batches (the next one is rendered on another core while this one
 /// trains), steps Adam, guards against non-finite values, evaluates on held-out scenes.
 /// Everything a step uses is a function of (seed, step) and the saved state, so a resumed run
@@ -68,6 +79,9 @@ public final class Trainer {
     public let builder: BatchBuilder
     public let optimizer: Adam
     public var sleep: SleepObjective
+    public var elbo: ElboObjective
+    /// Everything the optimiser updates: the guide ("guide.") and the ELBO's baselines ("baselines.").
+    public let learner: Learner
     public var rng: RNG
     public internal(set) var step = 0
     private let tape = Tape()
@@ -81,10 +95,16 @@ public final class Trainer {
         self.network = network
         self.options = options
         builder = try BatchBuilder(source: source, config: network.config, threads: max(1, options.threads - 1))
-        optimizer = Adam([ParameterGroup(network, learningRate: options.learningRate)],
+        var initRNG = RNG(seed: options.seed).split(0xBA5E)
+        let baselines = Baselines(config: network.config, rng: &initRNG)
+        learner = Learner(guide: network, baselines: baselines)
+        optimizer = Adam([ParameterGroup(network, prefix: "guide.", learningRate: options.learningRate),
+                          ParameterGroup(baselines, prefix: "baselines.",
+                                         learningRate: options.learningRate * options.baselineLearningRateFactor)],
                          schedule: .warmupCosine(warmup: options.warmup, total: options.steps,
                                                  floor: options.finalLearningRateFraction))
         sleep = SleepObjective(network: network)
+        elbo = ElboObjective(network: network, baselines: baselines, renderer: Rasterizer(threads: 1), sigma: options.sigma)
         rng = RNG(seed: options.seed).split(0x7261_696E)
         let r = Rasterizer(threads: 1)
         var images: [Image] = [], truth: [[SceneObject]] = []
@@ -108,7 +128,9 @@ public final class Trainer {
 
     private func batch(for step: Int) throws -> TrainingBatch {
         let b = options.batchSize
-        let build = { [builder, options] (s: Int) in try builder.batch(first: s * b, count: b, noiseSeed: options.seed ^ 0x5EED) }
+        let build = { [builder, options, unowned self] (s: Int) in
+            try builder.batch(first: s * b, count: b, noiseSeed: options.seed ^ 0x5EED, prefixes: self.objective(at: s) == .sleep)
+        }
         let current: TrainingBatch
         if let p = prefetched, p.step == step {
             p.group.wait()
@@ -131,7 +153,7 @@ public final class Trainer {
         let started = DispatchTime.now().uptimeNanoseconds
         let batch = try batch(for: step)
         defer { tape.reset() }
-        network.zeroGrad()
+        learner.zeroGrad()
         let objective = self.objective(at: step)
         var m = TrainingMetrics(step: step + 1, objective: objective.rawValue, loss: 0, gradientNorm: 0, learningRate: 0, imagesPerSecond: 0)
         switch objective {
@@ -144,11 +166,15 @@ public final class Trainer {
             m.color = terms.color; m.yaw = terms.yaw; m.refine = terms.refine
             m.presenceAccuracy = terms.presenceAccuracy
         case .elbo:
-            throw TrainingError.unsupported("the elbo objective is not available yet")
+            let e = try elbo.estimate(observed: batch.observed, batch: batch.size, table: builder.tableColor, tape: tape, rng: &rng)
+            m.loss = Double(e.surrogate.item)
+            m.elbo = e.elbo
+            guard m.loss.isFinite, e.elbo.isFinite else { throw TrainingError.nonFinite(step: step + 1, what: "the ELBO estimate") }
+            tape.backward(e.seeds + [(e.surrogate, [1])])
         }
         let norm = clipGradientNorm(optimizer.allParameters, maxNorm: options.clipNorm)
         guard norm.isFinite else {
-            network.zeroGrad()
+            learner.zeroGrad()
             throw TrainingError.nonFinite(step: step + 1, what: "the gradient norm")
         }
         m.gradientNorm = Double(norm)

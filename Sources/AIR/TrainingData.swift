@@ -58,12 +58,13 @@ public final class BatchBuilder {
     }
 
     /// The batch of scenes first ..< first + count; `noiseSeed` keys the prefix perturbations.
-    public func batch(first: Int, count: Int, noiseSeed: UInt64) throws -> TrainingBatch {
+    /// Without `prefixes` (the ELBO needs only the observed images) the renderings are skipped.
+    public func batch(first: Int, count: Int, noiseSeed: UInt64, prefixes withPrefixes: Bool = true) throws -> TrainingBatch {
         let cfg = config, n = cfg.maxObjects
         let pixels = cfg.width * cfg.height * 3
         var objects = [[SceneObject]](repeating: [], count: count)
         var observed = [Float](repeating: 0, count: count * pixels)
-        var prefixFlat = [Float](repeating: 0, count: n * count * pixels)
+        var prefixFlat = [Float](repeating: 0, count: withPrefixes ? n * count * pixels : 0)
         var failure: Error?
         let lock = DispatchQueue(label: "air.batch")
         let workers = min(threads, count)
@@ -88,7 +89,7 @@ public final class BatchBuilder {
                             for j in 0..<pixels { obs[k * pixels + j] = q.pixels[j] }
                             var rng = RNG(seed: noiseSeed).split(UInt64(index))
                             let noisy = ordered.map { perturb($0, &rng) }
-                            for i in 0..<n {
+                            for i in 0..<(withPrefixes ? n : 0) {
                                 let prefix = Array(noisy.prefix(i))
                                 let img = try renderer.render(Scene(camera: cfg.camera, objects: prefix), samplesPerPixel: cfg.samplesPerPixel)
                                 img.pixels.withUnsafeBufferPointer { src in
@@ -105,7 +106,7 @@ public final class BatchBuilder {
           }
         }
         if let failure { throw failure }
-        let prefixes = (0..<n).map { i in Array(prefixFlat[(i * count * pixels)..<((i + 1) * count * pixels)]) }
+        let prefixes = (0..<(withPrefixes ? n : 0)).map { i in Array(prefixFlat[(i * count * pixels)..<((i + 1) * count * pixels)]) }
         return TrainingBatch(objects: objects, observed: observed, prefixes: prefixes)
     }
 

@@ -33,7 +33,7 @@ public struct TrainingRun {
     public func save(_ trainer: Trainer, source: TrainingSourceDescription) throws {
         try FileIO.makeDirectories(folder)
         var tensors: [String: StoredTensor] = [:]
-        for (name, p) in trainer.network.namedParameters() {
+        for (name, p) in trainer.learner.namedParameters() {
             tensors["param." + name] = StoredTensor(shape: p.shape, values: p.values)
         }
         for (key, values) in trainer.optimizer.state {
@@ -50,6 +50,8 @@ public struct TrainingRun {
             "options": String(decoding: try encoder.encode(trainer.options), as: UTF8.self),
             "config": String(decoding: try encoder.encode(trainer.network.config), as: UTF8.self),
             "source": String(decoding: try encoder.encode(source), as: UTF8.self),
+            "signal_normalizer": String(decoding: try encoder.encode(trainer.elbo.signalNormalizer), as: UTF8.self),
+            "advantage_normalizer": String(decoding: try encoder.encode(trainer.elbo.advantageNormalizer), as: UTF8.self),
         ]
         try SafeTensors.write(tensors, metadata: metadata, to: statePath)
         try ModelFile.save(trainer.network, to: modelPath, extra: ["step": String(trainer.step),
@@ -81,7 +83,13 @@ public struct TrainingRun {
         }
         var params: [String: StoredTensor] = [:]
         for (k, v) in tensors where k.hasPrefix("param.") { params[String(k.dropFirst(6))] = v }
-        try ModelFile.assign(params, to: trainer.network, path: statePath)
+        try ModelFile.assign(params, to: trainer.learner, path: statePath)
+        for key in ["signal_normalizer", "advantage_normalizer"] {
+            guard let text = metadata[key], let v = try? JSONDecoder().decode(SignalNormalizer.self, from: Data(text.utf8)) else {
+                throw TrainingError.badRun(path: statePath, message: "metadata.\(key) is missing or malformed")
+            }
+            if key == "signal_normalizer" { trainer.elbo.signalNormalizer = v } else { trainer.elbo.advantageNormalizer = v }
+        }
         for key in trainer.optimizer.state.keys {
             guard let t = tensors["adam." + key], t.values.count == trainer.optimizer.state[key]!.count else {
                 throw TrainingError.badRun(path: statePath, message: "adam.\(key): missing or of the wrong size")

@@ -1,0 +1,130 @@
+import Engine
+import Random
+import Scenes
+import XCTest
+@testable import AIR
+
+/// A network small enough for debug builds: 32×32 images, narrow layers.
+func tinyConfig(maxObjects: Int = 2) -> ModelConfig {
+    var c = ModelConfig()
+    c.width = 32; c.height = 32
+    c.maxObjects = maxObjects
+    c.hidden = 32; c.encoderFeatures = 32; c.glimpseFeatures = 32
+    c.glimpseSize = 12
+    return c
+}
+
+/// 0–1 objects on a 32×32 image, every object clearly visible.
+func tinySpec() throws -> BatchSpec {
+    try BatchSpec.read("""
+    {"kind": "random", "objects_per_scene": {"min": 0, "max": 1}, "size": [32, 32], "spp": 1,
+     "min_visible_pixels": 8, "x": [-1.2, 1.2], "y": [-1.2, 1.2]}
+    """, file: "tiny.json")
+}
+
+final class LatentCodeTests: XCTestCase {
+    func testYawPointRoundTripsModuloSymmetry() {
+        for shape in Shape.allCases {
+            guard let period = shape.symmetryPeriod else {
+                XCTAssertEqual(LatentCode.yawPoint(SceneObject(shape: shape, color: Color(rgb: .zero), position: .zero, rotation: 33)), .zero)
+                continue
+            }
+            for yaw in stride(from: -400.0, through: 400, by: 37) {
+                let o = SceneObject(shape: shape, color: Color(rgb: .zero), position: .zero, rotation: yaw)
+                let back = LatentCode.yaw(from: LatentCode.yawPoint(o), shape: shape)
+                XCTAssert(back >= 0 && back < period, "\(shape) \(yaw) → \(back)")
+                XCTAssertEqual(Angles.error(predicted: back, truth: yaw, period: period), 0, accuracy: 1e-3, "\(shape) \(yaw)")
+            }
+        }
+    }
+
+    func testYawGradientMatchesFiniteDifferences() {
+        let h: Float = 1e-3
+        for shape in [Shape.cube, .brick, .wedge] {
+            for p in [SIMD2<Float>(0.8, 0.3), SIMD2(-0.2, 0.9), SIMD2(-0.5, -0.4)] {
+                let g = LatentCode.yawGradient(point: p, shape: shape, dYaw: 2)
+                let fx = (LatentCode.yaw(from: p + SIMD2(h, 0), shape: shape) - LatentCode.yaw(from: p - SIMD2(h, 0), shape: shape)) / Double(2 * h)
+                let fy = (LatentCode.yaw(from: p + SIMD2(0, h), shape: shape) - LatentCode.yaw(from: p - SIMD2(0, h), shape: shape)) / Double(2 * h)
+                XCTAssertEqual(g.x, 2 * fx, accuracy: 1e-2 * max(1, abs(g.x)), "\(shape) \(p)")
+                XCTAssertEqual(g.y, 2 * fy, accuracy: 1e-2 * max(1, abs(g.y)), "\(shape) \(p)")
+            }
+        }
+    }
+
+    func testCanonicalOrderIsNearestToCameraFirst() {
+        let far = SceneObject(shape: .cube, color: Color(rgb: .zero), position: SIMD2(0, 1.2))
+        let near = SceneObject(shape: .cube, color: Color(rgb: .zero), position: SIMD2(0.3, -1.2))
+        let left = SceneObject(shape: .cube, color: Color(rgb: .zero), position: SIMD2(-1.2, 0))
+        let right = SceneObject(shape: .cube, color: Color(rgb: .zero), position: SIMD2(1.2, 0))
+        let order = LatentCode.canonicalOrder([far, right, near, left], camera: Camera())
+        XCTAssertEqual(order.map(\.position), [near.position, left.position, right.position, far.position])
+    }
+
+    func testAttentionCentresOnTheProjectedPointWithTheWorldWindow() {
+        let config = ModelConfig()
+        let a = Attention(config: config)
+        let camera = config.camera
+        for (x, y) in [(0.0, 0.0), (-1.2, 1.0), (1.4, -1.3)] {
+            let t = a.theta(x: x, y: y)
+            let p = SIMD3(x, y, config.glimpseHeight)
+            let px = camera.project(p)!
+            XCTAssertEqual(Double(t[2]), 2 * px.x / 64 - 1, accuracy: 1e-5)
+            XCTAssertEqual(Double(t[5]), 2 * px.y / 64 - 1, accuracy: 1e-5)
+            // Two points half a window either side along the camera's right vector share the
+            // depth: their projections are exactly one window apart.
+            let r = camera.basis.r * (config.glimpseWorld / 2)
+            let span = camera.project(p + r)!.x - camera.project(p - r)!.x
+            XCTAssertEqual(Double(t[0]) * 64, span, accuracy: 1e-3)
+            XCTAssertEqual(t[0], t[4])
+            XCTAssertEqual(t[1], 0); XCTAssertEqual(t[3], 0)
+        }
+    }
+}
+
+final class ModelFileTests: XCTestCase {
+    func tempPath(_ name: String) -> String {
+        let dir = NSTemporaryDirectory() + "air-model-tests-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir + "/" + name
+    }
+
+    func testRoundTripRebuildsTheSameNetwork() throws {
+        var rng = RNG(seed: 3)
+        let net = GuideNetwork(config: tinyConfig(), rng: &rng)
+        let path = tempPath("m.safetensors")
+        try ModelFile.save(net, to: path, extra: ["step": "7"])
+        let (back, meta) = try ModelFile.load(path)
+        XCTAssertEqual(back.config, net.config)
+        XCTAssertEqual(meta["step"], "7")
+        for ((n1, p1), (n2, p2)) in zip(net.namedParameters(), back.namedParameters()) {
+            XCTAssertEqual(n1, n2)
+            XCTAssertEqual(p1.values, p2.values, n1)
+        }
+    }
+
+    func testBadFilesNameTheProblem() throws {
+        var rng = RNG(seed: 3)
+        let net = GuideNetwork(config: tinyConfig(), rng: &rng)
+        var tensors: [String: StoredTensor] = [:]
+        for (n, p) in net.namedParameters() { tensors[n] = StoredTensor(shape: p.shape, values: p.values) }
+        let config = String(decoding: try JSONEncoder().encode(net.config), as: UTF8.self)
+        let meta = ["format": ModelFile.format, "config": config]
+
+        func expectError(_ t: [String: StoredTensor], _ m: [String: String], _ needle: String, file: StaticString = #filePath, line: UInt = #line) throws {
+            let path = tempPath("bad.safetensors")
+            try SafeTensors.write(t, metadata: m, to: path)
+            XCTAssertThrowsError(try ModelFile.load(path), file: file, line: line) { e in
+                let text = "\(e)"
+                XCTAssert(text.contains(path) && text.contains(needle), text, file: file, line: line)
+            }
+        }
+        var missing = tensors; missing.removeValue(forKey: "lstm.weight")
+        try expectError(missing, meta, "lstm.weight")
+        var misshapen = tensors; misshapen["presWhere.bias"] = StoredTensor(shape: [4], values: [0, 0, 0, 0])
+        try expectError(misshapen, meta, "presWhere.bias")
+        var nan = tensors; nan["presWhere.bias"]!.values[0] = .nan
+        try expectError(nan, meta, "non-finite")
+        try expectError(tensors, ["format": "something-else", "config": config], "not an air model")
+        try expectError(tensors, ["format": ModelFile.format, "config": "{"], "config")
+    }
+}

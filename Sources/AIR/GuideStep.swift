@@ -26,13 +26,13 @@ extension GuideNetwork {
         var features: Tensor       // [B, encoderFeatures], the encoder's reading of the input
     }
 
-    /// input: [B, H, W, 6] (observed − table colour, observed − rendering so far);
+    /// input: the step's images (observed − table colour, observed − rendering so far);
     /// previous: [B, LatentCode.size], the code of the object found at the previous step.
-    func read(_ input: Tensor, previous: Tensor, state: (h: Tensor, c: Tensor)) -> Read {
-        let e = encoder(avgPool2d(input, kernel: 2))
+    func read(_ input: StepInput, previous: Tensor, state: (h: Tensor, c: Tensor)) -> Read {
+        let e = encoder(input.half)
         let s = lstm(concat([e, previous], axis: 1), state)
         let pw = presWhere(s.h)
-        let b = input.shape[0]
+        let b = input.full.shape[0]
         return Read(state: s,
                     presLogit: slice(pw, axis: 1, 0..<1).reshaped([b]),
                     whereMean: slice(pw, axis: 1, 1..<3),
@@ -41,28 +41,51 @@ extension GuideNetwork {
     }
 
     /// The what-outputs [B, 25] from a glimpse of `input` through θ [B, 2, 3] and the state h.
-    func look(_ input: Tensor, theta: Tensor, h: Tensor) -> Tensor {
-        let g = glimpse(input, theta: theta, height: config.glimpseSize, width: config.glimpseSize)
+    func look(_ input: StepInput, theta: Tensor, h: Tensor) -> Tensor {
+        let g = glimpse(input.full, theta: theta, height: config.glimpseSize, width: config.glimpseSize)
         return what(concat([glimpseEncoder(g), h], axis: 1))
     }
 }
 
-/// Builds a step's 6-channel input [B, H, W, 6] on `tape` from the observed images and the
-/// renderings of the objects found so far (both [B·H·W·3], values in [0, 1]).
-func stepInput(observed: [Float], rendered: [Float], table: SIMD3<Float>, batch: Int, height: Int, width: Int, tape: Tape) -> Tensor {
-    let pixels = batch * height * width
-    let t = tape.zeros([batch, height, width, 6])
-    let d = t.data
+/// A step's input on the tape: the full-resolution 6-channel image the glimpse reads, and its
+/// 2×2 average the encoder reads (made here, not by a pooling op: the input needs no gradient).
+struct StepInput {
+    var full: Tensor   // [B, H, W, 6]
+    var half: Tensor   // [B, H/2, W/2, 6]
+}
+
+/// Builds the input of the images `rows` (all when nil) from the observed images and the
+/// renderings of the objects found so far (both [N·H·W·3], values in [0, 1]). Channels:
+/// observed − table colour, observed − rendering.
+func stepInput(observed: [Float], rendered: [Float], rows: [Int]? = nil, table: SIMD3<Float>,
+               batch: Int, height: Int, width: Int, tape: Tape) -> StepInput {
+    let rows = rows ?? Array(0..<batch)
+    let b = rows.count, plane = height * width
+    let full = tape.zeros([b, height, width, 6])
+    let h2 = height / 2, w2 = width / 2
+    let half = tape.zeros([b, h2, w2, 6])
+    let d = full.data, q = half.data
     observed.withUnsafeBufferPointer { o in
         rendered.withUnsafeBufferPointer { r in
-            for p in 0..<pixels {
-                for c in 0..<3 {
-                    let v = o[p * 3 + c]
-                    d[p * 6 + c] = v - table[c]
-                    d[p * 6 + 3 + c] = v - r[p * 3 + c]
+            for (k, row) in rows.enumerated() {
+                let src = row * plane, dst = k * plane
+                for p in 0..<plane {
+                    for c in 0..<3 {
+                        let v = o[(src + p) * 3 + c]
+                        d[(dst + p) * 6 + c] = v - table[c]
+                        d[(dst + p) * 6 + 3 + c] = v - r[(src + p) * 3 + c]
+                    }
+                }
+                let base = d + dst * 6, out = q + k * h2 * w2 * 6
+                for y in 0..<h2 {
+                    for x in 0..<w2 {
+                        let a = base + ((2 * y) * width + 2 * x) * 6, bb = a + width * 6
+                        let t = out + (y * w2 + x) * 6
+                        for c in 0..<6 { t[c] = 0.25 * ((a[c] + a[c + 6]) + (bb[c] + bb[c + 6])) }
+                    }
                 }
             }
         }
     }
-    return t
+    return StepInput(full: full, half: half)
 }

@@ -74,42 +74,47 @@ public final class Inferrer {
         }
         var found = [[InferredObject]](repeating: [], count: b)
         var stop = [Double?](repeating: nil, count: b)
-        var active = [Bool](repeating: true, count: b)
         defer { tape.reset() }
+        // The images still being read; finished ones leave the batch, so later steps cost less.
+        var rows = Array(0..<b)
         var state = network.lstm.zeroState(batch: b, on: tape)
         var previous = tape.zeros([b, LatentCode.size])
         let half = cfg.tableHalfWidth
+        let width = GuideNetwork.whatOutputs
 
-        for _ in 0..<cfg.maxObjects where active.contains(true) {
-            let input = stepInput(observed: observed, rendered: rendered, table: tableColor,
+        for step in 0..<cfg.maxObjects where !rows.isEmpty {
+            let m = rows.count
+            let input = stepInput(observed: observed, rendered: rendered, rows: rows, table: tableColor,
                                   batch: b, height: cfg.height, width: cfg.width, tape: tape)
             let r = network.read(input, previous: previous, state: state)
-            state = r.state
             let logits = r.presLogit.values, mean = r.whereMean.values
-            var thetas = [Float](repeating: 0, count: b * 6)
-            for k in 0..<b {
-                thetas.replaceSubrange(6 * k..<6 * k + 6,
-                                       with: attention.theta(x: Double(mean[2 * k]) * half, y: Double(mean[2 * k + 1]) * half))
+            var thetas = [Float](repeating: 0, count: m * 6)
+            for j in 0..<m {
+                thetas.replaceSubrange(6 * j..<6 * j + 6,
+                                       with: attention.theta(x: Double(mean[2 * j]) * half, y: Double(mean[2 * j + 1]) * half))
             }
-            let out = network.look(input, theta: tape.constant(shape: [b, 2, 3], values: thetas), h: r.state.h).values
-            let width = GuideNetwork.whatOutputs
-            var codes = [Float](repeating: 0, count: b * LatentCode.size)
-            var changed: [Int] = []
-            for k in 0..<b where active[k] {
-                let p = 1 / (1 + exp(-Double(logits[k])))
-                guard p > 0.5 else { active[k] = false; stop[k] = p; continue }
-                let o = decode(Array(out[k * width..<(k + 1) * width]),
-                               center: SIMD2(Double(mean[2 * k]) * half, Double(mean[2 * k + 1]) * half),
-                               theta: Array(thetas[6 * k..<6 * k + 6]), presence: p, camera: camera)
+            let out = network.look(input, theta: tape.constant(shape: [m, 2, 3], values: thetas), h: r.state.h).values
+            var keep: [Int] = []
+            var codes: [Float] = []
+            for (j, k) in rows.enumerated() {
+                let p = 1 / (1 + exp(-Double(logits[j])))
+                guard p > 0.5 else { stop[k] = p; continue }
+                let o = decode(Array(out[j * width..<(j + 1) * width]),
+                               center: SIMD2(Double(mean[2 * j]) * half, Double(mean[2 * j + 1]) * half),
+                               theta: Array(thetas[6 * j..<6 * j + 6]), presence: p, camera: camera)
                 found[k].append(o)
-                codes.replaceSubrange(LatentCode.size * k..<LatentCode.size * (k + 1), with: LatentCode.code(o.object, config: cfg))
-                changed.append(k)
+                if step + 1 < cfg.maxObjects {
+                    keep.append(j)
+                    codes += LatentCode.code(o.object, config: cfg)
+                    let img = try renderer.render(Scene(camera: camera, objects: found[k].map(\.object)), samplesPerPixel: cfg.samplesPerPixel)
+                    rendered.replaceSubrange(k * pixels..<(k + 1) * pixels, with: img.pixels)
+                }
             }
-            previous = tape.constant(shape: [b, LatentCode.size], values: codes)
-            for k in changed where found[k].count < cfg.maxObjects {
-                let img = try renderer.render(Scene(camera: camera, objects: found[k].map(\.object)), samplesPerPixel: cfg.samplesPerPixel)
-                rendered.replaceSubrange(k * pixels..<(k + 1) * pixels, with: img.pixels)
-            }
+            if keep.isEmpty { break }
+            state = keep.count == m ? r.state
+                : (gather(r.state.h, indices: keep, axis: 0), gather(r.state.c, indices: keep, axis: 0))
+            previous = tape.constant(shape: [keep.count, LatentCode.size], values: codes)
+            rows = keep.map { rows[$0] }
         }
         return (0..<b).map { k in
             InferredScene(objects: found[k], stopPresence: stop[k],

@@ -49,6 +49,9 @@ struct Train: ParsableCommand {
     @Option(help: "Output folder of the run.")
     var out: String
 
+    @Option(help: "Start from this model's weights (fine-tuning) instead of a fresh initialisation.")
+    var initFrom: String?
+
     @Flag(help: "Continue the run in OUT from its last checkpoint (its stored settings apply).")
     var resume = false
 
@@ -79,7 +82,7 @@ struct Train: ParsableCommand {
         if resume {
             let given = [("--spec", spec != nil), ("--data", data != nil), ("--objective", objective != nil),
                          ("--steps", steps != nil), ("--batch-size", batchSize != nil), ("--learning-rate", learningRate != nil),
-                         ("--seed", seed != nil), ("--max-objects", maxObjects != nil), ("--log-every", logEvery != nil)].filter(\.1).map(\.0)
+                         ("--seed", seed != nil), ("--max-objects", maxObjects != nil), ("--log-every", logEvery != nil), ("--init-from", initFrom != nil)].filter(\.1).map(\.0)
             if !given.isEmpty {
                 throw ValidationError("--resume continues with the run's stored settings; drop \(given.joined(separator: ", "))")
             }
@@ -124,7 +127,15 @@ struct Train: ParsableCommand {
             }
             let (source, heldOut) = try sources(sourceDescription, seed: options.seed)
             var rng = RNG(seed: options.seed)
-            let network = GuideNetwork(config: config, rng: &rng)
+            let network: GuideNetwork
+            if let initFrom {
+                network = try ModelFile.load(initFrom).network
+                guard network.config == config else {
+                    throw ValidationError("\(initFrom) was trained for another camera, image size or object count than the training scenes")
+                }
+            } else {
+                network = GuideNetwork(config: config, rng: &rng)
+            }
             let trainer = try Trainer(network: network, source: source, heldOutSource: heldOut, options: options)
             if resume {
                 try run.restore(into: trainer)

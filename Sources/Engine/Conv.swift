@@ -9,21 +9,22 @@ struct ConvGeometry {
     var rows: Int { batch * outH * outW }
     var patch: Int { kernelH * kernelW * channels }
 
-    /// Calls `f(colOffset, imageOffset)` for every in-bounds (output pixel, kernel tap): C floats each.
-    /// Out-of-bounds taps (padding) are skipped: they are zero in the forward and drop in the backward.
+    /// Calls `f(colOffset, imageOffset)` for every in-bounds (output pixel, kernel tap): C floats each,
+    /// and `outside(colOffset, length)` for runs of taps in the zero padding.
     @inline(__always)
-    func forEachTap(_ f: (Int, Int) -> Void) {
+    func forEachTap(_ f: (Int, Int) -> Void, outside: (Int, Int) -> Void = { _, _ in }) {
         for b in 0..<batch {
             for oy in 0..<outH {
                 for ox in 0..<outW {
                     let row = ((b * outH + oy) * outW + ox) * patch
                     for ky in 0..<kernelH {
                         let iy = oy * stride - padding + ky
-                        if iy < 0 || iy >= height { continue }
+                        if iy < 0 || iy >= height { outside(row + ky * kernelW * channels, kernelW * channels); continue }
                         for kx in 0..<kernelW {
                             let ix = ox * stride - padding + kx
-                            if ix < 0 || ix >= width { continue }
-                            f(row + (ky * kernelW + kx) * channels, ((b * height + iy) * width + ix) * channels)
+                            let col = row + (ky * kernelW + kx) * channels
+                            if ix < 0 || ix >= width { outside(col, channels); continue }
+                            f(col, ((b * height + iy) * width + ix) * channels)
                         }
                     }
                 }
@@ -55,9 +56,10 @@ public func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int =
     if direct {
         cols = x.data
     } else {
-        cols = tape.scratch(g.rows * g.patch, zeroed: padding > 0)
+        cols = tape.scratch(g.rows * g.patch)
         let c = g.channels, px = x.data
-        g.forEachTap { col, img in (cols + col).update(from: px + img, count: c) }
+        g.forEachTap({ col, img in (cols + col).update(from: px + img, count: c) },
+                     outside: { col, n in (cols + col).update(repeating: 0, count: n) })
     }
     if let bias { for r in 0..<g.rows { (y.data + r * o).update(from: bias.data, count: o) } }
     sgemm(false, false, g.rows, o, g.patch, 1, cols, weight.data, bias == nil ? 0 : 1, y.data)
@@ -65,20 +67,21 @@ public func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int =
     if grad {
         tape.record {
             guard let gy = y.currentGrad else { return }
-            if weight.requiresGrad { sgemm(true, false, g.patch, o, g.rows, 1, cols, gy, 1, weight.gradBuffer()) }
+            if weight.requiresGrad {
+                let (gw, fresh) = weight.gradForWrite()
+                sgemm(true, false, g.patch, o, g.rows, 1, cols, gy, fresh ? 0 : 1, gw)
+            }
             if let bias, bias.requiresGrad { addColumnSums(gy, rows: g.rows, cols: o, into: bias.gradBuffer()) }
             if x.requiresGrad {
-                let gx = x.gradBuffer()
                 if direct {
-                    sgemm(false, true, g.rows, g.patch, o, 1, gy, weight.data, 1, gx)
-                } else {    // col2im: dcols = dY · Wᵀ, scattered back onto the image
+                    let (gx, fresh) = x.gradForWrite()
+                    sgemm(false, true, g.rows, g.patch, o, 1, gy, weight.data, fresh ? 0 : 1, gx)
+                } else {
+                    let gx = x.gradBuffer()    // col2im: dcols = dY · Wᵀ, scattered back onto the image
                     let dcols = tape.scratch(g.rows * g.patch)
                     sgemm(false, true, g.rows, g.patch, o, 1, gy, weight.data, 0, dcols)
                     let c = g.channels
-                    g.forEachTap { col, img in
-                        let d = gx + img, s = dcols + col
-                        for i in 0..<c { d[i] += s[i] }
-                    }
+                    g.forEachTap { col, img in accumulate(dcols + col, into: gx + img, c) }
                 }
             }
         }

@@ -61,10 +61,22 @@ public func square(_ x: Tensor) -> Tensor {
           { x, _, gy, gx, n in for i in 0..<n { gx[i] += gy[i] * 2 * x[i] } })
 }
 
+/// max(x, 0). Written out with SIMD kernels: it follows every conv and dense layer.
 public func relu(_ x: Tensor) -> Tensor {
-    unary(x, "relu",
-          { x, y, n in for i in 0..<n { y[i] = max(x[i], 0) } },
-          { x, _, gy, gx, n in for i in 0..<n { gx[i] += x[i] > 0 ? gy[i] : 0 } })
+    let tape = tapeOf(x, op: "relu")
+    let grad = needsGrad(tape, x)
+    let y = tape.result(x.shape, requiresGrad: grad)
+    let n = x.count
+    map8(x.data, y.data, n, { $0.replacing(with: 0, where: $0 .< 0) }, { max($0, 0) })
+    if grad {
+        tape.record {
+            guard let gy = y.currentGrad else { return }
+            let (gx, overwrite) = x.gradForWrite()
+            zipInto8(x.data, gy, gx, n, overwrite: overwrite,
+                     { x, g in g.replacing(with: 0, where: x .<= 0) }, { x, g in x > 0 ? g : 0 })
+        }
+    }
+    return y
 }
 
 /// ELU with α = 1: x for x > 0, e^x − 1 otherwise.

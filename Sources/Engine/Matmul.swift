@@ -34,18 +34,18 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeB: Bool = false) -> Tensor
         tape.record {
             guard let gy = y.currentGrad else { return }
             if a.requiresGrad {      // dA = dY · Bᵀ
-                let ga = a.gradBuffer()
+                let (ga, fresh) = a.gradForWrite()
                 for i in 0..<batch {
-                    sgemm(false, !transposeB, m, k, n, 1, gy + i * sy, b.data + i * sb, 1, ga + i * sa)
+                    sgemm(false, !transposeB, m, k, n, 1, gy + i * sy, b.data + i * sb, fresh ? 0 : 1, ga + i * sa)
                 }
             }
             if b.requiresGrad {      // dB = Aᵀ · dY  (or dBᵀ = dYᵀ · A)
-                let gb = b.gradBuffer()
+                let (gb, fresh) = b.gradForWrite()
                 for i in 0..<batch {
                     if transposeB {
-                        sgemm(true, false, n, k, m, 1, gy + i * sy, a.data + i * sa, 1, gb + i * sb)
+                        sgemm(true, false, n, k, m, 1, gy + i * sy, a.data + i * sa, fresh ? 0 : 1, gb + i * sb)
                     } else {
-                        sgemm(true, false, k, n, m, 1, a.data + i * sa, gy + i * sy, 1, gb + i * sb)
+                        sgemm(true, false, k, n, m, 1, a.data + i * sa, gy + i * sy, fresh ? 0 : 1, gb + i * sb)
                     }
                 }
             }
@@ -70,8 +70,14 @@ public func linear(_ x: Tensor, _ w: Tensor, _ bias: Tensor?) -> Tensor {
     if grad {
         tape.record {
             guard let gy = y.currentGrad else { return }
-            if x.requiresGrad { sgemm(false, true, m, k, n, 1, gy, w.data, 1, x.gradBuffer()) }
-            if w.requiresGrad { sgemm(true, false, k, n, m, 1, x.data, gy, 1, w.gradBuffer()) }
+            if x.requiresGrad {
+                let (gx, fresh) = x.gradForWrite()
+                sgemm(false, true, m, k, n, 1, gy, w.data, fresh ? 0 : 1, gx)
+            }
+            if w.requiresGrad {
+                let (gw, fresh) = w.gradForWrite()
+                sgemm(true, false, k, n, m, 1, x.data, gy, fresh ? 0 : 1, gw)
+            }
             if let bias, bias.requiresGrad { addColumnSums(gy, rows: m, cols: n, into: bias.gradBuffer()) }
         }
     }
@@ -81,10 +87,7 @@ public func linear(_ x: Tensor, _ w: Tensor, _ bias: Tensor?) -> Tensor {
 /// g[j] += Σ_r m[r, j].
 @inline(__always)
 func addColumnSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int, into g: UnsafeMutablePointer<Float>) {
-    for r in 0..<rows {
-        let row = m + r * cols
-        for j in 0..<cols { g[j] += row[j] }
-    }
+    for r in 0..<rows { accumulate(m + r * cols, into: g, cols) }
 }
 
 /// OpenBLAS threading. Results do not depend on the thread count only up to float summation order

@@ -71,6 +71,12 @@ final class TensorOpGradTests: XCTestCase {
         checkGradients("gather", inputs: [x]) { _, t in gather(t[0], indices: [2, 0, 2], axis: 1) }
         checkGradients("pick", inputs: [x]) { _, t in pick(t[0], [0, 3, 1, 1, 2, 0]) }
         checkGradients("view then op", inputs: [x]) { _, t in exp(slice(t[0].flattened(), axis: 0, 0..<1)) }
+        // views of op results (not of parameters) must route gradients into the result's buffer
+        checkGradients("reshape of result", inputs: [x]) { _, t in exp((t[0] * 2).reshaped([4, 6])) }
+        checkGradients("slice of result", inputs: [x]) { _, t in
+            let y = t[0] * 2
+            return concat([exp(slice(y, axis: 0, 1..<2)), slice(y, axis: 0, 0..<1)], axis: 0)
+        }
 
         let tape = Tape()
         let c = tape.constant(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])

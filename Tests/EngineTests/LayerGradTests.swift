@@ -43,6 +43,11 @@ final class LayerGradTests: XCTestCase {
         checkGradients("lstmGates c", inputs: [input([2, 12], seed: 5, -2, 2), input([2, 3], seed: 6)]) { _, t in
             lstmGates(t[0], t[1]).c
         }
+        // hidden 9: one 8-lane vector plus a scalar tail per row
+        checkGradients("lstmGates h+c wide", inputs: [input([2, 36], seed: 15, -2, 2), input([2, 9], seed: 16)]) { _, t in
+            let s = lstmGates(t[0], t[1])
+            return concat([s.h, s.c * 0.5], axis: 1)
+        }
         // both outputs used, as in an unrolled sequence
         checkGradients("lstmGates h+c", inputs: [input([2, 12], seed: 7, -2, 2), input([2, 3], seed: 8)]) { _, t in
             let s = lstmGates(t[0], t[1])

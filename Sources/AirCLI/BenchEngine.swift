@@ -92,7 +92,7 @@ struct BenchEngine: ParsableCommand {
         let seed = [Float](repeating: 1, count: batch * 256)
         let t = time {
             tape.reset()
-            let y = net(tape.constant(shape: input.shape, copying: input.data))
+            let y = net(tape.watch(input))      // zero-copy view of the batch
             tape.backward([(y, seed)])
             net.zeroGrad()
         }
@@ -111,7 +111,7 @@ struct BenchEngine: ParsableCommand {
         let seed = [Float](repeating: 1, count: batch * 8 * 8 * 64)
         let t = time {
             tape.reset()
-            let img = tape.constant(shape: x.shape, copying: x.data)
+            let img = tape.watch(x)
             var h = img
             for l in layers { h = relu(l(h)) }
             tape.backward([(h, seed)])
@@ -160,7 +160,7 @@ struct BenchEngine: ParsableCommand {
         let seed = [Float](repeating: 1, count: batch * 24 * 24 * 3)
         let t = time {
             tape.reset()
-            let img = tape.constant(shape: image.shape, copying: image.data)
+            let img = tape.watch(image)
             let g = glimpse(img, theta: tape.watch(theta), height: 24, width: 24)
             tape.backward([(g, seed)])
             theta.zeroGrad()

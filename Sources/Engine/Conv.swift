@@ -9,23 +9,25 @@ struct ConvGeometry {
     var rows: Int { batch * outH * outW }
     var patch: Int { kernelH * kernelW * channels }
 
-    /// Calls `f(colOffset, imageOffset)` for every in-bounds (output pixel, kernel tap): C floats each,
-    /// and `outside(colOffset, length)` for runs of taps in the zero padding.
+    /// Walks the im2col matrix in runs: for each output pixel and kernel row, the in-bounds taps
+    /// are one contiguous run of the NHWC image (kx₁ − kx₀ pixels × C channels), reported as
+    /// `inside(colOffset, imageOffset, length)`; taps in the zero padding as `outside(colOffset, length)`.
     @inline(__always)
-    func forEachTap(_ f: (Int, Int) -> Void, outside: (Int, Int) -> Void = { _, _ in }) {
+    func forEachRun(_ inside: (Int, Int, Int) -> Void, outside: (Int, Int) -> Void = { _, _ in }) {
+        let rowLength = kernelW * channels
         for b in 0..<batch {
             for oy in 0..<outH {
                 for ox in 0..<outW {
                     let row = ((b * outH + oy) * outW + ox) * patch
+                    let x0 = ox * stride - padding
+                    let kx0 = max(0, -x0), kx1 = min(kernelW, width - x0)
                     for ky in 0..<kernelH {
                         let iy = oy * stride - padding + ky
-                        if iy < 0 || iy >= height { outside(row + ky * kernelW * channels, kernelW * channels); continue }
-                        for kx in 0..<kernelW {
-                            let ix = ox * stride - padding + kx
-                            let col = row + (ky * kernelW + kx) * channels
-                            if ix < 0 || ix >= width { outside(col, channels); continue }
-                            f(col, ((b * height + iy) * width + ix) * channels)
-                        }
+                        let col = row + ky * rowLength
+                        if iy < 0 || iy >= height || kx0 >= kx1 { outside(col, rowLength); continue }
+                        if kx0 > 0 { outside(col, kx0 * channels) }
+                        inside(col + kx0 * channels, ((b * height + iy) * width + x0 + kx0) * channels, (kx1 - kx0) * channels)
+                        if kx1 < kernelW { outside(col + kx1 * channels, (kernelW - kx1) * channels) }
                     }
                 }
             }
@@ -57,8 +59,8 @@ public func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int =
         cols = x.data
     } else {
         cols = tape.scratch(g.rows * g.patch)
-        let c = g.channels, px = x.data
-        g.forEachTap({ col, img in (cols + col).update(from: px + img, count: c) },
+        let px = x.data
+        g.forEachRun({ col, img, n in (cols + col).update(from: px + img, count: n) },
                      outside: { col, n in (cols + col).update(repeating: 0, count: n) })
     }
     if let bias { for r in 0..<g.rows { (y.data + r * o).update(from: bias.data, count: o) } }
@@ -80,8 +82,7 @@ public func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int =
                     let gx = x.gradBuffer()    // col2im: dcols = dY · Wᵀ, scattered back onto the image
                     let dcols = tape.scratch(g.rows * g.patch)
                     sgemm(false, true, g.rows, g.patch, o, 1, gy, weight.data, 0, dcols)
-                    let c = g.channels
-                    g.forEachTap { col, img in accumulate(dcols + col, into: gx + img, c) }
+                    g.forEachRun { col, img, n in accumulate(dcols + col, into: gx + img, n) }
                 }
             }
         }

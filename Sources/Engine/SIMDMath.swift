@@ -8,7 +8,9 @@ typealias F8 = SIMD8<Float>
 func exp8(_ x0: F8) -> F8 {
     let x = x0.clamped(lowerBound: F8(repeating: -87.33654), upperBound: F8(repeating: 88.0))
     // x = n·ln2 + r, |r| ≤ ln2/2; ln2 split in two for an exact n·ln2_hi.
-    let n = (x * 1.44269504088896341).rounded(.toNearestOrEven)
+    // Round to nearest with the 1.5·2²³ trick: adding it leaves the integer in the low mantissa bits.
+    let shifted = x * 1.44269504088896341 + 12582912
+    let n = shifted - 12582912
     var r = x - n * 0.693359375
     r = r - n * -2.12194440e-4
     let z = r * r
@@ -19,8 +21,9 @@ func exp8(_ x0: F8) -> F8 {
     p = p * r + 1.6666665459e-1
     p = p * r + 5.0000001201e-1
     p = p * z + r + 1
-    // 2^n by building the float exponent directly.
-    let bits = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+    // 2^n from the exponent field: the low bits of `shifted` + 127 are n + 127; the shift by 23
+    // moves them into place and drops the 1.5·2²³ bits.
+    let bits = unsafeBitCast(shifted + 127, to: SIMD8<Int32>.self) &<< 23
     return p * unsafeBitCast(bits, to: F8.self)
 }
 

@@ -120,7 +120,7 @@ struct BenchEngine: ParsableCommand {
         var flops = 0.0
         var size = 64, c = 3
         for (i, l) in layers.enumerated() {
-            let out = size / 2, o = l.weight.shape[3]
+            let out = size / 2, o = l.weight.shape[0]
             flops += denseFlops(rows: batch * out * out, k: 16 * c, n: o, inputGrad: i > 0)
             size = out; c = o
         }

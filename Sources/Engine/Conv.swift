@@ -35,15 +35,16 @@ struct ConvGeometry {
     }
 }
 
-/// Convolution: x [B, H, W, C], weight [KH, KW, C, O], bias [O] → [B, OH, OW, O],
-/// OH = (H + 2·padding − KH) / stride + 1. Zero padding.
+/// Convolution: x [B, H, W, C], weight [O, KH, KW, C] (OHWI), bias [O] → [B, OH, OW, O],
+/// OH = (H + 2·padding − KH) / stride + 1. Zero padding. Each output channel's filter is one
+/// contiguous row matching an im2col row, so forward is cols · Wᵀ and dW = dYᵀ · cols.
 public func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
-    precondition(x.rank == 4 && weight.rank == 4 && x.shape[3] == weight.shape[2],
-                 "conv2d: input \(x.shape) (NHWC) does not match weight \(weight.shape) (KH, KW, C, O)")
+    precondition(x.rank == 4 && weight.rank == 4 && x.shape[3] == weight.shape[3],
+                 "conv2d: input \(x.shape) (NHWC) does not match weight \(weight.shape) (O, KH, KW, C)")
     precondition(stride >= 1 && padding >= 0, "conv2d: stride \(stride), padding \(padding)")
     let tape = tapeOf(x, weight, bias, op: "conv2d")
     let grad = needsGrad(tape, x, weight, bias)
-    let kh = weight.shape[0], kw = weight.shape[1], o = weight.shape[3]
+    let o = weight.shape[0], kh = weight.shape[1], kw = weight.shape[2]
     let g = ConvGeometry(batch: x.shape[0], height: x.shape[1], width: x.shape[2], channels: x.shape[3],
                          kernelH: kh, kernelW: kw, stride: stride, padding: padding,
                          outH: (x.shape[1] + 2 * padding - kh) / stride + 1,
@@ -64,24 +65,24 @@ public func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int =
                      outside: { col, n in (cols + col).update(repeating: 0, count: n) })
     }
     if let bias { for r in 0..<g.rows { (y.data + r * o).update(from: bias.data, count: o) } }
-    sgemm(false, false, g.rows, o, g.patch, 1, cols, weight.data, bias == nil ? 0 : 1, y.data)
+    sgemm(false, true, g.rows, o, g.patch, 1, cols, weight.data, bias == nil ? 0 : 1, y.data)
 
     if grad {
         tape.record {
             guard let gy = y.currentGrad else { return }
             if weight.requiresGrad {
                 let (gw, fresh) = weight.gradForWrite()
-                sgemm(true, false, g.patch, o, g.rows, 1, cols, gy, fresh ? 0 : 1, gw)
+                sgemm(true, false, o, g.patch, g.rows, 1, gy, cols, fresh ? 0 : 1, gw)
             }
             if let bias, bias.requiresGrad { addColumnSums(gy, rows: g.rows, cols: o, into: bias.gradBuffer()) }
             if x.requiresGrad {
                 if direct {
                     let (gx, fresh) = x.gradForWrite()
-                    sgemm(false, true, g.rows, g.patch, o, 1, gy, weight.data, fresh ? 0 : 1, gx)
+                    sgemm(false, false, g.rows, g.patch, o, 1, gy, weight.data, fresh ? 0 : 1, gx)
                 } else {
                     let gx = x.gradBuffer()    // col2im: dcols = dY · Wᵀ, scattered back onto the image
                     let dcols = tape.scratch(g.rows * g.patch)
-                    sgemm(false, true, g.rows, g.patch, o, 1, gy, weight.data, 0, dcols)
+                    sgemm(false, false, g.rows, g.patch, o, 1, gy, weight.data, 0, dcols)
                     g.forEachRun { col, img, n in accumulate(dcols + col, into: gx + img, n) }
                 }
             }

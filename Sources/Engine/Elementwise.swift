@@ -136,6 +136,25 @@ public func logSigmoid(_ x: Tensor) -> Tensor {
           { x, _, gy, gx, n in for i in 0..<n { gx[i] += gy[i] * sigmoidf(-x[i]) } })
 }
 
+public func sin(_ x: Tensor) -> Tensor {
+    unary(x, "sin",
+          { x, y, n in for i in 0..<n { y[i] = sinf(x[i]) } },
+          { x, _, gy, gx, n in for i in 0..<n { gx[i] += gy[i] * cosf(x[i]) } })
+}
+
+public func cos(_ x: Tensor) -> Tensor {
+    unary(x, "cos",
+          { x, y, n in for i in 0..<n { y[i] = cosf(x[i]) } },
+          { x, _, gy, gx, n in for i in 0..<n { gx[i] -= gy[i] * sinf(x[i]) } })
+}
+
+/// |x| (gradient sign(x), 0 at 0).
+public func abs(_ x: Tensor) -> Tensor {
+    unary(x, "abs",
+          { x, y, n in for i in 0..<n { y[i] = Swift.abs(x[i]) } },
+          { x, _, gy, gx, n in for i in 0..<n { gx[i] += x[i] > 0 ? gy[i] : (x[i] < 0 ? -gy[i] : 0) } })
+}
+
 /// Clamps into [lo, hi]; the gradient passes only where the input is strictly inside.
 public func clamp(_ x: Tensor, min lo: Float, max hi: Float) -> Tensor {
     unary(x, "clamp",
@@ -237,6 +256,9 @@ public func / (a: Tensor, b: Tensor) -> Tensor {
 /// Multiplies by a mask (or any weights) that receives no gradient: `x * mask.detached()`.
 /// Used to zero the terms of absent steps.
 public func maskedMultiply(_ x: Tensor, _ mask: Tensor) -> Tensor { x * mask.detached() }
+
+/// Elementwise min of two tensors (gradient to the smaller; ties to `a`).
+public func minimum(_ a: Tensor, _ b: Tensor) -> Tensor { -maximum(-a, -b) }
 
 /// Elementwise max of two tensors (gradient to the larger; ties to `a`).
 public func maximum(_ a: Tensor, _ b: Tensor) -> Tensor {

@@ -20,6 +20,9 @@ final class ElementwiseGradTests: XCTestCase {
         checkGradients("clamp", inputs: [kinked]) { _, t in clamp(t[0], min: -0.5, max: 0.5) }
         checkGradients("neg/affine", inputs: [x]) { _, t in 3 - (-t[0] * 2 + 1) / 4 }
         checkGradients("pow", inputs: [pos]) { _, t in pow(t[0], 1.5) }
+        checkGradients("sin", inputs: [x]) { _, t in sin(t[0]) }
+        checkGradients("cos", inputs: [x]) { _, t in cos(t[0]) }
+        checkGradients("abs", inputs: [kinked]) { _, t in abs(t[0]) }
     }
 
     func testStableValuesAtExtremes() {
@@ -70,6 +73,7 @@ final class ElementwiseGradTests: XCTestCase {
         let a: (shape: [Int], values: [Float]) = ([4], [0.1, 0.9, -0.5, 2])
         let b: (shape: [Int], values: [Float]) = ([4], [0.5, 0.2, -0.1, 1])
         checkGradients("maximum", inputs: [a, b]) { _, t in maximum(t[0], t[1]) }
+        checkGradients("minimum", inputs: [a, b]) { _, t in minimum(t[0], t[1]) }
     }
 }
 

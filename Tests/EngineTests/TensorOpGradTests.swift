@@ -68,6 +68,7 @@ final class TensorOpGradTests: XCTestCase {
         checkGradients("slice -1", inputs: [x]) { _, t in slice(t[0], axis: -1, 0..<2) }
         checkGradients("concat 0", inputs: [x, input([1, 3, 4], seed: 13)]) { _, t in concat([t[0], t[1]], axis: 0) }
         checkGradients("concat 2", inputs: [x, input([2, 3, 2], seed: 14)]) { _, t in concat([t[1], t[0], t[1]], axis: 2) }
+        checkGradients("stack 1", inputs: [x, input([2, 3, 4], seed: 15)]) { _, t in stack([t[0], t[1]], axis: 1) }
         checkGradients("gather", inputs: [x]) { _, t in gather(t[0], indices: [2, 0, 2], axis: 1) }
         checkGradients("pick", inputs: [x]) { _, t in pick(t[0], [0, 3, 1, 1, 2, 0]) }
         checkGradients("view then op", inputs: [x]) { _, t in exp(slice(t[0].flattened(), axis: 0, 0..<1)) }
@@ -85,6 +86,9 @@ final class TensorOpGradTests: XCTestCase {
         XCTAssertEqual(concat([c, c], axis: 1).values, [1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6])
         XCTAssertEqual(gather(c, indices: [1, 1, 0], axis: 0).values, [4, 5, 6, 4, 5, 6, 1, 2, 3])
         XCTAssertEqual(pick(c, [2, 0]).values, [3, 4])
+        let st = stack([c, c * 10], axis: 1)
+        XCTAssertEqual(st.shape, [2, 2, 3])
+        XCTAssertEqual(st.values, [1, 2, 3, 10, 20, 30, 4, 5, 6, 40, 50, 60])
     }
 }
 

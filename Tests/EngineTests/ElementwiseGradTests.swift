@@ -59,6 +59,14 @@ final class ElementwiseGradTests: XCTestCase {
         XCTAssertEqual((b - c).values, [-90, -80, -70, -190, -180, -170])
     }
 
+    func testEmptyTensors() {
+        let tape = Tape()
+        let a = tape.zeros([0, 3]), b = tape.full([3], 2)
+        XCTAssertEqual((a + b).shape, [0, 3])
+        XCTAssertEqual(sum(a * b, axes: [0]).values, [0, 0, 0])
+        XCTAssertEqual(exp(a).count, 0)
+    }
+
     func testMaskedMultiplyAndMaximum() {
         checkGradients("masked", inputs: [input([2, 3], seed: 5)]) { tape, t in
             maskedMultiply(t[0], tape.constant(shape: [2, 3], values: [1, 0, 1, 0, 1, 1]))

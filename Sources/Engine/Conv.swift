@@ -64,7 +64,7 @@ public func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int =
         g.forEachRun({ col, img, n in (cols + col).update(from: px + img, count: n) },
                      outside: { col, n in (cols + col).update(repeating: 0, count: n) })
     }
-    if let bias { for r in 0..<g.rows { (y.data + r * o).update(from: bias.data, count: o) } }
+    if let bias { fillRows(y.data, with: bias.data, rows: g.rows, cols: o) }
     sgemm(false, true, g.rows, o, g.patch, 1, cols, weight.data, bias == nil ? 0 : 1, y.data)
 
     if grad {

@@ -65,9 +65,7 @@ public func linear(_ x: Tensor, _ w: Tensor, _ bias: Tensor?) -> Tensor {
     let n = w.shape[0], k = w.shape[1], m = x.count / k
     if let bias { precondition(bias.count == n, "linear: bias \(bias.shape) for \(n) outputs") }
     let y = tape.result(Array(x.shape.dropLast()) + [n], requiresGrad: grad)
-    if let bias {
-        for r in 0..<m { (y.data + r * n).update(from: bias.data, count: n) }
-    }
+    if let bias { fillRows(y.data, with: bias.data, rows: m, cols: n) }
     sgemm(false, true, m, n, k, 1, x.data, w.data, bias == nil ? 0 : 1, y.data)
     if grad {
         tape.record {
@@ -84,6 +82,19 @@ public func linear(_ x: Tensor, _ w: Tensor, _ bias: Tensor?) -> Tensor {
         }
     }
     return y
+}
+
+/// Every row of y [rows, cols] = row: copies doubling blocks, so log₂(rows) memcpy calls.
+@inline(__always)
+func fillRows(_ y: UnsafeMutablePointer<Float>, with row: UnsafePointer<Float>, rows: Int, cols: Int) {
+    guard rows > 0 else { return }
+    y.update(from: row, count: cols)
+    var done = 1
+    while done < rows {
+        let n = min(done, rows - done)
+        (y + done * cols).update(from: y, count: n * cols)
+        done += n
+    }
 }
 
 /// g[j] += Σ_r m[r, j].

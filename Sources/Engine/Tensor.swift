@@ -22,7 +22,8 @@ final class Storage {
 ///   accumulates over `backward` calls until an optimiser (or `zeroGrad()`) clears it;
 /// - **constants** (`Tensor(shape:values:)`, `tape.constant`): never receive gradients;
 /// - **results** of ops on a tape: their memory lives in the tape's arena and is valid only until
-///   `tape.reset()`; their `grad` is the gradient of the last backward pass.
+///   `tape.reset()` (or until the tape is released); their `grad` is the gradient of the last
+///   backward pass. Copy `values` out to keep them.
 ///
 /// Shapes are plain `[Int]`; `[]` is a scalar. Views (reshape, leading-axis slices, detach) share memory.
 public final class Tensor {
@@ -64,7 +65,7 @@ public final class Tensor {
         let n = shape.reduce(1, *)
         precondition(values.count == n, "Tensor: \(values.count) values for shape \(shape)")
         let s = Storage(count: n, zeroed: false)
-        values.withUnsafeBufferPointer { s.pointer.update(from: $0.baseAddress!, count: n) }
+        copyValues(values, to: s.pointer)
         self.init(shape: shape, data: s.pointer, requiresGrad: false, tape: nil, storage: s)
     }
 
@@ -76,7 +77,7 @@ public final class Tensor {
         let n = shape.reduce(1, *)
         precondition(values.count == n, "Tensor.parameter: \(values.count) values for shape \(shape)")
         let s = Storage(count: n, zeroed: false)
-        values.withUnsafeBufferPointer { s.pointer.update(from: $0.baseAddress!, count: n) }
+        copyValues(values, to: s.pointer)
         return Tensor(shape: shape, data: s.pointer, requiresGrad: true, tape: nil,
                       storage: s, gradStorage: Storage(count: n, zeroed: true))
     }
@@ -172,7 +173,7 @@ public final class Tensor {
     /// Overwrites the values (e.g. loading a checkpoint into a parameter).
     public func assign(_ values: [Float]) {
         precondition(values.count == count, "assign: \(values.count) values for shape \(shape)")
-        values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: count) }
+        copyValues(values, to: data)
     }
 
     /// A view sharing memory and gradient with `self` (reshape, leading-axis slice, tape.watch).
@@ -197,4 +198,9 @@ extension Tensor: CustomStringConvertible {
     let a = axis < 0 ? axis + rank : axis
     precondition(a >= 0 && a < rank, "axis \(axis) out of range for rank \(rank)")
     return a
+}
+
+/// Copies an array into tensor memory (an empty array has no base address).
+@inline(__always) func copyValues(_ values: [Float], to p: UnsafeMutablePointer<Float>) {
+    values.withUnsafeBufferPointer { if let b = $0.baseAddress { p.update(from: b, count: $0.count) } }
 }

@@ -103,8 +103,9 @@ func addColumnSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int, into g: Unsa
     for r in 0..<rows { accumulate(m + r * cols, into: g, cols) }
 }
 
-/// OpenBLAS threading. Results do not depend on the thread count only up to float summation order
-/// inside sgemm; set 1 thread for bit-exact reproducibility across machines.
+/// OpenBLAS threading. Results are bit-identical for a fixed thread count, but 1 and 2 threads
+/// differ in the last bits (OpenBLAS splits some reductions): pin the count (1) for training runs
+/// that must reproduce across machines.
 public enum BLAS {
     /// Sets the number of OpenBLAS threads (overrides OPENBLAS_NUM_THREADS).
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(n, 1))) }

@@ -16,7 +16,7 @@ struct Broadcast {
         for i in 0..<rank {
             precondition(pa[i] == pb[i] || pa[i] == 1 || pb[i] == 1,
                          "\(op): shapes \(a) and \(b) do not broadcast")
-            out[i] = max(pa[i], pb[i])
+            out[i] = pa[i] == 1 ? pb[i] : pa[i]         // a size-1 dim takes the other size, even 0
         }
         outShape = out
         // Row-major strides of each operand in its own (padded) shape, 0 where broadcast.
@@ -55,6 +55,7 @@ struct Broadcast {
     /// Calls `body(outOffset, aOffset, bOffset)` for each row of `inner` elements.
     @inline(__always)
     func forEachRow(_ body: (Int, Int, Int) -> Void) {
+        if outShape.contains(0) { return }          // empty result: nothing to visit
         let outer = dims.count - 1
         if outer == 0 { body(0, 0, 0); return }
         let n = inner

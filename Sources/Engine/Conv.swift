@@ -9,22 +9,25 @@ struct ConvGeometry {
     var rows: Int { batch * outH * outW }
     var patch: Int { kernelH * kernelW * channels }
 
-    /// Calls `f(colOffset, imageOffset)` for every in-bounds (output pixel, kernel tap): C floats each.
-    /// Out-of-bounds taps (padding) are skipped: they are zero in the forward and drop in the backward.
+    /// Walks the im2col matrix in runs: for each output pixel and kernel row, the in-bounds taps
+    /// are one contiguous run of the NHWC image (kx₁ − kx₀ pixels × C channels), reported as
+    /// `inside(colOffset, imageOffset, length)`; taps in the zero padding as `outside(colOffset, length)`.
     @inline(__always)
-    func forEachTap(_ f: (Int, Int) -> Void) {
+    func forEachRun(_ inside: (Int, Int, Int) -> Void, outside: (Int, Int) -> Void = { _, _ in }) {
+        let rowLength = kernelW * channels
         for b in 0..<batch {
             for oy in 0..<outH {
                 for ox in 0..<outW {
                     let row = ((b * outH + oy) * outW + ox) * patch
+                    let x0 = ox * stride - padding
+                    let kx0 = max(0, -x0), kx1 = min(kernelW, width - x0)
                     for ky in 0..<kernelH {
                         let iy = oy * stride - padding + ky
-                        if iy < 0 || iy >= height { continue }
-                        for kx in 0..<kernelW {
-                            let ix = ox * stride - padding + kx
-                            if ix < 0 || ix >= width { continue }
-                            f(row + (ky * kernelW + kx) * channels, ((b * height + iy) * width + ix) * channels)
-                        }
+                        let col = row + ky * rowLength
+                        if iy < 0 || iy >= height || kx0 >= kx1 { outside(col, rowLength); continue }
+                        if kx0 > 0 { outside(col, kx0 * channels) }
+                        inside(col + kx0 * channels, ((b * height + iy) * width + x0 + kx0) * channels, (kx1 - kx0) * channels)
+                        if kx1 < kernelW { outside(col + kx1 * channels, (kernelW - kx1) * channels) }
                     }
                 }
             }
@@ -32,15 +35,16 @@ struct ConvGeometry {
     }
 }
 
-/// Convolution: x [B, H, W, C], weight [KH, KW, C, O], bias [O] → [B, OH, OW, O],
-/// OH = (H + 2·padding − KH) / stride + 1. Zero padding.
+/// Convolution: x [B, H, W, C], weight [O, KH, KW, C] (OHWI), bias [O] → [B, OH, OW, O],
+/// OH = (H + 2·padding − KH) / stride + 1. Zero padding. Each output channel's filter is one
+/// contiguous row matching an im2col row, so forward is cols · Wᵀ and dW = dYᵀ · cols.
 public func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
-    precondition(x.rank == 4 && weight.rank == 4 && x.shape[3] == weight.shape[2],
-                 "conv2d: input \(x.shape) (NHWC) does not match weight \(weight.shape) (KH, KW, C, O)")
+    precondition(x.rank == 4 && weight.rank == 4 && x.shape[3] == weight.shape[3],
+                 "conv2d: input \(x.shape) (NHWC) does not match weight \(weight.shape) (O, KH, KW, C)")
     precondition(stride >= 1 && padding >= 0, "conv2d: stride \(stride), padding \(padding)")
     let tape = tapeOf(x, weight, bias, op: "conv2d")
     let grad = needsGrad(tape, x, weight, bias)
-    let kh = weight.shape[0], kw = weight.shape[1], o = weight.shape[3]
+    let o = weight.shape[0], kh = weight.shape[1], kw = weight.shape[2]
     let g = ConvGeometry(batch: x.shape[0], height: x.shape[1], width: x.shape[2], channels: x.shape[3],
                          kernelH: kh, kernelW: kw, stride: stride, padding: padding,
                          outH: (x.shape[1] + 2 * padding - kh) / stride + 1,
@@ -55,30 +59,31 @@ public func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int =
     if direct {
         cols = x.data
     } else {
-        cols = tape.scratch(g.rows * g.patch, zeroed: padding > 0)
-        let c = g.channels, px = x.data
-        g.forEachTap { col, img in (cols + col).update(from: px + img, count: c) }
+        cols = tape.scratch(g.rows * g.patch)
+        let px = x.data
+        g.forEachRun({ col, img, n in (cols + col).update(from: px + img, count: n) },
+                     outside: { col, n in (cols + col).update(repeating: 0, count: n) })
     }
-    if let bias { for r in 0..<g.rows { (y.data + r * o).update(from: bias.data, count: o) } }
-    sgemm(false, false, g.rows, o, g.patch, 1, cols, weight.data, bias == nil ? 0 : 1, y.data)
+    if let bias { fillRows(y.data, with: bias.data, rows: g.rows, cols: o) }
+    sgemm(false, true, g.rows, o, g.patch, 1, cols, weight.data, bias == nil ? 0 : 1, y.data)
 
     if grad {
         tape.record {
             guard let gy = y.currentGrad else { return }
-            if weight.requiresGrad { sgemm(true, false, g.patch, o, g.rows, 1, cols, gy, 1, weight.gradBuffer()) }
+            if weight.requiresGrad {
+                let (gw, fresh) = weight.gradForWrite()
+                sgemm(true, false, o, g.patch, g.rows, 1, gy, cols, fresh ? 0 : 1, gw)
+            }
             if let bias, bias.requiresGrad { addColumnSums(gy, rows: g.rows, cols: o, into: bias.gradBuffer()) }
             if x.requiresGrad {
-                let gx = x.gradBuffer()
                 if direct {
-                    sgemm(false, true, g.rows, g.patch, o, 1, gy, weight.data, 1, gx)
-                } else {    // col2im: dcols = dY · Wᵀ, scattered back onto the image
+                    let (gx, fresh) = x.gradForWrite()
+                    sgemm(false, false, g.rows, g.patch, o, 1, gy, weight.data, fresh ? 0 : 1, gx)
+                } else {
+                    let gx = x.gradBuffer()    // col2im: dcols = dY · Wᵀ, scattered back onto the image
                     let dcols = tape.scratch(g.rows * g.patch)
-                    sgemm(false, true, g.rows, g.patch, o, 1, gy, weight.data, 0, dcols)
-                    let c = g.channels
-                    g.forEachTap { col, img in
-                        let d = gx + img, s = dcols + col
-                        for i in 0..<c { d[i] += s[i] }
-                    }
+                    sgemm(false, false, g.rows, g.patch, o, 1, gy, weight.data, 0, dcols)
+                    g.forEachRun { col, img, n in accumulate(dcols + col, into: gx + img, n) }
                 }
             }
         }

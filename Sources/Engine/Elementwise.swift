@@ -11,6 +11,35 @@ typealias UnaryForward = (_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<F
 typealias UnaryBackward = (_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ gy: UnsafePointer<Float>,
                            _ gx: UnsafeMutablePointer<Float>, _ n: Int) -> Void
 
+/// A unary op computed 8 lanes at a time: `forward` maps x to y; `derivative(x, y)` is dy/dx.
+@inline(__always)
+func unary8(_ x: Tensor, _ op: StaticString, _ forward: (F8) -> F8, _ derivative: @escaping (F8, F8) -> F8) -> Tensor {
+    let tape = tapeOf(x, op: op)
+    let grad = needsGrad(tape, x)
+    let y = tape.result(x.shape, requiresGrad: grad)
+    let n = x.count
+    mapAll8(x.data, y.data, n, forward)
+    if grad {
+        tape.record {
+            guard let gy = y.currentGrad else { return }
+            let (gx, overwrite) = x.gradForWrite()
+            let px = x.data, py = y.data
+            var i = 0
+            while i + 8 <= n {
+                let d = load8(gy, i) * derivative(load8(px, i), load8(py, i))
+                store8(overwrite ? d : load8(gx, i) + d, gx, i)
+                i += 8
+            }
+            while i < n {
+                let d = gy[i] * derivative(F8(repeating: px[i]), F8(repeating: py[i]))[0]
+                gx[i] = overwrite ? d : gx[i] + d
+                i += 1
+            }
+        }
+    }
+    return y
+}
+
 @inline(__always)
 func unary(_ x: Tensor, _ op: StaticString, _ forward: UnaryForward, _ backward: @escaping UnaryBackward) -> Tensor {
     let tape = tapeOf(x, op: op)
@@ -37,10 +66,9 @@ func unary(_ x: Tensor, _ op: StaticString, _ forward: UnaryForward, _ backward:
 /// Numerically stable log(1 + e^v).
 @inline(__always) func softplusf(_ v: Float) -> Float { max(v, 0) + log1pf(expf(-abs(v))) }
 
+/// e^x (arguments clamped to [−87.3, 88], inside the finite range of Float).
 public func exp(_ x: Tensor) -> Tensor {
-    unary(x, "exp",
-          { x, y, n in for i in 0..<n { y[i] = expf(x[i]) } },
-          { _, y, gy, gx, n in for i in 0..<n { gx[i] += gy[i] * y[i] } })
+    unary8(x, "exp", exp8, { _, y in y })
 }
 
 public func log(_ x: Tensor) -> Tensor {
@@ -61,10 +89,22 @@ public func square(_ x: Tensor) -> Tensor {
           { x, _, gy, gx, n in for i in 0..<n { gx[i] += gy[i] * 2 * x[i] } })
 }
 
+/// max(x, 0). Written out with SIMD kernels: it follows every conv and dense layer.
 public func relu(_ x: Tensor) -> Tensor {
-    unary(x, "relu",
-          { x, y, n in for i in 0..<n { y[i] = max(x[i], 0) } },
-          { x, _, gy, gx, n in for i in 0..<n { gx[i] += x[i] > 0 ? gy[i] : 0 } })
+    let tape = tapeOf(x, op: "relu")
+    let grad = needsGrad(tape, x)
+    let y = tape.result(x.shape, requiresGrad: grad)
+    let n = x.count
+    map8(x.data, y.data, n, { $0.replacing(with: 0, where: $0 .< 0) }, { max($0, 0) })
+    if grad {
+        tape.record {
+            guard let gy = y.currentGrad else { return }
+            let (gx, overwrite) = x.gradForWrite()
+            zipInto8(x.data, gy, gx, n, overwrite: overwrite,
+                     { x, g in g.replacing(with: 0, where: x .<= 0) }, { x, g in x > 0 ? g : 0 })
+        }
+    }
+    return y
 }
 
 /// ELU with α = 1: x for x > 0, e^x − 1 otherwise.
@@ -75,15 +115,11 @@ public func elu(_ x: Tensor) -> Tensor {
 }
 
 public func sigmoid(_ x: Tensor) -> Tensor {
-    unary(x, "sigmoid",
-          { x, y, n in for i in 0..<n { y[i] = sigmoidf(x[i]) } },
-          { _, y, gy, gx, n in for i in 0..<n { gx[i] += gy[i] * y[i] * (1 - y[i]) } })
+    unary8(x, "sigmoid", sigmoid8, { _, y in y * (1 - y) })
 }
 
 public func tanh(_ x: Tensor) -> Tensor {
-    unary(x, "tanh",
-          { x, y, n in for i in 0..<n { y[i] = tanhf(x[i]) } },
-          { _, y, gy, gx, n in for i in 0..<n { gx[i] += gy[i] * (1 - y[i] * y[i]) } })
+    unary8(x, "tanh", tanh8, { _, y in 1 - y * y })
 }
 
 /// log(1 + e^x), stable for large |x|.
@@ -98,6 +134,25 @@ public func logSigmoid(_ x: Tensor) -> Tensor {
     unary(x, "logSigmoid",
           { x, y, n in for i in 0..<n { y[i] = -softplusf(-x[i]) } },
           { x, _, gy, gx, n in for i in 0..<n { gx[i] += gy[i] * sigmoidf(-x[i]) } })
+}
+
+public func sin(_ x: Tensor) -> Tensor {
+    unary(x, "sin",
+          { x, y, n in for i in 0..<n { y[i] = sinf(x[i]) } },
+          { x, _, gy, gx, n in for i in 0..<n { gx[i] += gy[i] * cosf(x[i]) } })
+}
+
+public func cos(_ x: Tensor) -> Tensor {
+    unary(x, "cos",
+          { x, y, n in for i in 0..<n { y[i] = cosf(x[i]) } },
+          { x, _, gy, gx, n in for i in 0..<n { gx[i] -= gy[i] * sinf(x[i]) } })
+}
+
+/// |x| (gradient sign(x), 0 at 0).
+public func abs(_ x: Tensor) -> Tensor {
+    unary(x, "abs",
+          { x, y, n in for i in 0..<n { y[i] = Swift.abs(x[i]) } },
+          { x, _, gy, gx, n in for i in 0..<n { gx[i] += x[i] > 0 ? gy[i] : (x[i] < 0 ? -gy[i] : 0) } })
 }
 
 /// Clamps into [lo, hi]; the gradient passes only where the input is strictly inside.
@@ -201,6 +256,9 @@ public func / (a: Tensor, b: Tensor) -> Tensor {
 /// Multiplies by a mask (or any weights) that receives no gradient: `x * mask.detached()`.
 /// Used to zero the terms of absent steps.
 public func maskedMultiply(_ x: Tensor, _ mask: Tensor) -> Tensor { x * mask.detached() }
+
+/// Elementwise min of two tensors (gradient to the smaller; ties to `a`).
+public func minimum(_ a: Tensor, _ b: Tensor) -> Tensor { -maximum(-a, -b) }
 
 /// Elementwise max of two tensors (gradient to the larger; ties to `a`).
 public func maximum(_ a: Tensor, _ b: Tensor) -> Tensor {

@@ -3,14 +3,14 @@ import Random
 /// Uniform bound giving variance gain² / fanIn.
 @inline(__always) func initBound(fanIn: Int, gain: Float) -> Float { gain * (3 / Float(fanIn)).squareRoot() }
 
-/// y = x · weight + bias, weight [in, out] (no transpose in the GEMM), bias [out].
+/// y = x · weightᵀ + bias, weight [out, in] (PyTorch layout), bias [out].
 public final class Linear: Module {
     public let weight: Tensor
     public let bias: Tensor?
 
     /// Weights uniform with variance gain² / in (gain 1: LeCun; √2 suits ReLU); bias zero.
     public init(_ inputs: Int, _ outputs: Int, bias: Bool = true, gain: Float = 1, rng: inout RNG) {
-        weight = .uniformParameter(shape: [inputs, outputs], bound: initBound(fanIn: inputs, gain: gain), rng: &rng)
+        weight = .uniformParameter(shape: [outputs, inputs], bound: initBound(fanIn: inputs, gain: gain), rng: &rng)
         self.bias = bias ? .constantParameter(shape: [outputs], value: 0) : nil
     }
 
@@ -43,7 +43,7 @@ public final class MLP: Module {
     }
 }
 
-/// 2-D convolution on NHWC images: weight [kh, kw, in, out] (HWIO), bias [out].
+/// 2-D convolution on NHWC images: weight [out, kh, kw, in] (OHWI), bias [out].
 public final class Conv2d: Module {
     public let weight: Tensor
     public let bias: Tensor?
@@ -53,7 +53,7 @@ public final class Conv2d: Module {
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                 bias: Bool = true, gain: Float = 1.4142135, rng: inout RNG) {
         let fanIn = kernel * kernel * inChannels
-        weight = .uniformParameter(shape: [kernel, kernel, inChannels, outChannels],
+        weight = .uniformParameter(shape: [outChannels, kernel, kernel, inChannels],
                                    bound: initBound(fanIn: fanIn, gain: gain), rng: &rng)
         self.bias = bias ? .constantParameter(shape: [outChannels], value: 0) : nil
         self.stride = stride
@@ -65,8 +65,8 @@ public final class Conv2d: Module {
     }
 }
 
-/// LSTM cell with fused gates: one GEMM of [x, h] by weight [in + hidden, 4·hidden] per step.
-/// Gate order in the weight's columns: input, forget, cell candidate, output.
+/// LSTM cell with fused gates: one GEMM of [x, h] by weight [4·hidden, in + hidden] per step.
+/// Gate order in the weight's rows: input, forget, cell candidate, output.
 public final class LSTMCell: Module {
     public let weight: Tensor
     public let bias: Tensor
@@ -77,7 +77,7 @@ public final class LSTMCell: Module {
     public init(_ inputSize: Int, _ hiddenSize: Int, rng: inout RNG) {
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
-        weight = .uniformParameter(shape: [inputSize + hiddenSize, 4 * hiddenSize],
+        weight = .uniformParameter(shape: [4 * hiddenSize, inputSize + hiddenSize],
                                    bound: 1 / Float(hiddenSize).squareRoot(), rng: &rng)
         var b = [Float](repeating: 0, count: 4 * hiddenSize)
         for i in hiddenSize..<(2 * hiddenSize) { b[i] = 1 }

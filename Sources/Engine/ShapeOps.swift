@@ -92,6 +92,18 @@ public func concat(_ xs: [Tensor], axis: Int) -> Tensor {
     return y
 }
 
+/// Stacks equally shaped tensors along a new axis `axis` (e.g. per-step outputs into [B, steps, ...]).
+public func stack(_ xs: [Tensor], axis: Int) -> Tensor {
+    precondition(!xs.isEmpty, "stack: no tensors")
+    let rank = xs[0].rank + 1
+    let ax = normalizedAxis(axis, rank: rank)
+    return concat(xs.map { x in
+        var s = x.shape
+        s.insert(1, at: ax)
+        return x.reshaped(s)
+    }, axis: ax)
+}
+
 /// Axis permutation: output axis i is input axis `perm[i]` (copies).
 public func permute(_ x: Tensor, _ perm: [Int]) -> Tensor {
     precondition(perm.sorted() == Array(0..<x.rank), "permute: \(perm) is not a permutation of \(x.rank) axes")

@@ -89,7 +89,7 @@ public final class Tape {
         let n = elementCount(shape)
         precondition(values.count == n, "constant: \(values.count) values for shape \(shape)")
         let p = arena.allocate(n, zeroed: false)
-        values.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: n) }
+        copyValues(values, to: p)
         return Tensor(shape: shape, data: p, requiresGrad: false, tape: self)
     }
 

@@ -22,7 +22,8 @@ final class Storage {
 ///   accumulates over `backward` calls until an optimiser (or `zeroGrad()`) clears it;
 /// - **constants** (`Tensor(shape:values:)`, `tape.constant`): never receive gradients;
 /// - **results** of ops on a tape: their memory lives in the tape's arena and is valid only until
-///   `tape.reset()`; their `grad` is the gradient of the last backward pass.
+///   `tape.reset()` (or until the tape is released); their `grad` is the gradient of the last
+///   backward pass. Copy `values` out to keep them.
 ///
 /// Shapes are plain `[Int]`; `[]` is a scalar. Views (reshape, leading-axis slices, detach) share memory.
 public final class Tensor {
@@ -42,6 +43,8 @@ public final class Tensor {
     let baseOffset: Int
     var gradPointer: UnsafeMutablePointer<Float>?
     var gradPass = -1
+    /// Parameters only: the gradient is logically zero but its memory has not been cleared yet.
+    var gradIsFresh = false
 
     init(shape: [Int], data: UnsafeMutablePointer<Float>, requiresGrad: Bool, tape: Tape?,
          storage: Storage? = nil, gradStorage: Storage? = nil, base: Tensor? = nil, baseOffset: Int = 0) {
@@ -54,8 +57,7 @@ public final class Tensor {
         self.gradStorage = gradStorage
         self.base = base
         self.baseOffset = baseOffset
-        // A view outside any tape (e.g. a reshaped parameter) shares its base's persistent gradient.
-        self.gradPointer = gradStorage?.pointer ?? (tape == nil ? base?.gradPointer.map { $0 + baseOffset } : nil)
+        self.gradPointer = gradStorage?.pointer
     }
 
     /// A free-standing constant holding a copy of `values` (no gradient).
@@ -63,7 +65,7 @@ public final class Tensor {
         let n = shape.reduce(1, *)
         precondition(values.count == n, "Tensor: \(values.count) values for shape \(shape)")
         let s = Storage(count: n, zeroed: false)
-        values.withUnsafeBufferPointer { s.pointer.update(from: $0.baseAddress!, count: n) }
+        copyValues(values, to: s.pointer)
         self.init(shape: shape, data: s.pointer, requiresGrad: false, tape: nil, storage: s)
     }
 
@@ -75,7 +77,7 @@ public final class Tensor {
         let n = shape.reduce(1, *)
         precondition(values.count == n, "Tensor.parameter: \(values.count) values for shape \(shape)")
         let s = Storage(count: n, zeroed: false)
-        values.withUnsafeBufferPointer { s.pointer.update(from: $0.baseAddress!, count: n) }
+        copyValues(values, to: s.pointer)
         return Tensor(shape: shape, data: s.pointer, requiresGrad: true, tape: nil,
                       storage: s, gradStorage: Storage(count: n, zeroed: true))
     }
@@ -122,33 +124,45 @@ public final class Tensor {
     /// The gradient buffer if a gradient exists (see `grad`).
     public var currentGrad: UnsafeMutablePointer<Float>? {
         guard requiresGrad else { return nil }
-        guard let tape else { return gradPointer }          // parameters: persistent buffer
-        if gradPass == tape.pass { return gradPointer }
-        if let base, let g = base.currentGrad {
-            gradPointer = g + baseOffset
-            gradPass = tape.pass
+        if let base { return base.currentGrad.map { $0 + baseOffset } }   // views share their base's gradient
+        guard let tape else {                                            // parameters: persistent buffer
+            if gradIsFresh { gradPointer!.update(repeating: 0, count: count); gradIsFresh = false }
             return gradPointer
         }
-        return nil
+        return gradPass == tape.pass ? gradPointer : nil
     }
 
-    /// The gradient buffer, created zeroed (in the arena) on first use in this backward pass.
+    /// The gradient buffer for accumulation (`+=`), zeroed on first use in this backward pass.
     func gradBuffer() -> UnsafeMutablePointer<Float> {
-        guard let tape else {
-            guard let g = gradPointer else { preconditionFailure("gradient requested for a constant") }
-            return g
-        }
-        if gradPass == tape.pass, let g = gradPointer { return g }
-        let g: UnsafeMutablePointer<Float>
-        if let base { g = base.gradBuffer() + baseOffset } else { g = tape.arena.allocate(count, zeroed: true) }
+        if let base { return base.gradBuffer() + baseOffset }
+        if let g = currentGrad { return g }
+        guard let tape else { preconditionFailure("gradient requested for a constant") }
+        let g = tape.arena.allocate(count, zeroed: true)
         gradPointer = g
         gradPass = tape.pass
         return g
     }
 
-    /// Zeroes a parameter's accumulated gradient.
+    /// The gradient buffer and whether the caller may overwrite it instead of accumulating
+    /// (true when it holds no gradient yet; the caller must then write every element).
+    /// Saves a memset and lets GEMMs run with beta = 0.
+    func gradForWrite() -> (pointer: UnsafeMutablePointer<Float>, overwrite: Bool) {
+        if base != nil { return (gradBuffer(), false) }
+        guard let tape else {
+            let fresh = gradIsFresh
+            gradIsFresh = false
+            return (gradPointer!, fresh)
+        }
+        if gradPass == tape.pass, let g = gradPointer { return (g, false) }
+        let g = tape.arena.allocate(count, zeroed: false)
+        gradPointer = g
+        gradPass = tape.pass
+        return (g, true)
+    }
+
+    /// Zeroes a parameter's accumulated gradient (lazily: the memory is cleared or overwritten on next use).
     public func zeroGrad() {
-        if tape == nil, let g = gradPointer { g.update(repeating: 0, count: count) }
+        if tape == nil && base == nil && gradPointer != nil { gradIsFresh = true }
     }
 
     /// The same values without gradient flow (a view; stop-gradient).
@@ -159,7 +173,7 @@ public final class Tensor {
     /// Overwrites the values (e.g. loading a checkpoint into a parameter).
     public func assign(_ values: [Float]) {
         precondition(values.count == count, "assign: \(values.count) values for shape \(shape)")
-        values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: count) }
+        copyValues(values, to: data)
     }
 
     /// A view sharing memory and gradient with `self` (reshape, leading-axis slice, tape.watch).
@@ -184,4 +198,9 @@ extension Tensor: CustomStringConvertible {
     let a = axis < 0 ? axis + rank : axis
     precondition(a >= 0 && a < rank, "axis \(axis) out of range for rank \(rank)")
     return a
+}
+
+/// Copies an array into tensor memory (an empty array has no base address).
+@inline(__always) func copyValues(_ values: [Float], to p: UnsafeMutablePointer<Float>) {
+    values.withUnsafeBufferPointer { if let b = $0.baseAddress { p.update(from: b, count: $0.count) } }
 }

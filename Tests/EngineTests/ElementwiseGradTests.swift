@@ -20,6 +20,9 @@ final class ElementwiseGradTests: XCTestCase {
         checkGradients("clamp", inputs: [kinked]) { _, t in clamp(t[0], min: -0.5, max: 0.5) }
         checkGradients("neg/affine", inputs: [x]) { _, t in 3 - (-t[0] * 2 + 1) / 4 }
         checkGradients("pow", inputs: [pos]) { _, t in pow(t[0], 1.5) }
+        checkGradients("sin", inputs: [x]) { _, t in sin(t[0]) }
+        checkGradients("cos", inputs: [x]) { _, t in cos(t[0]) }
+        checkGradients("abs", inputs: [kinked]) { _, t in abs(t[0]) }
     }
 
     func testStableValuesAtExtremes() {
@@ -56,6 +59,14 @@ final class ElementwiseGradTests: XCTestCase {
         XCTAssertEqual((b - c).values, [-90, -80, -70, -190, -180, -170])
     }
 
+    func testEmptyTensors() {
+        let tape = Tape()
+        let a = tape.zeros([0, 3]), b = tape.full([3], 2)
+        XCTAssertEqual((a + b).shape, [0, 3])
+        XCTAssertEqual(sum(a * b, axes: [0]).values, [0, 0, 0])
+        XCTAssertEqual(exp(a).count, 0)
+    }
+
     func testMaskedMultiplyAndMaximum() {
         checkGradients("masked", inputs: [input([2, 3], seed: 5)]) { tape, t in
             maskedMultiply(t[0], tape.constant(shape: [2, 3], values: [1, 0, 1, 0, 1, 1]))
@@ -70,6 +81,7 @@ final class ElementwiseGradTests: XCTestCase {
         let a: (shape: [Int], values: [Float]) = ([4], [0.1, 0.9, -0.5, 2])
         let b: (shape: [Int], values: [Float]) = ([4], [0.5, 0.2, -0.1, 1])
         checkGradients("maximum", inputs: [a, b]) { _, t in maximum(t[0], t[1]) }
+        checkGradients("minimum", inputs: [a, b]) { _, t in minimum(t[0], t[1]) }
     }
 }
 

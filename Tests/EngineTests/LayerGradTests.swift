@@ -6,7 +6,7 @@ final class LayerGradTests: XCTestCase {
     func testConv2d() {
         for (k, s, p) in [(3, 1, 1), (3, 2, 0), (4, 2, 1), (1, 1, 0), (2, 3, 2)] {
             checkGradients("conv k\(k) s\(s) p\(p)",
-                           inputs: [input([2, 5, 6, 3], seed: 1), input([k, k, 3, 2], seed: 2), input([2], seed: 3)]) { _, t in
+                           inputs: [input([2, 5, 6, 3], seed: 1), input([2, k, k, 3], seed: 2), input([2], seed: 3)]) { _, t in
                 conv2d(t[0], t[1], t[2], stride: s, padding: p)
             }
         }
@@ -16,7 +16,7 @@ final class LayerGradTests: XCTestCase {
     func testConv2dValues() {
         let tape = Tape()
         let x = tape.constant(shape: [1, 3, 3, 1], values: [1, 2, 3, 4, 5, 6, 7, 8, 9])
-        let w = tape.constant(shape: [2, 2, 1, 1], values: [1, 0, 0, -1])
+        let w = tape.constant(shape: [1, 2, 2, 1], values: [1, 0, 0, -1])
         let y = conv2d(x, w, tape.constant(shape: [1], values: [10]))
         XCTAssertEqual(y.shape, [1, 2, 2, 1])
         XCTAssertEqual(y.values, [6, 6, 6, 6])    // x[i,j] − x[i+1,j+1] + 10 = −4 + 10
@@ -42,6 +42,11 @@ final class LayerGradTests: XCTestCase {
         }
         checkGradients("lstmGates c", inputs: [input([2, 12], seed: 5, -2, 2), input([2, 3], seed: 6)]) { _, t in
             lstmGates(t[0], t[1]).c
+        }
+        // hidden 9: one 8-lane vector plus a scalar tail per row
+        checkGradients("lstmGates h+c wide", inputs: [input([2, 36], seed: 15, -2, 2), input([2, 9], seed: 16)]) { _, t in
+            let s = lstmGates(t[0], t[1])
+            return concat([s.h, s.c * 0.5], axis: 1)
         }
         // both outputs used, as in an unrolled sequence
         checkGradients("lstmGates h+c", inputs: [input([2, 12], seed: 7, -2, 2), input([2, 3], seed: 8)]) { _, t in
@@ -71,7 +76,7 @@ final class LayerGradTests: XCTestCase {
         let x = tape.randn([2, 3], rng: &rng)
         let h = tape.randn([2, 2], rng: &rng), c = tape.randn([2, 2], rng: &rng)
         let (h1, c1) = cell(x, (h, c))
-        let z = matmul(concat([x, h], axis: 1), cell.weight) + cell.bias
+        let z = matmul(concat([x, h], axis: 1), cell.weight, transposeB: true) + cell.bias
         let i = sigmoid(slice(z, axis: 1, 0..<2)), f = sigmoid(slice(z, axis: 1, 2..<4))
         let g = tanh(slice(z, axis: 1, 4..<6)), o = sigmoid(slice(z, axis: 1, 6..<8))
         let cRef = f * c + i * g

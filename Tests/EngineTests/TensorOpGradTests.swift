@@ -13,7 +13,7 @@ final class TensorOpGradTests: XCTestCase {
         checkGradients("batched Bᵀ", inputs: [input([2, 3, 4], seed: 5), input([2, 2, 4], seed: 6)]) { _, t in
             matmul(t[0], t[1], transposeB: true)
         }
-        checkGradients("linear", inputs: [input([3, 4], seed: 7), input([4, 5], seed: 8), input([5], seed: 9)]) { _, t in
+        checkGradients("linear", inputs: [input([3, 4], seed: 7), input([5, 4], seed: 8), input([5], seed: 9)]) { _, t in
             linear(t[0], t[1], t[2])
         }
     }
@@ -24,7 +24,7 @@ final class TensorOpGradTests: XCTestCase {
         let b = tape.constant(shape: [2, 2], values: [5, 6, 7, 8])
         XCTAssertEqual(matmul(a, b).values, [19, 22, 43, 50])
         XCTAssertEqual(matmul(a, b, transposeB: true).values, [17, 23, 39, 53])
-        XCTAssertEqual(linear(a, b, tape.constant(shape: [2], values: [1, -1])).values, [20, 21, 44, 49])
+        XCTAssertEqual(linear(a, b, tape.constant(shape: [2], values: [1, -1])).values, [18, 22, 40, 52])  // a·bᵀ + bias
     }
 
     func testReductions() {
@@ -68,9 +68,16 @@ final class TensorOpGradTests: XCTestCase {
         checkGradients("slice -1", inputs: [x]) { _, t in slice(t[0], axis: -1, 0..<2) }
         checkGradients("concat 0", inputs: [x, input([1, 3, 4], seed: 13)]) { _, t in concat([t[0], t[1]], axis: 0) }
         checkGradients("concat 2", inputs: [x, input([2, 3, 2], seed: 14)]) { _, t in concat([t[1], t[0], t[1]], axis: 2) }
+        checkGradients("stack 1", inputs: [x, input([2, 3, 4], seed: 15)]) { _, t in stack([t[0], t[1]], axis: 1) }
         checkGradients("gather", inputs: [x]) { _, t in gather(t[0], indices: [2, 0, 2], axis: 1) }
         checkGradients("pick", inputs: [x]) { _, t in pick(t[0], [0, 3, 1, 1, 2, 0]) }
         checkGradients("view then op", inputs: [x]) { _, t in exp(slice(t[0].flattened(), axis: 0, 0..<1)) }
+        // views of op results (not of parameters) must route gradients into the result's buffer
+        checkGradients("reshape of result", inputs: [x]) { _, t in exp((t[0] * 2).reshaped([4, 6])) }
+        checkGradients("slice of result", inputs: [x]) { _, t in
+            let y = t[0] * 2
+            return concat([exp(slice(y, axis: 0, 1..<2)), slice(y, axis: 0, 0..<1)], axis: 0)
+        }
 
         let tape = Tape()
         let c = tape.constant(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
@@ -79,6 +86,9 @@ final class TensorOpGradTests: XCTestCase {
         XCTAssertEqual(concat([c, c], axis: 1).values, [1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6])
         XCTAssertEqual(gather(c, indices: [1, 1, 0], axis: 0).values, [4, 5, 6, 4, 5, 6, 1, 2, 3])
         XCTAssertEqual(pick(c, [2, 0]).values, [3, 4])
+        let st = stack([c, c * 10], axis: 1)
+        XCTAssertEqual(st.shape, [2, 2, 3])
+        XCTAssertEqual(st.values, [1, 2, 3, 10, 20, 30, 4, 5, 6, 40, 50, 60])
     }
 }
 

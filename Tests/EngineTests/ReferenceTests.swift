@@ -1,0 +1,65 @@
+import XCTest
+import Foundation
+import Random
+@testable import Engine
+
+/// Forward values of the image ops against direct Float64 implementations of their definitions
+/// (the gradient checks then tie the backward passes to these forwards).
+final class ReferenceTests: XCTestCase {
+    func testConv2dAgainstDirectConvolution() {
+        let (b, h, w, c, o, k) = (2, 7, 6, 3, 4, 3)
+        for (stride, padding) in [(1, 0), (2, 1), (3, 2)] {
+            let xv = randomValues(b * h * w * c, seed: 1), wv = randomValues(o * k * k * c, seed: 2), bv = randomValues(o, seed: 3)
+            let tape = Tape()
+            let y = conv2d(tape.constant(shape: [b, h, w, c], values: xv), tape.constant(shape: [o, k, k, c], values: wv),
+                           tape.constant(shape: [o], values: bv), stride: stride, padding: padding)
+            let oh = (h + 2 * padding - k) / stride + 1, ow = (w + 2 * padding - k) / stride + 1
+            XCTAssertEqual(y.shape, [b, oh, ow, o])
+            let yv = y.values
+            for n in 0..<b { for i in 0..<oh { for j in 0..<ow { for q in 0..<o {
+                var s = Double(bv[q])
+                for dy in 0..<k { for dx in 0..<k {
+                    let iy = i * stride - padding + dy, ix = j * stride - padding + dx
+                    guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                    for ch in 0..<c {
+                        s += Double(xv[((n * h + iy) * w + ix) * c + ch]) * Double(wv[((q * k + dy) * k + dx) * c + ch])
+                    }
+                } }
+                XCTAssertEqual(Double(yv[((n * oh + i) * ow + j) * o + q]), s, accuracy: 1e-5, "s\(stride) p\(padding)")
+            } } } }
+        }
+    }
+
+    func testGlimpseAgainstDirectBilinearSampling() {
+        let (b, h, w, c, gh, gw) = (2, 9, 11, 3, 4, 5)
+        let img = randomValues(b * h * w * c, seed: 4)
+        let theta: [Float] = [0.4, 0.1, -0.3, -0.05, 0.6, 0.2, 1.3, 0, 0.5, 0, 1.3, -0.6]   // second one reaches outside
+        let tape = Tape()
+        let g = glimpse(tape.constant(shape: [b, h, w, c], values: img), theta: tape.constant(shape: [b, 2, 3], values: theta),
+                        height: gh, width: gw).values
+        func pixel(_ n: Int, _ y: Int, _ x: Int, _ ch: Int) -> Double {
+            (x < 0 || x >= w || y < 0 || y >= h) ? 0 : Double(img[((n * h + y) * w + x) * c + ch])
+        }
+        for n in 0..<b { for i in 0..<gh { for j in 0..<gw {
+            let t = theta[(6 * n)...].map(Double.init)
+            let xt = (2 * Double(j) + 1) / Double(gw) - 1, yt = (2 * Double(i) + 1) / Double(gh) - 1
+            let xs = t[0] * xt + t[1] * yt + t[2], ys = t[3] * xt + t[4] * yt + t[5]
+            let u = ((xs + 1) * Double(w) - 1) / 2, v = ((ys + 1) * Double(h) - 1) / 2
+            let x0 = Int(Foundation.floor(u)), y0 = Int(Foundation.floor(v))
+            let fx = u - Double(x0), fy = v - Double(y0)
+            for ch in 0..<c {
+                let ref = (1 - fx) * (1 - fy) * pixel(n, y0, x0, ch) + fx * (1 - fy) * pixel(n, y0, x0 + 1, ch)
+                    + (1 - fx) * fy * pixel(n, y0 + 1, x0, ch) + fx * fy * pixel(n, y0 + 1, x0 + 1, ch)
+                XCTAssertEqual(Double(g[((n * gh + i) * gw + j) * c + ch]), ref, accuracy: 1e-5)
+            }
+        } } }
+    }
+
+    /// The same tensor used twice by one op gets both contributions.
+    func testRepeatedInputs() {
+        checkGradients("x*x", inputs: [input([3, 4], seed: 5)]) { _, t in t[0] * t[0] }
+        checkGradients("x·xᵀ", inputs: [input([3, 4], seed: 6)]) { _, t in matmul(t[0], t[0], transposeB: true) }
+        checkGradients("linear(x, x)", inputs: [input([4, 4], seed: 7)]) { _, t in linear(t[0], t[0], nil) }
+        checkGradients("concat x, x", inputs: [input([2, 3], seed: 8)]) { _, t in exp(concat([t[0], t[0]], axis: 0)) }
+    }
+}

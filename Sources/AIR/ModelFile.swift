@@ -8,23 +8,19 @@ public enum ModelFile {
     public static let format = "air-model"
 
     public static func save(_ network: GuideNetwork, to path: String, extra: [String: String] = [:]) throws {
-        var tensors: [String: StoredTensor] = [:]
-        for (name, p) in network.namedParameters() {
-            tensors[name] = StoredTensor(shape: p.shape, values: p.values)
-        }
         var metadata = extra
         metadata["format"] = format
         metadata["version"] = "1"
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         metadata["config"] = String(decoding: try encoder.encode(network.config), as: UTF8.self)
-        try SafeTensors.write(tensors, metadata: metadata, to: path)
+        try Checkpoint.saveParameters(network, to: path, metadata: metadata)
     }
 
-    /// Rebuilds the network a file describes; a missing, mistyped or misshapen tensor is an
+    /// Rebuilds the network a file describes; a missing, misshapen or non-finite tensor is an
     /// error naming the file and the tensor.
     public static func load(_ path: String) throws -> (network: GuideNetwork, metadata: [String: String]) {
-        let (tensors, metadata) = try SafeTensors.read(path: path)
+        let (_, metadata) = try SafeTensors.read(path: path)
         guard metadata["format"] == format else {
             throw TrainingError.badModel(path: path, message: "not an air model (metadata format is \(metadata["format"] ?? "missing"))")
         }
@@ -33,23 +29,15 @@ public enum ModelFile {
         }
         var rng = RNG(seed: 0)
         let network = GuideNetwork(config: config, rng: &rng)
-        try assign(tensors, to: network, path: path)
+        try Checkpoint.loadParameters(into: network, from: path)
+        try checkFinite(network, path: path)
         return (network, metadata)
     }
 
-    /// Copies stored values into the module's parameters, checking names and shapes.
-    public static func assign(_ tensors: [String: StoredTensor], to module: Module, path: String) throws {
-        for (name, p) in module.namedParameters() {
-            guard let t = tensors[name] else {
-                throw TrainingError.badModel(path: path, message: "\(name): tensor missing")
-            }
-            guard t.shape == p.shape else {
-                throw TrainingError.badModel(path: path, message: "\(name): shape \(t.shape), the network needs \(p.shape)")
-            }
-            guard t.values.allSatisfy(\.isFinite) else {
-                throw TrainingError.badModel(path: path, message: "\(name): holds non-finite values")
-            }
-            p.assign(t.values)
+    /// A model with NaN or infinite weights is refused (a diverged run's output).
+    static func checkFinite(_ module: Module, path: String) throws {
+        for (name, p) in module.namedParameters() where !p.values.allSatisfy(\.isFinite) {
+            throw TrainingError.badModel(path: path, message: "\(name): holds non-finite values")
         }
     }
 }

@@ -32,28 +32,21 @@ public struct TrainingRun {
 
     public func save(_ trainer: Trainer, source: TrainingSourceDescription) throws {
         try FileIO.makeDirectories(folder)
-        var tensors: [String: StoredTensor] = [:]
-        for (name, p) in trainer.learner.namedParameters() {
-            tensors["param." + name] = StoredTensor(shape: p.shape, values: p.values)
-        }
-        for (key, values) in trainer.optimizer.state {
-            tensors["adam." + key] = StoredTensor(shape: [values.count], values: values)
-        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
+        func json<T: Encodable>(_ v: T) throws -> String { String(decoding: try encoder.encode(v), as: UTF8.self) }
         let metadata: [String: String] = [
             "format": Self.stateFormat,
             "version": "1",
             "step": String(trainer.step),
-            "adam_step": String(trainer.optimizer.stepCount),
-            "rng_state": String(trainer.rng.state),
-            "options": String(decoding: try encoder.encode(trainer.options), as: UTF8.self),
-            "config": String(decoding: try encoder.encode(trainer.network.config), as: UTF8.self),
-            "source": String(decoding: try encoder.encode(source), as: UTF8.self),
-            "signal_normalizer": String(decoding: try encoder.encode(trainer.elbo.signalNormalizer), as: UTF8.self),
-            "advantage_normalizer": String(decoding: try encoder.encode(trainer.elbo.advantageNormalizer), as: UTF8.self),
+            "options": try json(trainer.options),
+            "config": try json(trainer.network.config),
+            "source": try json(source),
+            "signal_normalizer": try json(trainer.elbo.signalNormalizer),
+            "advantage_normalizer": try json(trainer.elbo.advantageNormalizer),
         ]
-        try SafeTensors.write(tensors, metadata: metadata, to: statePath)
+        try Checkpoint.saveTrainingState(module: trainer.learner, optimizer: trainer.optimizer,
+                                         rngs: ["train": trainer.rng], to: statePath, metadata: metadata)
         try ModelFile.save(trainer.network, to: modelPath, extra: ["step": String(trainer.step),
                                                                    "objective": trainer.options.objective.rawValue])
     }
@@ -74,31 +67,29 @@ public struct TrainingRun {
                 try decode("source", TrainingSourceDescription.self))
     }
 
-    /// Loads parameters, optimiser moments, step and RNG into a trainer built from `settings()`.
+    /// Loads parameters, optimiser moments, step, RNG and signal statistics into a trainer built
+    /// from `settings()`.
     public func restore(into trainer: Trainer) throws {
-        let (tensors, metadata) = try SafeTensors.read(path: statePath)
-        guard let step = metadata["step"].flatMap(Int.init), let adamStep = metadata["adam_step"].flatMap(Int.init),
-              let rngState = metadata["rng_state"].flatMap(UInt64.init) else {
-            throw TrainingError.badRun(path: statePath, message: "metadata.step, adam_step or rng_state is missing or malformed")
-        }
-        var params: [String: StoredTensor] = [:]
-        for (k, v) in tensors where k.hasPrefix("param.") { params[String(k.dropFirst(6))] = v }
-        try ModelFile.assign(params, to: trainer.learner, path: statePath)
-        for key in ["signal_normalizer", "advantage_normalizer"] {
-            guard let text = metadata[key], let v = try? JSONDecoder().decode(SignalNormalizer.self, from: Data(text.utf8)) else {
+        let (_, metadata) = try SafeTensors.read(path: statePath)
+        func decode<T: Decodable>(_ key: String, _ type: T.Type) throws -> T {
+            guard let text = metadata[key], let v = try? JSONDecoder().decode(T.self, from: Data(text.utf8)) else {
                 throw TrainingError.badRun(path: statePath, message: "metadata.\(key) is missing or malformed")
             }
-            if key == "signal_normalizer" { trainer.elbo.signalNormalizer = v } else { trainer.elbo.advantageNormalizer = v }
+            return v
         }
-        for key in trainer.optimizer.state.keys {
-            guard let t = tensors["adam." + key], t.values.count == trainer.optimizer.state[key]!.count else {
-                throw TrainingError.badRun(path: statePath, message: "adam.\(key): missing or of the wrong size")
-            }
-            trainer.optimizer.state[key] = t.values
+        guard let step = metadata["step"].flatMap(Int.init), step >= 0 else {
+            throw TrainingError.badRun(path: statePath, message: "metadata.step is missing or malformed")
         }
-        trainer.optimizer.stepCount = adamStep
-        trainer.rng = RNG(state: rngState)
+        let signal = try decode("signal_normalizer", SignalNormalizer.self)
+        let advantage = try decode("advantage_normalizer", SignalNormalizer.self)
+        let (rngs, _) = try Checkpoint.loadTrainingState(module: trainer.learner, optimizer: trainer.optimizer, from: statePath)
+        guard let rng = rngs["train"] else {
+            throw TrainingError.badRun(path: statePath, message: "metadata.rng.train is missing")
+        }
+        trainer.rng = rng
         trainer.step = step
+        trainer.elbo.signalNormalizer = signal
+        trainer.elbo.advantageNormalizer = advantage
     }
 
     /// Appends metrics lines; on resume, drops lines logged after the restored step so the log

@@ -35,25 +35,33 @@ Edge make_edge(const Corner &p, const Corner &q) {
     return e;
 }
 
-void add_triangle(const Corner &a, const Corner &b, const Corner &c, const glm::dvec3 &plane, float shade,
-                  std::vector<ScreenTriangle> &out) {
+void add_polygon(const std::vector<Corner> &poly, const glm::dvec3 &plane, int face, PreparedObject &out) {
     // Twice the signed area; front faces (counter-clockwise seen from outside) come out
     // positive with y down. Anything else is an edge-on sliver lost to rounding.
-    double area = (b.s.y - a.s.y) * (c.s.x - a.s.x) - (b.s.x - a.s.x) * (c.s.y - a.s.y);
+    double area = 0.0;
+    for (size_t k = 0; k < poly.size(); k++) {
+        const Corner &p = poly[k], &q = poly[(k + 1) % poly.size()];
+        area += q.s.x * p.s.y - p.s.x * q.s.y;
+    }
     if (!(area > 0.0) || !std::isfinite(area)) return;
-    ScreenTriangle t;
-    t.e[0] = make_edge(a, b);
-    t.e[1] = make_edge(b, c);
-    t.e[2] = make_edge(c, a);
-    t.wa = float(plane.x);
-    t.wb = float(plane.y);
-    t.wc = float(plane.z);
-    t.shade = shade;
-    t.x0 = std::min({a.s.x, b.s.x, c.s.x});
-    t.x1 = std::max({a.s.x, b.s.x, c.s.x});
-    t.y0 = std::min({a.s.y, b.s.y, c.s.y});
-    t.y1 = std::max({a.s.y, b.s.y, c.s.y});
-    out.push_back(t);
+    ScreenPolygon g;
+    g.first_edge = int(out.edges.size());
+    g.wa = float(plane.x);
+    g.wb = float(plane.y);
+    g.wc = float(plane.z);
+    g.face = face;
+    g.x0 = g.y0 = INFINITY;
+    g.x1 = g.y1 = -INFINITY;
+    for (size_t k = 0; k < poly.size(); k++) {
+        const Corner &p = poly[k], &q = poly[(k + 1) % poly.size()];
+        if (p.s != q.s) out.edges.push_back(make_edge(p, q));  // a repeated corner adds no edge
+        g.x0 = std::min(g.x0, p.s.x);
+        g.x1 = std::max(g.x1, p.s.x);
+        g.y0 = std::min(g.y0, p.s.y);
+        g.y1 = std::max(g.y1, p.s.y);
+    }
+    g.edge_count = int(out.edges.size()) - g.first_edge;
+    out.polygons.push_back(g);
 }
 
 // floor(v) clamped to [lo, hi]; NaN gives lo.
@@ -90,7 +98,9 @@ void prepare_object(const View &view, const air_object &o, PreparedObject &out) 
     };
     const long long nv = (long long)mesh.vertices.size();
 
-    out.tris.clear();
+    out.polygons.clear();
+    out.edges.clear();
+    out.face_shade.clear();
     Corner world[48];  // the largest mesh (the cylinder) has 48 vertices
     for (long long i = 0; i < nv; i++) {
         Corner &c = world[i];
@@ -106,6 +116,7 @@ void prepare_object(const View &view, const air_object &o, PreparedObject &out) 
     for (const Face &face : mesh.faces) {
         const glm::dvec3 normal(cs * face.normal.x - sn * face.normal.y, sn * face.normal.x + cs * face.normal.y,
                             face.normal.z);
+        out.face_shade.push_back(lambert(normal));
         const glm::dvec3 p0 = world[mesh.indices[face.first]].p;
         if (!(glm::dot(normal, view.eye - p0) > 0.0)) continue;  // back face (or edge-on)
 
@@ -139,15 +150,13 @@ void prepare_object(const View &view, const air_object &o, PreparedObject &out) 
             if (poly.size() < 3) continue;
         }
 
-        const glm::dvec3 plane = view.inverse_depth_plane(normal, p0);
-        const float shade = lambert(normal);
-        for (size_t k = 1; k + 1 < poly.size(); k++) add_triangle(poly[0], poly[k], poly[k + 1], plane, shade, out.tris);
+        add_polygon(poly, view.inverse_depth_plane(normal, p0), int(&face - mesh.faces.data()), out);
     }
 
-    // The pixels the triangles' bounding boxes touch. Samples sit at least 1/8 pixel inside
+    // The pixels the polygons' bounding boxes touch. Samples sit at least 1/8 pixel inside
     // their pixel, far more than rounding can move an edge.
     PixelBox box;
-    for (const ScreenTriangle &t : out.tris) {
+    for (const ScreenPolygon &t : out.polygons) {
         PixelBox b{clamp_floor(t.x0 + view.half_w, 0, view.width), clamp_floor(t.y0 + view.half_h, 0, view.height),
                    clamp_floor(t.x1 + view.half_w, -1, view.width - 1) + 1,
                    clamp_floor(t.y1 + view.half_h, -1, view.height - 1) + 1};
@@ -156,50 +165,90 @@ void prepare_object(const View &view, const air_object &o, PreparedObject &out) 
     out.box = box;
 }
 
-void SampleBuffer::reset(const PixelBox &box, int n, float table_shade) {
+void SampleBuffer::reset(const PixelBox &box, int n, bool clear_all) {
     c0 = box.x0 * n;
     r0 = box.y0 * n;
     c1 = box.x1 * n;
     r1 = box.y1 * n;
     size_t size = box.empty() ? 0 : size_t(c1 - c0) * size_t(r1 - r0);
-    w.assign(size, 0.f);
-    shade.assign(size, table_shade);
-    id.assign(size, 0);
+    if (w.size() < size) {
+        w.resize(size);
+        slot.resize(size);
+    }
+    if (clear_all) clear(box, n);
 }
 
-void rasterise(const PreparedObject &object, const Lattice &lattice, uint8_t id, SampleBuffer &buf) {
+void SampleBuffer::clear(const PixelBox &box, int n) {
+    const int cc0 = std::max(box.x0 * n, c0), cc1 = std::min(box.x1 * n, c1);
+    const int rr0 = std::max(box.y0 * n, r0), rr1 = std::min(box.y1 * n, r1);
+    if (cc0 >= cc1) return;
+    for (int r = rr0; r < rr1; r++) {
+        std::fill_n(&w[at(cc0, r)], cc1 - cc0, 0.f);
+        std::fill_n(&slot[at(cc0, r)], cc1 - cc0, uint16_t(0));
+    }
+}
+
+namespace {
+
+inline bool owns(const Edge &e, float x, float k) {
+    const float d = e.a * x + k;
+    return d > 0.f || (d == 0.f && e.tie);
+}
+
+// Narrows the row's column range [lo, hi) to the samples on the inner side of edge e.
+// Along a row E(c) = a xs[c] + k is monotone in c (xs increases and float rounding is
+// monotone), so the inner side is a prefix or a suffix: the boundary is estimated by a
+// division, then settled with the exact test so the result equals testing every sample.
+inline void clip_span(const Edge &e, float k, const Lattice &l, int &lo, int &hi) {
+    if (e.a == 0.f) {
+        if (!owns(e, 0.f, k)) hi = lo;
+        return;
+    }
+    const double guess = (-double(k) / double(e.a) + l.half_w) * l.n - 0.5;
+    int c = !(guess > lo) ? lo : guess >= hi ? hi : int(guess);  // NaN gives lo
+    if (e.a > 0.f) {  // inside from c on
+        while (c > lo && owns(e, l.xs[c - 1], k)) c--;
+        while (c < hi && !owns(e, l.xs[c], k)) c++;
+        lo = std::max(lo, c);
+    } else {  // inside up to c
+        while (c < hi && owns(e, l.xs[c], k)) c++;
+        while (c > lo && !owns(e, l.xs[c - 1], k)) c--;
+        hi = std::min(hi, c);
+    }
+}
+
+}  // namespace
+
+void rasterise(const PreparedObject &object, const Lattice &lattice, int id, SampleBuffer &buf) {
     const int n = lattice.n;
     const int wc0 = std::max(object.box.x0 * n, buf.c0), wc1 = std::min(object.box.x1 * n, buf.c1);
     const int wr0 = std::max(object.box.y0 * n, buf.r0), wr1 = std::min(object.box.y1 * n, buf.r1);
     if (wc0 >= wc1 || wr0 >= wr1) return;
-    const int stride = buf.stride();
 
-    for (const ScreenTriangle &t : object.tris) {
-        // Lattice columns whose X lies in [x0, x1], with a margin of one for rounding.
-        int c_lo = std::max(wc0, clamp_floor((t.x0 + lattice.half_w) * n - 0.5, wc0 - 1, wc1));
-        int c_hi = std::min(wc1, clamp_floor((t.x1 + lattice.half_w) * n - 0.5, wc0 - 1, wc1) + 2);
-        int r_lo = std::max(wr0, clamp_floor((t.y0 + lattice.half_h) * n - 0.5, wr0 - 1, wr1));
-        int r_hi = std::min(wr1, clamp_floor((t.y1 + lattice.half_h) * n - 0.5, wr0 - 1, wr1) + 2);
-        const Edge e0 = t.e[0], e1 = t.e[1], e2 = t.e[2];
+    for (const ScreenPolygon &g : object.polygons) {
+        const uint16_t slot = uint16_t(id * kSlotsPerId + g.face);
+        const Edge *edges = &object.edges[g.first_edge];
+        // Lattice columns and rows around the bounding box, with a margin of one for rounding.
+        const int c_lo = std::max(wc0, clamp_floor((g.x0 + lattice.half_w) * n - 0.5, wc0 - 1, wc1));
+        const int c_hi = std::min(wc1, clamp_floor((g.x1 + lattice.half_w) * n - 0.5, wc0 - 1, wc1) + 2);
+        const int r_lo = std::max(wr0, clamp_floor((g.y0 + lattice.half_h) * n - 0.5, wr0 - 1, wr1));
+        const int r_hi = std::min(wr1, clamp_floor((g.y1 + lattice.half_h) * n - 0.5, wr0 - 1, wr1) + 2);
         for (int r = r_lo; r < r_hi; r++) {
             const float y = lattice.ys[r];
-            const float k0 = e0.b * y + e0.c, k1 = e1.b * y + e1.c, k2 = e2.b * y + e2.c;
-            const float kw = t.wb * y + t.wc;
-            const size_t row = size_t(r - buf.r0) * stride;
-            float *bw = buf.w.data() + row, *bs = buf.shade.data() + row;
-            uint8_t *bi = buf.id.data() + row;
-            for (int c = c_lo; c < c_hi; c++) {
-                const float x = lattice.xs[c];
+            int lo = c_lo, hi = c_hi;
+            for (int k = 0; k < g.edge_count && lo < hi; k++) {
+                const Edge &e = edges[k];
+                clip_span(e, e.b * y + e.c, lattice, lo, hi);
+            }
+            const float kw = g.wb * y + g.wc;
+            float *bw = buf.w.data() + size_t(r - buf.r0) * buf.stride();
+            uint16_t *bs = buf.slot.data() + size_t(r - buf.r0) * buf.stride();
+            for (int c = lo; c < hi; c++) {
+                const float w = g.wa * lattice.xs[c] + kw;
                 const int k = c - buf.c0;
-                const float d0 = e0.a * x + k0, d1 = e1.a * x + k1, d2 = e2.a * x + k2;
-                const bool inside = (d0 > 0.f || (d0 == 0.f && e0.tie)) && (d1 > 0.f || (d1 == 0.f && e1.tie)) &&
-                                    (d2 > 0.f || (d2 == 0.f && e2.tie));
-                const float w = t.wa * x + kw;
-                if (inside && w > bw[k]) {
-                    bw[k] = w;
-                    bs[k] = t.shade;
-                    bi[k] = id;
-                }
+                const bool nearer = w > bw[k];
+                bw[k] = nearer ? w : bw[k];
+                bs[k] = nearer ? slot : bs[k];
             }
         }
     }

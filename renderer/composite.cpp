@@ -10,7 +10,9 @@ namespace {
 
 inline float clamp01(float v) { return v < 0.f ? 0.f : v > 1.f ? 1.f : v; }
 
-inline Albedo lit(const Albedo &a, float shade) { return {clamp01(a[0] * shade), clamp01(a[1] * shade), clamp01(a[2] * shade)}; }
+inline Colour lit(const Albedo &a, float shade) {
+    return {{clamp01(a[0] * shade), clamp01(a[1] * shade), clamp01(a[2] * shade), 0.f}};
+}
 
 inline void average(const float sum[3], float spp, float *out) {
     out[0] = sum[0] / spp;
@@ -40,11 +42,13 @@ void merge(const SampleBuffer &layer, SampleBuffer &into) {
     const int r0 = std::max(layer.r0, into.r0), r1 = std::min(layer.r1, into.r1);
     if (c0 >= c1 || r0 >= r1) return;
     for (int r = r0; r < r1; r++) {
-        const float *lw = &layer.w[layer.at(c0, r)];
-        const uint16_t *ls = &layer.slot[layer.at(c0, r)];
-        float *w = &into.w[into.at(c0, r)];
-        uint16_t *s = &into.slot[into.at(c0, r)];
-        for (int k = 0; k < c1 - c0; k++) {
+        const float *__restrict lw = &layer.w[layer.at(c0, r)];
+        const uint32_t *__restrict ls = &layer.slot[layer.at(c0, r)];
+        float *__restrict w = &into.w[into.at(c0, r)];
+        uint32_t *__restrict s = &into.slot[into.at(c0, r)];
+        const int count = c1 - c0;
+#pragma clang loop vectorize(assume_safety)  // the layer and the target never overlap
+        for (int k = 0; k < count; k++) {
             const bool nearer = lw[k] > w[k];
             w[k] = nearer ? lw[k] : w[k];
             s[k] = nearer ? ls[k] : s[k];
@@ -52,31 +56,43 @@ void merge(const SampleBuffer &layer, SampleBuffer &into) {
     }
 }
 
-void resolve_rgb(const SampleBuffer &buf, int n, const PixelBox &box, const Palette &palette, int width, float *rgb) {
-    const float spp = float(n * n);
-    const Albedo *colour = palette.colour.data();
+namespace {
+
+// resolve_rgb with the sample grid size known at compile time, so the sums unroll and vectorise.
+template <int N>
+void resolve_rgb_n(const SampleBuffer &buf, const PixelBox &box, const Palette &palette, int width, float *rgb) {
+    const Colour *colour = palette.colour.data();
     for (int j = box.y0; j < box.y1; j++) {
         for (int i = box.x0; i < box.x1; i++) {
-            float sum[3] = {0.f, 0.f, 0.f};
-            for (int sr = 0; sr < n; sr++) {
-                const uint16_t *slot = &buf.slot[buf.at(i * n, j * n + sr)];
-                for (int sc = 0; sc < n; sc++) {
-                    const Albedo &c = colour[slot[sc]];
-                    sum[0] += c[0];
-                    sum[1] += c[1];
-                    sum[2] += c[2];
+            float sum[4] = {0.f, 0.f, 0.f, 0.f};
+            for (int sr = 0; sr < N; sr++) {
+                const uint32_t *slot = &buf.slot[buf.at(i * N, j * N + sr)];
+                for (int sc = 0; sc < N; sc++) {
+                    const float *c = colour[slot[sc]].c;
+                    for (int ch = 0; ch < 4; ch++) sum[ch] += c[ch];
                 }
             }
-            average(sum, spp, rgb + (size_t(j) * width + i) * 3);
+            average(sum, float(N * N), rgb + (size_t(j) * width + i) * 3);
         }
     }
 }
 
+}  // namespace
+
+void resolve_rgb(const SampleBuffer &buf, int n, const PixelBox &box, const Palette &palette, int width, float *rgb) {
+    switch (n) {
+    case 1: return resolve_rgb_n<1>(buf, box, palette, width, rgb);
+    case 2: return resolve_rgb_n<2>(buf, box, palette, width, rgb);
+    case 3: return resolve_rgb_n<3>(buf, box, palette, width, rgb);
+    default: return resolve_rgb_n<4>(buf, box, palette, width, rgb);
+    }
+}
+
 void fill_table(int n, int width, int height, float *rgb) {
-    const Albedo table = lit(table_albedo(), table_shade());
+    const Colour table = lit(table_albedo(), table_shade());
     float sum[3] = {0.f, 0.f, 0.f}, pixel[3];
     for (int s = 0; s < n * n; s++)
-        for (int c = 0; c < 3; c++) sum[c] += table[c];
+        for (int c = 0; c < 3; c++) sum[c] += table.c[c];
     average(sum, float(n * n), pixel);
     for (size_t p = 0; p < size_t(width) * height; p++) std::copy(pixel, pixel + 3, rgb + 3 * p);
 }

@@ -9,6 +9,11 @@ namespace air {
 
 using Albedo = std::array<float, 3>;
 
+// A palette colour, padded to four lanes so that sums vectorise.
+struct alignas(16) Colour {
+    float c[4];
+};
+
 // The table's albedo and its shade (normal +z).
 Albedo table_albedo();
 float table_shade();
@@ -16,7 +21,7 @@ float table_shade();
 // What each sample slot (raster.hpp) shows: its clamped colour clamp(albedo * shade, 0, 1)
 // and its shade, computed once per face instead of once per sample.
 struct Palette {
-    std::vector<Albedo> colour;
+    std::vector<Colour> colour;
     std::vector<float> shade;
 
     // Room for ids 0 ... count, with the table at id 0.

@@ -2,6 +2,7 @@
 #include "shapes.hpp"
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace air {
 
@@ -10,6 +11,10 @@ namespace {
 // Geometry closer to the eye plane than this is cut away, so that nothing behind the
 // eye wraps around through the projection.
 const double kNear = 1e-4;
+
+// Rows within this many pixels of an edge's vertical extent test the edge, far more than
+// rounding; rows of a polygon are taken within half this margin of its extent.
+const double kRowMargin = 0.02;
 
 // A polygon corner. `key` names it independently of the face it belongs to (a mesh
 // vertex index, or an index for "the near-plane crossing of mesh edge (a, b)"), so that
@@ -28,10 +33,16 @@ Edge make_edge(const Corner &p, const Corner &q) {
     const Corner &a = flip ? q : p, &b = flip ? p : q;
     double ea = b.s.y - a.s.y, eb = -(b.s.x - a.s.x);
     double ec = -(ea * a.s.x + eb * a.s.y);
-    Edge e{float(ea), float(eb), float(ec), false};
-    if (flip) e = {-e.a, -e.b, -e.c, false};
+    Edge e;
+    e.a = flip ? -float(ea) : float(ea);
+    e.b = flip ? -float(eb) : float(eb);
+    e.c = flip ? -float(ec) : float(ec);
     // Top-left style rule: antisymmetric, so one of the two faces owns the edge.
-    e.tie = e.a > 0.f || (e.a == 0.f && e.b > 0.f);
+    const bool owns_zero = e.a > 0.f || (e.a == 0.f && e.b > 0.f);
+    e.threshold = owns_zero ? -std::numeric_limits<float>::denorm_min() : 0.f;
+    e.inv_a = e.a != 0.f ? 1.f / e.a : 0.f;
+    e.y0 = float(std::min(p.s.y, q.s.y) - kRowMargin);
+    e.y1 = float(std::max(p.s.y, q.s.y) + kRowMargin);
     return e;
 }
 
@@ -184,16 +195,13 @@ void SampleBuffer::clear(const PixelBox &box, int n) {
     if (cc0 >= cc1) return;
     for (int r = rr0; r < rr1; r++) {
         std::fill_n(&w[at(cc0, r)], cc1 - cc0, 0.f);
-        std::fill_n(&slot[at(cc0, r)], cc1 - cc0, uint16_t(0));
+        std::fill_n(&slot[at(cc0, r)], cc1 - cc0, uint32_t(0));
     }
 }
 
 namespace {
 
-inline bool owns(const Edge &e, float x, float k) {
-    const float d = e.a * x + k;
-    return d > 0.f || (d == 0.f && e.tie);
-}
+inline bool owns(const Edge &e, float x, float k) { return e.a * x + k > e.threshold; }
 
 // Narrows the row's column range [lo, hi) to the samples on the inner side of edge e.
 // Along a row E(c) = a xs[c] + k is monotone in c (xs increases and float rounding is
@@ -204,8 +212,8 @@ inline void clip_span(const Edge &e, float k, const Lattice &l, int &lo, int &hi
         if (!owns(e, 0.f, k)) hi = lo;
         return;
     }
-    const double guess = (-double(k) / double(e.a) + l.half_w) * l.n - 0.5;
-    int c = !(guess > lo) ? lo : guess >= hi ? hi : int(guess);  // NaN gives lo
+    const float guess = (float(l.half_w) - k * e.inv_a) * float(l.n) - 0.5f;
+    int c = !(guess > float(lo)) ? lo : guess >= float(hi) ? hi : int(guess);  // NaN gives lo
     if (e.a > 0.f) {  // inside from c on
         while (c > lo && owns(e, l.xs[c - 1], k)) c--;
         while (c < hi && !owns(e, l.xs[c], k)) c++;
@@ -226,25 +234,29 @@ void rasterise(const PreparedObject &object, const Lattice &lattice, int id, Sam
     if (wc0 >= wc1 || wr0 >= wr1) return;
 
     for (const ScreenPolygon &g : object.polygons) {
-        const uint16_t slot = uint16_t(id * kSlotsPerId + g.face);
+        const uint32_t slot = uint32_t(id * kSlotsPerId + g.face);
         const Edge *edges = &object.edges[g.first_edge];
         // Lattice columns and rows around the bounding box, with a margin of one for rounding.
         const int c_lo = std::max(wc0, clamp_floor((g.x0 + lattice.half_w) * n - 0.5, wc0 - 1, wc1));
         const int c_hi = std::min(wc1, clamp_floor((g.x1 + lattice.half_w) * n - 0.5, wc0 - 1, wc1) + 2);
-        const int r_lo = std::max(wr0, clamp_floor((g.y0 + lattice.half_h) * n - 0.5, wr0 - 1, wr1));
-        const int r_hi = std::min(wr1, clamp_floor((g.y1 + lattice.half_h) * n - 0.5, wr0 - 1, wr1) + 2);
+        // Rows whose Y lies in [y0, y1] up to half the margin: every such row meets an edge.
+        const int r_lo = std::max(wr0, clamp_floor((g.y0 - kRowMargin / 2 + lattice.half_h) * n - 0.5, wr0 - 2, wr1) + 1);
+        const int r_hi = std::min(wr1, clamp_floor((g.y1 + kRowMargin / 2 + lattice.half_h) * n - 0.5, wr0 - 2, wr1) + 1);
         for (int r = r_lo; r < r_hi; r++) {
             const float y = lattice.ys[r];
             int lo = c_lo, hi = c_hi;
+            // Only edges spanning this row can bound it: the polygon is convex.
             for (int k = 0; k < g.edge_count && lo < hi; k++) {
                 const Edge &e = edges[k];
-                clip_span(e, e.b * y + e.c, lattice, lo, hi);
+                if (y >= e.y0 && y <= e.y1) clip_span(e, e.b * y + e.c, lattice, lo, hi);
             }
             const float kw = g.wb * y + g.wc;
-            float *bw = buf.w.data() + size_t(r - buf.r0) * buf.stride();
-            uint16_t *bs = buf.slot.data() + size_t(r - buf.r0) * buf.stride();
+            float *__restrict bw = buf.w.data() + size_t(r - buf.r0) * buf.stride();
+            uint32_t *__restrict bs = buf.slot.data() + size_t(r - buf.r0) * buf.stride();
+            const float *__restrict xs = lattice.xs.data();
+#pragma clang loop vectorize(assume_safety)  // depths, slots and positions are separate arrays
             for (int c = lo; c < hi; c++) {
-                const float w = g.wa * lattice.xs[c] + kw;
+                const float w = g.wa * xs[c] + kw;
                 const int k = c - buf.c0;
                 const bool nearer = w > bw[k];
                 bw[k] = nearer ? w : bw[k];

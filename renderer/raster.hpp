@@ -18,12 +18,14 @@ struct PixelBox {
 PixelBox unite(const PixelBox &a, const PixelBox &b);
 PixelBox intersect(const PixelBox &a, const PixelBox &b);
 
-// E(X, Y) = a X + (b Y + c): positive inside. On E == 0 the sample belongs to the
-// polygon only if `tie` is set; two faces sharing an edge get exactly opposite
-// coefficients, so exactly one of them owns such a sample.
+// E(X, Y) = a X + (b Y + c): a sample is inside when E > threshold. The threshold is 0,
+// or -0 minus one ulp (so E >= 0 counts) for "top-left" edges; two faces sharing an edge
+// get exactly opposite coefficients and opposite rules, so a sample exactly on the edge
+// belongs to exactly one of them.
 struct Edge {
-    float a, b, c;
-    bool tie;
+    float a, b, c, threshold;
+    float inv_a;   // 1 / a, to guess where a row crosses the edge
+    float y0, y1;  // the rows (screen Y) where the edge can bound the polygon, with a margin
 };
 
 // One front face, clipped to the near plane: a convex polygon on screen.
@@ -53,7 +55,7 @@ const int kSlotsPerId = 32;  // more than the largest mesh's 26 faces
 struct SampleBuffer {
     int c0 = 0, r0 = 0, c1 = 0, r1 = 0;
     std::vector<float> w;
-    std::vector<uint16_t> slot;
+    std::vector<uint32_t> slot;
 
     int stride() const { return c1 - c0; }
     size_t at(int c, int r) const { return size_t(r - r0) * size_t(c1 - c0) + size_t(c - c0); }

@@ -94,7 +94,8 @@ void fill_table(int n, int width, int height, float *rgb) {
     for (int s = 0; s < n * n; s++)
         for (int c = 0; c < 3; c++) sum[c] += table.c[c];
     average(sum, float(n * n), pixel);
-    for (size_t p = 0; p < size_t(width) * height; p++) std::copy(pixel, pixel + 3, rgb + 3 * p);
+    for (int i = 0; i < width; i++) std::copy(pixel, pixel + 3, rgb + 3 * i);
+    for (int j = 1; j < height; j++) std::copy(rgb, rgb + 3 * width, rgb + size_t(3) * width * j);
 }
 
 void resolve_mask(const SampleBuffer &buf, int n, const PixelBox &box, int width, uint8_t *mask) {

@@ -37,9 +37,8 @@ Edge make_edge(const Corner &p, const Corner &q) {
     e.a = flip ? -float(ea) : float(ea);
     e.b = flip ? -float(eb) : float(eb);
     e.c = flip ? -float(ec) : float(ec);
-    // Top-left style rule: antisymmetric, so one of the two faces owns the edge.
-    const bool owns_zero = e.a > 0.f || (e.a == 0.f && e.b > 0.f);
-    e.threshold = owns_zero ? -std::numeric_limits<float>::denorm_min() : 0.f;
+    // Along a horizontal edge the face below it (b > 0) owns the samples exactly on it.
+    e.threshold = e.b > 0.f ? -std::numeric_limits<float>::denorm_min() : 0.f;
     e.inv_a = e.a != 0.f ? 1.f / e.a : 0.f;
     e.y0 = float(std::min(p.s.y, q.s.y) - kRowMargin);
     e.y1 = float(std::max(p.s.y, q.s.y) + kRowMargin);
@@ -201,28 +200,27 @@ void SampleBuffer::clear(const PixelBox &box, int n) {
 
 namespace {
 
-inline bool owns(const Edge &e, float x, float k) { return e.a * x + k > e.threshold; }
+// The first lattice column c with (c + 0.5) / n - W/2 >= x, clamped to [lo, hi]. Both faces
+// of an edge compute it from the same x, so they split the row between them exactly.
+inline int first_column(float x, const Lattice &l, int lo, int hi) {
+    const float v = (x + float(l.half_w)) * float(l.n) - 0.5f;
+    if (!(v > float(lo))) return v <= float(lo) ? lo : hi;  // NaN: empty for either side
+    if (v >= float(hi)) return hi;
+    const int t = int(v);  // v > lo >= 0, so truncation is floor
+    return t + (float(t) < v);
+}
 
-// Narrows the row's column range [lo, hi) to the samples on the inner side of edge e.
-// Along a row E(c) = a xs[c] + k is monotone in c (xs increases and float rounding is
-// monotone), so the inner side is a prefix or a suffix: the boundary is estimated by a
-// division, then settled with the exact test so the result equals testing every sample.
+// Narrows the row's column range [lo, hi) to the inner side of edge e; k = b Y + c.
 inline void clip_span(const Edge &e, float k, const Lattice &l, int &lo, int &hi) {
     if (e.a == 0.f) {
-        if (!owns(e, 0.f, k)) hi = lo;
+        if (!(k > e.threshold)) hi = lo;
         return;
     }
-    const float guess = (float(l.half_w) - k * e.inv_a) * float(l.n) - 0.5f;
-    int c = !(guess > float(lo)) ? lo : guess >= float(hi) ? hi : int(guess);  // NaN gives lo
-    if (e.a > 0.f) {  // inside from c on
-        while (c > lo && owns(e, l.xs[c - 1], k)) c--;
-        while (c < hi && !owns(e, l.xs[c], k)) c++;
-        lo = std::max(lo, c);
-    } else {  // inside up to c
-        while (c < hi && owns(e, l.xs[c], k)) c++;
-        while (c > lo && !owns(e, l.xs[c - 1], k)) c--;
-        hi = std::min(hi, c);
-    }
+    const float x = -k * e.inv_a;
+    if (e.a > 0.f)
+        lo = std::max(lo, first_column(x, l, lo, hi));  // inside where X >= x
+    else
+        hi = std::min(hi, first_column(x, l, lo, hi));  // inside where X < x
 }
 
 }  // namespace

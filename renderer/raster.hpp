@@ -18,13 +18,16 @@ struct PixelBox {
 PixelBox unite(const PixelBox &a, const PixelBox &b);
 PixelBox intersect(const PixelBox &a, const PixelBox &b);
 
-// E(X, Y) = a X + (b Y + c): a sample is inside when E > threshold. The threshold is 0,
-// or -0 minus one ulp (so E >= 0 counts) for "top-left" edges; two faces sharing an edge
-// get exactly opposite coefficients and opposite rules, so a sample exactly on the edge
-// belongs to exactly one of them.
+// The line E(X, Y) = a X + (b Y + c) = 0, positive inside. In a sample row Y an edge with
+// a != 0 bounds the polygon at X* = -(b Y + c) / a, turned into a column by one fixed
+// formula (first_column in raster.cpp): the polygon gets the columns on its side, and the
+// neighbour across the edge, whose coefficients are the exact negation, computes the same
+// X* and gets exactly the other columns, so shared edges leave no gaps and no overlaps.
+// Rows that run along a horizontal edge (a == 0) are inside when b Y + c > threshold:
+// 0, or minus the smallest float (so 0 counts) for one of the two faces.
 struct Edge {
     float a, b, c, threshold;
-    float inv_a;   // 1 / a, to guess where a row crosses the edge
+    float inv_a;   // 1 / a
     float y0, y1;  // the rows (screen Y) where the edge can bound the polygon, with a margin
 };
 

@@ -29,7 +29,12 @@ void covered_runs(const std::vector<PreparedObject> &objects, int count, std::ve
     runs.clear();
     PixelBox all;
     for (int k = 0; k < count; k++) all = unite(all, objects[k].box);
+    if (count == 1) {
+        for (int j = all.y0; j < all.y1; j++) runs.push_back({all.x0, j, all.x1, j + 1});
+        return;
+    }
     std::vector<std::pair<int, int>> spans;
+    spans.reserve(count);
     for (int j = all.y0; j < all.y1; j++) {
         spans.clear();
         for (int k = 0; k < count; k++) {

@@ -1,7 +1,8 @@
 // Cheap re-renders for finite differences. The cache keeps every object's own layer (its
-// samples' inverse depth and shade over its box); a moved object is rasterised alone and
-// only the union of its old and new boxes is re-composited from the layers. Compositing
-// uses the same merge-in-list-order rule as a full render, so the pixels agree bit for bit.
+// samples' inverse depth and surface slot over its box); a moved object is rasterised alone
+// and only the union of its old and new boxes is re-composited from the layers. Layers are
+// merged in list order with the same strict depth test a full render uses, so the pixels
+// agree bit for bit.
 #include "air_renderer.h"
 #include "scene.hpp"
 #include <new>
@@ -14,7 +15,7 @@ struct air_cache {
     air::Palette palette;  // the base scene's
     std::vector<air::Albedo> base_colors;
     air::PreparedObject moved;
-    air::SampleBuffer moved_layer, region;
+    air::SampleBuffer region;
     std::vector<air::PixelBox> runs;
 };
 
@@ -79,12 +80,17 @@ int32_t air_cache_render_moved(air_cache *cache, int32_t index, const air_object
         const air::Setup &setup = cache->setup;
         const int n = setup.view.n;
         air::prepare_object(setup.view, *moved, cache->moved);
-        draw_layer(setup, cache->moved, index + 1, cache->moved_layer);
         const air::PixelBox box = air::unite(cache->prepared[index].box, cache->moved.box);
         if (!box.empty()) {
+            // In list order, as a full render draws them: the moved object is drawn straight
+            // into the region in its turn, the others come from their layers.
             cache->region.reset(box, n);
-            for (size_t k = 0; k < cache->layers.size(); k++)
-                air::merge(int32_t(k) == index ? cache->moved_layer : cache->layers[k], cache->region);
+            for (int32_t k = 0; k < int32_t(cache->layers.size()); k++) {
+                if (k == index)
+                    air::rasterise(cache->moved, setup.colour, k + 1, cache->region);
+                else
+                    air::merge(cache->layers[k], cache->region);
+            }
             // The moved object's colours for this render only.
             cache->palette.set(index + 1, cache->moved, moved->color);
             air::resolve_rgb(cache->region, n, box, cache->palette, setup.view.width, rgb);

@@ -189,6 +189,11 @@ void SampleBuffer::reset(const PixelBox &box, int n, bool clear_all) {
 }
 
 void SampleBuffer::clear(const PixelBox &box, int n) {
+    if (box.x0 * n <= c0 && box.x1 * n >= c1 && box.y0 * n <= r0 && box.y1 * n >= r1) {  // all of it: one fill
+        std::fill_n(w.begin(), size_t(c1 - c0) * size_t(r1 - r0), 0.f);
+        std::fill_n(slot.begin(), size_t(c1 - c0) * size_t(r1 - r0), uint32_t(0));
+        return;
+    }
     const int cc0 = std::max(box.x0 * n, c0), cc1 = std::min(box.x1 * n, c1);
     const int rr0 = std::max(box.y0 * n, r0), rr1 = std::min(box.y1 * n, r1);
     if (cc0 >= cc1) return;

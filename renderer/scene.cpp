@@ -67,8 +67,7 @@ void render_scene(const Setup &setup, const air_object *objects, int32_t count, 
 
     const bool centres_in_colour = n % 2 == 1;
     if (rgb || shade || (mask && centres_in_colour)) {
-        scratch.samples.reset(all, n, false);
-        for (const PixelBox &run : scratch.runs) scratch.samples.clear(run, n);
+        scratch.samples.reset(all, n);  // one clear of the whole box beats many small ones
         for (int32_t k = 0; k < count; k++) rasterise(scratch.objects[k], setup.colour, k + 1, scratch.samples);
     }
     if (rgb) {
@@ -85,8 +84,7 @@ void render_scene(const Setup &setup, const air_object *objects, int32_t count, 
         if (centres_in_colour) {
             for (const PixelBox &run : scratch.runs) resolve_mask(scratch.samples, n, run, view.width, mask);
         } else {
-            scratch.centres.reset(all, 1, false);
-            for (const PixelBox &run : scratch.runs) scratch.centres.clear(run, 1);
+            scratch.centres.reset(all, 1);
             for (int32_t k = 0; k < count; k++) rasterise(scratch.objects[k], setup.centres, k + 1, scratch.centres);
             for (const PixelBox &run : scratch.runs) resolve_mask(scratch.centres, 1, run, view.width, mask);
         }

@@ -1,7 +1,8 @@
 // Cheap re-renders for finite differences. The cache keeps every object's own layer (its
-// samples' inverse depth and shade over its box); a moved object is rasterised alone and
-// only the union of its old and new boxes is re-composited from the layers. Compositing
-// uses the same merge-in-list-order rule as a full render, so the pixels agree bit for bit.
+// samples' inverse depth and surface slot over its box); a moved object is rasterised alone
+// and only the union of its old and new boxes is re-composited from the layers. Layers are
+// merged in list order with the same strict depth test a full render uses, so the pixels
+// agree bit for bit.
 #include "air_renderer.h"
 #include "scene.hpp"
 #include <new>
@@ -11,16 +12,18 @@ struct air_cache {
     bool ready = false;
     std::vector<air::PreparedObject> prepared;
     std::vector<air::SampleBuffer> layers;
-    std::vector<air::Albedo> albedo;  // [0] the table, [k + 1] object k
+    air::Palette palette;  // the base scene's
+    std::vector<air::Albedo> base_colors;
     air::PreparedObject moved;
-    air::SampleBuffer moved_layer, region;
+    air::SampleBuffer region;
+    std::vector<air::PixelBox> runs;
 };
 
 namespace {
 
-void draw_layer(const air::Setup &setup, const air::PreparedObject &object, air::SampleBuffer &layer) {
-    layer.reset(object.box, setup.view.n, air::table_shade());
-    air::rasterise(object, setup.colour, 1, layer);
+void draw_layer(const air::Setup &setup, const air::PreparedObject &object, int id, air::SampleBuffer &layer) {
+    layer.reset(object.box, setup.view.n);
+    air::rasterise(object, setup.colour, id, layer);
 }
 
 }  // namespace
@@ -42,19 +45,23 @@ int32_t air_cache_set_scene(air_cache *cache, const air_camera *camera, const ai
         const int n = cache->setup.view.n;
         cache->prepared.resize(count);
         cache->layers.resize(count);
-        cache->albedo.assign(1, air::table_albedo());
+        cache->base_colors.resize(count);
+        cache->palette.reset(count);
         air::PixelBox all;
         for (int32_t k = 0; k < count; k++) {
             air::prepare_object(cache->setup.view, objects[k], cache->prepared[k]);
-            draw_layer(cache->setup, cache->prepared[k], cache->layers[k]);
-            cache->albedo.push_back({objects[k].color[0], objects[k].color[1], objects[k].color[2]});
+            draw_layer(cache->setup, cache->prepared[k], k + 1, cache->layers[k]);
+            cache->palette.set(k + 1, cache->prepared[k], objects[k].color);
+            cache->base_colors[k] = {objects[k].color[0], objects[k].color[1], objects[k].color[2]};
             all = air::unite(all, cache->prepared[k].box);
         }
         if (rgb) {
-            cache->region.reset(all, n, air::table_shade());
-            for (int32_t k = 0; k < count; k++) air::merge(cache->layers[k], uint8_t(k + 1), cache->region);
+            air::covered_runs(cache->prepared, count, cache->runs);
+            cache->region.reset(all, n);
+            for (int32_t k = 0; k < count; k++) air::merge(cache->layers[k], cache->region);
             air::fill_table(n, cache->setup.view.width, cache->setup.view.height, rgb);
-            air::resolve_rgb(cache->region, n, all, cache->albedo.data(), cache->setup.view.width, rgb);
+            for (const air::PixelBox &run : cache->runs)
+                air::resolve_rgb(cache->region, n, run, cache->palette, cache->setup.view.width, rgb);
         }
     } catch (const std::bad_alloc &) {
         return AIR_ERR_MEMORY;
@@ -73,19 +80,21 @@ int32_t air_cache_render_moved(air_cache *cache, int32_t index, const air_object
         const air::Setup &setup = cache->setup;
         const int n = setup.view.n;
         air::prepare_object(setup.view, *moved, cache->moved);
-        draw_layer(setup, cache->moved, cache->moved_layer);
         const air::PixelBox box = air::unite(cache->prepared[index].box, cache->moved.box);
         if (!box.empty()) {
-            cache->region.reset(box, n, air::table_shade());
-            for (size_t k = 0; k < cache->layers.size(); k++) {
-                const air::SampleBuffer &layer = int32_t(k) == index ? cache->moved_layer : cache->layers[k];
-                air::merge(layer, uint8_t(k + 1), cache->region);
+            // In list order, as a full render draws them: the moved object is drawn straight
+            // into the region in its turn, the others come from their layers.
+            cache->region.reset(box, n);
+            for (int32_t k = 0; k < int32_t(cache->layers.size()); k++) {
+                if (k == index)
+                    air::rasterise(cache->moved, setup.colour, k + 1, cache->region);
+                else
+                    air::merge(cache->layers[k], cache->region);
             }
-            // The moved object's colour for this render only.
-            const air::Albedo base = cache->albedo[index + 1];
-            cache->albedo[index + 1] = {moved->color[0], moved->color[1], moved->color[2]};
-            air::resolve_rgb(cache->region, n, box, cache->albedo.data(), setup.view.width, rgb);
-            cache->albedo[index + 1] = base;
+            // The moved object's colours for this render only.
+            cache->palette.set(index + 1, cache->moved, moved->color);
+            air::resolve_rgb(cache->region, n, box, cache->palette, setup.view.width, rgb);
+            cache->palette.set(index + 1, cache->prepared[index], cache->base_colors[index].data());
         }
         if (region) {
             region[0] = box.x0;

@@ -10,77 +10,111 @@ namespace {
 
 inline float clamp01(float v) { return v < 0.f ? 0.f : v > 1.f ? 1.f : v; }
 
-inline void accumulate(float sum[3], const Albedo &a, float shade) {
-    sum[0] += clamp01(a[0] * shade);
-    sum[1] += clamp01(a[1] * shade);
-    sum[2] += clamp01(a[2] * shade);
+inline Colour lit(const Albedo &a, float shade) {
+    return {{clamp01(a[0] * shade), clamp01(a[1] * shade), clamp01(a[2] * shade), 0.f}};
+}
+
+inline void average(const float sum[3], float spp, float *out) {
+    out[0] = sum[0] / spp;
+    out[1] = sum[1] / spp;
+    out[2] = sum[2] / spp;
 }
 
 }  // namespace
 
-void merge(const SampleBuffer &layer, uint8_t id, SampleBuffer &into) {
+void Palette::reset(int count) {
+    colour.resize(size_t(count + 1) * kSlotsPerId);
+    shade.resize(size_t(count + 1) * kSlotsPerId);
+    shade[0] = table_shade();
+    colour[0] = lit(table_albedo(), shade[0]);
+}
+
+void Palette::set(int id, const PreparedObject &object, const float albedo[3]) {
+    const Albedo a = {albedo[0], albedo[1], albedo[2]};
+    for (size_t f = 0; f < object.face_shade.size(); f++) {
+        shade[id * kSlotsPerId + f] = object.face_shade[f];
+        colour[id * kSlotsPerId + f] = lit(a, object.face_shade[f]);
+    }
+}
+
+void merge(const SampleBuffer &layer, SampleBuffer &into) {
     const int c0 = std::max(layer.c0, into.c0), c1 = std::min(layer.c1, into.c1);
     const int r0 = std::max(layer.r0, into.r0), r1 = std::min(layer.r1, into.r1);
     if (c0 >= c1 || r0 >= r1) return;
     for (int r = r0; r < r1; r++) {
-        const size_t from = size_t(r - layer.r0) * layer.stride() + (c0 - layer.c0);
-        const size_t to = size_t(r - into.r0) * into.stride() + (c0 - into.c0);
-        const float *lw = &layer.w[from], *ls = &layer.shade[from];
-        float *w = &into.w[to], *s = &into.shade[to];
-        uint8_t *ids = &into.id[to];
-        for (int k = 0; k < c1 - c0; k++) {
-            if (lw[k] > w[k]) {
-                w[k] = lw[k];
-                s[k] = ls[k];
-                ids[k] = id;
-            }
+        const float *__restrict lw = &layer.w[layer.at(c0, r)];
+        const uint32_t *__restrict ls = &layer.slot[layer.at(c0, r)];
+        float *__restrict w = &into.w[into.at(c0, r)];
+        uint32_t *__restrict s = &into.slot[into.at(c0, r)];
+        const int count = c1 - c0;
+#pragma clang loop vectorize(assume_safety)  // the layer and the target never overlap
+        for (int k = 0; k < count; k++) {
+            const bool nearer = lw[k] > w[k];
+            w[k] = nearer ? lw[k] : w[k];
+            s[k] = nearer ? ls[k] : s[k];
         }
     }
 }
 
-void resolve_rgb(const SampleBuffer &buf, int n, const PixelBox &box, const Albedo *albedo, int width, float *rgb) {
-    const float spp = float(n * n);
-    const int stride = buf.stride();
+namespace {
+
+// resolve_rgb with the sample grid size known at compile time, so the sums unroll and vectorise.
+template <int N>
+void resolve_rgb_n(const SampleBuffer &buf, const PixelBox &box, const Palette &palette, int width, float *rgb) {
+    const Colour *colour = palette.colour.data();
     for (int j = box.y0; j < box.y1; j++) {
         for (int i = box.x0; i < box.x1; i++) {
-            float sum[3] = {0.f, 0.f, 0.f};
-            for (int sr = 0; sr < n; sr++) {
-                const size_t row = size_t(j * n + sr - buf.r0) * stride + (i * n - buf.c0);
-                for (int sc = 0; sc < n; sc++) accumulate(sum, albedo[buf.id[row + sc]], buf.shade[row + sc]);
+            float sum[4] = {0.f, 0.f, 0.f, 0.f};
+            for (int sr = 0; sr < N; sr++) {
+                const uint32_t *slot = &buf.slot[buf.at(i * N, j * N + sr)];
+                for (int sc = 0; sc < N; sc++) {
+                    const float *c = colour[slot[sc]].c;
+                    for (int ch = 0; ch < 4; ch++) sum[ch] += c[ch];
+                }
             }
-            float *out = rgb + (size_t(j) * width + i) * 3;
-            out[0] = sum[0] / spp;
-            out[1] = sum[1] / spp;
-            out[2] = sum[2] / spp;
+            average(sum, float(N * N), rgb + (size_t(j) * width + i) * 3);
         }
+    }
+}
+
+}  // namespace
+
+void resolve_rgb(const SampleBuffer &buf, int n, const PixelBox &box, const Palette &palette, int width, float *rgb) {
+    switch (n) {
+    case 1: return resolve_rgb_n<1>(buf, box, palette, width, rgb);
+    case 2: return resolve_rgb_n<2>(buf, box, palette, width, rgb);
+    case 3: return resolve_rgb_n<3>(buf, box, palette, width, rgb);
+    default: return resolve_rgb_n<4>(buf, box, palette, width, rgb);
     }
 }
 
 void fill_table(int n, int width, int height, float *rgb) {
-    const Albedo table = table_albedo();
-    const float shade = table_shade(), spp = float(n * n);
-    float sum[3] = {0.f, 0.f, 0.f};
-    for (int s = 0; s < n * n; s++) accumulate(sum, table, shade);
-    const float pixel[3] = {sum[0] / spp, sum[1] / spp, sum[2] / spp};
-    for (size_t p = 0; p < size_t(width) * height; p++) std::copy(pixel, pixel + 3, rgb + 3 * p);
+    const Colour table = lit(table_albedo(), table_shade());
+    float sum[3] = {0.f, 0.f, 0.f}, pixel[3];
+    for (int s = 0; s < n * n; s++)
+        for (int c = 0; c < 3; c++) sum[c] += table.c[c];
+    average(sum, float(n * n), pixel);
+    for (int i = 0; i < width; i++) std::copy(pixel, pixel + 3, rgb + 3 * i);
+    for (int j = 1; j < height; j++) std::copy(rgb, rgb + 3 * width, rgb + size_t(3) * width * j);
 }
 
 void resolve_mask(const SampleBuffer &buf, int n, const PixelBox &box, int width, uint8_t *mask) {
     const int mid = n / 2;
     for (int j = box.y0; j < box.y1; j++)
         for (int i = box.x0; i < box.x1; i++)
-            mask[size_t(j) * width + i] = buf.id[size_t(j * n + mid - buf.r0) * buf.stride() + (i * n + mid - buf.c0)];
+            mask[size_t(j) * width + i] = uint8_t(buf.slot[buf.at(i * n + mid, j * n + mid)] / kSlotsPerId);
 }
 
-void resolve_shading(const SampleBuffer &buf, int n, const PixelBox &box, int width, int height, float *shade) {
+void resolve_shading(const SampleBuffer &buf, int n, const PixelBox &box, const Palette &palette, int width,
+                     int height, float *shade) {
     const float spp = float(n * n);
     const size_t plane = size_t(width) * height;
     for (int j = box.y0; j < box.y1; j++)
         for (int i = box.x0; i < box.x1; i++)
             for (int sr = 0; sr < n; sr++)
                 for (int sc = 0; sc < n; sc++) {
-                    const size_t s = size_t(j * n + sr - buf.r0) * buf.stride() + (i * n + sc - buf.c0);
-                    if (buf.id[s] > 0) shade[(buf.id[s] - 1) * plane + size_t(j) * width + i] += buf.shade[s] / spp;
+                    const int slot = buf.slot[buf.at(i * n + sc, j * n + sr)], id = slot / kSlotsPerId;
+                    if (id > 0) shade[(id - 1) * plane + size_t(j) * width + i] += palette.shade[slot] / spp;
                 }
 }
 

@@ -9,17 +9,33 @@ namespace air {
 
 using Albedo = std::array<float, 3>;
 
+// A palette colour, padded to four lanes so that sums vectorise.
+struct alignas(16) Colour {
+    float c[4];
+};
+
 // The table's albedo and its shade (normal +z).
 Albedo table_albedo();
 float table_shade();
 
+// What each sample slot (raster.hpp) shows: its clamped colour clamp(albedo * shade, 0, 1)
+// and its shade, computed once per face instead of once per sample.
+struct Palette {
+    std::vector<Colour> colour;
+    std::vector<float> shade;
+
+    // Room for ids 0 ... count, with the table at id 0.
+    void reset(int count);
+    void set(int id, const PreparedObject &object, const float albedo[3]);
+};
+
 // `into` takes layer's samples that are strictly nearer (over the two buffers' overlap);
 // merging layers in list order resolves depth ties to the lower index, as rasterise does.
-void merge(const SampleBuffer &layer, uint8_t id, SampleBuffer &into);
+void merge(const SampleBuffer &layer, SampleBuffer &into);
 
-// Pixel (i, j) of box = mean over its n x n samples of clamp(albedo[id] * shade, 0, 1),
-// written to rgb (a width-wide image). albedo[0] is the table.
-void resolve_rgb(const SampleBuffer &buf, int n, const PixelBox &box, const Albedo *albedo, int width, float *rgb);
+// Pixel (i, j) of box = mean over its n x n samples of the slot colours, written to rgb
+// (a width-wide image).
+void resolve_rgb(const SampleBuffer &buf, int n, const PixelBox &box, const Palette &palette, int width, float *rgb);
 
 // The whole image as the table alone (the same arithmetic as resolve_rgb).
 void fill_table(int n, int width, int height, float *rgb);
@@ -27,7 +43,8 @@ void fill_table(int n, int width, int height, float *rgb);
 // The id of each pixel's centre sample; buf is on a lattice of odd n (n = 1: the centres).
 void resolve_mask(const SampleBuffer &buf, int n, const PixelBox &box, int width, uint8_t *mask);
 
-// shade[(id - 1) * width * height + pixel] += mean of the shade of samples seeing id > 0.
-void resolve_shading(const SampleBuffer &buf, int n, const PixelBox &box, int width, int height, float *shade);
+// shade[(id - 1) * width * height + pixel] += shade / spp for each sample seeing id > 0.
+void resolve_shading(const SampleBuffer &buf, int n, const PixelBox &box, const Palette &palette, int width,
+                     int height, float *shade);
 
 }  // namespace air

@@ -2,6 +2,7 @@
 #include "shapes.hpp"
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace air {
 
@@ -10,6 +11,10 @@ namespace {
 // Geometry closer to the eye plane than this is cut away, so that nothing behind the
 // eye wraps around through the projection.
 const double kNear = 1e-4;
+
+// Rows within this many pixels of an edge's vertical extent test the edge, far more than
+// rounding; rows of a polygon are taken within half this margin of its extent.
+const double kRowMargin = 0.02;
 
 // A polygon corner. `key` names it independently of the face it belongs to (a mesh
 // vertex index, or an index for "the near-plane crossing of mesh edge (a, b)"), so that
@@ -28,32 +33,45 @@ Edge make_edge(const Corner &p, const Corner &q) {
     const Corner &a = flip ? q : p, &b = flip ? p : q;
     double ea = b.s.y - a.s.y, eb = -(b.s.x - a.s.x);
     double ec = -(ea * a.s.x + eb * a.s.y);
-    Edge e{float(ea), float(eb), float(ec), false};
-    if (flip) e = {-e.a, -e.b, -e.c, false};
-    // Top-left style rule: antisymmetric, so one of the two faces owns the edge.
-    e.tie = e.a > 0.f || (e.a == 0.f && e.b > 0.f);
+    Edge e;
+    e.a = flip ? -float(ea) : float(ea);
+    e.b = flip ? -float(eb) : float(eb);
+    e.c = flip ? -float(ec) : float(ec);
+    // Along a horizontal edge the face below it (b > 0) owns the samples exactly on it.
+    e.threshold = e.b > 0.f ? -std::numeric_limits<float>::denorm_min() : 0.f;
+    e.inv_a = e.a != 0.f ? 1.f / e.a : 0.f;
+    e.y0 = float(std::min(p.s.y, q.s.y) - kRowMargin);
+    e.y1 = float(std::max(p.s.y, q.s.y) + kRowMargin);
     return e;
 }
 
-void add_triangle(const Corner &a, const Corner &b, const Corner &c, const glm::dvec3 &plane, float shade,
-                  std::vector<ScreenTriangle> &out) {
+void add_polygon(const std::vector<Corner> &poly, const glm::dvec3 &plane, int face, PreparedObject &out) {
     // Twice the signed area; front faces (counter-clockwise seen from outside) come out
     // positive with y down. Anything else is an edge-on sliver lost to rounding.
-    double area = (b.s.y - a.s.y) * (c.s.x - a.s.x) - (b.s.x - a.s.x) * (c.s.y - a.s.y);
+    double area = 0.0;
+    for (size_t k = 0; k < poly.size(); k++) {
+        const Corner &p = poly[k], &q = poly[(k + 1) % poly.size()];
+        area += q.s.x * p.s.y - p.s.x * q.s.y;
+    }
     if (!(area > 0.0) || !std::isfinite(area)) return;
-    ScreenTriangle t;
-    t.e[0] = make_edge(a, b);
-    t.e[1] = make_edge(b, c);
-    t.e[2] = make_edge(c, a);
-    t.wa = float(plane.x);
-    t.wb = float(plane.y);
-    t.wc = float(plane.z);
-    t.shade = shade;
-    t.x0 = std::min({a.s.x, b.s.x, c.s.x});
-    t.x1 = std::max({a.s.x, b.s.x, c.s.x});
-    t.y0 = std::min({a.s.y, b.s.y, c.s.y});
-    t.y1 = std::max({a.s.y, b.s.y, c.s.y});
-    out.push_back(t);
+    ScreenPolygon g;
+    g.first_edge = int(out.edges.size());
+    g.wa = float(plane.x);
+    g.wb = float(plane.y);
+    g.wc = float(plane.z);
+    g.face = face;
+    g.x0 = g.y0 = INFINITY;
+    g.x1 = g.y1 = -INFINITY;
+    for (size_t k = 0; k < poly.size(); k++) {
+        const Corner &p = poly[k], &q = poly[(k + 1) % poly.size()];
+        if (p.s != q.s) out.edges.push_back(make_edge(p, q));  // a repeated corner adds no edge
+        g.x0 = std::min(g.x0, p.s.x);
+        g.x1 = std::max(g.x1, p.s.x);
+        g.y0 = std::min(g.y0, p.s.y);
+        g.y1 = std::max(g.y1, p.s.y);
+    }
+    g.edge_count = int(out.edges.size()) - g.first_edge;
+    out.polygons.push_back(g);
 }
 
 // floor(v) clamped to [lo, hi]; NaN gives lo.
@@ -90,7 +108,9 @@ void prepare_object(const View &view, const air_object &o, PreparedObject &out) 
     };
     const long long nv = (long long)mesh.vertices.size();
 
-    out.tris.clear();
+    out.polygons.clear();
+    out.edges.clear();
+    out.face_shade.clear();
     Corner world[48];  // the largest mesh (the cylinder) has 48 vertices
     for (long long i = 0; i < nv; i++) {
         Corner &c = world[i];
@@ -106,6 +126,7 @@ void prepare_object(const View &view, const air_object &o, PreparedObject &out) 
     for (const Face &face : mesh.faces) {
         const glm::dvec3 normal(cs * face.normal.x - sn * face.normal.y, sn * face.normal.x + cs * face.normal.y,
                             face.normal.z);
+        out.face_shade.push_back(lambert(normal));
         const glm::dvec3 p0 = world[mesh.indices[face.first]].p;
         if (!(glm::dot(normal, view.eye - p0) > 0.0)) continue;  // back face (or edge-on)
 
@@ -139,15 +160,13 @@ void prepare_object(const View &view, const air_object &o, PreparedObject &out) 
             if (poly.size() < 3) continue;
         }
 
-        const glm::dvec3 plane = view.inverse_depth_plane(normal, p0);
-        const float shade = lambert(normal);
-        for (size_t k = 1; k + 1 < poly.size(); k++) add_triangle(poly[0], poly[k], poly[k + 1], plane, shade, out.tris);
+        add_polygon(poly, view.inverse_depth_plane(normal, p0), int(&face - mesh.faces.data()), out);
     }
 
-    // The pixels the triangles' bounding boxes touch. Samples sit at least 1/8 pixel inside
+    // The pixels the polygons' bounding boxes touch. Samples sit at least 1/8 pixel inside
     // their pixel, far more than rounding can move an edge.
     PixelBox box;
-    for (const ScreenTriangle &t : out.tris) {
+    for (const ScreenPolygon &t : out.polygons) {
         PixelBox b{clamp_floor(t.x0 + view.half_w, 0, view.width), clamp_floor(t.y0 + view.half_h, 0, view.height),
                    clamp_floor(t.x1 + view.half_w, -1, view.width - 1) + 1,
                    clamp_floor(t.y1 + view.half_h, -1, view.height - 1) + 1};
@@ -156,50 +175,95 @@ void prepare_object(const View &view, const air_object &o, PreparedObject &out) 
     out.box = box;
 }
 
-void SampleBuffer::reset(const PixelBox &box, int n, float table_shade) {
+void SampleBuffer::reset(const PixelBox &box, int n, bool clear_all) {
     c0 = box.x0 * n;
     r0 = box.y0 * n;
     c1 = box.x1 * n;
     r1 = box.y1 * n;
     size_t size = box.empty() ? 0 : size_t(c1 - c0) * size_t(r1 - r0);
-    w.assign(size, 0.f);
-    shade.assign(size, table_shade);
-    id.assign(size, 0);
+    if (w.size() < size) {
+        w.resize(size);
+        slot.resize(size);
+    }
+    if (clear_all) clear(box, n);
 }
 
-void rasterise(const PreparedObject &object, const Lattice &lattice, uint8_t id, SampleBuffer &buf) {
+void SampleBuffer::clear(const PixelBox &box, int n) {
+    if (box.x0 * n <= c0 && box.x1 * n >= c1 && box.y0 * n <= r0 && box.y1 * n >= r1) {  // all of it: one fill
+        std::fill_n(w.begin(), size_t(c1 - c0) * size_t(r1 - r0), 0.f);
+        std::fill_n(slot.begin(), size_t(c1 - c0) * size_t(r1 - r0), uint32_t(0));
+        return;
+    }
+    const int cc0 = std::max(box.x0 * n, c0), cc1 = std::min(box.x1 * n, c1);
+    const int rr0 = std::max(box.y0 * n, r0), rr1 = std::min(box.y1 * n, r1);
+    if (cc0 >= cc1) return;
+    for (int r = rr0; r < rr1; r++) {
+        std::fill_n(&w[at(cc0, r)], cc1 - cc0, 0.f);
+        std::fill_n(&slot[at(cc0, r)], cc1 - cc0, uint32_t(0));
+    }
+}
+
+namespace {
+
+// The first lattice column c with (c + 0.5) / n - W/2 >= x, clamped to [lo, hi]. Both faces
+// of an edge compute it from the same x, so they split the row between them exactly.
+inline int first_column(float x, const Lattice &l, int lo, int hi) {
+    const float v = (x + float(l.half_w)) * float(l.n) - 0.5f;
+    if (!(v > float(lo))) return v <= float(lo) ? lo : hi;  // NaN: empty for either side
+    if (v >= float(hi)) return hi;
+    const int t = int(v);  // v > lo >= 0, so truncation is floor
+    return t + (float(t) < v);
+}
+
+// Narrows the row's column range [lo, hi) to the inner side of edge e; k = b Y + c.
+inline void clip_span(const Edge &e, float k, const Lattice &l, int &lo, int &hi) {
+    if (e.a == 0.f) {
+        if (!(k > e.threshold)) hi = lo;
+        return;
+    }
+    const float x = -k * e.inv_a;
+    if (e.a > 0.f)
+        lo = std::max(lo, first_column(x, l, lo, hi));  // inside where X >= x
+    else
+        hi = std::min(hi, first_column(x, l, lo, hi));  // inside where X < x
+}
+
+}  // namespace
+
+void rasterise(const PreparedObject &object, const Lattice &lattice, int id, SampleBuffer &buf) {
     const int n = lattice.n;
     const int wc0 = std::max(object.box.x0 * n, buf.c0), wc1 = std::min(object.box.x1 * n, buf.c1);
     const int wr0 = std::max(object.box.y0 * n, buf.r0), wr1 = std::min(object.box.y1 * n, buf.r1);
     if (wc0 >= wc1 || wr0 >= wr1) return;
-    const int stride = buf.stride();
 
-    for (const ScreenTriangle &t : object.tris) {
-        // Lattice columns whose X lies in [x0, x1], with a margin of one for rounding.
-        int c_lo = std::max(wc0, clamp_floor((t.x0 + lattice.half_w) * n - 0.5, wc0 - 1, wc1));
-        int c_hi = std::min(wc1, clamp_floor((t.x1 + lattice.half_w) * n - 0.5, wc0 - 1, wc1) + 2);
-        int r_lo = std::max(wr0, clamp_floor((t.y0 + lattice.half_h) * n - 0.5, wr0 - 1, wr1));
-        int r_hi = std::min(wr1, clamp_floor((t.y1 + lattice.half_h) * n - 0.5, wr0 - 1, wr1) + 2);
-        const Edge e0 = t.e[0], e1 = t.e[1], e2 = t.e[2];
+    for (const ScreenPolygon &g : object.polygons) {
+        const uint32_t slot = uint32_t(id * kSlotsPerId + g.face);
+        const Edge *edges = &object.edges[g.first_edge];
+        // Lattice columns and rows around the bounding box, with a margin of one for rounding.
+        const int c_lo = std::max(wc0, clamp_floor((g.x0 + lattice.half_w) * n - 0.5, wc0 - 1, wc1));
+        const int c_hi = std::min(wc1, clamp_floor((g.x1 + lattice.half_w) * n - 0.5, wc0 - 1, wc1) + 2);
+        // Rows whose Y lies in [y0, y1] up to half the margin: every such row meets an edge.
+        const int r_lo = std::max(wr0, clamp_floor((g.y0 - kRowMargin / 2 + lattice.half_h) * n - 0.5, wr0 - 2, wr1) + 1);
+        const int r_hi = std::min(wr1, clamp_floor((g.y1 + kRowMargin / 2 + lattice.half_h) * n - 0.5, wr0 - 2, wr1) + 1);
         for (int r = r_lo; r < r_hi; r++) {
             const float y = lattice.ys[r];
-            const float k0 = e0.b * y + e0.c, k1 = e1.b * y + e1.c, k2 = e2.b * y + e2.c;
-            const float kw = t.wb * y + t.wc;
-            const size_t row = size_t(r - buf.r0) * stride;
-            float *bw = buf.w.data() + row, *bs = buf.shade.data() + row;
-            uint8_t *bi = buf.id.data() + row;
-            for (int c = c_lo; c < c_hi; c++) {
-                const float x = lattice.xs[c];
+            int lo = c_lo, hi = c_hi;
+            // Only edges spanning this row can bound it: the polygon is convex.
+            for (int k = 0; k < g.edge_count && lo < hi; k++) {
+                const Edge &e = edges[k];
+                if (y >= e.y0 && y <= e.y1) clip_span(e, e.b * y + e.c, lattice, lo, hi);
+            }
+            const float kw = g.wb * y + g.wc;
+            float *__restrict bw = buf.w.data() + size_t(r - buf.r0) * buf.stride();
+            uint32_t *__restrict bs = buf.slot.data() + size_t(r - buf.r0) * buf.stride();
+            const float *__restrict xs = lattice.xs.data();
+#pragma clang loop vectorize(assume_safety)  // depths, slots and positions are separate arrays
+            for (int c = lo; c < hi; c++) {
+                const float w = g.wa * xs[c] + kw;
                 const int k = c - buf.c0;
-                const float d0 = e0.a * x + k0, d1 = e1.a * x + k1, d2 = e2.a * x + k2;
-                const bool inside = (d0 > 0.f || (d0 == 0.f && e0.tie)) && (d1 > 0.f || (d1 == 0.f && e1.tie)) &&
-                                    (d2 > 0.f || (d2 == 0.f && e2.tie));
-                const float w = t.wa * x + kw;
-                if (inside && w > bw[k]) {
-                    bw[k] = w;
-                    bs[k] = t.shade;
-                    bi[k] = id;
-                }
+                const bool nearer = w > bw[k];
+                bw[k] = nearer ? w : bw[k];
+                bs[k] = nearer ? slot : bs[k];
             }
         }
     }

@@ -1,6 +1,6 @@
-// Triangle rasterisation: an object is turned into screen triangles once per camera
-// (prepare_object), then its triangles are scan-tested against a sample lattice with
-// edge functions and an inverse-depth test (rasterise).
+// Polygon rasterisation: an object is turned into screen polygons once per camera
+// (prepare_object), then each polygon is tested against a sample lattice with edge
+// functions and an inverse-depth test (rasterise).
 #pragma once
 #include "air_renderer.h"
 #include "view.hpp"
@@ -18,46 +18,60 @@ struct PixelBox {
 PixelBox unite(const PixelBox &a, const PixelBox &b);
 PixelBox intersect(const PixelBox &a, const PixelBox &b);
 
-// E(X, Y) = a X + (b Y + c): positive inside. On E == 0 the sample belongs to the
-// triangle only if `tie` is set; the two triangles sharing an edge get exactly opposite
-// coefficients, so exactly one of them owns such a sample.
+// The line E(X, Y) = a X + (b Y + c) = 0, positive inside. In a sample row Y an edge with
+// a != 0 bounds the polygon at X* = -(b Y + c) / a, turned into a column by one fixed
+// formula (first_column in raster.cpp): the polygon gets the columns on its side, and the
+// neighbour across the edge, whose coefficients are the exact negation, computes the same
+// X* and gets exactly the other columns, so shared edges leave no gaps and no overlaps.
+// Rows that run along a horizontal edge (a == 0) are inside when b Y + c > threshold:
+// 0, or minus the smallest float (so 0 counts) for one of the two faces.
 struct Edge {
-    float a, b, c;
-    bool tie;
+    float a, b, c, threshold;
+    float inv_a;   // 1 / a
+    float y0, y1;  // the rows (screen Y) where the edge can bound the polygon, with a margin
 };
 
-struct ScreenTriangle {
-    Edge e[3];
-    float wa, wb, wc;           // 1/depth = wa X + (wb Y + wc), the face's plane
-    float shade;                // 0.3 + 0.7 max(0, n.L)
-    double x0, y0, x1, y1;      // screen bounding box
+// One front face, clipped to the near plane: a convex polygon on screen.
+struct ScreenPolygon {
+    int first_edge, edge_count;  // into PreparedObject::edges
+    float wa, wb, wc;            // 1/depth = wa X + (wb Y + wc), the face's plane
+    int face;                    // index of the mesh face
+    double x0, y0, x1, y1;       // screen bounding box
 };
 
 struct PreparedObject {
-    PixelBox box;                        // every pixel any sample of the object can fall in
-    std::vector<ScreenTriangle> tris;    // front faces only, clipped to the near plane
+    PixelBox box;                       // every pixel any sample of the object can fall in
+    std::vector<ScreenPolygon> polygons;
+    std::vector<Edge> edges;
+    std::vector<float> face_shade;      // 0.3 + 0.7 max(0, n.L) for every mesh face
 };
 
-// The object's front faces, clipped, projected and split into triangles.
+// The object's front faces, clipped, projected, with their edge functions.
 void prepare_object(const View &view, const air_object &object, PreparedObject &out);
 
+// A sample's surface is named by a slot, id * kSlotsPerId + face: id 0 is the table,
+// id k + 1 object k, face the mesh face. Colours are looked up per slot (composite.hpp).
+const int kSlotsPerId = 32;  // more than the largest mesh's 26 faces
+
 // Per-sample state over a rectangle [c0, c1) x [r0, r1) of a lattice: the nearest
-// surface so far (inverse depth w, 0 = nothing), its shade, and who it is (id 0 = table,
-// k + 1 = object k).
+// surface so far (inverse depth w, 0 = nothing) and its slot.
 struct SampleBuffer {
     int c0 = 0, r0 = 0, c1 = 0, r1 = 0;
-    std::vector<float> w, shade;
-    std::vector<uint8_t> id;
+    std::vector<float> w;
+    std::vector<uint32_t> slot;
 
     int stride() const { return c1 - c0; }
-    // Covers pixel box `box` of a lattice with n x n samples per pixel; every sample sees the table.
-    void reset(const PixelBox &box, int n, float table_shade);
+    size_t at(int c, int r) const { return size_t(r - r0) * size_t(c1 - c0) + size_t(c - c0); }
+    // Covers pixel box `box` of a lattice with n x n samples per pixel. With clear, every
+    // sample sees the table; without, call clear() on every part that will be read.
+    void reset(const PixelBox &box, int n, bool clear = true);
+    void clear(const PixelBox &box, int n);
 };
 
-// Writes the samples of buf (inside the object's box) that see object `id` nearer than
-// what buf holds. Ties in depth keep what is there, so objects drawn in list order
-// resolve ties to the lower index.
-void rasterise(const PreparedObject &object, const Lattice &lattice, uint8_t id, SampleBuffer &buf);
+// Writes the samples of buf (inside the object's box) that see object `id` (1...255)
+// nearer than what buf holds. Ties in depth keep what is there, so objects drawn in list
+// order resolve ties to the lower index.
+void rasterise(const PreparedObject &object, const Lattice &lattice, int id, SampleBuffer &buf);
 
 // Shading of the spec: 0.3 + 0.7 max(0, n.L).
 float lambert(const glm::dvec3 &normal);

@@ -1,4 +1,5 @@
 #include "scene.hpp"
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -24,44 +25,68 @@ int32_t make_setup(const air_camera &camera, Setup &setup) {
     return AIR_OK;
 }
 
+void covered_runs(const std::vector<PreparedObject> &objects, int count, std::vector<PixelBox> &runs) {
+    runs.clear();
+    PixelBox all;
+    for (int k = 0; k < count; k++) all = unite(all, objects[k].box);
+    if (count == 1) {
+        for (int j = all.y0; j < all.y1; j++) runs.push_back({all.x0, j, all.x1, j + 1});
+        return;
+    }
+    std::vector<std::pair<int, int>> spans;
+    spans.reserve(count);
+    for (int j = all.y0; j < all.y1; j++) {
+        spans.clear();
+        for (int k = 0; k < count; k++) {
+            const PixelBox &b = objects[k].box;
+            if (!b.empty() && b.y0 <= j && j < b.y1) spans.push_back({b.x0, b.x1});
+        }
+        std::sort(spans.begin(), spans.end());
+        for (size_t s = 0; s < spans.size();) {
+            int x0 = spans[s].first, x1 = spans[s].second;
+            for (s++; s < spans.size() && spans[s].first <= x1; s++) x1 = std::max(x1, spans[s].second);
+            runs.push_back({x0, j, x1, j + 1});
+        }
+    }
+}
+
 void render_scene(const Setup &setup, const air_object *objects, int32_t count, float *rgb, uint8_t *mask,
                   float *shade, Scratch &scratch) {
     const View &view = setup.view;
     const int n = view.n;
-    const float table = table_shade();
 
-    scratch.objects.resize(count);
-    scratch.albedo.resize(count + 1);
-    scratch.albedo[0] = table_albedo();
+    if (scratch.objects.size() < size_t(count)) scratch.objects.resize(count);
+    scratch.palette.reset(count);
     PixelBox all;
     for (int32_t k = 0; k < count; k++) {
         prepare_object(view, objects[k], scratch.objects[k]);
-        scratch.albedo[k + 1] = {objects[k].color[0], objects[k].color[1], objects[k].color[2]};
+        scratch.palette.set(k + 1, scratch.objects[k], objects[k].color);
         all = unite(all, scratch.objects[k].box);
     }
+    covered_runs(scratch.objects, count, scratch.runs);
 
     const bool centres_in_colour = n % 2 == 1;
     if (rgb || shade || (mask && centres_in_colour)) {
-        scratch.samples.reset(all, n, table);
-        for (int32_t k = 0; k < count; k++) rasterise(scratch.objects[k], setup.colour, uint8_t(k + 1), scratch.samples);
+        scratch.samples.reset(all, n);  // one clear of the whole box beats many small ones
+        for (int32_t k = 0; k < count; k++) rasterise(scratch.objects[k], setup.colour, k + 1, scratch.samples);
     }
     if (rgb) {
         fill_table(n, view.width, view.height, rgb);
-        resolve_rgb(scratch.samples, n, all, scratch.albedo.data(), view.width, rgb);
+        for (const PixelBox &run : scratch.runs) resolve_rgb(scratch.samples, n, run, scratch.palette, view.width, rgb);
     }
     if (shade) {
         std::memset(shade, 0, sizeof(float) * size_t(count) * view.width * view.height);
-        resolve_shading(scratch.samples, n, all, view.width, view.height, shade);
+        for (const PixelBox &run : scratch.runs)
+            resolve_shading(scratch.samples, n, run, scratch.palette, view.width, view.height, shade);
     }
     if (mask) {
         std::memset(mask, 0, size_t(view.width) * view.height);
         if (centres_in_colour) {
-            resolve_mask(scratch.samples, n, all, view.width, mask);
+            for (const PixelBox &run : scratch.runs) resolve_mask(scratch.samples, n, run, view.width, mask);
         } else {
-            scratch.centres.reset(all, 1, table);
-            for (int32_t k = 0; k < count; k++)
-                rasterise(scratch.objects[k], setup.centres, uint8_t(k + 1), scratch.centres);
-            resolve_mask(scratch.centres, 1, all, view.width, mask);
+            scratch.centres.reset(all, 1);
+            for (int32_t k = 0; k < count; k++) rasterise(scratch.objects[k], setup.centres, k + 1, scratch.centres);
+            for (const PixelBox &run : scratch.runs) resolve_mask(scratch.centres, 1, run, view.width, mask);
         }
     }
 }

@@ -20,9 +20,14 @@ int32_t make_setup(const air_camera &camera, Setup &setup);
 // Working memory for renders, reused from call to call by one thread.
 struct Scratch {
     std::vector<PreparedObject> objects;
-    std::vector<Albedo> albedo;
+    Palette palette;
     SampleBuffer samples, centres;
+    std::vector<PixelBox> runs;
 };
+
+// Disjoint one-row boxes covering exactly the union of the objects' boxes: the only
+// pixels that can differ from the table.
+void covered_runs(const std::vector<PreparedObject> &objects, int count, std::vector<PixelBox> &runs);
 
 // Inputs already checked. rgb, mask and shade may each be NULL.
 void render_scene(const Setup &setup, const air_object *objects, int32_t count, float *rgb, uint8_t *mask,

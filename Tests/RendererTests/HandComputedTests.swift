@@ -81,6 +81,23 @@ final class HandComputedTests: XCTestCase {
         assertClose(R.pixel(out.rgb, c, i, j), redD * (0.3 + 0.7 * nl), "rotated front face")
     }
 
+    /// The cylinder's side k = 18 faces -y (normal angle 270 degrees), its corners at
+    /// 262.5 and 277.5 degrees; k = 19 (285 degrees) is lit differently. At 256 x 256 the
+    /// faces are a few pixels wide.
+    func testCylinderSideFaces() {
+        let c = R.camera(width: 256, height: 256)
+        let out = R.render(c, [R.object(2, red, 0, 0)])
+        for k in [18, 19] {
+            let a = Double(15 * k) * Double.pi / 180, h = 7.5 * Double.pi / 180
+            let corners = [SIMD3(0.5 * cos(a - h), 0.5 * sin(a - h), 0.0), SIMD3(0.5 * cos(a + h), 0.5 * sin(a + h), 0),
+                           SIMD3(0.5 * cos(a + h), 0.5 * sin(a + h), 1), SIMD3(0.5 * cos(a - h), 0.5 * sin(a - h), 1)]
+            let centre = SIMD3(0.5 * cos(7.5 * Double.pi / 180) * cos(a), 0.5 * cos(7.5 * Double.pi / 180) * sin(a), 0.5)
+            let (i, j) = pixelInside(centre, face: corners, c)
+            let nl = (-0.4 * cos(a) - 0.6 * sin(a)) * lightZ
+            assertClose(R.pixel(out.rgb, c, i, j), redD * (0.3 + 0.7 * max(0, nl)), "cylinder side \(k)")
+        }
+    }
+
     /// The back top edge of a cube at x = 0 is parallel to the camera's right vector, so it
     /// projects to a horizontal line py = e. In the pixel row it crosses, the samples below
     /// the line see the top face and the others the table behind.

@@ -40,12 +40,13 @@ final class ReferenceTests: XCTestCase {
         compare(camera: c, scenes: 8, seed: 3)
     }
 
-    /// The eye sits among the objects, so faces reach behind it and must be clipped.
+    /// The eye sits between the two back slots (y = -1), so the objects there reach behind
+    /// it and must be clipped at the near plane without wrapping around.
     func testEyeAmongObjects() {
         var c = R.camera(width: 48, height: 48, spp: 4)
-        c.eye = (0.05, 0.1, 0.6)
-        c.target = (0.05, 2.0, 0.4)
-        c.fov_y_deg = 120
-        compare(camera: c, scenes: 8, seed: 4)
+        c.eye = (0.0, -1.0, 0.6)
+        c.target = (0.0, 1.0, 0.4)
+        c.fov_y_deg = 140
+        compare(camera: c, scenes: 16, seed: 4)
     }
 }

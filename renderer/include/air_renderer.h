@@ -8,7 +8,14 @@
  *
  * Every function returns AIR_OK (0) or a negative error code; air_error_string
  * names it. No function keeps global state: thread pools and caches are
- * objects the caller creates and destroys.
+ * objects the caller creates and destroys. Inputs are checked before anything
+ * is written, so a failed call (other than AIR_ERR_MEMORY) leaves the outputs untouched.
+ *
+ * Choices the spec leaves open (see renderer/README.md): geometry closer than
+ * 1e-4 to the eye plane is clipped away; a sample exactly on an edge shared by
+ * two faces belongs to exactly one of them; where two objects are at exactly the
+ * same depth the lower index wins; colours outside [0, 1] are allowed (each
+ * sample is clamped). A scene holds at most 255 objects.
  */
 #ifndef AIR_RENDERER_H
 #define AIR_RENDERER_H
@@ -22,11 +29,12 @@ extern "C" {
 
 enum {
     AIR_OK = 0,
-    AIR_ERR_ARGUMENT = -1,   /* a NULL pointer, negative count, ... */
+    AIR_ERR_ARGUMENT = -1,   /* a NULL pointer, count < 0 or > 255, a non-finite object number, ... */
     AIR_ERR_SHAPE = -2,      /* shape code outside 0...4 */
     AIR_ERR_SIZE = -3,       /* width or height < 1 or > 16384 */
     AIR_ERR_SPP = -4,        /* spp not a square of 1...4 (1, 4, 9, 16) */
-    AIR_ERR_CAMERA = -5,     /* degenerate camera: eye == target, up parallel to view, fov outside (0, 180) */
+    AIR_ERR_CAMERA = -5,     /* degenerate camera: eye == target, up zero or parallel to view, fov outside
+                                (0, 180), eye not above the table (z <= 0), non-finite numbers */
     AIR_ERR_INDEX = -6,      /* object index out of range */
     AIR_ERR_MEMORY = -7,
 };
@@ -55,7 +63,8 @@ air_camera air_default_camera(void);
 
 const char *air_error_string(int32_t code);
 
-/* Renders one scene. rgb: width*height*3 floats (may be NULL); mask: width*height bytes (may be NULL). */
+/* Renders one scene. rgb: width*height*3 floats (may be NULL); mask: width*height bytes (may be NULL).
+ * The mask comes from one ray through each pixel centre, which for spp 4 and 16 is not a colour sample. */
 int32_t air_render(const air_camera *camera, const air_object *objects, int32_t count,
                    float *rgb, uint8_t *mask);
 
@@ -70,7 +79,8 @@ int32_t air_render_shading(const air_camera *camera, const air_object *objects, 
 
 typedef struct air_pool air_pool;
 
-/* threads <= 0 means one per hardware thread. */
+/* threads <= 0 means one per hardware thread. The threads start here and wait for work;
+ * the thread calling air_render_batch works too. NULL if threads cannot be started. */
 air_pool *air_pool_create(int32_t threads);
 void air_pool_destroy(air_pool *pool);
 int32_t air_pool_threads(const air_pool *pool);
@@ -103,7 +113,9 @@ int32_t air_cache_set_scene(air_cache *cache, const air_camera *camera,
  * the returned region [region[0], region[2]) x [region[1], region[3]) are overwritten,
  * and all other pixels of the moved scene equal the base image's. The result inside the
  * region equals a full air_render of the moved scene bit for bit.
- * An empty region has region[0] == region[2]. */
+ * The region is the union of the object's old and new pixel boxes (possibly larger than
+ * what changed). An empty region has region[0] == region[2]. region may be NULL.
+ * Cost: one object's rasterisation plus re-compositing the region. */
 int32_t air_cache_render_moved(air_cache *cache, int32_t index, const air_object *moved,
                                float *rgb, int32_t region[4]);
 

@@ -30,6 +30,9 @@ struct BenchRender: ParsableCommand {
     @Option(help: "Seed for the random scenes.")
     var seed: UInt64 = 1
 
+    @Option(help: "Scenes for the dataset-generation case (0 skips it; `air bench generate` runs it alone).")
+    var generateCount: Int = 4000
+
     mutating func run() throws {
         var camera = air_default_camera()
         camera.spp = Int32(spp)
@@ -43,6 +46,10 @@ struct BenchRender: ParsableCommand {
                 let moved = try measureMoved(camera: camera, objects: count, threads: t)
                 report(mode: "moved", objects: count, threads: t, camera: camera, result: moved)
             }
+        }
+        if generateCount > 0 {
+            var generate = try BenchGenerate.parse(["--count", String(generateCount)])
+            try generate.run()
         }
     }
 

@@ -43,7 +43,7 @@ public struct ImageScore: Equatable, Sendable {
                 positionError: cost[pair.row][pair.column],
                 shapeCorrect: p.shape == t.shape,
                 colorRGBError: (d * d).sum().squareRoot(),
-                colorNameCorrect: ColorNames.nearest(p.color.rgb) == ColorNames.name(of: t.color),
+                colorNameCorrect: Palette.nearestName(to: p.color.rgb) == (t.color.name ?? Palette.nearestName(to: t.color.rgb)),
                 rotationError: Angles.error(predicted: p.rotation, truth: t.rotation, shape: t.shape))
         }
         if let observed, let reconstruction {

@@ -107,13 +107,17 @@ final class EvaluationTests: XCTestCase {
     }
 
     func testColorNameUsesNearestPaletteEntry() {
-        XCTAssertEqual(ColorNames.nearest([0.9, 0.1, 0.1]), "red")
-        XCTAssertEqual(ColorNames.nearest([0.95, 0.55, 0.05]), "orange")
-        XCTAssertEqual(ColorNames.nearest([1, 1, 1]), "white")
-        for (name, rgb) in ColorNames.palette { XCTAssertEqual(ColorNames.nearest(rgb), name) }
-        // A true colour without a name is scored against its nearest name.
-        XCTAssertEqual(ColorNames.name(of: Color(rgb: [0.2, 0.3, 0.9])), "blue")
-        XCTAssertEqual(ColorNames.name(of: Color(rgb: [0.2, 0.3, 0.9], name: "cyan")), "cyan")
+        XCTAssertEqual(Palette.nearestName(to: [0.9, 0.1, 0.1]), "red")
+        XCTAssertEqual(Palette.nearestName(to: [0.95, 0.55, 0.05]), "orange")
+        XCTAssertEqual(Palette.nearestName(to: [1, 1, 1]), "white")
+        for (name, rgb) in Palette.entries { XCTAssertEqual(Palette.nearestName(to: rgb), name) }
+        // The truth's own palette name wins over its RGB's nearest name.
+        let blue = SIMD3<Double>(0.2, 0.3, 0.9)
+        let named = SceneObject(shape: .cube, color: Color(rgb: blue, name: "cyan"), position: .zero)
+        let unnamed = SceneObject(shape: .cube, color: Color(rgb: blue), position: .zero)
+        let predicted = SceneObject(shape: .cube, color: Color(rgb: blue), position: .zero)
+        XCTAssertFalse(ImageScore(truth: [named], predicted: [predicted]).pairs[0].colorNameCorrect)
+        XCTAssertTrue(ImageScore(truth: [unnamed], predicted: [predicted]).pairs[0].colorNameCorrect)
     }
 
     func testJSONHasStableSnakeCaseKeysAndRoundTrips() throws {

@@ -10,7 +10,7 @@ public enum Objective: String, Codable, CaseIterable, Sendable {
     /// The ELBO on the observed images: finite differences through the renderer for the
     /// continuous latents, REINFORCE with learned baselines for presence and shape.
     case elbo
-    /// Sleep first, then the ELBO to refine (see `TrainingOptions.hybridSleepFraction`).
+    /// Sleep first, then sleep and ELBO steps interleaved (see `TrainingOptions.hybridSleepFraction`).
     case hybrid
 }
 
@@ -30,8 +30,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var logEvery = 50
     public var evalEvery = 500
     public var evalImages = 256
-    /// With `hybrid`: the fraction of steps spent in the sleep phase before the ELBO takes over.
-    public var hybridSleepFraction = 0.8
+    /// With `hybrid`: the fraction of steps spent in the sleep phase before ELBO steps are
+    /// interleaved with sleep steps (every other step).
+    public var hybridSleepFraction = 0.9
     /// Standard deviation of the ELBO's per-pixel Gaussian likelihood.
     public var sigma = 0.05
     /// The baselines learn this many times faster than the guide.
@@ -121,7 +122,11 @@ public final class Trainer {
     /// The objective in force at a step.
     public func objective(at step: Int) -> Objective {
         switch options.objective {
-        case .hybrid: return Double(step) < options.hybridSleepFraction * Double(options.steps) ? .sleep : .elbo
+        case .hybrid:
+            // The interleaved sleep steps keep the discrete heads anchored to the truth while the
+            // ELBO steps fit the continuous latents to the pixels.
+            if Double(step) < options.hybridSleepFraction * Double(options.steps) { return .sleep }
+            return step % 2 == 0 ? .elbo : .sleep
         case let o: return o
         }
     }

@@ -28,6 +28,12 @@ struct Train: ParsableCommand {
     @Option(help: "Objective: \(Objective.allCases.map(\.rawValue).joined(separator: ", ")).")
     var objective: String?
 
+    @Option(help: "With --objective hybrid: the fraction of steps before ELBO steps are interleaved (default 0.9).")
+    var hybridSleepFraction: Double?
+
+    @Option(help: "Standard deviation of the ELBO's per-pixel Gaussian likelihood (default 0.05).")
+    var sigma: Double?
+
     @Option(help: "Optimisation steps (default 20000).")
     var steps: Int?
 
@@ -58,6 +64,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Replace an existing run in OUT.")
     var force = false
 
+    @Option(help: "Held-out scenes scored at each evaluation (default 256).")
+    var evalImages: Int?
+
     @Option(help: "Log a metrics line every N steps (default 50).")
     var logEvery: Int?
 
@@ -74,7 +83,10 @@ struct Train: ParsableCommand {
         if let steps, steps < 1 { throw ValidationError("--steps must be >= 1") }
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be >= 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
+        if let evalImages, evalImages < 1 { throw ValidationError("--eval-images must be >= 1") }
         if let logEvery, logEvery < 1 { throw ValidationError("--log-every must be >= 1") }
+        if let f = hybridSleepFraction, !(0...1).contains(f) { throw ValidationError("--hybrid-sleep-fraction must be in [0, 1]") }
+        if let sigma, !(sigma > 0 && sigma.isFinite) { throw ValidationError("--sigma must be a positive number") }
         if let maxObjects, !(1...16).contains(maxObjects) { throw ValidationError("--max-objects must be in 1...16") }
         if let objective, Objective(rawValue: objective) == nil {
             throw ValidationError("--objective must be one of \(Objective.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -82,7 +94,8 @@ struct Train: ParsableCommand {
         if resume {
             let given = [("--spec", spec != nil), ("--data", data != nil), ("--objective", objective != nil),
                          ("--steps", steps != nil), ("--batch-size", batchSize != nil), ("--learning-rate", learningRate != nil),
-                         ("--seed", seed != nil), ("--max-objects", maxObjects != nil), ("--log-every", logEvery != nil), ("--init-from", initFrom != nil)].filter(\.1).map(\.0)
+                         ("--seed", seed != nil), ("--max-objects", maxObjects != nil), ("--log-every", logEvery != nil), ("--init-from", initFrom != nil),
+                         ("--hybrid-sleep-fraction", hybridSleepFraction != nil), ("--sigma", sigma != nil), ("--eval-images", evalImages != nil)].filter(\.1).map(\.0)
             if !given.isEmpty {
                 throw ValidationError("--resume continues with the run's stored settings; drop \(given.joined(separator: ", "))")
             }
@@ -107,6 +120,9 @@ struct Train: ParsableCommand {
                 var o = TrainingOptions()
                 if let objective { o.objective = Objective(rawValue: objective)! }
                 if let steps { o.steps = steps }
+                if let evalImages { o.evalImages = evalImages }
+                if let hybridSleepFraction { o.hybridSleepFraction = hybridSleepFraction }
+                if let sigma { o.sigma = sigma }
                 if let batchSize { o.batchSize = batchSize }
                 if let learningRate { o.learningRate = learningRate }
                 if let seed { o.seed = seed }

@@ -79,4 +79,48 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertEqual(try Dataset(folder: dir).entries.count, 3)
     }
+
+    /// The learning commands end to end on a tiny budget: train two steps, resume rules,
+    /// infer with overlays, evaluate, and clear errors for a bad model file.
+    func testTrainInferEval() throws {
+        let dir = "/tmp/air-cli-learn-\(getpid())"
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        var r = try run(["generate", "--count", "3", "--seed", "5", "--out", dir + "/data", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.err)
+        r = try run(["train", "--steps", "2", "--batch-size", "2", "--threads", "1", "--eval-images", "2",
+                     "--log-every", "1", "--out", dir + "/run", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.err)
+        for f in ["model.safetensors", "state.safetensors", "metrics.jsonl"] { XCTAssert(FileIO.exists(dir + "/run/" + f), f) }
+        XCTAssertEqual(try FileIO.readText(dir + "/run/metrics.jsonl").split(separator: "\n").count, 2)
+        r = try run(["train", "--steps", "2", "--out", dir + "/run", "--quiet"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssert(r.err.contains("already holds a run"), r.err)
+        r = try run(["train", "--out", dir + "/run", "--resume", "--steps", "9"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssert(r.err.contains("drop --steps"), r.err)
+
+        let model = dir + "/run/model.safetensors"
+        r = try run(["infer", "--model", model, dir + "/data/images", "--json", dir + "/out.jsonl", "--overlay", dir + "/ov"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let lines = try FileIO.readText(dir + "/out.jsonl").split(separator: "\n")
+        XCTAssertEqual(lines.count, 3)
+        let first = try parseJSON(String(lines[0]))
+        XCTAssertNotNil(first["objects"])
+        XCTAssertEqual(first["image"]?.kind, .string(dir + "/data/images/000000.png"))
+        XCTAssert(FileIO.exists(dir + "/ov/000000.png"))
+
+        r = try run(["eval", "--model", model, "--data", dir + "/data", "--json", dir + "/report.json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let report = try parseJSON(FileIO.readText(dir + "/report.json"))
+        for key in ["count_accuracy", "shape_accuracy", "color_name_accuracy", "position_error_median",
+                    "rotation_error_median_deg", "images_per_second", "count_confusion", "per_count"] {
+            XCTAssertNotNil(report[key], key)
+        }
+        XCTAssertEqual(report["images"]?.kind, .number(3, text: "3"))
+
+        try FileIO.writeAtomically(dir + "/bad.safetensors", text: "not a model")
+        r = try run(["infer", "--model", dir + "/bad.safetensors", dir + "/data/images/000000.png"])
+        XCTAssertEqual(r.status, 1, r.err)
+        XCTAssert(r.err.contains(dir + "/bad.safetensors"), r.err)
+    }
 }

@@ -16,7 +16,7 @@ public enum Objective: String, Codable, CaseIterable, Sendable {
 
 /// How to train. Stored in the run's state so that a resumed run continues the same schedule.
 public struct TrainingOptions: Codable, Equatable, Sendable {
-    public var objective: Objective = .sleep
+    public var objective: Objective = .hybrid
     public var steps = 20_000
     public var batchSize = 32
     public var learningRate: Float = 1e-3

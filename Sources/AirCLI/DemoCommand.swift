@@ -69,8 +69,11 @@ struct Demo: ParsableCommand {
         }
     }
 
+    /// One aligned line; the yaw is shown modulo the shape's symmetry (as it is scored).
     func describe(_ o: SceneObject) -> String {
-        let name = Palette.nearestName(to: o.color.rgb)
-        return String(format: "%-8@ %-8@ at (%+.2f, %+.2f)  yaw %6.1f", o.shape.name, name, o.position.x, o.position.y, o.rotation)
+        func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
+        let yaw = o.shape.symmetryPeriod.map { String(format: "%5.1f° (mod %3.0f°)", Angles.canonical(o.rotation, period: $0), $0) } ?? "    -"
+        return pad(o.shape.name, 9) + pad(Palette.nearestName(to: o.color.rgb), 8)
+            + String(format: "at (%+.2f, %+.2f)  yaw ", o.position.x, o.position.y) + yaw
     }
 }

@@ -25,7 +25,7 @@ struct Train: ParsableCommand {
     @Option(help: "Dataset folder to train on instead of a spec.")
     var data: String?
 
-    @Option(help: "Objective: \(Objective.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Objective: \(Objective.allCases.map(\.rawValue).joined(separator: ", ")) (default hybrid).")
     var objective: String?
 
     @Option(help: "With --objective hybrid: the fraction of steps before ELBO steps are interleaved (default 0.9).")
@@ -243,7 +243,8 @@ final class Progress {
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
         let elapsed = Date().timeIntervalSince(started)
         let eta = frac > 0 ? elapsed * (1 - frac) / frac : 0
-        var line = String(format: "\r%6d/%d %@ loss %8.3f  %5.0f img/s  ETA %3.0fm", step, total, bar, m.loss, m.imagesPerSecond, eta / 60)
+        var line = String(format: "\r%6d/%d %@ %@ loss %8.3f  %5.0f img/s  ETA %3.0fm", step, total, bar, m.objective, m.loss, m.imagesPerSecond, eta / 60)
+        if let elbo = m.elbo { line += String(format: "  ELBO %.0f", elbo) }
         if let e = eval, let c = e.overall.countAccuracy {
             line += String(format: "  count %.1f%%", 100 * c)
             if let p = e.overall.positionErrorMedian { line += String(format: "  pos %.3f", p) }

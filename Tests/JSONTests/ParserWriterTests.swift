@@ -1,7 +1,7 @@
 import XCTest
-@testable import Scenes
+import JSON
 
-final class JSONTests: XCTestCase {
+final class ParserWriterTests: XCTestCase {
     func testValuesAndOrder() throws {
         let v = try parseJSON(#"{"b": [1, -2.5, 3e2, 0], "a": true, "c": null, "d": false, "e": "x"}"#)
         guard case .object(let members) = v.kind else { return XCTFail("not an object") }

@@ -171,12 +171,7 @@ private struct JSONParser {
             guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw fail("expected ':' after key \"\(key)\"") }
             pos += 1
             skipSpace()
-            do {
-                members.append(JSONMember(key, try parseValue(depth: depth + 1)))
-            } catch var e as JSONSyntaxError where e.duplicateKey != nil {
-                e.duplicateKey = Self.join(key, e.duplicateKey!)
-                throw e
-            }
+            members.append(JSONMember(key, try parseChild(depth: depth, at: key)))
             skipSpace()
             guard pos < bytes.count else { throw fail("unexpected end of input in an object") }
             if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
@@ -192,12 +187,7 @@ private struct JSONParser {
         if pos < bytes.count && bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
         while true {
             skipSpace()
-            do {
-                items.append(try parseValue(depth: depth + 1))
-            } catch var e as JSONSyntaxError where e.duplicateKey != nil {
-                e.duplicateKey = Self.join("[\(items.count)]", e.duplicateKey!)
-                throw e
-            }
+            items.append(try parseChild(depth: depth, at: "[\(items.count)]"))
             skipSpace()
             guard pos < bytes.count else { throw fail("unexpected end of input in an array") }
             if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
@@ -206,9 +196,16 @@ private struct JSONParser {
         }
     }
 
-    /// `parent.child`, or `parent[i]` when the child is an array index.
-    static func join(_ parent: String, _ child: String) -> String {
-        child.hasPrefix("[") ? parent + child : parent + "." + child
+    /// A member's value or an array's item, at `step` (a key or `[i]`, only built on error)
+    /// below its container: a duplicate key found inside gets `step` prefixed to its path.
+    mutating func parseChild(depth: Int, at step: @autoclosure () -> String) throws -> JSONValue {
+        do {
+            return try parseValue(depth: depth + 1)
+        } catch var e as JSONSyntaxError where e.duplicateKey != nil {
+            let inner = e.duplicateKey!
+            e.duplicateKey = step() + (inner.hasPrefix("[") ? inner : "." + inner)
+            throw e
+        }
     }
 
     mutating func hex4() throws -> UInt32 {

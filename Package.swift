@@ -31,8 +31,10 @@ let package = Package(
             linkerSettings: [.linkedLibrary("pthread")]
         ),
         .target(name: "Random", swiftSettings: fast),
-        .target(name: "Scenes", dependencies: ["Renderer", "CPNG", "Random"], swiftSettings: fast),
-        .target(name: "Engine", dependencies: ["CBLAS", "Random"], exclude: ["README.md"], swiftSettings: fast),
+        // The line-keeping JSON parser and byte-stable writer, shared by Scenes and Engine.
+        .target(name: "JSON", swiftSettings: fast),
+        .target(name: "Scenes", dependencies: ["Renderer", "CPNG", "Random", "JSON"], swiftSettings: fast),
+        .target(name: "Engine", dependencies: ["CBLAS", "Random", "JSON"], exclude: ["README.md"], swiftSettings: fast),
         .target(name: "AIR", dependencies: ["Engine", "Scenes", "Random"], swiftSettings: fast),
         .executableTarget(
             name: "AirCLI",
@@ -40,6 +42,7 @@ let package = Package(
             swiftSettings: fast
         ),
         .testTarget(name: "RandomTests", dependencies: ["Random"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Random"]),
         .testTarget(name: "ScenesTests", dependencies: ["Scenes", "Renderer"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),

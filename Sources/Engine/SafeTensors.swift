@@ -1,3 +1,4 @@
+import JSON
 #if canImport(Glibc)
 import Glibc
 private let posixWrite = Glibc.write
@@ -66,11 +67,9 @@ public enum SafeTensors {
     /// (a programming error otherwise, not a data error: it traps).
     public static func encode(_ tensors: [String: StoredTensor], metadata: [String: String]) -> [UInt8] {
         let names = tensors.keys.sorted()
-        var header = "{"
-        var parts: [String] = []
+        var members: [(String, JSONValue)] = []
         if !metadata.isEmpty {
-            let entries = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
-            parts.append("\"__metadata__\":{\(entries.joined(separator: ","))}")
+            members.append(("__metadata__", .obj(metadata.keys.sorted().map { ($0, .str(metadata[$0]!)) })))
         }
         var offset = 0
         for name in names {
@@ -78,11 +77,13 @@ public enum SafeTensors {
             precondition(t.shape.allSatisfy { $0 >= 0 } && t.values.count == t.shape.reduce(1, *),
                          "SafeTensors.encode: tensor \(name) has \(t.values.count) values for shape \(t.shape)")
             let end = offset + 4 * t.values.count
-            let shape = t.shape.map(String.init).joined(separator: ",")
-            parts.append("\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+            members.append((name, .obj([("dtype", .str("F32")),
+                                        ("shape", .arr(t.shape.map { .int($0) })),
+                                        ("data_offsets", .arr([.int(offset), .int(end)]))])))
             offset = end
         }
-        header += parts.joined(separator: ",") + "}"
+        // Compact: no spaces, so the layout is the one the tests compute by hand.
+        let header = JSONWriter.compact(.obj(members))
         var headerBytes = Array(header.utf8)
         while headerBytes.count % 8 != 0 { headerBytes.append(0x20) }
 
@@ -149,14 +150,17 @@ public enum SafeTensors {
         guard 8 + n <= bytes.count else {
             throw SafeTensorsError(.truncated, source: source, "header length \(n) runs past the end of the file (\(bytes.count) bytes)")
         }
-        let root: JSON
+        let root: JSONValue
         do {
-            var parser = JSONParser(bytes: bytes, start: 8, end: 8 + n)
-            root = try parser.parseDocument()
-        } catch let e as JSONParser.Failure {
-            throw SafeTensorsError(.json, source: source, "invalid JSON header at byte \(e.position): \(e.message)")
+            root = try parseJSON(bytes: Array(bytes[8..<(8 + n)]))
+        } catch let e as JSONSyntaxError {
+            // The parser rejects repeated keys; a repeated tensor name is a header error naming it.
+            if let key = e.duplicateKey {
+                throw SafeTensorsError(.header, source: source, field: key, "appears twice in the header")
+            }
+            throw SafeTensorsError(.json, source: source, "invalid JSON header at line \(e.line), column \(e.column): \(e.message)")
         }
-        guard case .object(let entries) = root else {
+        guard case .object(let entries) = root.kind else {
             throw SafeTensorsError(.header, source: source, "header is not a JSON object")
         }
 
@@ -165,21 +169,18 @@ public enum SafeTensors {
         var metadata: [String: String] = [:]
         var tensors: [String: StoredTensor] = [:]
         var ranges: [(begin: Int, end: Int, name: String)] = []
-        var seen = Set<String>()
 
-        for (name, value) in entries {
-            guard seen.insert(name).inserted else {
-                throw SafeTensorsError(.header, source: source, field: name, "appears twice in the header")
-            }
+        for member in entries {
+            let (name, value) = (member.key, member.value)
             if name == "__metadata__" {
-                guard case .object(let pairs) = value else {
+                guard case .object(let pairs) = value.kind else {
                     throw SafeTensorsError(.metadata, source: source, field: name, "must be an object of strings")
                 }
-                for (key, v) in pairs {
-                    guard case .string(let s) = v else {
-                        throw SafeTensorsError(.metadata, source: source, field: "__metadata__.\(key)", "value is not a string")
+                for pair in pairs {
+                    guard case .string(let s) = pair.value.kind else {
+                        throw SafeTensorsError(.metadata, source: source, field: "__metadata__.\(pair.key)", "value is not a string")
                     }
-                    metadata[key] = s
+                    metadata[pair.key] = s
                 }
                 continue
             }
@@ -250,15 +251,15 @@ public enum SafeTensors {
         }
     }
 
-    private static func tensorInfo(name: String, value: JSON, source: String) throws -> (dtype: DType, shape: [Int], begin: Int, end: Int) {
-        guard case .object(let fields) = value else {
+    private static func tensorInfo(name: String, value: JSONValue, source: String) throws -> (dtype: DType, shape: [Int], begin: Int, end: Int) {
+        guard case .object = value.kind else {
             throw SafeTensorsError(.header, source: source, field: name, "entry is not an object")
         }
-        func field(_ key: String) throws -> JSON {
-            guard let v = fields.first(where: { $0.key == key })?.value else {
+        func field(_ key: String) throws -> JSONValue.Kind {
+            guard let v = value[key] else {
                 throw SafeTensorsError(.header, source: source, field: "\(name).\(key)", "missing")
             }
-            return v
+            return v.kind
         }
         guard case .string(let dtypeName) = try field("dtype") else {
             throw SafeTensorsError(.dtype, source: source, field: "\(name).dtype", "is not a string")
@@ -273,18 +274,19 @@ public enum SafeTensors {
         var shape: [Int] = []
         var elements = 1
         for d in dims {
-            guard case .integer(let k) = d, k >= 0 else {
+            // Integer literals only, read exactly: 2.5, 2.0, 2e0 and true are not dimensions.
+            guard let k = d.integerValue, k >= 0 else {
                 throw SafeTensorsError(.shape, source: source, field: "\(name).shape", "dimensions must be non-negative integers")
             }
             let (product, overflow) = elements.multipliedReportingOverflow(by: k)
             guard !overflow, product <= Int.max / 8 else {
-                throw SafeTensorsError(.shape, source: source, field: "\(name).shape", "shape \(dims.map { "\($0)" }) is too large")
+                throw SafeTensorsError(.shape, source: source, field: "\(name).shape", "shape \(JSONWriter.compact(.arr(dims))) is too large")
             }
             elements = product
             shape.append(k)
         }
         guard case .array(let offs) = try field("data_offsets"), offs.count == 2,
-              case .integer(let begin) = offs[0], case .integer(let end) = offs[1] else {
+              let begin = offs[0].integerValue, let end = offs[1].integerValue else {
             throw SafeTensorsError(.offsets, source: source, field: "\(name).data_offsets", "must be an array of two integers")
         }
         guard begin >= 0, begin <= end else {
@@ -356,28 +358,6 @@ public enum SafeTensors {
         withUnsafeBytes(of: &x) { out.append(contentsOf: $0) }
     }
 
-    /// A JSON string literal: quotes, backslashes and control characters escaped.
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
-
     private static func readBytes(_ path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw ioError(path, "cannot open: \(errnoText())") }
@@ -409,233 +389,4 @@ public enum SafeTensors {
     }
 
     private static func errnoText() -> String { String(cString: strerror(errno)) }
-}
-
-// MARK: - The header's JSON
-
-extension SafeTensors {
-    /// A JSON value; objects keep their key order (and duplicates, which the caller rejects).
-    enum JSON: Equatable {
-        case object([(key: String, value: JSON)])
-        case array([JSON])
-        case string(String)
-        /// A number written without fraction or exponent that fits in Int.
-        case integer(Int)
-        case number(Double)
-        case bool(Bool)
-        case null
-
-        static func == (a: JSON, b: JSON) -> Bool {
-            switch (a, b) {
-            case let (.object(x), .object(y)):
-                return x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
-            case let (.array(x), .array(y)): return x == y
-            case let (.string(x), .string(y)): return x == y
-            case let (.integer(x), .integer(y)): return x == y
-            case let (.number(x), .number(y)): return x == y
-            case let (.bool(x), .bool(y)): return x == y
-            case (.null, .null): return true
-            default: return false
-            }
-        }
-    }
-
-    /// A strict RFC 8259 parser over a byte range; we parse the header ourselves because
-    /// Foundation's JSONSerialization cannot tell `true` from `1` on Linux and reports no position.
-    struct JSONParser {
-        struct Failure: Error {
-            var position: Int
-            var message: String
-        }
-
-        let bytes: [UInt8]
-        var pos: Int
-        let end: Int
-        let start: Int
-        private var depth = 0
-
-        init(bytes: [UInt8], start: Int, end: Int) {
-            self.bytes = bytes
-            self.start = start
-            self.pos = start
-            self.end = end
-        }
-
-        /// One value, surrounded only by whitespace (the format pads the header with spaces).
-        mutating func parseDocument() throws -> JSON {
-            let v = try parseValue()
-            skipSpace()
-            if pos < end { throw fail("unexpected content after the JSON value") }
-            return v
-        }
-
-        private func fail(_ message: String) -> Failure { Failure(position: pos - start, message: message) }
-
-        private mutating func skipSpace() {
-            while pos < end, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[pos]) { pos += 1 }
-        }
-
-        private mutating func parseValue() throws -> JSON {
-            skipSpace()
-            guard pos < end else { throw fail("unexpected end of header") }
-            switch bytes[pos] {
-            case UInt8(ascii: "{"): return try parseObject()
-            case UInt8(ascii: "["): return try parseArray()
-            case UInt8(ascii: "\""): return .string(try parseString())
-            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-            case UInt8(ascii: "n"): try literal("null"); return .null
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
-            default: throw fail("unexpected character '\(Character(Unicode.Scalar(bytes[pos])))'")
-            }
-        }
-
-        private mutating func literal(_ word: String) throws {
-            for c in word.utf8 {
-                guard pos < end, bytes[pos] == c else { throw fail("invalid literal (expected \(word))") }
-                pos += 1
-            }
-        }
-
-        private mutating func nest() throws {
-            depth += 1
-            if depth > 64 { throw fail("nesting deeper than 64") }
-        }
-
-        private mutating func parseObject() throws -> JSON {
-            try nest(); defer { depth -= 1 }
-            pos += 1
-            var entries: [(key: String, value: JSON)] = []
-            skipSpace()
-            if pos < end, bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(entries) }
-            while true {
-                skipSpace()
-                guard pos < end, bytes[pos] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
-                let key = try parseString()
-                skipSpace()
-                guard pos < end, bytes[pos] == UInt8(ascii: ":") else { throw fail("expected ':' after key \"\(key)\"") }
-                pos += 1
-                entries.append((key, try parseValue()))
-                skipSpace()
-                guard pos < end else { throw fail("unexpected end of header inside an object") }
-                if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
-                if bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(entries) }
-                throw fail("expected ',' or '}' in an object")
-            }
-        }
-
-        private mutating func parseArray() throws -> JSON {
-            try nest(); defer { depth -= 1 }
-            pos += 1
-            var items: [JSON] = []
-            skipSpace()
-            if pos < end, bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
-            while true {
-                items.append(try parseValue())
-                skipSpace()
-                guard pos < end else { throw fail("unexpected end of header inside an array") }
-                if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
-                if bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
-                throw fail("expected ',' or ']' in an array")
-            }
-        }
-
-        private mutating func hex4() throws -> UInt32 {
-            guard pos + 4 <= end else { throw fail("truncated \\u escape") }
-            var v: UInt32 = 0
-            for _ in 0..<4 {
-                let c = bytes[pos]
-                let d: UInt32
-                switch c {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(c - UInt8(ascii: "0"))
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(c - UInt8(ascii: "a") + 10)
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(c - UInt8(ascii: "A") + 10)
-                default: throw fail("invalid hex digit in \\u escape")
-                }
-                v = v << 4 | d
-                pos += 1
-            }
-            return v
-        }
-
-        private mutating func parseString() throws -> String {
-            pos += 1 // opening quote
-            var utf8: [UInt8] = []
-            while true {
-                guard pos < end else { throw fail("unterminated string") }
-                let c = bytes[pos]
-                pos += 1
-                switch c {
-                case UInt8(ascii: "\""):
-                    guard let s = String(validating: utf8, as: UTF8.self) else { throw fail("string is not valid UTF-8") }
-                    return s
-                case UInt8(ascii: "\\"):
-                    guard pos < end else { throw fail("unterminated escape") }
-                    let e = bytes[pos]
-                    pos += 1
-                    var scalar: UInt32
-                    switch e {
-                    case UInt8(ascii: "\""): scalar = 0x22
-                    case UInt8(ascii: "\\"): scalar = 0x5C
-                    case UInt8(ascii: "/"): scalar = 0x2F
-                    case UInt8(ascii: "b"): scalar = 0x08
-                    case UInt8(ascii: "f"): scalar = 0x0C
-                    case UInt8(ascii: "n"): scalar = 0x0A
-                    case UInt8(ascii: "r"): scalar = 0x0D
-                    case UInt8(ascii: "t"): scalar = 0x09
-                    case UInt8(ascii: "u"):
-                        scalar = try hex4()
-                        if (0xD800..<0xDC00).contains(scalar) {
-                            guard pos + 2 <= end, bytes[pos] == UInt8(ascii: "\\"), bytes[pos + 1] == UInt8(ascii: "u") else {
-                                throw fail("unpaired surrogate in \\u escape")
-                            }
-                            pos += 2
-                            let low = try hex4()
-                            guard (0xDC00..<0xE000).contains(low) else { throw fail("unpaired surrogate in \\u escape") }
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                        } else if (0xDC00..<0xE000).contains(scalar) {
-                            throw fail("unpaired surrogate in \\u escape")
-                        }
-                    default: throw fail("invalid escape")
-                    }
-                    utf8 += Array(String(Character(Unicode.Scalar(scalar)!)).utf8)
-                default:
-                    if c < 0x20 { throw fail("control character in string") }
-                    utf8.append(c)
-                }
-            }
-        }
-
-        private mutating func parseNumber() throws -> JSON {
-            let begin = pos
-            var isInteger = true
-            if bytes[pos] == UInt8(ascii: "-") { pos += 1 }
-            func digits() -> Int {
-                let s = pos
-                while pos < end, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[pos]) { pos += 1 }
-                return pos - s
-            }
-            guard pos < end else { throw fail("invalid number") }
-            if bytes[pos] == UInt8(ascii: "0") {
-                pos += 1
-            } else if digits() == 0 {
-                throw fail("invalid number")
-            }
-            if pos < end, bytes[pos] == UInt8(ascii: ".") {
-                isInteger = false
-                pos += 1
-                guard digits() > 0 else { throw fail("invalid number: no digits after '.'") }
-            }
-            if pos < end, bytes[pos] == UInt8(ascii: "e") || bytes[pos] == UInt8(ascii: "E") {
-                isInteger = false
-                pos += 1
-                if pos < end, bytes[pos] == UInt8(ascii: "+") || bytes[pos] == UInt8(ascii: "-") { pos += 1 }
-                guard digits() > 0 else { throw fail("invalid number: no digits in exponent") }
-            }
-            let text = String(decoding: bytes[begin..<pos], as: UTF8.self)
-            if isInteger, let i = Int(text) { return .integer(i) }
-            guard let d = Double(text) else { throw fail("invalid number \(text)") }
-            return .number(d)
-        }
-    }
 }

@@ -1,3 +1,5 @@
+import JSON
+
 /// A batch spec: how `air generate` makes scene i of a dataset.
 ///
 /// Random batches (`"kind": "random"`, the default) sample every latent; sweeps move one

@@ -1,3 +1,5 @@
+import JSON
+
 /// The spec's dataset folder: meta.json, scenes.jsonl, images/, masks/, optional images.npy.
 public enum DatasetLayout {
     public static let meta = "meta.json"

@@ -1,3 +1,4 @@
+import JSON
 import Dispatch
 #if canImport(Glibc)
 import Glibc

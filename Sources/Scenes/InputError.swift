@@ -1,3 +1,5 @@
+import JSON
+
 /// Bad input: names the file, the line and the field (e.g. `objects[1].color`).
 ///
 /// Printed as `scene.json:7: objects[1].color: unknown colour name "purple"`.

@@ -1,3 +1,5 @@
+import JSON
+
 /// The spec's eight named colours, and colour parsing.
 public enum Palette {
     /// In the spec's table order (left column, then right).

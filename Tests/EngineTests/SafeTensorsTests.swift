@@ -264,6 +264,18 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertNoThrow(try SafeTensors.decode(file(header: touching, data: eight), source: "ok"))
     }
 
+    func testRepeatedKeysInsideEntriesNameTheirPath() {
+        expectError(file(header: #"{"a":{"dtype":"F32","dtype":"F64","shape":[2],"data_offsets":[0,8]}}"#, data: eight),
+                    .header, mentioning: "a.dtype")
+        expectError(file(header: #"{"__metadata__":{"k":"x","k":"y"}}"#, data: []), .header, mentioning: "__metadata__.k")
+    }
+
+    func testOffsetsBeyond2To53AreReadExactly() {
+        // 2^53 + 1 has no Double; the error quotes it digit for digit.
+        expectError(file(header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,9007199254740993]}}"#, data: eight),
+                    .offsets, mentioning: "9007199254740993")
+    }
+
     func testBadMetadata() {
         expectError(file(header: #"{"__metadata__":{"k":1}}"#, data: []), .metadata, mentioning: "__metadata__.k")
         expectError(file(header: #"{"__metadata__":"x"}"#, data: []), .metadata, mentioning: "__metadata__")

@@ -1,7 +1,7 @@
 import XCTest
-@testable import Scenes
+import JSON
 
-final class JSONTests: XCTestCase {
+final class ParserWriterTests: XCTestCase {
     func testValuesAndOrder() throws {
         let v = try parseJSON(#"{"b": [1, -2.5, 3e2, 0], "a": true, "c": null, "d": false, "e": "x"}"#)
         guard case .object(let members) = v.kind else { return XCTFail("not an object") }
@@ -65,6 +65,43 @@ final class JSONTests: XCTestCase {
         XCTAssertEqual(x, .infinity)
         guard case .number(let y, _) = try parseJSON("-1E+999").kind else { return XCTFail() }
         XCTAssertEqual(y, -.infinity)
+    }
+
+    func testIntegerValueIsExactAndOnlyForIntegerLiterals() throws {
+        func int(_ text: String) throws -> Int? { try parseJSON(text).integerValue }
+        XCTAssertEqual(try int("9007199254740993"), 9_007_199_254_740_993)   // 2^53 + 1: not a Double
+        XCTAssertEqual(try int("-9223372036854775808"), Int.min)
+        XCTAssertEqual(try int("-0"), 0)
+        XCTAssertEqual(try int("12"), 12)
+        XCTAssertNil(try int("9223372036854775808"))   // Int.max + 1
+        XCTAssertNil(try int("8.0"))
+        XCTAssertNil(try int("1e2"))
+        XCTAssertNil(try int("1E2"))
+        XCTAssertNil(try int("true"))
+        XCTAssertNil(try int("\"1\""))
+        XCTAssertNil(JSONValue.num(3).integerValue)
+        XCTAssertEqual(JSONValue.int(-7).integerValue, -7)
+    }
+
+    func testDuplicateKeyErrorsCarryThePath() {
+        let cases: [(String, String)] = [
+            (#"{"a": 1, "a": 2}"#, "a"),
+            (#"{"a": {"b": 1, "c": 2, "b": 3}}"#, "a.b"),
+            (#"{"list": [{}, {"k": 0, "k": 1}]}"#, "list[1].k"),
+            (#"[[{"x": 1, "x": 1}]]"#, "[0][0].x"),
+        ]
+        for (text, path) in cases {
+            XCTAssertThrowsError(try parseJSON(text), text) { e in
+                XCTAssertEqual((e as? JSONSyntaxError)?.duplicateKey, path, text)
+            }
+        }
+        // Other syntax errors, even inside members, carry no duplicate key.
+        for text in [#"{"a": [1,]}"#, #"{"a": {"b" 1}}"#, #"{"a": 1,}"#] {
+            XCTAssertThrowsError(try parseJSON(text), text) { e in
+                XCTAssertNotNil(e as? JSONSyntaxError, text)
+                XCTAssertNil((e as? JSONSyntaxError)?.duplicateKey, text)
+            }
+        }
     }
 
     func testWriterNumbersRoundTrip() throws {

@@ -36,6 +36,15 @@ public struct JSONValue: Equatable, Sendable {
         }
     }
 
+    /// The number as an `Int` when its source text is an integer literal (no fraction, no
+    /// exponent) that fits in Int: exact beyond 2^53, and nil for `8.0`, `1e2`, `true` or a
+    /// number built without text (`.num`). For formats whose integers must be written as such.
+    public var integerValue: Int? {
+        guard case .number(_, let text) = kind,
+              !text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) else { return nil }
+        return Int(text)
+    }
+
     /// The member named `key` when this is an object.
     public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = kind else { return nil }
@@ -57,6 +66,9 @@ public struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
     public var line: Int
     public var column: Int
     public var message: String
+    /// For a duplicate key, its path from the document's root (`a.b`, `list[2].key`), so that
+    /// a reader can report it as a field error; nil for every other error.
+    public var duplicateKey: String? = nil
     public var description: String { "\(line):\(column): \(message)" }
 }
 
@@ -150,12 +162,16 @@ private struct JSONParser {
                 throw fail(pos < bytes.count ? "expected a string key, found \(describe(bytes[pos]))" : "unexpected end of input in an object")
             }
             let key = try parseString()
-            if members.contains(where: { $0.key == key }) { throw fail("duplicate key \"\(key)\"") }
+            if members.contains(where: { $0.key == key }) {
+                var e = fail("duplicate key \"\(key)\"")
+                e.duplicateKey = key
+                throw e
+            }
             skipSpace()
             guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw fail("expected ':' after key \"\(key)\"") }
             pos += 1
             skipSpace()
-            members.append(JSONMember(key, try parseValue(depth: depth + 1)))
+            members.append(JSONMember(key, try parseChild(depth: depth, at: key)))
             skipSpace()
             guard pos < bytes.count else { throw fail("unexpected end of input in an object") }
             if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
@@ -171,12 +187,24 @@ private struct JSONParser {
         if pos < bytes.count && bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
         while true {
             skipSpace()
-            items.append(try parseValue(depth: depth + 1))
+            items.append(try parseChild(depth: depth, at: "[\(items.count)]"))
             skipSpace()
             guard pos < bytes.count else { throw fail("unexpected end of input in an array") }
             if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
             if bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
             throw fail("expected ',' or ']' in an array, found \(describe(bytes[pos]))")
+        }
+    }
+
+    /// A member's value or an array's item, at `step` (a key or `[i]`, only built on error)
+    /// below its container: a duplicate key found inside gets `step` prefixed to its path.
+    mutating func parseChild(depth: Int, at step: @autoclosure () -> String) throws -> JSONValue {
+        do {
+            return try parseValue(depth: depth + 1)
+        } catch var e as JSONSyntaxError where e.duplicateKey != nil {
+            let inner = e.duplicateKey!
+            e.duplicateKey = step() + (inner.hasPrefix("[") ? inner : "." + inner)
+            throw e
         }
     }
 

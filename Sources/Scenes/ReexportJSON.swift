@@ -1,0 +1,5 @@
+// Scenes re-exports the JSON module (parser, writer, JSONValue) rather than asking every
+// `import Scenes` client to add `import JSON`: Scenes' public API (JSONFieldReader,
+// Palette.parse, the `json` properties of scenes and labels) speaks JSONValue, so a client
+// of Scenes needs those types anyway. Scenes' own files import JSON explicitly.
+@_exported import JSON

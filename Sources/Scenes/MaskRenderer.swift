@@ -1,5 +1,5 @@
 /// A renderer that also produces the spec's instance masks, which dataset generation
-/// and labelling need. `Rasterizer` (the C renderer) and `ReferenceRenderer` conform.
+/// and labelling need. `Rasterizer` (the C renderer) conforms.
 public protocol MaskRenderer: SceneRenderer {
     /// The image (if `image`) and the instance mask (if `mask`) of one scene.
     func renderWithMask(_ scene: Scene, samplesPerPixel: Int, image: Bool, mask: Bool) throws -> (image: Image?, mask: [UInt8]?)

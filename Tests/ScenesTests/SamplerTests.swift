@@ -54,7 +54,7 @@ final class SamplerTests: XCTestCase {
     func testSweeps() throws {
         let rot = try BatchSpec.read(#"{"kind": "rotation_sweep", "shape": "wedge", "color": "red", "position": [0, 0.3], "rotation": {"from": 0, "to": 360, "step": 5}}"#, file: "r.json")
         XCTAssertEqual(rot.count, 72)
-        let r = ReferenceRenderer()
+        let r = Rasterizer()
         XCTAssertEqual(try rot.sample(index: 3, seed: 0, renderer: r).scene.objects[0].rotation, 15)
         XCTAssertEqual(try rot.sample(index: 71, seed: 9, renderer: r).scene.objects[0].rotation, 355)
         let grid = try BatchSpec.read(#"{"kind": "position_grid", "shape": "cube", "color": "blue", "rotation": 30, "x": {"from": -1, "to": 1, "steps": 3}, "y": {"from": 0, "to": 1, "steps": 2}}"#, file: "g.json")

@@ -88,20 +88,30 @@ public final class Inferrer {
                                   batch: b, height: cfg.height, width: cfg.width, tape: tape)
             let r = network.read(input, previous: previous, state: state)
             let logits = r.presLogit.values, mean = r.whereMean.values
-            var thetas = [Float](repeating: 0, count: m * 6)
-            for j in 0..<m {
-                thetas.replaceSubrange(6 * j..<6 * j + 6,
-                                       with: attention.theta(x: Double(mean[2 * j]) * half, y: Double(mean[2 * j + 1]) * half))
-            }
-            let out = network.look(input, theta: tape.constant(shape: [m, 2, 3], values: thetas), h: r.state.h).values
-            var keep: [Int] = []
-            var codes: [Float] = []
+            // Only the images whose step says "present" take a glimpse.
+            var present: [Int] = []
             for (j, k) in rows.enumerated() {
                 let p = 1 / (1 + exp(-Double(logits[j])))
-                guard p > 0.5 else { stop[k] = p; continue }
-                let o = decode(Array(out[j * width..<(j + 1) * width]),
+                if p > 0.5 { present.append(j) } else { stop[k] = p }
+            }
+            if present.isEmpty { break }
+            var thetas = [Float](repeating: 0, count: present.count * 6)
+            for (i, j) in present.enumerated() {
+                thetas.replaceSubrange(6 * i..<6 * i + 6,
+                                       with: attention.theta(x: Double(mean[2 * j]) * half, y: Double(mean[2 * j + 1]) * half))
+            }
+            let all = present.count == m
+            let seen = all ? input : StepInput(full: gather(input.full, indices: present, axis: 0), half: input.half)
+            let h = all ? r.state.h : gather(r.state.h, indices: present, axis: 0)
+            let out = network.look(seen, theta: tape.constant(shape: [present.count, 2, 3], values: thetas), h: h).values
+            var keep: [Int] = []
+            var codes: [Float] = []
+            for (i, j) in present.enumerated() {
+                let k = rows[j]
+                let p = 1 / (1 + exp(-Double(logits[j])))
+                let o = decode(Array(out[i * width..<(i + 1) * width]),
                                center: SIMD2(Double(mean[2 * j]) * half, Double(mean[2 * j + 1]) * half),
-                               theta: Array(thetas[6 * j..<6 * j + 6]), presence: p, camera: camera)
+                               theta: Array(thetas[6 * i..<6 * i + 6]), presence: p, camera: camera)
                 found[k].append(o)
                 if step + 1 < cfg.maxObjects {
                     keep.append(j)

@@ -24,15 +24,20 @@ public struct SpecSource: SceneSource {
     }
 }
 
-/// The labelled scenes of a dataset folder, cycled.
+/// The labelled scenes `entries` of a dataset folder, cycled.
 public struct DatasetSource: SceneSource {
     public let dataset: Dataset
-    public init(dataset: Dataset) { self.dataset = dataset }
+    public let entries: Range<Int>
+    public init(dataset: Dataset, entries: Range<Int>? = nil) {
+        self.dataset = dataset
+        self.entries = entries ?? 0..<dataset.entries.count
+        precondition(!self.entries.isEmpty, "DatasetSource: no entries")
+    }
     public var camera: Camera { dataset.camera }
     public var samplesPerPixel: Int { dataset.samplesPerPixel }
 
     public func scene(_ index: Int, renderer: Rasterizer) throws -> (objects: [SceneObject], image: Image?) {
-        let i = index % dataset.entries.count
+        let i = entries.lowerBound + index % entries.count
         return (dataset.entries[i].scene.objects, try dataset.image(i))
     }
 }

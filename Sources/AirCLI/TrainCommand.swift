@@ -137,11 +137,11 @@ struct Train: ParsableCommand {
                 } else {
                     sourceDescription = .defaultSpec
                 }
-                let (src, _) = try sources(sourceDescription, seed: o.seed)
+                let (src, _) = try sources(sourceDescription, seed: o.seed, evalImages: o.evalImages)
                 config = ModelConfig(camera: src.camera, samplesPerPixel: src.samplesPerPixel, maxObjects: maxObjects ?? 3)
                 options = o
             }
-            let (source, heldOut) = try sources(sourceDescription, seed: options.seed)
+            let (source, heldOut) = try sources(sourceDescription, seed: options.seed, evalImages: options.evalImages)
             var rng = RNG(seed: options.seed)
             let network: GuideNetwork
             if let initFrom {
@@ -205,7 +205,7 @@ struct Train: ParsableCommand {
         }
     }
 
-    func sources(_ d: TrainingSourceDescription, seed: UInt64) throws -> (any SceneSource, any SceneSource) {
+    func sources(_ d: TrainingSourceDescription, seed: UInt64, evalImages: Int) throws -> (any SceneSource, any SceneSource) {
         switch d {
         case let .spec(text, file):
             let spec = try BatchSpec.read(text, file: file)
@@ -214,8 +214,12 @@ struct Train: ParsableCommand {
             let spec = BatchSpec.default
             return (SpecSource(spec: spec, seed: seed), SpecSource(spec: spec, seed: seed ^ 0xEEEE_EEEE_EEEE))
         case let .data(folder):
+            // The last scenes are held out for evaluation when the dataset is large enough.
             let ds = try Dataset(folder: folder)
-            return (DatasetSource(dataset: ds), DatasetSource(dataset: ds))
+            guard !ds.entries.isEmpty else { throw ValidationError("\(folder) holds no scenes") }
+            let n = ds.entries.count, held = min(evalImages, n / 4)
+            if held == 0 { return (DatasetSource(dataset: ds), DatasetSource(dataset: ds)) }
+            return (DatasetSource(dataset: ds, entries: 0..<(n - held)), DatasetSource(dataset: ds, entries: (n - held)..<n))
         }
     }
 }

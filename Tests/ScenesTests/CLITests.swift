@@ -99,6 +99,11 @@ final class CLITests: XCTestCase {
         XCTAssertNotEqual(r.status, 0)
         XCTAssert(r.err.contains("drop --steps"), r.err)
 
+        r = try run(["train", "--data", dir + "/data", "--steps", "1", "--batch-size", "2", "--threads", "1",
+                     "--eval-images", "2", "--out", dir + "/run-data", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssert(FileIO.exists(dir + "/run-data/model.safetensors"))
+
         let model = dir + "/run/model.safetensors"
         r = try run(["infer", "--model", model, dir + "/data/images", "--json", dir + "/out.jsonl", "--overlay", dir + "/ov"])
         XCTAssertEqual(r.status, 0, r.err)

@@ -5,14 +5,15 @@ import XCTest
 @testable import AIR
 
 final class TrainingTests: XCTestCase {
-    func tinyTrainer(steps: Int, objective: Objective = .sleep, seed: UInt64 = 5, evalImages: Int = 32) throws -> Trainer {
+    func tinyTrainer(steps: Int, objective: Objective = .sleep, seed: UInt64 = 5, evalImages: Int = 32,
+                     learningRate: Float = 3e-3) throws -> Trainer {
         let spec = try tinySpec()
         var options = TrainingOptions()
         options.objective = objective
         options.steps = steps
         options.batchSize = 8
         options.warmup = 5
-        options.learningRate = 3e-3
+        options.learningRate = learningRate
         options.seed = seed
         options.threads = 2
         options.evalImages = evalImages
@@ -61,6 +62,26 @@ final class TrainingTests: XCTestCase {
             XCTAssertEqual(params(a), params(c), "\(objective)")
             XCTAssertNotEqual(params(a), params(b), "\(objective): the check must be able to fail")
         }
+    }
+
+    /// A diverging run stops with a clear error at the first non-finite loss or gradient, and the
+    /// checkpoint saved before it still loads.
+    func testNonFiniteValuesStopTraining() throws {
+        let t = try tinyTrainer(steps: 50, evalImages: 1, learningRate: 1e30)
+        let dir = NSTemporaryDirectory() + "air-nan-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = TrainingRun(folder: dir)
+        try run.save(t, source: .defaultSpec)
+        var failure: Error?
+        for _ in 0..<20 {
+            do { _ = try t.trainStep() } catch { failure = error; break }
+        }
+        guard case .nonFinite(let step, _)? = failure as? TrainingError else {
+            return XCTFail("expected a non-finite error, got \(String(describing: failure))")
+        }
+        XCTAssert("\(failure!)".contains("not finite; training stopped"))
+        XCTAssertEqual(step, t.step + 1)
+        XCTAssertNoThrow(try ModelFile.load(run.modelPath))
     }
 
     /// One ELBO estimate: finite, with an upstream gradient for every reparameterised latent,

@@ -64,6 +64,16 @@ final class TrainingTests: XCTestCase {
         }
     }
 
+    /// The ELBO objective alone, from scratch, raises the ELBO it estimates.
+    func testElboTrainingRaisesTheElbo() throws {
+        let t = try tinyTrainer(steps: 80, objective: .elbo, evalImages: 1, learningRate: 3e-3)
+        var elbos: [Double] = []
+        while t.step < 80 { elbos.append(try t.trainStep().elbo!) }
+        let first = elbos.prefix(15).reduce(0, +) / 15, last = elbos.suffix(15).reduce(0, +) / 15
+        print("ELBO per image: first 15 steps \(first), last 15 \(last)")
+        XCTAssertGreaterThan(last, first + 100)
+    }
+
     /// A diverging run stops with a clear error at the first non-finite loss or gradient, and the
     /// checkpoint saved before it still loads.
     func testNonFiniteValuesStopTraining() throws {

@@ -11,11 +11,17 @@ struct Eval: ParsableCommand {
         Objects are matched to the truth by the Hungarian method on position. Rotation errors
         are taken modulo each true shape's symmetry (cylinders left out). Prints a summary;
         --json writes the full report (stable snake_case keys, overall and per true count).
+        With --pred, scores readings made by anything else instead (one JSON line per
+        dataset scene, in order, with "objects" and optionally "image"; `air infer --json`
+        writes this format).
         """
     )
 
-    @Option(help: "Model file.")
-    var model: String = defaultModelPath
+    @Option(help: "Model file (default \(defaultModelPath)).")
+    var model: String?
+
+    @Option(help: "Score these readings (JSON lines) instead of running a model.")
+    var pred: String?
 
     @Option(help: "Dataset folder (meta.json, scenes.jsonl, images/).")
     var data: String
@@ -29,14 +35,24 @@ struct Eval: ParsableCommand {
     @Option(help: "Images per batch.")
     var batchSize: Int = 64
 
+    func validate() throws {
+        if model != nil && pred != nil { throw ValidationError("give --model or --pred, not both") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be >= 1") }
+    }
+
     func run() throws {
         try SceneCommandExit.run {
-            let (network, _) = try ModelFile.load(model)
             let dataset = try Dataset(folder: data)
             let n = min(limit ?? dataset.entries.count, dataset.entries.count)
-            let images = try (0..<n).map { try dataset.image($0) }
-            let report = try evaluate(network: network, images: images,
-                                      truth: dataset.entries.prefix(n).map(\.scene.objects), batchSize: batchSize)
+            let truth = dataset.entries.prefix(n).map(\.scene.objects)
+            let report: EvaluationReport
+            if let pred {
+                report = try scoreReadings(pred, dataset: dataset, count: n)
+            } else {
+                let (network, _) = try ModelFile.load(model ?? defaultModelPath)
+                let images = try (0..<n).map { try dataset.image($0) }
+                report = try evaluate(network: network, images: images, truth: truth, batchSize: batchSize)
+            }
             print(report.summary)
             if let json {
                 let encoder = JSONEncoder()
@@ -45,6 +61,23 @@ struct Eval: ParsableCommand {
             }
         }
     }
+}
+
+/// Scores a readings file line by line against the dataset's first `count` scenes.
+func scoreReadings(_ path: String, dataset: Dataset, count: Int) throws -> EvaluationReport {
+    let lines = try SceneLines.read(path)
+    guard lines.count >= count else {
+        throw InputError(file: path, line: lines.last?.line ?? 1, field: "", message: "\(lines.count) readings for \(count) dataset scenes")
+    }
+    var evaluation = Evaluation()
+    for (i, l) in lines.prefix(count).enumerated() {
+        let expected = dataset.entries[i].image
+        if let image = l.image, (image as NSString).lastPathComponent != (expected as NSString).lastPathComponent {
+            throw InputError(file: path, line: l.line, field: "image", message: "\(image) is not dataset scene \(i) (\(expected))")
+        }
+        evaluation.add(truth: dataset.entries[i].scene.objects, predicted: l.objects)
+    }
+    return evaluation.report()
 }
 
 /// Infers every image (timed: inference only), renders each reading for the reconstruction

@@ -123,6 +123,22 @@ final class CLITests: XCTestCase {
         }
         XCTAssertEqual(report["images"]?.kind, .number(3, text: "3"))
 
+        // The readings `infer` wrote score exactly as the model run by `eval` itself.
+        r = try run(["eval", "--data", dir + "/data", "--pred", dir + "/out.jsonl", "--json", dir + "/report2.json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let report2 = try parseJSON(FileIO.readText(dir + "/report2.json"))
+        func number(_ v: JSONValue?) -> Double? { if case .number(let x, _)? = v?.kind { return x }; return nil }
+        for key in ["count_accuracy", "shape_accuracy", "position_error_median"] {
+            // infer's JSON rounds positions to 1e-4.
+            XCTAssertEqual(number(report2[key]) ?? -1, number(report[key]) ?? -2, accuracy: 1e-3, key)
+        }
+        XCTAssertEqual(JSONWriter.compact(report2["count_confusion"]!), JSONWriter.compact(report["count_confusion"]!))
+        let swapped = [lines[1], lines[0], lines[2]].joined(separator: "\n")
+        try FileIO.writeAtomically(dir + "/swapped.jsonl", text: swapped)
+        r = try run(["eval", "--data", dir + "/data", "--pred", dir + "/swapped.jsonl"])
+        XCTAssertEqual(r.status, 1, r.err)
+        XCTAssert(r.err.contains("swapped.jsonl:1: image:"), r.err)
+
         try FileIO.writeAtomically(dir + "/bad.safetensors", text: "not a model")
         r = try run(["infer", "--model", dir + "/bad.safetensors", dir + "/data/images/000000.png"])
         XCTAssertEqual(r.status, 1, r.err)

@@ -26,34 +26,32 @@ const char *air_error_string(int32_t code) {
     }
 }
 
-int32_t air_render(const air_camera *camera, const air_object *objects, int32_t count, float *rgb, uint8_t *mask) {
-    if (!camera) return AIR_ERR_ARGUMENT;
+namespace {
+// Both single-scene entry points: check the camera and objects, then render what is asked for.
+int32_t render_checked(const air_camera *camera, const air_object *objects, int32_t count,
+                       float *rgb, uint8_t *mask, float *shade) {
     air::Setup setup;
     int32_t status = air::make_setup(*camera, setup);
     if (status == AIR_OK) status = air::check_objects(objects, count);
     if (status != AIR_OK) return status;
     try {
         air::Scratch scratch;
-        air::render_scene(setup, objects, count, rgb, mask, nullptr, scratch);
+        air::render_scene(setup, objects, count, rgb, mask, shade, scratch);
     } catch (const std::bad_alloc &) {
         return AIR_ERR_MEMORY;
     }
     return AIR_OK;
 }
+}  // namespace
+
+int32_t air_render(const air_camera *camera, const air_object *objects, int32_t count, float *rgb, uint8_t *mask) {
+    if (!camera) return AIR_ERR_ARGUMENT;
+    return render_checked(camera, objects, count, rgb, mask, nullptr);
+}
 
 int32_t air_render_shading(const air_camera *camera, const air_object *objects, int32_t count, float *shade) {
     if (!camera || !shade) return AIR_ERR_ARGUMENT;
-    air::Setup setup;
-    int32_t status = air::make_setup(*camera, setup);
-    if (status == AIR_OK) status = air::check_objects(objects, count);
-    if (status != AIR_OK) return status;
-    try {
-        air::Scratch scratch;
-        air::render_scene(setup, objects, count, nullptr, nullptr, shade, scratch);
-    } catch (const std::bad_alloc &) {
-        return AIR_ERR_MEMORY;
-    }
-    return AIR_OK;
+    return render_checked(camera, objects, count, nullptr, nullptr, shade);
 }
 
 air_pool *air_pool_create(int32_t threads) {

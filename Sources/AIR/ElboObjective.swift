@@ -18,9 +18,11 @@ public final class Baselines: Module {
 
 /// The ELBO on observed images, L = E_q[log p(x | z) + log p(z) − log q(z | x)] (AIR-NOTES):
 /// - continuous latents are reparameterised (position = where + refinement, colour); the yaw is
-///   the deterministic angle of the predicted point. ∂ log p(x | z)/∂(x, y, yaw, rgb) comes from
-///   central finite differences through the renderer's one-object-moved re-renders, and is fed
-///   into the graph as the upstream gradient of those latents;
+///   the deterministic angle of the predicted point. ∂ log p(x | z)/∂(x, y, yaw) comes from
+///   central finite differences through the renderer's one-object-moved re-renders, ∂/∂rgb from
+///   the renderer's shading images when it offers them (`ShadingRenderer`, exact: colour enters
+///   each pixel linearly) and from finite differences otherwise; all are fed into the graph as
+///   the upstream gradients of those latents;
 /// - presence and shape are sampled; their gradient is REINFORCE with per-step learning signals
 ///   (only the terms a choice influences), input-dependent baselines and NVIL normalisation;
 /// - −log q of the continuous latents is taken through the reparameterised samples.
@@ -165,7 +167,14 @@ public struct ElboObjective {
             let session = try renderer.session(base: Scene(camera: camera, objects: objects[k]), samplesPerPixel: cfg.samplesPerPixel)
             f[k] = likelihood.logLikelihood(observed: obs, rendered: session.baseImage)
             poseGrads[k] = try fd.centralPoseGradients(session: session, objects: objects[k], observed: obs)
-            colorGrads[k] = try fd.colorGradients(session: session, objects: objects[k], observed: obs)
+            if let exact = renderer as? any ShadingRenderer, !objects[k].isEmpty {
+                // Colour enters each pixel linearly: the exact gradient from the shading images.
+                let shade = try exact.shading(Scene(camera: camera, objects: objects[k]), samplesPerPixel: cfg.samplesPerPixel)
+                colorGrads[k] = likelihood.albedoGradient(observed: obs, rendered: session.baseImage,
+                                                          shading: shade, objectCount: objects[k].count)
+            } else {
+                colorGrads[k] = try fd.colorGradients(session: session, objects: objects[k], observed: obs)
+            }
         }
 
         // Learning signals (per image, per step), normalised; advantages against the baselines.

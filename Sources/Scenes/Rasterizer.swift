@@ -4,7 +4,7 @@ import Renderer
 ///
 /// One instance may be used from one thread at a time; `renderBatch` spreads scenes over
 /// its own thread pool. Error codes become `RenderError`s with `air_error_string`'s text.
-public final class Rasterizer: MaskRenderer {
+public final class Rasterizer: MaskRenderer, ShadingRenderer {
     private let pool: OpaquePointer?
     /// Threads of the batch pool (1 means the calling thread renders everything).
     public let threads: Int

@@ -72,3 +72,10 @@ extension SceneRenderer {
         try FullRenderSession(renderer: self, base: base, samplesPerPixel: samplesPerPixel)
     }
 }
+
+/// A renderer that can also give each object's shading image, the exact derivative of the
+/// image by that object's albedo: image = table part + Σ_k albedo_k · shade_k, with
+/// shade[(k·H + j)·W + i]. Learning code uses it when present and finite differences otherwise.
+public protocol ShadingRenderer: SceneRenderer {
+    func shading(_ scene: Scene, samplesPerPixel: Int) throws -> [Float]
+}

@@ -128,3 +128,49 @@ final class ModelFileTests: XCTestCase {
         try expectError(tensors, ["format": ModelFile.format, "config": "{"], "config")
     }
 }
+
+/// The estimators on the real renderer: the exact colour gradient (shading images) equals
+/// central finite differences (exact too, the likelihood being quadratic in the albedo), and the
+/// pose gradient points from a displaced object towards where the observed image has it.
+final class RendererGradientTests: XCTestCase {
+    func testExactColourGradientMatchesFiniteDifferences() throws {
+        var camera = Camera(); camera.width = 32; camera.height = 32
+        let r = Rasterizer()
+        let truth = Scene(camera: camera, objects: [
+            SceneObject(shape: .cube, color: Color(rgb: [0.8, 0.2, 0.2]), position: [-0.8, -0.5], rotation: 20),
+            SceneObject(shape: .wedge, color: Color(rgb: [0.1, 0.6, 0.3]), position: [0.7, 0.4], rotation: 200)])
+        let observed = try r.render(truth, samplesPerPixel: 4)
+        var guess = truth
+        guess.objects[0].color = Color(rgb: [0.5, 0.4, 0.1])
+        guess.objects[1].color = Color(rgb: [0.3, 0.3, 0.9])
+        let likelihood = GaussianLikelihood(sigma: 0.05)
+        let session = try r.session(base: guess, samplesPerPixel: 4)
+        let fd = try FiniteDifferenceEstimator(likelihood: likelihood).colorGradients(session: session, objects: guess.objects, observed: observed)
+        let exact = likelihood.albedoGradient(observed: observed, rendered: session.baseImage,
+                                              shading: try r.shading(guess, samplesPerPixel: 4), objectCount: 2)
+        for k in 0..<2 {
+            for c in 0..<3 {
+                XCTAssertEqual(exact[k][c], fd[k][c], accuracy: 1e-3 * max(1, abs(fd[k][c])), "object \(k) channel \(c)")
+            }
+            // Towards the truth: the gradient's sign follows (true − guessed) albedo.
+            for c in 0..<3 where abs(truth.objects[k].color.rgb[c] - guess.objects[k].color.rgb[c]) > 0.05 {
+                XCTAssertEqual(exact[k][c] > 0, truth.objects[k].color.rgb[c] > guess.objects[k].color.rgb[c])
+            }
+        }
+    }
+
+    func testPoseGradientPointsTowardsTheObservedObject() throws {
+        var camera = Camera(); camera.width = 48; camera.height = 48
+        let r = Rasterizer()
+        let truth = Scene(camera: camera, objects: [SceneObject(shape: .brick, color: Color(rgb: [0.9, 0.8, 0.1]), position: [0.2, 0.1], rotation: 30)])
+        let observed = try r.render(truth, samplesPerPixel: 4)
+        let estimator = FiniteDifferenceEstimator(likelihood: GaussianLikelihood(sigma: 0.05))
+        for (dx, dy) in [(0.15, 0.0), (-0.15, 0.0), (0.0, 0.15), (0.0, -0.15)] {
+            var guess = truth
+            guess.objects[0].position += SIMD2(dx, dy)
+            let session = try r.session(base: guess, samplesPerPixel: 4)
+            let g = try estimator.centralPoseGradients(session: session, objects: guess.objects, observed: observed)[0]
+            XCTAssertLessThan(g.x * dx + g.y * dy, 0, "displaced by (\(dx), \(dy)): gradient (\(g.x), \(g.y))")
+        }
+    }
+}

@@ -40,9 +40,16 @@ extension GuideNetwork {
                     features: e)
     }
 
-    /// The what-outputs [B, 25] from a glimpse of `input` through θ [B, 2, 3] and the state h.
-    func look(_ input: StepInput, theta: Tensor, h: Tensor) -> Tensor {
-        let g = glimpse(input.full, theta: theta, height: config.glimpseSize, width: config.glimpseSize)
+    /// The what-outputs [B, 25] from a glimpse of `input` through θ [B, 2, 3] and the state h;
+    /// with `rows`, only for those rows of the batch (the others' glimpses are dropped before
+    /// the encoder, which costs far more than the glimpse).
+    func look(_ input: StepInput, theta: Tensor, h: Tensor, rows: [Int]? = nil) -> Tensor {
+        var g = glimpse(input.full, theta: theta, height: config.glimpseSize, width: config.glimpseSize)
+        var h = h
+        if let rows {
+            g = gather(g, indices: rows, axis: 0)
+            h = gather(h, indices: rows, axis: 0)
+        }
         return what(concat([glimpseEncoder(g), h], axis: 1))
     }
 }
@@ -61,27 +68,30 @@ func stepInput(observed: [Float], rendered: [Float], rows: [Int]? = nil, table: 
                batch: Int, height: Int, width: Int, tape: Tape) -> StepInput {
     let rows = rows ?? Array(0..<batch)
     let b = rows.count, plane = height * width
-    let full = tape.zeros([b, height, width, 6])
+    let full = tape.uninitialized([b, height, width, 6])
     let h2 = height / 2, w2 = width / 2
-    let half = tape.zeros([b, h2, w2, 6])
+    let half = tape.uninitialized([b, h2, w2, 6])
     let d = full.data, q = half.data
+    let t0 = table.x, t1 = table.y, t2 = table.z
     observed.withUnsafeBufferPointer { o in
         rendered.withUnsafeBufferPointer { r in
             for (k, row) in rows.enumerated() {
-                let src = row * plane, dst = k * plane
-                for p in 0..<plane {
-                    for c in 0..<3 {
-                        let v = o[(src + p) * 3 + c]
-                        d[(dst + p) * 6 + c] = v - table[c]
-                        d[(dst + p) * 6 + 3 + c] = v - r[(src + p) * 3 + c]
-                    }
+                var src = o.baseAddress! + row * plane * 3, ren = r.baseAddress! + row * plane * 3
+                var dst = d + k * plane * 6
+                for _ in 0..<plane {
+                    let v0 = src[0], v1 = src[1], v2 = src[2]
+                    dst[0] = v0 - t0; dst[1] = v1 - t1; dst[2] = v2 - t2
+                    dst[3] = v0 - ren[0]; dst[4] = v1 - ren[1]; dst[5] = v2 - ren[2]
+                    src += 3; ren += 3; dst += 6
                 }
-                let base = d + dst * 6, out = q + k * h2 * w2 * 6
+                let base = d + k * plane * 6, out = q + k * h2 * w2 * 6
                 for y in 0..<h2 {
-                    for x in 0..<w2 {
-                        let a = base + ((2 * y) * width + 2 * x) * 6, bb = a + width * 6
-                        let t = out + (y * w2 + x) * 6
-                        for c in 0..<6 { t[c] = 0.25 * ((a[c] + a[c + 6]) + (bb[c] + bb[c + 6])) }
+                    let a = base + (2 * y) * width * 6, bb = a + width * 6
+                    let t = out + y * w2 * 6
+                    for i in 0..<(w2 * 6) {
+                        // Pixel x = i / 6, channel i % 6: taps at 12x + c and 12x + c + 6.
+                        let j = (i / 6) * 12 + i % 6
+                        t[i] = 0.25 * ((a[j] + a[j + 6]) + (bb[j] + bb[j + 6]))
                     }
                 }
             }

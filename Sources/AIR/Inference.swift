@@ -34,6 +34,9 @@ public final class Inferrer {
     public let renderer: Rasterizer
     public let tableColor: SIMD3<Float>
     private let tape = Tape(recording: false)
+    /// Per-batch image buffers, kept so that each batch does not map fresh memory.
+    private var observed: [Float] = []
+    private var rendered: [Float] = []
 
     public init(network: GuideNetwork) throws {
         self.network = network
@@ -61,14 +64,16 @@ public final class Inferrer {
         let b = images.count, pixels = cfg.width * cfg.height * 3
         let camera = cfg.camera
         let attention = Attention(config: cfg)
-        var observed = [Float](repeating: 0, count: b * pixels)
+        if observed.count < b * pixels {
+            observed = [Float](repeating: 0, count: b * pixels)
+            rendered = [Float](repeating: 0, count: b * pixels)
+        }
         for (k, im) in images.enumerated() {
             guard im.width == cfg.width, im.height == cfg.height else {
                 throw TrainingError.imageSize(index: k, width: im.width, height: im.height, expected: (cfg.width, cfg.height))
             }
             observed.replaceSubrange(k * pixels..<(k + 1) * pixels, with: im.pixels)
         }
-        var rendered = [Float](repeating: 0, count: b * pixels)
         for p in 0..<(b * cfg.width * cfg.height) {
             rendered[3 * p] = tableColor.x; rendered[3 * p + 1] = tableColor.y; rendered[3 * p + 2] = tableColor.z
         }
@@ -95,15 +100,13 @@ public final class Inferrer {
                 if p > 0.5 { present.append(j) } else { stop[k] = p }
             }
             if present.isEmpty { break }
-            var thetas = [Float](repeating: 0, count: present.count * 6)
-            for (i, j) in present.enumerated() {
-                thetas.replaceSubrange(6 * i..<6 * i + 6,
+            var thetas = [Float](repeating: 0, count: m * 6)
+            for j in 0..<m {
+                thetas.replaceSubrange(6 * j..<6 * j + 6,
                                        with: attention.theta(x: Double(mean[2 * j]) * half, y: Double(mean[2 * j + 1]) * half))
             }
-            let all = present.count == m
-            let seen = all ? input : StepInput(full: gather(input.full, indices: present, axis: 0), half: input.half)
-            let h = all ? r.state.h : gather(r.state.h, indices: present, axis: 0)
-            let out = network.look(seen, theta: tape.constant(shape: [present.count, 2, 3], values: thetas), h: h).values
+            let out = network.look(input, theta: tape.constant(shape: [m, 2, 3], values: thetas), h: r.state.h,
+                                   rows: present.count == m ? nil : present).values
             var keep: [Int] = []
             var codes: [Float] = []
             for (i, j) in present.enumerated() {
@@ -111,7 +114,7 @@ public final class Inferrer {
                 let p = 1 / (1 + exp(-Double(logits[j])))
                 let o = decode(Array(out[i * width..<(i + 1) * width]),
                                center: SIMD2(Double(mean[2 * j]) * half, Double(mean[2 * j + 1]) * half),
-                               theta: Array(thetas[6 * i..<6 * i + 6]), presence: p, camera: camera)
+                               theta: Array(thetas[6 * j..<6 * j + 6]), presence: p, camera: camera)
                 found[k].append(o)
                 if step + 1 < cfg.maxObjects {
                     keep.append(j)

@@ -111,6 +111,10 @@ public final class Tape {
 
     public func zeros(_ shape: [Int]) -> Tensor { full(shape, 0) }
 
+    /// A constant whose memory is not initialised: for inputs the caller fills completely
+    /// (saves the zeroing pass of `zeros`).
+    public func uninitialized(_ shape: [Int]) -> Tensor { result(shape, requiresGrad: false) }
+
     /// A constant of i.i.d. standard normal draws from `rng` (e.g. the ε of a reparameterised sample).
     public func randn(_ shape: [Int], rng: inout RNG) -> Tensor {
         let t = full(shape, 0)

@@ -179,14 +179,13 @@ public struct ElboObjective {
 
         // Learning signals (per image, per step), normalised; advantages against the baselines.
         let countLogPrior = -log(Double(n + 1))
-        var signals = [[Double]](repeating: [Double](repeating: 0, count: b), count: n)
         var flat: [Double] = []
         for k in 0..<b {
-            let steps = (0..<n).filter { stepMask[$0][k] == 1 }
+            let taken = (0..<n).filter { stepMask[$0][k] == 1 }
             let s = ScoreFunction.learningSignals(likelihood: f[k], countLogPrior: countLogPrior,
-                                                  stepLogPrior: steps.map { logPrior[$0][k] },
-                                                  stepLogGuide: steps.map { logGuide[$0][k] })
-            for (j, i) in steps.enumerated() { signals[i][k] = s[j]; flat.append(s[j]) }
+                                                  stepLogPrior: taken.map { logPrior[$0][k] },
+                                                  stepLogGuide: taken.map { logGuide[$0][k] })
+            flat += s   // image-major, step order: the order the cursors below read back
         }
         let normalised = signalNormalizer.normalizeThenUpdate(flat)
         var cursor = 0
@@ -234,8 +233,8 @@ public struct ElboObjective {
 
         var elbo = 0.0
         for k in 0..<b {
-            let steps = (0..<n).filter { stepMask[$0][k] == 1 }
-            elbo += f[k] + countLogPrior + steps.map { logPrior[$0][k] - logGuide[$0][k] }.reduce(0, +)
+            let taken = (0..<n).filter { stepMask[$0][k] == 1 }
+            elbo += f[k] + countLogPrior + taken.map { logPrior[$0][k] - logGuide[$0][k] }.reduce(0, +)
         }
         return Result(surrogate: surrogate, seeds: seeds, elbo: elbo / Double(b),
                       logLikelihood: f.reduce(0, +) / Double(b),

@@ -10,8 +10,8 @@ struct BenchInfer: ParsableCommand {
         commandName: "infer",
         abstract: "Inference throughput of a model on fresh default scenes, one JSON line.",
         discussion: """
-        Times --repeats passes over the images (after a warm-up batch) and reports the fastest
-        as images_per_second (the machines are shared: the fastest pass is the least disturbed),
+        Times --repeats passes over the images (after a warm-up batch) and reports the fastest \
+        as images_per_second (the machines are shared: the fastest pass is the least disturbed), \
         with the median beside it.
         """
     )

@@ -8,11 +8,11 @@ struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Score a model on a labelled dataset: counts, shapes, colours, positions, rotations.",
         discussion: """
-        Objects are matched to the truth by the Hungarian method on position. Rotation errors
-        are taken modulo each true shape's symmetry (cylinders left out). Prints a summary;
-        --json writes the full report (stable snake_case keys, overall and per true count).
-        With --pred, scores readings made by anything else instead (one JSON line per
-        dataset scene, in order, with "objects" and optionally "image"; `air infer --json`
+        Objects are matched to the truth by the Hungarian method on position. Rotation errors \
+        are taken modulo each true shape's symmetry (cylinders left out). Prints a summary; \
+        --json writes the full report (stable snake_case keys, overall and per true count). \
+        With --pred, scores readings made by anything else instead (one JSON line per \
+        dataset scene, in order, with "objects" and optionally "image"; `air infer --json` \
         writes this format).
         """
     )

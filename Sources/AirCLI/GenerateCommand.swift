@@ -9,9 +9,9 @@ struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate a labelled dataset of rendered scenes from a batch spec.",
         discussion: """
-        Writes DIR/meta.json, scenes.jsonl, images/NNNNNN.png, masks/NNNNNN.png (and
-        images.npy with --npy). Scene i depends only on (seed, i): the bytes are the same
-        for any --threads, and --resume after an interruption (Ctrl-C) finishes the very
+        Writes DIR/meta.json, scenes.jsonl, images/NNNNNN.png, masks/NNNNNN.png (and \
+        images.npy with --npy). Scene i depends only on (seed, i): the bytes are the same \
+        for any --threads, and --resume after an interruption (Ctrl-C) finishes the very \
         same dataset. meta.json appears only when the dataset is complete.
 
         Exit codes: 0 success, 1 bad input or a refusal to overwrite, 2 I/O failure.

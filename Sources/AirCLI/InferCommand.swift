@@ -11,8 +11,8 @@ struct Infer: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Read scenes from images: count, shape, colour, position and rotation of every block.",
         discussion: """
-        Prints one JSON line per image (the scene format of SCENE-SPEC, each object with
-        "color_name" and "confidence"): to stdout, or to --json FILE. A folder argument
+        Prints one JSON line per image (the scene format of SCENE-SPEC, each object with \
+        "color_name" and "confidence"): to stdout, or to --json FILE. A folder argument \
         stands for the PNG files in it, in name order. Images must have the model's size.
         """
     )

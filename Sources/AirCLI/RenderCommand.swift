@@ -8,16 +8,17 @@ struct Render: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Render a scene JSON file to a PNG (and its instance mask), or a stream of scenes from stdin.",
         discussion: """
-        One scene:   air render SCENE.json -o out.png [--mask mask.png] [--size 128x128] [--spp 16]
+        One scene: air render SCENE.json -o out.png [--mask mask.png] [--size 128x128] [--spp 16]
 
-        Streaming:   air render --stdin -o DIR [--masks]   (or SCENE = "-")
-          Reads one scene JSON per line from stdin. Line k (1-based) is written to
-          DIR/NNNNNN.png with NNNNNN = k - 1 (masks to DIR/masks/NNNNNN.png), and one JSON
-          line per input line is printed to stdout and flushed:
-            {"line": k, "image": "DIR/000000.png"}   or   {"line": k, "error": "..."}
-          so a driver in any language can write a line and read the answer. Blank lines are
-          skipped. A bad line writes no file and the stream continues (exit code 1 at the
-          end), unless --stop-on-error. Files are written atomically.
+        Streaming: air render --stdin -o DIR [--masks] (or SCENE = "-") reads one scene JSON \
+        per line from stdin. Line k (1-based) is written to DIR/NNNNNN.png with NNNNNN = k - 1 \
+        (masks to DIR/masks/NNNNNN.png), and one JSON line per input line is printed to stdout \
+        and flushed, so a driver in any language can write a line and read the answer:
+
+          {"line": k, "image": "DIR/000000.png"}   or   {"line": k, "error": "..."}
+
+        Blank lines are skipped. A bad line writes no file and the stream continues (exit code \
+        1 at the end), unless --stop-on-error. Files are written atomically.
 
         Exit codes: 0 success, 1 bad input, 2 I/O failure.
         """

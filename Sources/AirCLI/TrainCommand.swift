@@ -10,11 +10,11 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train the AIR inference network to invert the renderer.",
         discussion: """
-        Scenes come from a batch spec (fresh draws from the prior; default: the built-in twin of
-        scenes/default.json) or from a dataset (--data). OUT receives model.safetensors (the
-        latest model), state.safetensors (everything --resume needs) and metrics.jsonl.
-        Ctrl-C saves a checkpoint and stops; `air train --out OUT --resume` continues exactly.
-        A non-finite loss or gradient stops training with the last checkpoint intact.
+        Scenes come from a batch spec (fresh draws from the prior; default: the built-in twin of \
+        scenes/default.json) or from a dataset (--data). OUT receives model.safetensors (the \
+        latest model), state.safetensors (everything --resume needs) and metrics.jsonl. \
+        Ctrl-C saves a checkpoint and stops; `air train --out OUT --resume` continues exactly. \
+        A non-finite loss or gradient stops training with the last checkpoint intact. \
         The network's arithmetic runs on one thread (bit-exact runs); --threads renders batches.
         """
     )

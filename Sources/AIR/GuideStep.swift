@@ -29,10 +29,15 @@ extension GuideNetwork {
     /// input: the step's images (observed − table colour, observed − rendering so far);
     /// previous: [B, LatentCode.size], the code of the object found at the previous step.
     func read(_ input: StepInput, previous: Tensor, state: (h: Tensor, c: Tensor)) -> Read {
-        let e = encoder(input.half)
+        read(half: input.half, previous: previous, state: state)
+    }
+
+    /// The same from the half-resolution input alone (all that the encoder reads).
+    func read(half: Tensor, previous: Tensor, state: (h: Tensor, c: Tensor)) -> Read {
+        let e = encoder(half)
         let s = lstm(concat([e, previous], axis: 1), state)
         let pw = presWhere(s.h)
-        let b = input.full.shape[0]
+        let b = half.shape[0]
         return Read(state: s,
                     presLogit: slice(pw, axis: 1, 0..<1).reshaped([b]),
                     whereMean: slice(pw, axis: 1, 1..<3),
@@ -40,16 +45,15 @@ extension GuideNetwork {
                     features: e)
     }
 
-    /// The what-outputs [B, 25] from a glimpse of `input` through θ [B, 2, 3] and the state h;
-    /// with `rows`, only for those rows of the batch (the others' glimpses are dropped before
-    /// the encoder, which costs far more than the glimpse).
-    func look(_ input: StepInput, theta: Tensor, h: Tensor, rows: [Int]? = nil) -> Tensor {
-        var g = glimpse(input.full, theta: theta, height: config.glimpseSize, width: config.glimpseSize)
-        var h = h
-        if let rows {
-            g = gather(g, indices: rows, axis: 0)
-            h = gather(h, indices: rows, axis: 0)
-        }
+    /// The what-outputs [B, 25] from a glimpse of `input` through θ [B, 2, 3] and the state h.
+    func look(_ input: StepInput, theta: Tensor, h: Tensor) -> Tensor {
+        look(full: input.full, theta: theta, h: h)
+    }
+
+    /// The same from the full-resolution input alone: inference builds it only for the rows that
+    /// take a glimpse (the encoder after the glimpse costs far more than the glimpse).
+    func look(full: Tensor, theta: Tensor, h: Tensor) -> Tensor {
+        let g = glimpse(full, theta: theta, height: config.glimpseSize, width: config.glimpseSize)
         return what(concat([glimpseEncoder(g), h], axis: 1))
     }
 }
@@ -67,11 +71,18 @@ struct StepInput {
 func stepInput(observed: [Float], rendered: [Float], rows: [Int]? = nil, table: SIMD3<Float>,
                batch: Int, height: Int, width: Int, tape: Tape) -> StepInput {
     let rows = rows ?? Array(0..<batch)
-    let b = rows.count, plane = height * width
-    let full = tape.uninitialized([b, height, width, 6])
-    let h2 = height / 2, w2 = width / 2
-    let half = tape.uninitialized([b, h2, w2, 6])
-    let d = full.data, q = half.data
+    return StepInput(full: fullInput(observed: observed, rendered: rendered, rows: rows, table: table,
+                                     height: height, width: width, tape: tape),
+                     half: halfInput(observed: observed, rendered: rendered, rows: rows, table: table,
+                                     height: height, width: width, tape: tape))
+}
+
+/// The full-resolution part of a step's input, [rows.count, H, W, 6].
+func fullInput(observed: [Float], rendered: [Float], rows: [Int], table: SIMD3<Float>,
+               height: Int, width: Int, tape: Tape) -> Tensor {
+    let plane = height * width
+    let full = tape.uninitialized([rows.count, height, width, 6])
+    let d = full.data
     let t0 = table.x, t1 = table.y, t2 = table.z
     observed.withUnsafeBufferPointer { o in
         rendered.withUnsafeBufferPointer { r in
@@ -84,18 +95,42 @@ func stepInput(observed: [Float], rendered: [Float], rows: [Int]? = nil, table: 
                     dst[3] = v0 - ren[0]; dst[4] = v1 - ren[1]; dst[5] = v2 - ren[2]
                     src += 3; ren += 3; dst += 6
                 }
-                let base = d + k * plane * 6, out = q + k * h2 * w2 * 6
+            }
+        }
+    }
+    return full
+}
+
+/// The 2×2 average of the full input, [rows.count, H/2, W/2, 6], read straight from the images
+/// (so that inference need not build the full input of rows that take no glimpse). Each tap's
+/// difference is rounded as in the full input, and summed in the same order, so it equals
+/// averaging `fullInput` bit for bit.
+func halfInput(observed: [Float], rendered: [Float], rows: [Int], table: SIMD3<Float>,
+               height: Int, width: Int, tape: Tape) -> Tensor {
+    let plane = height * width, h2 = height / 2, w2 = width / 2
+    let half = tape.uninitialized([rows.count, h2, w2, 6])
+    let q = half.data
+    observed.withUnsafeBufferPointer { o in
+        rendered.withUnsafeBufferPointer { r in
+            for (k, row) in rows.enumerated() {
+                let src = o.baseAddress! + row * plane * 3, ren = r.baseAddress! + row * plane * 3
+                var out = q + k * h2 * w2 * 6
                 for y in 0..<h2 {
-                    let a = base + (2 * y) * width * 6, bb = a + width * 6
-                    let t = out + y * w2 * 6
-                    for i in 0..<(w2 * 6) {
-                        // Pixel x = i / 6, channel i % 6: taps at 12x + c and 12x + c + 6.
-                        let j = (i / 6) * 12 + i % 6
-                        t[i] = 0.25 * ((a[j] + a[j + 6]) + (bb[j] + bb[j + 6]))
+                    for x in 0..<w2 {
+                        // Taps: pixels (2x, 2y), (2x + 1, 2y), (2x, 2y + 1), (2x + 1, 2y + 1).
+                        let p0 = ((2 * y) * width + 2 * x) * 3, p1 = p0 + 3, p2 = p0 + width * 3, p3 = p2 + 3
+                        for c in 0..<3 {
+                            let a0 = src[p0 + c], a1 = src[p1 + c], b0 = src[p2 + c], b1 = src[p3 + c]
+                            let tc = table[c]
+                            out[c] = 0.25 * (((a0 - tc) + (a1 - tc)) + ((b0 - tc) + (b1 - tc)))
+                            out[c + 3] = 0.25 * (((a0 - ren[p0 + c]) + (a1 - ren[p1 + c]))
+                                                 + ((b0 - ren[p2 + c]) + (b1 - ren[p3 + c])))
+                        }
+                        out += 6
                     }
                 }
             }
         }
     }
-    return StepInput(full: full, half: half)
+    return half
 }

@@ -74,8 +74,10 @@ public final class Inferrer {
             }
             observed.replaceSubrange(k * pixels..<(k + 1) * pixels, with: im.pixels)
         }
-        for p in 0..<(b * cfg.width * cfg.height) {
-            rendered[3 * p] = tableColor.x; rendered[3 * p + 1] = tableColor.y; rendered[3 * p + 2] = tableColor.z
+        let table = tableColor
+        rendered.withUnsafeMutableBufferPointer { r in
+            var p = r.baseAddress!
+            for _ in 0..<(b * cfg.width * cfg.height) { p[0] = table.x; p[1] = table.y; p[2] = table.z; p += 3 }
         }
         var found = [[InferredObject]](repeating: [], count: b)
         var stop = [Double?](repeating: nil, count: b)
@@ -84,14 +86,16 @@ public final class Inferrer {
         var rows = Array(0..<b)
         var state = network.lstm.zeroState(batch: b, on: tape)
         var previous = tape.zeros([b, LatentCode.size])
-        let half = cfg.tableHalfWidth
+        let tableHalf = cfg.tableHalfWidth
         let width = GuideNetwork.whatOutputs
 
         for step in 0..<cfg.maxObjects where !rows.isEmpty {
             let m = rows.count
-            let input = stepInput(observed: observed, rendered: rendered, rows: rows, table: tableColor,
-                                  batch: b, height: cfg.height, width: cfg.width, tape: tape)
-            let r = network.read(input, previous: previous, state: state)
+            // The encoder reads the half-resolution input of every row; the full one is built
+            // below only for the rows that take a glimpse.
+            let half = halfInput(observed: observed, rendered: rendered, rows: rows, table: tableColor,
+                                 height: cfg.height, width: cfg.width, tape: tape)
+            let r = network.read(half: half, previous: previous, state: state)
             let logits = r.presLogit.values, mean = r.whereMean.values
             // Only the images whose step says "present" take a glimpse.
             var present: [Int] = []
@@ -100,21 +104,23 @@ public final class Inferrer {
                 if p > 0.5 { present.append(j) } else { stop[k] = p }
             }
             if present.isEmpty { break }
-            var thetas = [Float](repeating: 0, count: m * 6)
-            for j in 0..<m {
-                thetas.replaceSubrange(6 * j..<6 * j + 6,
-                                       with: attention.theta(x: Double(mean[2 * j]) * half, y: Double(mean[2 * j + 1]) * half))
+            var thetas = [Float](repeating: 0, count: present.count * 6)
+            for (i, j) in present.enumerated() {
+                thetas.replaceSubrange(6 * i..<6 * i + 6,
+                                       with: attention.theta(x: Double(mean[2 * j]) * tableHalf, y: Double(mean[2 * j + 1]) * tableHalf))
             }
-            let out = network.look(input, theta: tape.constant(shape: [m, 2, 3], values: thetas), h: r.state.h,
-                                   rows: present.count == m ? nil : present).values
+            let full = fullInput(observed: observed, rendered: rendered, rows: present.map { rows[$0] },
+                                 table: tableColor, height: cfg.height, width: cfg.width, tape: tape)
+            let h = present.count == m ? r.state.h : gather(r.state.h, indices: present, axis: 0)
+            let out = network.look(full: full, theta: tape.constant(shape: [present.count, 2, 3], values: thetas), h: h).values
             var keep: [Int] = []
             var codes: [Float] = []
             for (i, j) in present.enumerated() {
                 let k = rows[j]
                 let p = 1 / (1 + exp(-Double(logits[j])))
                 let o = decode(Array(out[i * width..<(i + 1) * width]),
-                               center: SIMD2(Double(mean[2 * j]) * half, Double(mean[2 * j + 1]) * half),
-                               theta: Array(thetas[6 * j..<6 * j + 6]), presence: p, camera: camera)
+                               center: SIMD2(Double(mean[2 * j]) * tableHalf, Double(mean[2 * j + 1]) * tableHalf),
+                               theta: Array(thetas[6 * i..<6 * i + 6]), presence: p, camera: camera)
                 found[k].append(o)
                 if step + 1 < cfg.maxObjects {
                     keep.append(j)

@@ -73,9 +73,13 @@ public func gridSample(_ image: Tensor, _ grid: Tensor) -> Tensor {
     struct Taps { var o00, o01, o10, o11: Int; var fx, fy: Float }
     @inline(__always) func taps(_ b: Int, _ gx: Float, _ gy: Float) -> Taps {
         let u = ((gx + 1) * fw - 1) / 2, v = ((gy + 1) * fh - 1) / 2
-        let x0f = floorf(u), y0f = floorf(v)
-        // Far outside the image every tap is out of bounds; clamp before converting to Int.
-        let x0 = Int(max(min(x0f, fw + 1), -2)), y0 = Int(max(min(y0f, fh + 1), -2))
+        // Far outside the image every tap is out of bounds (whatever the weights); clamp before
+        // converting to Int. Flooring the clamped value by truncation spares a call to floorf per
+        // coordinate, and equals floorf wherever a tap can be inside.
+        let uc = max(min(u, fw + 1), -2), vc = max(min(v, fh + 1), -2)
+        let xt = Int(uc), yt = Int(vc)
+        let x0 = Float(xt) > uc ? xt - 1 : xt, y0 = Float(yt) > vc ? yt - 1 : yt
+        let x0f = Float(x0), y0f = Float(y0)
         @inline(__always) func at(_ yy: Int, _ xx: Int) -> Int {
             (xx >= 0 && xx < W && yy >= 0 && yy < H) ? ((b * H + yy) * W + xx) * C : -1
         }
@@ -83,17 +87,20 @@ public func gridSample(_ image: Tensor, _ grid: Tensor) -> Tensor {
                     fx: u - x0f, fy: v - y0f)
     }
 
+    // Walks grid and output with pointers: this loop runs once per glimpse pixel at inference.
     let img = image.data
+    var gp = UnsafePointer(grid.data), out = y.data
     for b in 0..<batch {
-        for p in 0..<(h * w) {
-            let gp = grid.data + (b * h * w + p) * 2
+        for _ in 0..<(h * w) {
             let t = taps(b, gp[0], gp[1])
+            gp += 2
+            defer { out += C }
             let w00 = (1 - t.fx) * (1 - t.fy), w01 = t.fx * (1 - t.fy), w10 = (1 - t.fx) * t.fy, w11 = t.fx * t.fy
-            let out = y.data + (b * h * w + p) * C
             if t.o00 >= 0 && t.o11 >= 0 {
                 // All four taps inside (the common case): no bounds checks, one pass.
                 let a = img + t.o00, bb = img + t.o01, cc = img + t.o10, d = img + t.o11
-                for c in 0..<C { out[c] = w00 * a[c] + w01 * bb[c] + w10 * cc[c] + w11 * d[c] }
+                var c = 0
+                while c < C { out[c] = w00 * a[c] + w01 * bb[c] + w10 * cc[c] + w11 * d[c]; c += 1 }
                 continue
             }
             for c in 0..<C { out[c] = 0 }

@@ -20,7 +20,7 @@ public enum ModelFile {
     /// Rebuilds the network a file describes; a missing, misshapen or non-finite tensor is an
     /// error naming the file and the tensor.
     public static func load(_ path: String) throws -> (network: GuideNetwork, metadata: [String: String]) {
-        let (_, metadata) = try SafeTensors.read(path: path)
+        let (tensors, metadata) = try SafeTensors.read(path: path)
         guard metadata["format"] == format else {
             throw TrainingError.badModel(path: path, message: "not an air model (metadata format is \(metadata["format"] ?? "missing"))")
         }
@@ -29,7 +29,7 @@ public enum ModelFile {
         }
         var rng = RNG(seed: 0)
         let network = GuideNetwork(config: config, rng: &rng)
-        try Checkpoint.loadParameters(into: network, from: path)
+        try Checkpoint.loadParameters(into: network, tensors: tensors, path: path)
         try checkFinite(network, path: path)
         return (network, metadata)
     }

@@ -30,13 +30,20 @@ public enum Checkpoint {
     @discardableResult
     public static func loadParameters(into module: Module, from path: String, allowExtra: Bool = false) throws -> [String: String] {
         let (tensors, metadata) = try SafeTensors.read(path: path)
+        try loadParameters(into: module, tensors: tensors, path: path, allowExtra: allowExtra)
+        return metadata
+    }
+
+    /// The same from tensors already read (e.g. when the metadata decides which module to
+    /// build); `path` names the file in errors.
+    public static func loadParameters(into module: Module, tensors: [String: StoredTensor], path: String,
+                                      allowExtra: Bool = false) throws {
         let params = module.namedParameters()
         try check(params, in: tensors, prefix: "", path: path)
         if !allowExtra, let extra = Set(tensors.keys).subtracting(params.map(\.name)).sorted().first {
             throw CheckpointError(path: path, field: extra, message: "tensor is not a parameter of the model")
         }
         assign(params, from: tensors, prefix: "")
-        return metadata
     }
 
     // MARK: Training state

@@ -63,7 +63,7 @@ public struct ElboObjective {
         let attention = Attention(config: cfg)
         let camera = cfg.camera
         var rendered = [Float](repeating: 0, count: b * pixels)
-        for p in 0..<(b * cfg.width * cfg.height) { rendered[3 * p] = table.x; rendered[3 * p + 1] = table.y; rendered[3 * p + 2] = table.z }
+        fillWithTable(&rendered, pixels: b * cfg.width * cfg.height, table: table)
         var state = network.lstm.zeroState(batch: b, on: tape)
         var previous = tape.zeros([b, LatentCode.size])
         var alive = [Bool](repeating: true, count: b)

@@ -77,6 +77,16 @@ func stepInput(observed: [Float], rendered: [Float], rows: [Int]? = nil, table: 
                                      height: height, width: width, tape: tape))
 }
 
+/// Sets the first `pixels` RGB pixels of `buffer` to the table colour: the rendering of an
+/// empty scene, what every step's difference input starts from.
+func fillWithTable(_ buffer: inout [Float], pixels: Int, table: SIMD3<Float>) {
+    precondition(buffer.count >= pixels * 3)
+    buffer.withUnsafeMutableBufferPointer { r in
+        var p = r.baseAddress!
+        for _ in 0..<pixels { p[0] = table.x; p[1] = table.y; p[2] = table.z; p += 3 }
+    }
+}
+
 /// The full-resolution part of a step's input, [rows.count, H, W, 6].
 func fullInput(observed: [Float], rendered: [Float], rows: [Int], table: SIMD3<Float>,
                height: Int, width: Int, tape: Tape) -> Tensor {

@@ -74,11 +74,7 @@ public final class Inferrer {
             }
             observed.replaceSubrange(k * pixels..<(k + 1) * pixels, with: im.pixels)
         }
-        let table = tableColor
-        rendered.withUnsafeMutableBufferPointer { r in
-            var p = r.baseAddress!
-            for _ in 0..<(b * cfg.width * cfg.height) { p[0] = table.x; p[1] = table.y; p[2] = table.z; p += 3 }
-        }
+        fillWithTable(&rendered, pixels: b * cfg.width * cfg.height, table: tableColor)
         var found = [[InferredObject]](repeating: [], count: b)
         var stop = [Double?](repeating: nil, count: b)
         defer { tape.reset() }
@@ -98,10 +94,10 @@ public final class Inferrer {
             let r = network.read(half: half, previous: previous, state: state)
             let logits = r.presLogit.values, mean = r.whereMean.values
             // Only the images whose step says "present" take a glimpse.
+            let presence = logits.map { 1 / (1 + exp(-Double($0))) }
             var present: [Int] = []
             for (j, k) in rows.enumerated() {
-                let p = 1 / (1 + exp(-Double(logits[j])))
-                if p > 0.5 { present.append(j) } else { stop[k] = p }
+                if presence[j] > 0.5 { present.append(j) } else { stop[k] = presence[j] }
             }
             if present.isEmpty { break }
             var thetas = [Float](repeating: 0, count: present.count * 6)
@@ -117,10 +113,9 @@ public final class Inferrer {
             var codes: [Float] = []
             for (i, j) in present.enumerated() {
                 let k = rows[j]
-                let p = 1 / (1 + exp(-Double(logits[j])))
                 let o = decode(Array(out[i * width..<(i + 1) * width]),
                                center: SIMD2(Double(mean[2 * j]) * tableHalf, Double(mean[2 * j + 1]) * tableHalf),
-                               theta: Array(thetas[6 * i..<6 * i + 6]), presence: p, camera: camera)
+                               theta: Array(thetas[6 * i..<6 * i + 6]), presence: presence[j], camera: camera)
                 found[k].append(o)
                 if step + 1 < cfg.maxObjects {
                     keep.append(j)

@@ -4,6 +4,7 @@
 #include "scene.hpp"
 #include <atomic>
 #include <new>
+#include <vector>
 
 extern "C" {
 
@@ -22,21 +23,24 @@ const char *air_error_string(int32_t code) {
     case AIR_ERR_CAMERA: return "degenerate camera (eye == target, up parallel to the view, fov_y outside (0, 180), eye not above the table, or non-finite)";
     case AIR_ERR_INDEX: return "object index out of range";
     case AIR_ERR_MEMORY: return "out of memory";
+    case AIR_ERR_LIGHT: return "bad light (direction not finite or not above the table, ambient or diffuse negative or not finite, table colour not finite, shadows not 0 or 1)";
     default: return "unknown error code";
     }
 }
 
 namespace {
 // Both single-scene entry points: check the camera and objects, then render what is asked for.
-int32_t render_checked(const air_camera *camera, const air_object *objects, int32_t count,
+int32_t render_checked(const air_camera *camera, const air_light *light, const air_object *objects, int32_t count,
                        float *rgb, uint8_t *mask, float *shade) {
     air::Setup setup;
+    air::Light lit;
     int32_t status = air::make_setup(*camera, setup);
+    if (status == AIR_OK) status = air::make_light(light, lit);
     if (status == AIR_OK) status = air::check_objects(objects, count);
     if (status != AIR_OK) return status;
     try {
         air::Scratch scratch;
-        air::render_scene(setup, objects, count, rgb, mask, shade, scratch);
+        air::render_scene(setup, lit, objects, count, rgb, mask, shade, scratch);
     } catch (const std::bad_alloc &) {
         return AIR_ERR_MEMORY;
     }
@@ -44,14 +48,16 @@ int32_t render_checked(const air_camera *camera, const air_object *objects, int3
 }
 }  // namespace
 
-int32_t air_render(const air_camera *camera, const air_object *objects, int32_t count, float *rgb, uint8_t *mask) {
+int32_t air_render(const air_camera *camera, const air_light *light, const air_object *objects, int32_t count,
+                   float *rgb, uint8_t *mask) {
     if (!camera) return AIR_ERR_ARGUMENT;
-    return render_checked(camera, objects, count, rgb, mask, nullptr);
+    return render_checked(camera, light, objects, count, rgb, mask, nullptr);
 }
 
-int32_t air_render_shading(const air_camera *camera, const air_object *objects, int32_t count, float *shade) {
+int32_t air_render_shading(const air_camera *camera, const air_light *light, const air_object *objects, int32_t count,
+                           float *shade) {
     if (!camera || !shade) return AIR_ERR_ARGUMENT;
-    return render_checked(camera, objects, count, nullptr, nullptr, shade);
+    return render_checked(camera, light, objects, count, nullptr, nullptr, shade);
 }
 
 air_pool *air_pool_create(int32_t threads) {
@@ -68,13 +74,16 @@ void air_pool_destroy(air_pool *pool) { delete pool; }
 
 int32_t air_pool_threads(const air_pool *pool) { return pool ? pool->threads() : 0; }
 
-int32_t air_render_batch(air_pool *pool, const air_camera *camera, const air_object *objects, const int32_t *offsets,
-                         int32_t scenes, float *rgb, uint8_t *masks) {
+int32_t air_render_batch(air_pool *pool, const air_camera *camera, const air_light *lights, const air_object *objects,
+                         const int32_t *offsets, int32_t scenes, float *rgb, uint8_t *masks) {
     if (!camera || scenes < 0 || (scenes > 0 && !offsets)) return AIR_ERR_ARGUMENT;
     air::Setup setup;
     int32_t status = air::make_setup(*camera, setup);
     if (status != AIR_OK) return status;
+    std::vector<air::Light> lit(lights ? size_t(scenes) : 1);
+    if (!lights) status = air::make_light(nullptr, lit[0]);
     for (int32_t s = 0; s < scenes; s++) {
+        if (lights && (status = air::make_light(&lights[s], lit[s])) != AIR_OK) return status;
         if (offsets[s] < 0 || offsets[s + 1] < offsets[s]) return AIR_ERR_ARGUMENT;
         status = air::check_objects(objects ? objects + offsets[s] : nullptr, offsets[s + 1] - offsets[s]);
         if (status != AIR_OK) return status;
@@ -84,7 +93,7 @@ int32_t air_render_batch(air_pool *pool, const air_camera *camera, const air_obj
     auto work = [&](air::Scratch &scratch) {
         for (int32_t s; (s = next.fetch_add(1)) < scenes;) {
             try {
-                air::render_scene(setup, objects + offsets[s], offsets[s + 1] - offsets[s],
+                air::render_scene(setup, lit[lights ? s : 0], objects + offsets[s], offsets[s + 1] - offsets[s],
                                   rgb ? rgb + 3 * pixels * s : nullptr, masks ? masks + pixels * s : nullptr,
                                   nullptr, scratch);
             } catch (const std::bad_alloc &) {

@@ -9,6 +9,7 @@
 
 struct air_cache {
     air::Setup setup;
+    air::Light light;
     bool ready = false;
     std::vector<air::PreparedObject> prepared;
     std::vector<air::SampleBuffer> layers;
@@ -34,22 +35,23 @@ air_cache *air_cache_create(void) { return new (std::nothrow) air_cache(); }
 
 void air_cache_destroy(air_cache *cache) { delete cache; }
 
-int32_t air_cache_set_scene(air_cache *cache, const air_camera *camera, const air_object *objects, int32_t count,
-                            float *rgb) {
+int32_t air_cache_set_scene(air_cache *cache, const air_camera *camera, const air_light *light,
+                            const air_object *objects, int32_t count, float *rgb) {
     if (!cache || !camera) return AIR_ERR_ARGUMENT;
     cache->ready = false;
     int32_t status = air::check_objects(objects, count);
     if (status == AIR_OK) status = air::make_setup(*camera, cache->setup);
+    if (status == AIR_OK) status = air::make_light(light, cache->light);
     if (status != AIR_OK) return status;
     try {
         const int n = cache->setup.view.n;
         cache->prepared.resize(count);
         cache->layers.resize(count);
         cache->base_colors.resize(count);
-        cache->palette.reset(count);
+        cache->palette.reset(count, cache->light);
         air::PixelBox all;
         for (int32_t k = 0; k < count; k++) {
-            air::prepare_object(cache->setup.view, objects[k], cache->prepared[k]);
+            air::prepare_object(cache->setup.view, cache->light, objects[k], cache->prepared[k]);
             draw_layer(cache->setup, cache->prepared[k], k + 1, cache->layers[k]);
             cache->palette.set(k + 1, cache->prepared[k], objects[k].color);
             cache->base_colors[k] = {objects[k].color[0], objects[k].color[1], objects[k].color[2]};
@@ -59,7 +61,7 @@ int32_t air_cache_set_scene(air_cache *cache, const air_camera *camera, const ai
             air::covered_runs(cache->prepared, count, cache->runs);
             cache->region.reset(all, n);
             for (int32_t k = 0; k < count; k++) air::merge(cache->layers[k], cache->region);
-            air::fill_table(n, cache->setup.view.width, cache->setup.view.height, rgb);
+            air::fill_table(n, cache->setup.view.width, cache->setup.view.height, cache->light, rgb);
             for (const air::PixelBox &run : cache->runs)
                 air::resolve_rgb(cache->region, n, run, cache->palette, cache->setup.view.width, rgb);
         }
@@ -79,7 +81,7 @@ int32_t air_cache_render_moved(air_cache *cache, int32_t index, const air_object
     try {
         const air::Setup &setup = cache->setup;
         const int n = setup.view.n;
-        air::prepare_object(setup.view, *moved, cache->moved);
+        air::prepare_object(setup.view, cache->light, *moved, cache->moved);
         const air::PixelBox box = air::unite(cache->prepared[index].box, cache->moved.box);
         if (!box.empty()) {
             // In list order, as a full render draws them: the moved object is drawn straight

@@ -3,9 +3,6 @@
 
 namespace air {
 
-Albedo table_albedo() { return {0.50f, 0.48f, 0.45f}; }
-float table_shade() { return lambert({0.0, 0.0, 1.0}); }
-
 namespace {
 
 inline float clamp01(float v) { return v < 0.f ? 0.f : v > 1.f ? 1.f : v; }
@@ -22,11 +19,11 @@ inline void average(const float sum[3], float spp, float *out) {
 
 }  // namespace
 
-void Palette::reset(int count) {
+void Palette::reset(int count, const Light &light) {
     colour.resize(size_t(count + 1) * kSlotsPerId);
     shade.resize(size_t(count + 1) * kSlotsPerId);
-    shade[0] = table_shade();
-    colour[0] = lit(table_albedo(), shade[0]);
+    shade[0] = light.table_shade();
+    colour[0] = lit(light.table, shade[0]);
 }
 
 void Palette::set(int id, const PreparedObject &object, const float albedo[3]) {
@@ -88,8 +85,8 @@ void resolve_rgb(const SampleBuffer &buf, int n, const PixelBox &box, const Pale
     }
 }
 
-void fill_table(int n, int width, int height, float *rgb) {
-    const Colour table = lit(table_albedo(), table_shade());
+void fill_table(int n, int width, int height, const Light &light, float *rgb) {
+    const Colour table = lit(light.table, light.table_shade());
     float sum[3] = {0.f, 0.f, 0.f}, pixel[3];
     for (int s = 0; s < n * n; s++)
         for (int c = 0; c < 3; c++) sum[c] += table.c[c];

@@ -7,16 +7,10 @@
 
 namespace air {
 
-using Albedo = std::array<float, 3>;
-
 // A palette colour, padded to four lanes so that sums vectorise.
 struct alignas(16) Colour {
     float c[4];
 };
-
-// The table's albedo and its shade (normal +z).
-Albedo table_albedo();
-float table_shade();
 
 // What each sample slot (raster.hpp) shows: its clamped colour clamp(albedo * shade, 0, 1)
 // and its shade, computed once per face instead of once per sample.
@@ -24,8 +18,8 @@ struct Palette {
     std::vector<Colour> colour;
     std::vector<float> shade;
 
-    // Room for ids 0 ... count, with the table at id 0.
-    void reset(int count);
+    // Room for ids 0 ... count, with the table at id 0 under `light`.
+    void reset(int count, const Light &light);
     void set(int id, const PreparedObject &object, const float albedo[3]);
 };
 
@@ -37,8 +31,8 @@ void merge(const SampleBuffer &layer, SampleBuffer &into);
 // (a width-wide image).
 void resolve_rgb(const SampleBuffer &buf, int n, const PixelBox &box, const Palette &palette, int width, float *rgb);
 
-// The whole image as the table alone (the same arithmetic as resolve_rgb).
-void fill_table(int n, int width, int height, float *rgb);
+// The whole image as the unshadowed table alone (the same arithmetic as resolve_rgb).
+void fill_table(int n, int width, int height, const Light &light, float *rgb);
 
 // The id of each pixel's centre sample; buf is on a lattice of odd n (n = 1: the centres).
 void resolve_mask(const SampleBuffer &buf, int n, const PixelBox &box, int width, uint8_t *mask);

@@ -94,12 +94,7 @@ PixelBox intersect(const PixelBox &a, const PixelBox &b) {
     return r.empty() ? PixelBox{} : r;
 }
 
-float lambert(const glm::dvec3 &normal) {
-    const glm::dvec3 light = glm::normalize(glm::dvec3(-0.4, -0.6, 1.0));
-    return float(0.3 + 0.7 * std::max(0.0, glm::dot(normal, light)));
-}
-
-void prepare_object(const View &view, const air_object &o, PreparedObject &out) {
+void prepare_object(const View &view, const Light &light, const air_object &o, PreparedObject &out) {
     const Mesh &mesh = shape_mesh(o.shape);
     const double theta = double(o.rotation_deg) * 3.14159265358979323846 / 180.0;
     const double cs = std::cos(theta), sn = std::sin(theta);
@@ -126,7 +121,7 @@ void prepare_object(const View &view, const air_object &o, PreparedObject &out) 
     for (const Face &face : mesh.faces) {
         const glm::dvec3 normal(cs * face.normal.x - sn * face.normal.y, sn * face.normal.x + cs * face.normal.y,
                             face.normal.z);
-        out.face_shade.push_back(lambert(normal));
+        out.face_shade.push_back(light.shade(normal));
         const glm::dvec3 p0 = world[mesh.indices[face.first]].p;
         if (!(glm::dot(normal, view.eye - p0) > 0.0)) continue;  // back face (or edge-on)
 

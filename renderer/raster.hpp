@@ -3,6 +3,7 @@
 // functions and an inverse-depth test (rasterise).
 #pragma once
 #include "air_renderer.h"
+#include "light.hpp"
 #include "view.hpp"
 #include <cstdint>
 #include <vector>
@@ -43,11 +44,11 @@ struct PreparedObject {
     PixelBox box;                       // every pixel any sample of the object can fall in
     std::vector<ScreenPolygon> polygons;
     std::vector<Edge> edges;
-    std::vector<float> face_shade;      // 0.3 + 0.7 max(0, n.L) for every mesh face
+    std::vector<float> face_shade;      // ambient + diffuse max(0, n.L) for every mesh face
 };
 
 // The object's front faces, clipped, projected, with their edge functions.
-void prepare_object(const View &view, const air_object &object, PreparedObject &out);
+void prepare_object(const View &view, const Light &light, const air_object &object, PreparedObject &out);
 
 // A sample's surface is named by a slot, id * kSlotsPerId + face: id 0 is the table,
 // id k + 1 object k, face the mesh face. Colours are looked up per slot (composite.hpp).
@@ -72,8 +73,5 @@ struct SampleBuffer {
 // nearer than what buf holds. Ties in depth keep what is there, so objects drawn in list
 // order resolve ties to the lower index.
 void rasterise(const PreparedObject &object, const Lattice &lattice, int id, SampleBuffer &buf);
-
-// Shading of the spec: 0.3 + 0.7 max(0, n.L).
-float lambert(const glm::dvec3 &normal);
 
 }  // namespace air

@@ -50,16 +50,16 @@ void covered_runs(const std::vector<PreparedObject> &objects, int count, std::ve
     }
 }
 
-void render_scene(const Setup &setup, const air_object *objects, int32_t count, float *rgb, uint8_t *mask,
+void render_scene(const Setup &setup, const Light &light, const air_object *objects, int32_t count, float *rgb, uint8_t *mask,
                   float *shade, Scratch &scratch) {
     const View &view = setup.view;
     const int n = view.n;
 
     if (scratch.objects.size() < size_t(count)) scratch.objects.resize(count);
-    scratch.palette.reset(count);
+    scratch.palette.reset(count, light);
     PixelBox all;
     for (int32_t k = 0; k < count; k++) {
-        prepare_object(view, objects[k], scratch.objects[k]);
+        prepare_object(view, light, objects[k], scratch.objects[k]);
         scratch.palette.set(k + 1, scratch.objects[k], objects[k].color);
         all = unite(all, scratch.objects[k].box);
     }
@@ -71,7 +71,7 @@ void render_scene(const Setup &setup, const air_object *objects, int32_t count, 
         for (int32_t k = 0; k < count; k++) rasterise(scratch.objects[k], setup.colour, k + 1, scratch.samples);
     }
     if (rgb) {
-        fill_table(n, view.width, view.height, rgb);
+        fill_table(n, view.width, view.height, light, rgb);
         for (const PixelBox &run : scratch.runs) resolve_rgb(scratch.samples, n, run, scratch.palette, view.width, rgb);
     }
     if (shade) {

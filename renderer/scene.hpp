@@ -30,7 +30,7 @@ struct Scratch {
 void covered_runs(const std::vector<PreparedObject> &objects, int count, std::vector<PixelBox> &runs);
 
 // Inputs already checked. rgb, mask and shade may each be NULL.
-void render_scene(const Setup &setup, const air_object *objects, int32_t count, float *rgb, uint8_t *mask,
+void render_scene(const Setup &setup, const Light &light, const air_object *objects, int32_t count, float *rgb, uint8_t *mask,
                   float *shade, Scratch &scratch);
 
 }  // namespace air

@@ -80,7 +80,7 @@ struct BenchRender: ParsableCommand {
         let start = DispatchTime.now().uptimeNanoseconds
         var elapsed = 0.0
         repeat {
-            let status = air_render_batch(pool, &cam, list, offsets, Int32(batch), &rgb, nil)
+            let status = air_render_batch(pool, &cam, nil, list, offsets, Int32(batch), &rgb, nil)
             guard status == 0 else { throw ValidationError(String(cString: air_error_string(status))) }
             scenes += batch
             elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
@@ -123,7 +123,7 @@ struct BenchRender: ParsableCommand {
             var scene = 0
             while status == 0 && Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 < seconds {
                 let (objs, moves) = (perThread[t].bases[scene], perThread[t].moves[scene])
-                status = air_cache_set_scene(cache, &cam, objs, Int32(objs.count), &base)
+                status = air_cache_set_scene(cache, &cam, nil, objs, Int32(objs.count), &base)
                 image = base
                 for (m, move) in moves.enumerated() where status == 0 {
                     var moved = move

@@ -38,6 +38,12 @@ public final class Rasterizer: MaskRenderer, ShadingRenderer {
         return cam
     }
 
+    static func cLight(_ s: Scene) -> air_light {
+        let d = s.light.direction, t = s.tableColor
+        return air_light(direction: (d.x, d.y, d.z), ambient: s.light.ambient, diffuse: s.light.diffuse,
+                         shadows: s.light.shadows ? 1 : 0, table_color: (Float(t.x), Float(t.y), Float(t.z)))
+    }
+
     static func cObject(_ o: SceneObject) -> air_object {
         air_object(shape: Int32(o.shape.rawValue),
                    color: (Float(o.color.rgb.x), Float(o.color.rgb.y), Float(o.color.rgb.z)),
@@ -50,35 +56,38 @@ public final class Rasterizer: MaskRenderer, ShadingRenderer {
 
     public func renderWithMask(_ scene: Scene, samplesPerPixel: Int, image wantImage: Bool, mask wantMask: Bool) throws -> (image: Image?, mask: [UInt8]?) {
         var cam = Self.cCamera(scene.camera, samplesPerPixel: samplesPerPixel)
+        var light = Self.cLight(scene)
         let objects = scene.objects.map(Self.cObject)
         let n = scene.camera.width * scene.camera.height
         var rgb = [Float](repeating: 0, count: wantImage ? n * 3 : 0)
         var mask = [UInt8](repeating: 0, count: wantMask ? n : 0)
         let code = rgb.withUnsafeMutableBufferPointer { r in
             mask.withUnsafeMutableBufferPointer { m in
-                air_render(&cam, objects, Int32(objects.count), wantImage ? r.baseAddress : nil, wantMask ? m.baseAddress : nil)
+                air_render(&cam, &light, objects, Int32(objects.count), wantImage ? r.baseAddress : nil, wantMask ? m.baseAddress : nil)
             }
         }
         try Self.check(code)
         return (wantImage ? Image(width: scene.camera.width, height: scene.camera.height, pixels: rgb) : nil, wantMask ? mask : nil)
     }
 
-    /// Many scenes with one camera on the pool: images (width*height*3 floats each) and
-    /// masks (width*height bytes each), concatenated in scene order.
-    public func renderBatch(_ scenes: [[SceneObject]], camera: Camera, samplesPerPixel: Int, images: Bool = true, masks: Bool = false) throws -> (images: [Float], masks: [UInt8]) {
+    /// Many scenes with one camera (`camera`, not the scenes' own) on the pool, each under its
+    /// own light and table: images (width*height*3 floats each) and masks (width*height bytes
+    /// each), concatenated in scene order.
+    public func renderBatch(_ scenes: [Scene], camera: Camera, samplesPerPixel: Int, images: Bool = true, masks: Bool = false) throws -> (images: [Float], masks: [UInt8]) {
         var cam = Self.cCamera(camera, samplesPerPixel: samplesPerPixel)
         var offsets: [Int32] = [0]
         var objects: [air_object] = []
         for s in scenes {
-            objects.append(contentsOf: s.map(Self.cObject))
+            objects.append(contentsOf: s.objects.map(Self.cObject))
             offsets.append(Int32(objects.count))
         }
+        let lights = scenes.map(Self.cLight)
         let n = camera.width * camera.height * scenes.count
         var rgb = [Float](repeating: 0, count: images ? n * 3 : 0)
         var mask = [UInt8](repeating: 0, count: masks ? n : 0)
         let code = rgb.withUnsafeMutableBufferPointer { r in
             mask.withUnsafeMutableBufferPointer { m in
-                air_render_batch(pool, &cam, objects, offsets, Int32(scenes.count), images ? r.baseAddress : nil, masks ? m.baseAddress : nil)
+                air_render_batch(pool, &cam, lights, objects, offsets, Int32(scenes.count), images ? r.baseAddress : nil, masks ? m.baseAddress : nil)
             }
         }
         try Self.check(code)
@@ -89,9 +98,10 @@ public final class Rasterizer: MaskRenderer, ShadingRenderer {
     /// pixel (i, j)'s colour by object k's albedo (see air_render_shading).
     public func shading(_ scene: Scene, samplesPerPixel: Int) throws -> [Float] {
         var cam = Self.cCamera(scene.camera, samplesPerPixel: samplesPerPixel)
+        var light = Self.cLight(scene)
         let objects = scene.objects.map(Self.cObject)
         var shade = [Float](repeating: 0, count: objects.count * scene.camera.width * scene.camera.height)
-        let code = shade.withUnsafeMutableBufferPointer { air_render_shading(&cam, objects, Int32(objects.count), $0.baseAddress) }
+        let code = shade.withUnsafeMutableBufferPointer { air_render_shading(&cam, &light, objects, Int32(objects.count), $0.baseAddress) }
         try Self.check(code)
         return shade
     }
@@ -114,9 +124,10 @@ public final class CachedRenderSession: RenderSession {
         self.cache = cache
         self.base = base
         var cam = Rasterizer.cCamera(base.camera, samplesPerPixel: samplesPerPixel)
+        var light = Rasterizer.cLight(base)
         let objects = base.objects.map(Rasterizer.cObject)
         var rgb = [Float](repeating: 0, count: base.camera.width * base.camera.height * 3)
-        let code = rgb.withUnsafeMutableBufferPointer { air_cache_set_scene(cache, &cam, objects, Int32(objects.count), $0.baseAddress) }
+        let code = rgb.withUnsafeMutableBufferPointer { air_cache_set_scene(cache, &cam, &light, objects, Int32(objects.count), $0.baseAddress) }
         if code != AIR_OK {
             air_cache_destroy(cache)
             throw RenderError(code: code, message: String(cString: air_error_string(code)))

@@ -81,13 +81,81 @@ public struct Camera: Equatable, Sendable {
     public init() {}
 }
 
-/// A scene: a camera and a list of objects (list order fixes the mask values k + 1).
-public struct Scene: Equatable, Sendable {
-    public var camera: Camera
-    public var objects: [SceneObject]
+/// The scene's directional light (spec v2): colour = albedo · (ambient + diffuse · max(0, n·L) · lit).
+public struct Light: Equatable, Sendable {
+    /// Towards the light (normalised by the renderer); z > 0.
+    public var direction: SIMD3<Double> = [-0.4, -0.6, 1.0]
+    public var ambient: Double = 0.3
+    public var diffuse: Double = 0.7
+    /// Hard shadows cast by the light.
+    public var shadows = false
 
-    public init(camera: Camera = Camera(), objects: [SceneObject] = []) {
-        self.camera = camera
-        self.objects = objects
+    public init() {}
+
+    public init(direction: SIMD3<Double>, ambient: Double, diffuse: Double, shadows: Bool) {
+        self.direction = direction
+        self.ambient = ambient
+        self.diffuse = diffuse
+        self.shadows = shadows
+    }
+
+    /// The unit vector towards the light.
+    public var unitDirection: SIMD3<Double> {
+        let d = direction
+        return d / (d * d).sum().squareRoot()
+    }
+
+    /// Elevation above the table and azimuth (counter-clockwise from +x), in degrees.
+    public var elevationAzimuth: (elevation: Double, azimuth: Double) {
+        let u = unitDirection
+        return (asin(min(max(u.z, -1), 1)) * 180 / Double.pi, atan2(u.y, u.x) * 180 / Double.pi)
+    }
+
+    /// The light at `elevation` above the table from `azimuth` (degrees).
+    public static func from(elevation: Double, azimuth: Double, ambient: Double, diffuse: Double, shadows: Bool) -> Light {
+        let e = elevation * Double.pi / 180, a = azimuth * Double.pi / 180
+        return Light(direction: [cos(e) * cos(a), cos(e) * sin(a), sin(e)], ambient: ambient, diffuse: diffuse, shadows: shadows)
+    }
+
+    /// Why this light cannot be rendered (field, message), or nil.
+    public var problem: (field: String, message: String)? {
+        if !(direction.x.isFinite && direction.y.isFinite && direction.z.isFinite) { return ("direction", "must be finite") }
+        if !(direction.z > 0) { return ("direction", "must point above the table (z > 0), got z = \(direction.z)") }
+        if !(ambient.isFinite && ambient >= 0) { return ("ambient", "must be a finite number >= 0") }
+        if !(diffuse.isFinite && diffuse >= 0) { return ("diffuse", "must be a finite number >= 0") }
+        return nil
     }
 }
+
+/// A scene: a camera, the light, the table's colour and a list of objects (list order fixes
+/// the mask values k + 1).
+public struct Scene: Equatable, Sendable {
+    public var camera: Camera
+    public var light: Light
+    /// The table's albedo (spec default 0.50, 0.48, 0.45).
+    public var tableColor: SIMD3<Double>
+    public var objects: [SceneObject]
+
+    public static let defaultTableColor: SIMD3<Double> = [0.50, 0.48, 0.45]
+
+    public init(camera: Camera = Camera(), light: Light = Light(), tableColor: SIMD3<Double> = Scene.defaultTableColor,
+                objects: [SceneObject] = []) {
+        self.camera = camera
+        self.light = light
+        self.tableColor = tableColor
+        self.objects = objects
+    }
+
+    /// The same light and table with other objects.
+    public func with(objects: [SceneObject]) -> Scene {
+        var s = self
+        s.objects = objects
+        return s
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Foundation
+#endif

@@ -14,7 +14,7 @@ final class CacheTests: XCTestCase {
                 var rng = RNG(seed: 11).split(UInt64(s) &+ UInt64(spp) << 8)
                 let objects = R.randomScene(&rng)
                 var base = [Float](repeating: 0, count: 48 * 40 * 3)
-                XCTAssertEqual(objects.withUnsafeBufferPointer { air_cache_set_scene(cache, &camera, $0.baseAddress, Int32($0.count), &base) }, 0)
+                XCTAssertEqual(objects.withUnsafeBufferPointer { air_cache_set_scene(cache, &camera, nil, $0.baseAddress, Int32($0.count), &base) }, 0)
                 assertSame(base, R.render(camera, objects).rgb, "set_scene image")
                 for m in 0..<12 {
                     let k = rng.int(below: objects.count)
@@ -59,7 +59,7 @@ final class CacheTests: XCTestCase {
         defer { air_cache_destroy(cache) }
         let objects = [R.object(0, (1, 0, 0), 50, 0)]
         var image = [Float](repeating: 0, count: 64 * 64 * 3)
-        XCTAssertEqual(air_cache_set_scene(cache, &camera, objects, 1, &image), 0)
+        XCTAssertEqual(air_cache_set_scene(cache, &camera, nil, objects, 1, &image), 0)
         var moved = R.object(1, (0, 1, 0), 60, 0)
         var region: [Int32] = [9, 9, 9, 9]
         XCTAssertEqual(air_cache_render_moved(cache, 0, &moved, &image, &region), 0)
@@ -92,7 +92,7 @@ final class BatchTests: XCTestCase {
             for _ in 0..<3 {  // the pool is reused
                 var rgb = [Float](repeating: -1, count: 13 * pixels * 3)
                 var masks = [UInt8](repeating: 99, count: 13 * pixels)
-                XCTAssertEqual(air_render_batch(pool, &camera, objects, offsets, 13, &rgb, &masks), 0)
+                XCTAssertEqual(air_render_batch(pool, &camera, nil, objects, offsets, 13, &rgb, &masks), 0)
                 assertSame(rgb, singleRGB, "threads \(threads)")
                 assertSame(masks, singleMask, "threads \(threads)")
             }
@@ -118,7 +118,7 @@ final class ShadingTests: XCTestCase {
                 var shades: [[Float]] = []
                 for objects in [first, second] {
                     var shade = [Float](repeating: -1, count: objects.count * pixels)
-                    XCTAssertEqual(air_render_shading(&camera, objects, Int32(objects.count), &shade), 0)
+                    XCTAssertEqual(air_render_shading(&camera, nil, objects, Int32(objects.count), &shade), 0)
                     shades.append(shade)
                     let rgb = R.render(camera, objects).rgb
                     var part = [Double](repeating: 0, count: pixels * 3)
@@ -158,13 +158,13 @@ final class ErrorTests: XCTestCase {
         let cube = [R.object(0, (1, 0, 0), 0, 0)]
         func render(_ camera: air_camera, _ objects: [air_object] = cube) -> Int32 {
             var c = camera
-            return air_render(&c, objects, Int32(objects.count), &rgb, &mask)
+            return air_render(&c, nil, objects, Int32(objects.count), &rgb, &mask)
         }
         XCTAssertEqual(render(good), Int32(AIR_OK))
-        XCTAssertEqual(air_render(nil, cube, 1, &rgb, &mask), Int32(AIR_ERR_ARGUMENT))
-        XCTAssertEqual(air_render(&good, nil, 1, &rgb, &mask), Int32(AIR_ERR_ARGUMENT))
-        XCTAssertEqual(air_render(&good, cube, -1, &rgb, &mask), Int32(AIR_ERR_ARGUMENT))
-        XCTAssertEqual(air_render(&good, nil, 0, nil, nil), Int32(AIR_OK))
+        XCTAssertEqual(air_render(nil, nil, cube, 1, &rgb, &mask), Int32(AIR_ERR_ARGUMENT))
+        XCTAssertEqual(air_render(&good, nil, nil, 1, &rgb, &mask), Int32(AIR_ERR_ARGUMENT))
+        XCTAssertEqual(air_render(&good, nil, cube, -1, &rgb, &mask), Int32(AIR_ERR_ARGUMENT))
+        XCTAssertEqual(air_render(&good, nil, nil, 0, nil, nil), Int32(AIR_OK))
         XCTAssertEqual(render(good, [R.object(0, (Float.nan, 0, 0), 0, 0)]), Int32(AIR_ERR_ARGUMENT))
         XCTAssertEqual(render(good, [R.object(0, (1, 0, 0), .infinity, 0)]), Int32(AIR_ERR_ARGUMENT))
         XCTAssertEqual(render(good, [R.object(5, (1, 0, 0), 0, 0)]), Int32(AIR_ERR_SHAPE))
@@ -205,11 +205,11 @@ final class ErrorTests: XCTestCase {
         for (k, camera) in cameras.enumerated() { XCTAssertEqual(render(camera), Int32(AIR_ERR_CAMERA), "camera \(k)") }
 
         // Shading, batch, pool and cache entry points.
-        XCTAssertEqual(air_render_shading(&good, cube, 1, nil), Int32(AIR_ERR_ARGUMENT))
-        XCTAssertEqual(air_render_batch(nil, &good, cube, nil, 1, &rgb, &mask), Int32(AIR_ERR_ARGUMENT))
-        XCTAssertEqual(air_render_batch(nil, &good, cube, [0, 1], -1, &rgb, &mask), Int32(AIR_ERR_ARGUMENT))
-        XCTAssertEqual(air_render_batch(nil, &good, cube, [1, 0], 1, &rgb, &mask), Int32(AIR_ERR_ARGUMENT))
-        XCTAssertEqual(air_render_batch(nil, &good, [R.object(7, (1, 0, 0), 0, 0)], [0, 1], 1, &rgb, &mask), Int32(AIR_ERR_SHAPE))
+        XCTAssertEqual(air_render_shading(&good, nil, cube, 1, nil), Int32(AIR_ERR_ARGUMENT))
+        XCTAssertEqual(air_render_batch(nil, &good, nil, cube, nil, 1, &rgb, &mask), Int32(AIR_ERR_ARGUMENT))
+        XCTAssertEqual(air_render_batch(nil, &good, nil, cube, [0, 1], -1, &rgb, &mask), Int32(AIR_ERR_ARGUMENT))
+        XCTAssertEqual(air_render_batch(nil, &good, nil, cube, [1, 0], 1, &rgb, &mask), Int32(AIR_ERR_ARGUMENT))
+        XCTAssertEqual(air_render_batch(nil, &good, nil, [R.object(7, (1, 0, 0), 0, 0)], [0, 1], 1, &rgb, &mask), Int32(AIR_ERR_SHAPE))
         XCTAssertEqual(air_pool_threads(nil), 0)
         air_pool_destroy(nil)
         let cache = air_cache_create()!
@@ -217,11 +217,11 @@ final class ErrorTests: XCTestCase {
         var moved = cube[0]
         var region: [Int32] = [0, 0, 0, 0]
         XCTAssertEqual(air_cache_render_moved(cache, 0, &moved, &rgb, &region), Int32(AIR_ERR_ARGUMENT), "no scene yet")
-        XCTAssertEqual(air_cache_set_scene(nil, &good, cube, 1, &rgb), Int32(AIR_ERR_ARGUMENT))
+        XCTAssertEqual(air_cache_set_scene(nil, &good, nil, cube, 1, &rgb), Int32(AIR_ERR_ARGUMENT))
         var badSpp = good
         badSpp.spp = 3
-        XCTAssertEqual(air_cache_set_scene(cache, &badSpp, cube, 1, &rgb), Int32(AIR_ERR_SPP))
-        XCTAssertEqual(air_cache_set_scene(cache, &good, cube, 1, &rgb), Int32(AIR_OK))
+        XCTAssertEqual(air_cache_set_scene(cache, &badSpp, nil, cube, 1, &rgb), Int32(AIR_ERR_SPP))
+        XCTAssertEqual(air_cache_set_scene(cache, &good, nil, cube, 1, &rgb), Int32(AIR_OK))
         XCTAssertEqual(air_cache_render_moved(cache, 1, &moved, &rgb, &region), Int32(AIR_ERR_INDEX))
         XCTAssertEqual(air_cache_render_moved(cache, -1, &moved, &rgb, &region), Int32(AIR_ERR_INDEX))
         XCTAssertEqual(air_cache_render_moved(cache, 0, nil, &rgb, &region), Int32(AIR_ERR_ARGUMENT))

@@ -22,7 +22,7 @@ enum R {
         let n = Int(camera.width) * Int(camera.height)
         var rgb = [Float](repeating: -1, count: 3 * n)
         var mask = [UInt8](repeating: 77, count: n)
-        let status = objects.withUnsafeBufferPointer { air_render(&c, $0.baseAddress, Int32($0.count), &rgb, &mask) }
+        let status = objects.withUnsafeBufferPointer { air_render(&c, nil, $0.baseAddress, Int32($0.count), &rgb, &mask) }
         XCTAssertEqual(status, 0, "air_render: \(String(cString: air_error_string(status)))", file: file, line: line)
         return (rgb, mask)
     }

@@ -20,7 +20,7 @@ final class RenderingTests: XCTestCase {
         scenes.append([SceneObject(shape: .wedge, color: Color(rgb: [0.2, 0.4, 0.6]), position: [0.3, -0.2], rotation: 200)])
         let camera = Self.allShapes().camera
         let r = Rasterizer(threads: 2)
-        let (images, masks) = try r.renderBatch(scenes, camera: camera, samplesPerPixel: 4, images: true, masks: true)
+        let (images, masks) = try r.renderBatch(scenes.map { Scene(camera: camera, objects: $0) }, camera: camera, samplesPerPixel: 4, images: true, masks: true)
         let n = camera.width * camera.height
         for (i, objects) in scenes.enumerated() {
             let (img, mask) = try Rasterizer().renderWithMask(Scene(camera: camera, objects: objects), samplesPerPixel: 4, image: true, mask: true)

@@ -37,6 +37,8 @@ enum {
                                 (0, 180), eye not above the table (z <= 0), non-finite numbers */
     AIR_ERR_INDEX = -6,      /* object index out of range */
     AIR_ERR_MEMORY = -7,
+    AIR_ERR_LIGHT = -8,      /* light direction not finite or z <= 0, ambient or diffuse negative or not finite,
+                                table colour not finite, shadows not 0 or 1 */
 };
 
 /* Shape classes, in the spec's order. */
@@ -61,19 +63,34 @@ typedef struct {
 /* The spec's defaults: eye (0,-4.5,7.5), target (0,0.3,0), up (0,0,1), 40 deg, 64x64, spp 4. */
 air_camera air_default_camera(void);
 
+/* The scene's light and table (spec v2, "Light, table and shading"). Doubles, so that the
+ * defaults give exactly the v1 shading (0.3 + 0.7 max(0, n.L) computed in double). */
+typedef struct {
+    double direction[3];  /* towards the light, z > 0; normalised by the renderer */
+    double ambient;       /* finite, >= 0 */
+    double diffuse;       /* finite, >= 0 */
+    int32_t shadows;      /* 1: hard shadows of the directional light; 0: none */
+    float table_color[3]; /* the table's RGB albedo */
+} air_light;
+
+/* The spec's defaults: direction (-0.4, -0.6, 1), ambient 0.3, diffuse 0.7, no shadows,
+ * table (0.50, 0.48, 0.45). Every function below takes light == NULL as these. */
+air_light air_default_light(void);
+
 const char *air_error_string(int32_t code);
 
 /* Renders one scene. rgb: width*height*3 floats (may be NULL); mask: width*height bytes (may be NULL).
  * The mask comes from one ray through each pixel centre, which for spp 4 and 16 is not a colour sample. */
-int32_t air_render(const air_camera *camera, const air_object *objects, int32_t count,
+int32_t air_render(const air_camera *camera, const air_light *light, const air_object *objects, int32_t count,
                    float *rgb, uint8_t *mask);
 
 /* Per-object shading coverage, the exact derivative of the image by each object's albedo:
  * shade[(k * height + j) * width + i] = mean over pixel (i, j)'s samples of
- * (0.3 + 0.7 max(0, n.L)) where the sample sees object k, else 0.
- * So rgb(i, j, c) = table part + sum_k color_k[c] * shade_k(i, j). Array of count*width*height floats. */
-int32_t air_render_shading(const air_camera *camera, const air_object *objects, int32_t count,
-                           float *shade);
+ * (ambient + diffuse max(0, n.L) lit(p)) where the sample sees object k, else 0.
+ * So rgb(i, j, c) = table part + sum_k color_k[c] * shade_k(i, j) wherever no sample is clamped.
+ * Array of count*width*height floats. */
+int32_t air_render_shading(const air_camera *camera, const air_light *light, const air_object *objects,
+                           int32_t count, float *shade);
 
 /* ---- Many scenes per call, on a thread pool ---------------------------- */
 
@@ -85,11 +102,12 @@ air_pool *air_pool_create(int32_t threads);
 void air_pool_destroy(air_pool *pool);
 int32_t air_pool_threads(const air_pool *pool);
 
-/* Renders scene s = objects[offsets[s] ..< offsets[s + 1]] for s in 0 ..< scenes, all with one camera.
+/* Renders scene s = objects[offsets[s] ..< offsets[s + 1]] for s in 0 ..< scenes, all with one camera,
+ * scene s under lights[s] (lights may be NULL: every scene under the default light).
  * offsets has scenes + 1 entries. rgb: scenes*width*height*3 floats (or NULL);
  * masks: scenes*width*height bytes (or NULL). pool may be NULL (then the calling thread does all).
  * The output does not depend on the number of threads. */
-int32_t air_render_batch(air_pool *pool, const air_camera *camera,
+int32_t air_render_batch(air_pool *pool, const air_camera *camera, const air_light *lights,
                          const air_object *objects, const int32_t *offsets, int32_t scenes,
                          float *rgb, uint8_t *masks);
 
@@ -105,7 +123,7 @@ void air_cache_destroy(air_cache *cache);
 
 /* Renders the base scene into the cache and, if rgb is not NULL, writes its image
  * (identical to air_render's). */
-int32_t air_cache_set_scene(air_cache *cache, const air_camera *camera,
+int32_t air_cache_set_scene(air_cache *cache, const air_camera *camera, const air_light *light,
                             const air_object *objects, int32_t count, float *rgb);
 
 /* Renders the base scene with objects[index] replaced by *moved, without changing the cache.
@@ -114,7 +132,8 @@ int32_t air_cache_set_scene(air_cache *cache, const air_camera *camera,
  * and all other pixels of the moved scene equal the base image's. The result inside the
  * region equals a full air_render of the moved scene bit for bit.
  * The region is the union of the object's old and new pixel boxes (possibly larger than
- * what changed). An empty region has region[0] == region[2]. region may be NULL.
+ * what changed), and with shadows on also of the boxes of the old and new shadow volumes
+ * (the object's vertices and their projections along the light onto the table). An empty region has region[0] == region[2]. region may be NULL.
  * Cost: one object's rasterisation plus re-compositing the region. */
 int32_t air_cache_render_moved(air_cache *cache, int32_t index, const air_object *moved,
                                float *rgb, int32_t region[4]);

@@ -12,7 +12,8 @@ import JSON
 ///                 rotation [lo, hi), min_visible_pixels, max_attempts
 /// rotation_sweep: shape, color, position [x, y], rotation {"from", "to" (exclusive), "step"}
 /// position_grid:  shape, color, rotation, x {"from", "to", "steps"}, y {...} (inclusive ends)
-/// all:            camera {...}, size [W, H], spp, seed, count
+/// all:            camera {...}, size [W, H], spp, seed, count, light {...} (LightPrior),
+///                 table {"color"}, effects {...} (EffectsPrior: what the camera does to the image)
 /// ```
 public struct BatchSpec: Equatable, Sendable {
     public enum Colors: Equatable, Sendable {
@@ -53,6 +54,11 @@ public struct BatchSpec: Equatable, Sendable {
 
     public var kind: Kind
     public var camera: Camera = Camera()
+    /// The light's distribution; nil: the spec's fixed default light.
+    public var light: LightPrior?
+    public var tableColor: SIMD3<Double> = Scene.defaultTableColor
+    /// What the camera does to each image; nil: nothing (the renderer's exact image).
+    public var effects: EffectsPrior?
     public var samplesPerPixel: Int = 4
     public var seed: UInt64 = 0
     /// The number of scenes: given in the spec, or the sweep's length.
@@ -70,7 +76,7 @@ public struct BatchSpec: Equatable, Sendable {
         return try parse(reader.parse(text), reader: reader)
     }
 
-    static let commonKeys = ["kind", "camera", "size", "spp", "seed", "count", "comment"]
+    static let commonKeys = ["kind", "camera", "size", "spp", "seed", "count", "comment", "light", "table", "effects"]
 
     public static func parse(_ v: JSONValue, reader: JSONFieldReader) throws -> BatchSpec {
         let kindName = try v["kind"].map { try reader.string($0, "kind") } ?? "random"
@@ -117,6 +123,12 @@ public struct BatchSpec: Equatable, Sendable {
             guard [1, 4, 9, 16].contains(spec.samplesPerPixel) else { throw reader.error(s, "spp", "spp must be 1, 4, 9 or 16") }
         }
         if let s = v["seed"] { spec.seed = try reader.uint64(s, "seed") }
+        if let l = v["light"] { spec.light = try LightPrior.parse(l, "light", reader: reader) }
+        if let t = v["table"] {
+            _ = try reader.object(t, "table", allowed: ["color"])
+            if let c = t["color"] { spec.tableColor = try Color.parse(c, "table.color", reader: reader).rgb }
+        }
+        if let e = v["effects"] { spec.effects = try EffectsPrior.parse(e, "effects", reader: reader) }
         if let c = v["count"] { spec.count = try reader.integer(c, "count", in: 0...99_999_999) }
         switch spec.kind {
         case .rotationSweep(_, let angles): spec.count = min(spec.count ?? angles.count, angles.count)

@@ -33,6 +33,7 @@ public enum DatasetLayout {
         }
         var members: [(String, JSONValue)] = [("index", .int(index)), ("image", .str(image(index)))]
         if mask { members.append(("mask", .str(Self.mask(index)))) }
+        members += SceneJSON.lightAndTableMembers(scene)
         members.append(("objects", .arr(objects)))
         return JSONWriter.compact(.obj(members))
     }
@@ -48,11 +49,13 @@ public struct DatasetEntry: Equatable, Sendable {
 }
 
 /// A dataset read back: needs only meta.json, scenes.jsonl (image and each object's
-/// shape, color, position, rotation) and the images. A line's own `camera` overrides
-/// meta's; label fields and unknown keys are ignored.
+/// shape, color, position, rotation) and the images. A line's own `camera`, `light` and
+/// `table` override meta's; label fields and unknown keys are ignored.
 public struct Dataset: Sendable {
     public var folder: String
     public var camera: Camera
+    /// meta.json's light and table (the spec's defaults when it has none), over which each line's own apply.
+    public var base: Scene
     public var samplesPerPixel: Int
     public var entries: [DatasetEntry]
 
@@ -69,6 +72,9 @@ public struct Dataset: Sendable {
         let count = try metaReader.integer(metaReader.required(meta, "", "count"), "count", in: 0...Int(Int32.max))
         camera = try meta["camera"].map { try SceneJSON.camera(from: $0, "camera", base: Camera(), reader: metaReader) } ?? Camera()
         samplesPerPixel = try meta["spp"].map { try metaReader.integer($0, "spp", in: 1...16) } ?? 4
+        var base = Scene(camera: camera)
+        try SceneJSON.readLightAndTable(meta, into: &base, reader: metaReader)
+        self.base = base
 
         let linesPath = folder + "/" + DatasetLayout.scenes
         let reader = JSONFieldReader(file: linesPath)
@@ -82,7 +88,7 @@ public struct Dataset: Sendable {
             let lineBytes = Array(bytes[start..<end])
             start = end + 1
             if lineBytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            entries.append(try Self.entry(reader.parse(bytes: lineBytes, firstLine: lineNumber), reader: reader, camera: camera, expected: entries.count))
+            entries.append(try Self.entry(reader.parse(bytes: lineBytes, firstLine: lineNumber), reader: reader, base: base, expected: entries.count))
         }
         guard entries.count == count else {
             throw InputError(file: linesPath, line: lineNumber, field: "", message: "\(entries.count) scenes, but \(metaPath) says count \(count)")
@@ -90,13 +96,15 @@ public struct Dataset: Sendable {
         self.entries = entries
     }
 
-    static func entry(_ v: JSONValue, reader: JSONFieldReader, camera base: Camera, expected: Int) throws -> DatasetEntry {
+    static func entry(_ v: JSONValue, reader: JSONFieldReader, base: Scene, expected: Int) throws -> DatasetEntry {
         _ = try reader.object(v, "", allowed: nil)
         let index = try v["index"].map { try reader.integer($0, "index", in: 0...Int(Int32.max)) } ?? expected
         guard index == expected else { throw reader.error(v["index"]!, "index", "expected \(expected) (lines are in index order)") }
         let image = try reader.string(reader.required(v, "", "image"), "image")
         let mask = try v["mask"].map { try reader.string($0, "mask") }
-        let camera = try v["camera"].map { try SceneJSON.camera(from: $0, "camera", base: base, reader: reader) } ?? base
+        var scene = base
+        if let c = v["camera"] { scene.camera = try SceneJSON.camera(from: c, "camera", base: base.camera, reader: reader) }
+        try SceneJSON.readLightAndTable(v, into: &scene, reader: reader)
         var objects = try SceneJSON.objects(from: reader.required(v, "", "objects"), "objects", reader: reader, extraKeys: nil)
         if case .array(let items) = v["objects"]!.kind {
             for (k, item) in items.enumerated() {
@@ -106,7 +114,8 @@ public struct Dataset: Sendable {
                 }
             }
         }
-        return DatasetEntry(index: index, image: image, mask: mask, scene: Scene(camera: camera, objects: objects))
+        scene.objects = objects
+        return DatasetEntry(index: index, image: image, mask: mask, scene: scene)
     }
 
     /// The image of entry `i`, as floats v / 255.

@@ -230,8 +230,10 @@ public struct DatasetGenerator {
 
     func makeScene(_ i: Int, renderer: Rasterizer, npyFD: Int32, npyOffset: Int, imageBytes: Int) throws -> Produced {
         let sampled = try spec.sample(index: i, seed: seed, renderer: renderer)
-        let (image, renderedMask) = try renderer.renderWithMask(sampled.scene, samplesPerPixel: spec.samplesPerPixel, image: true, mask: sampled.mask == nil)
+        var (image, renderedMask) = try renderer.renderWithMask(sampled.scene, samplesPerPixel: spec.samplesPerPixel, image: true, mask: sampled.mask == nil)
         let mask = sampled.mask ?? renderedMask!
+        var (effects, effectsRNG) = spec.effects(index: i, seed: seed)
+        if !effects.isNeutral { effects.apply(&image!, rng: &effectsRNG) }
         let w = spec.camera.width, h = spec.camera.height
         let pixels = PNG.bytes(of: image!)
         try FileIO.writeAtomically(path(DatasetLayout.image(i)), PNG.encode(pixels, width: w, height: h, channels: 3))

@@ -24,20 +24,24 @@ extension BatchSpec {
     /// object showing fewer than `min_visible_pixels`) retry from that same stream, so
     /// the result is the same whatever order or thread asks for it.
     public func sample(index: Int, seed: UInt64, renderer: some MaskRenderer) throws -> SampledScene {
+        // The light and the effects come from streams of their own, so that specs without them
+        // draw exactly the scenes they always did.
+        var lightRNG = RNG(seed: seed).split(UInt64(index)).split(Self.lightStream)
+        let base = Scene(camera: camera, light: light?.sample(&lightRNG) ?? Light(), tableColor: tableColor)
         switch kind {
         case .rotationSweep(var object, let angles):
             object.rotation = angles[index]
-            return SampledScene(scene: Scene(camera: camera, objects: [object]), mask: nil, attempts: 1)
+            return SampledScene(scene: base.with(objects: [object]), mask: nil, attempts: 1)
         case .positionGrid(var object, let xs, let ys):
             object.position = SIMD2(xs[index % xs.count], ys[index / xs.count])
-            return SampledScene(scene: Scene(camera: camera, objects: [object]), mask: nil, attempts: 1)
+            return SampledScene(scene: base.with(objects: [object]), mask: nil, attempts: 1)
         case .random(let r):
             var rng = RNG(seed: seed).split(UInt64(index))
             // The count is drawn once: redrawing it on rejection would favour small counts.
             let n = rng.categorical(r.countWeights)
             for attempt in 1...r.maxAttempts {
                 guard let objects = Self.place(n, r, &rng) else { continue }
-                let scene = Scene(camera: camera, objects: objects)
+                let scene = base.with(objects: objects)
                 if r.minVisiblePixels == 0 || n == 0 {
                     return SampledScene(scene: scene, mask: nil, attempts: attempt)
                 }
@@ -48,6 +52,24 @@ extension BatchSpec {
             }
             throw SamplingError(index: index, message: "no scene with \(n) objects met the constraints in \(r.maxAttempts) attempts (table area too small or min_visible_pixels too high?)")
         }
+    }
+
+    static let lightStream: UInt64 = 0x6c69_6768_74
+    static let effectsStream: UInt64 = 0x6566_6665_6374
+
+    /// What the camera does to image `index` (neutral without `effects`); depends only on (seed, index).
+    public func effects(index: Int, seed: UInt64) -> (effects: ImageEffects, rng: RNG) {
+        var rng = RNG(seed: seed).split(UInt64(index)).split(Self.effectsStream)
+        let e = effects?.sample(&rng) ?? ImageEffects()
+        return (e, rng)
+    }
+
+    /// The observed image of a sampled scene: rendered, then the camera's effects applied.
+    public func observe(_ scene: Scene, index: Int, seed: UInt64, renderer: some SceneRenderer) throws -> Image {
+        var image = try renderer.render(scene, samplesPerPixel: samplesPerPixel)
+        var (e, rng) = effects(index: index, seed: seed)
+        if !e.isNeutral { e.apply(&image, rng: &rng) }
+        return image
     }
 
     /// Latents are quantised to Float, what the renderer sees, so a dataset's JSON

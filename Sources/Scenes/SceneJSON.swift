@@ -14,6 +14,7 @@ public enum SceneJSON {
     public static let maxObjects = 255
     public static let objectKeys = ["shape", "color", "position", "rotation"]
     public static let cameraKeys = ["eye", "target", "up", "fov_y", "width", "height"]
+    public static let lightKeys = ["direction", "ambient", "diffuse", "shadows"]
 
     /// Parses a scene from text. `file` names the source in errors.
     public static func read(_ text: String, file: String, firstLine: Int = 1) throws -> Scene {
@@ -22,11 +23,41 @@ public enum SceneJSON {
     }
 
     public static func scene(from v: JSONValue, reader: JSONFieldReader) throws -> Scene {
-        _ = try reader.object(v, "", allowed: ["camera", "objects"])
+        _ = try reader.object(v, "", allowed: ["camera", "light", "table", "objects"])
         var camera = Camera()
         if let c = v["camera"] { camera = try Self.camera(from: c, "camera", base: camera, reader: reader) }
-        let objects = try Self.objects(from: reader.required(v, "", "objects"), "objects", reader: reader, extraKeys: [])
-        return Scene(camera: camera, objects: objects)
+        var scene = Scene(camera: camera)
+        try readLightAndTable(v, into: &scene, reader: reader)
+        scene.objects = try Self.objects(from: reader.required(v, "", "objects"), "objects", reader: reader, extraKeys: [])
+        return scene
+    }
+
+    /// Reads the optional `light` and `table` members of `v` over `scene`'s values.
+    public static func readLightAndTable(_ v: JSONValue, into scene: inout Scene, reader: JSONFieldReader) throws {
+        if let l = v["light"] { scene.light = try light(from: l, "light", base: scene.light, reader: reader) }
+        if let t = v["table"] {
+            _ = try reader.object(t, "table", allowed: ["color"])
+            if let c = t["color"] { scene.tableColor = try Color.parse(c, "table.color", reader: reader).rgb }
+        }
+    }
+
+    /// Reads a light object; missing keys keep `base`'s values.
+    public static func light(from v: JSONValue, _ path: String, base: Light, reader: JSONFieldReader) throws -> Light {
+        _ = try reader.object(v, path, allowed: lightKeys)
+        var l = base
+        let join = { (key: String) in JSONFieldReader.join(path, key) }
+        if let d = v["direction"] {
+            let n = try reader.numbers(d, join("direction"), count: 3)
+            l.direction = SIMD3(n[0], n[1], n[2])
+        }
+        if let a = v["ambient"] { l.ambient = try reader.number(a, join("ambient")) }
+        if let d = v["diffuse"] { l.diffuse = try reader.number(d, join("diffuse")) }
+        if let s = v["shadows"] {
+            guard case .bool(let b) = s.kind else { throw reader.error(s, join("shadows"), "expected true or false") }
+            l.shadows = b
+        }
+        if let (field, message) = l.problem { throw reader.error(v[field] ?? v, join(field), message) }
+        return l
     }
 
     /// Reads a camera object; missing keys keep `base`'s values.
@@ -108,8 +139,28 @@ public enum SceneJSON {
         ])
     }
 
+    public static func json(_ light: Light) -> JSONValue {
+        .obj([
+            ("direction", .nums([light.direction.x, light.direction.y, light.direction.z])),
+            ("ambient", .num(light.ambient)),
+            ("diffuse", .num(light.diffuse)),
+            ("shadows", .bool(light.shadows)),
+        ])
+    }
+
+    public static func json(tableColor c: SIMD3<Double>) -> JSONValue { .obj([("color", .nums([c.x, c.y, c.z]))]) }
+
+    /// The `light` and `table` members, each only when it differs from the spec's default
+    /// (so v1 scenes write the bytes they always did).
+    public static func lightAndTableMembers(_ scene: Scene) -> [(String, JSONValue)] {
+        var m: [(String, JSONValue)] = []
+        if scene.light != Light() { m.append(("light", json(scene.light))) }
+        if scene.tableColor != Scene.defaultTableColor { m.append(("table", json(tableColor: scene.tableColor))) }
+        return m
+    }
+
     public static func json(_ scene: Scene) -> JSONValue {
-        .obj([("camera", json(scene.camera)), ("objects", .arr(scene.objects.map(json)))])
+        .obj([("camera", json(scene.camera))] + lightAndTableMembers(scene) + [("objects", .arr(scene.objects.map(json)))])
     }
 
     /// Pretty text (one key per line; vectors on one line), ending with a newline.

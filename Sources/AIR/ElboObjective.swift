@@ -64,6 +64,7 @@ public struct ElboObjective {
         let camera = cfg.camera
         var rendered = [Float](repeating: 0, count: b * pixels)
         fillWithTable(&rendered, pixels: b * cfg.width * cfg.height, table: table)
+        var lights = [Light](repeating: Light(), count: b)
         var state = network.lstm.zeroState(batch: b, on: tape)
         var previous = tape.zeros([b, LatentCode.size])
         var alive = [Bool](repeating: true, count: b)
@@ -81,11 +82,17 @@ public struct ElboObjective {
         let positionLogPrior = -log(Double(4 * half * half))   // uniform on the table area
         let shapeLogPrior = -log(Double(Shape.allCases.count))
 
-        for _ in 0..<n {
+        for i in 0..<n {
             let input = stepInput(observed: observed, rendered: rendered, table: table, batch: b,
                                   height: cfg.height, width: cfg.width, tape: tape)
             let r = network.read(input, previous: previous, state: state)
             state = r.state
+            // The light is read at the first step and taken as given (no gradient: the ELBO's
+            // likelihood does not model it).
+            if i == 0, let head = network.light {
+                let out = head(r.features).values
+                for k in 0..<b { lights[k] = LightHead.decode(out, row: k) }
+            }
             let exists = alive.map { Float($0 ? 1 : 0) }
             let presDist = Bernoulli(logits: r.presLogit)
             let presSample = presDist.sample(rng: &rng).values.enumerated().map { alive[$0.offset] ? $0.element : 0 }
@@ -152,7 +159,7 @@ public struct ElboObjective {
             logPrior.append(prior)
             previous = tape.constant(shape: [b, LatentCode.size], values: codes)
             for k in changed {
-                let img = try renderer.render(Scene(camera: camera, objects: objects[k]), samplesPerPixel: cfg.samplesPerPixel)
+                let img = try renderer.render(cfg.scene(light: lights[k], objects: objects[k]), samplesPerPixel: cfg.samplesPerPixel)
                 rendered.replaceSubrange(k * pixels..<(k + 1) * pixels, with: img.pixels)
             }
         }
@@ -164,12 +171,12 @@ public struct ElboObjective {
         var colorGrads = [[SIMD3<Double>]](repeating: [], count: b)
         for k in 0..<b {
             let obs = Image(width: cfg.width, height: cfg.height, pixels: Array(observed[k * pixels..<(k + 1) * pixels]))
-            let session = try renderer.session(base: Scene(camera: camera, objects: objects[k]), samplesPerPixel: cfg.samplesPerPixel)
+            let session = try renderer.session(base: cfg.scene(light: lights[k], objects: objects[k]), samplesPerPixel: cfg.samplesPerPixel)
             f[k] = likelihood.logLikelihood(observed: obs, rendered: session.baseImage)
             poseGrads[k] = try fd.centralPoseGradients(session: session, objects: objects[k], observed: obs)
             if let exact = renderer as? any ShadingRenderer, !objects[k].isEmpty {
                 // Colour enters each pixel linearly: the exact gradient from the shading images.
-                let shade = try exact.shading(Scene(camera: camera, objects: objects[k]), samplesPerPixel: cfg.samplesPerPixel)
+                let shade = try exact.shading(cfg.scene(light: lights[k], objects: objects[k]), samplesPerPixel: cfg.samplesPerPixel)
                 colorGrads[k] = likelihood.albedoGradient(observed: obs, rendered: session.baseImage,
                                                           shading: shade, objectCount: objects[k].count)
             } else {

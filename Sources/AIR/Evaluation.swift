@@ -71,6 +71,8 @@ public struct ImageScore: Equatable, Sendable {
 /// Accumulates image scores over a data set and summarises them as an `EvaluationReport`.
 public struct Evaluation: Sendable {
     public private(set) var images: [ImageScore] = []
+    /// (confidence, real) of every reported object that came with a confidence.
+    public private(set) var confidences: [(confidence: Double, real: Bool)] = []
 
     public init() {}
 
@@ -81,6 +83,18 @@ public struct Evaluation: Sendable {
     public mutating func add(truth: [SceneObject], predicted: [SceneObject],
                              observed: Image? = nil, reconstruction: Image? = nil) {
         add(ImageScore(truth: truth, predicted: predicted, observed: observed, reconstruction: reconstruction))
+    }
+
+    /// The same, recording each predicted object's confidence and whether it is real (matched to
+    /// a true object within `ConfidenceCalibration.matchDistance`).
+    public mutating func add(truth: [SceneObject], predicted: [SceneObject], confidences: [Double],
+                             observed: Image? = nil, reconstruction: Image? = nil) {
+        let score = ImageScore(truth: truth, predicted: predicted, observed: observed, reconstruction: reconstruction)
+        add(score)
+        for (k, c) in confidences.enumerated() {
+            let real = score.pairs.contains { $0.predictedIndex == k && $0.positionError <= ConfidenceCalibration.matchDistance }
+            self.confidences.append((c, real))
+        }
     }
 
     /// The report over every image added. `seconds`, the time inference took for them,
@@ -94,8 +108,10 @@ public struct Evaluation: Sendable {
         }
         var rate: Double?
         if let seconds, seconds > 0 { rate = Double(images.count) / seconds }
-        return EvaluationReport(overall: EvaluationMetrics(images, trueCount: nil),
-                                countConfusion: confusion, imagesPerSecond: rate, perCount: perCount)
+        var report = EvaluationReport(overall: EvaluationMetrics(images, trueCount: nil),
+                                      countConfusion: confusion, imagesPerSecond: rate, perCount: perCount)
+        if !confidences.isEmpty { report.calibration = CalibrationReport(confidences) }
+        return report
     }
 }
 

@@ -109,6 +109,8 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
     public var imagesPerSecond: Double?
     /// One entry per true count present, in increasing count.
     public var perCount: [EvaluationMetrics]
+    /// Reliability of the reported objects' confidences (when the readings carried them).
+    public var calibration: CalibrationReport?
 
     public init(overall: EvaluationMetrics, countConfusion: [[Int]], imagesPerSecond: Double?, perCount: [EvaluationMetrics]) {
         self.overall = overall
@@ -121,6 +123,7 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
         case countConfusion = "count_confusion"
         case imagesPerSecond = "images_per_second"
         case perCount = "per_count"
+        case calibration
     }
 
     public init(from decoder: Decoder) throws {
@@ -129,6 +132,7 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
         countConfusion = try c.decode([[Int]].self, forKey: .countConfusion)
         imagesPerSecond = try c.decodeIfPresent(Double.self, forKey: .imagesPerSecond)
         perCount = try c.decode([EvaluationMetrics].self, forKey: .perCount)
+        calibration = try c.decodeIfPresent(CalibrationReport.self, forKey: .calibration)
     }
 
     /// The overall metrics' keys and ours share one JSON object.
@@ -138,6 +142,7 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
         try c.encode(countConfusion, forKey: .countConfusion)
         try c.encode(imagesPerSecond, forKey: .imagesPerSecond)
         try c.encode(perCount, forKey: .perCount)
+        try c.encodeIfPresent(calibration, forKey: .calibration)
     }
 
     /// A few lines for a terminal: overall figures, the confusion matrix, then one line per count.
@@ -161,6 +166,13 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
         lines.append(pad("") + countConfusion.indices.map { pad(String($0)) }.joined())
         for (n, row) in countConfusion.enumerated() {
             lines.append(pad(String(n)) + row.map { pad(String($0)) }.joined())
+        }
+        if let cal = calibration {
+            lines.append("confidence calibration over \(cal.objects) reported objects: expected calibration error \(f(cal.expectedCalibrationError, 4))")
+            lines.append("  confidence bin   objects  mean confidence  fraction real")
+            for b in cal.bins where b.objects > 0 {
+                lines.append(String(format: "  [%.1f, %.1f)  %9d  %15.3f  %13.3f", b.low, b.high, b.objects, b.meanConfidence ?? 0, b.accuracy ?? 0))
+            }
         }
         lines.append("per true count:")
         for m in perCount {

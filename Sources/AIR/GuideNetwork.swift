@@ -13,7 +13,11 @@ import Random
 /// With `difference` (DAIR) every step's input is the observed image next to the observed
 /// image minus the rendering of the objects found so far.
 public final class GuideNetwork: Module {
-    public let config: ModelConfig
+    /// The shape of the network and its world; only `calibration` may change after construction.
+    public private(set) var config: ModelConfig
+
+    /// Sets the confidence calibration (`air calibrate`).
+    public func setCalibration(_ c: ConfidenceCalibration?) { config.calibration = c }
     /// Reads the (downsampled) observed and difference images of a step.
     let encoder: ConvEncoder
     let lstm: LSTMCell
@@ -24,6 +28,9 @@ public final class GuideNetwork: Module {
     /// [glimpse features, h] → what: shape logits (5), colour mean (3) and log-std (3),
     /// rotation points (2 per shape class), position refinement mean (2) and log-std (2).
     let what: MLP
+    /// The first step's encoder features → the scene's light (`LightHead`); nil for models of
+    /// the default light.
+    let light: Linear?
 
     /// Size of a step's summary of the previous object fed back into the LSTM.
     public static let previousCode = LatentCode.size
@@ -41,6 +48,7 @@ public final class GuideNetwork: Module {
             input: (config.glimpseSize, config.glimpseSize, channels),
             layers: [(32, 4, 2), (64, 3, 2)], features: config.glimpseFeatures, rng: &rng)
         what = MLP([config.glimpseFeatures + config.hidden, 256, GuideNetwork.whatOutputs], rng: &rng)
+        light = config.inferLight ? Linear(config.encoderFeatures, LightHead.outputs, rng: &rng) : nil
     }
 }
 

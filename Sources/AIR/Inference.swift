@@ -24,6 +24,7 @@ public struct InferredScene: Sendable {
     public var objects: [InferredObject]
     /// q(z_pres = 1) at the step that stopped (nil when all N steps were present).
     public var stopPresence: Double?
+    /// The scene: the objects found, under the light read at the first step, on the model's table.
     public var scene: Scene
 }
 
@@ -42,7 +43,7 @@ public final class Inferrer {
         self.network = network
         renderer = Rasterizer(threads: 1)
         let cfg = network.config
-        let empty = try renderer.render(Scene(camera: cfg.camera), samplesPerPixel: cfg.samplesPerPixel)
+        let empty = try renderer.render(cfg.scene(), samplesPerPixel: cfg.samplesPerPixel)
         tableColor = SIMD3(empty.pixels[0], empty.pixels[1], empty.pixels[2])
     }
 
@@ -76,6 +77,7 @@ public final class Inferrer {
         }
         fillWithTable(&rendered, pixels: b * cfg.width * cfg.height, table: tableColor)
         var found = [[InferredObject]](repeating: [], count: b)
+        var lights = [Light](repeating: Light(), count: b)
         var stop = [Double?](repeating: nil, count: b)
         defer { tape.reset() }
         // The images still being read; finished ones leave the batch, so later steps cost less.
@@ -92,6 +94,10 @@ public final class Inferrer {
             let half = halfInput(observed: observed, rendered: rendered, rows: rows, table: tableColor,
                                  height: cfg.height, width: cfg.width, tape: tape)
             let r = network.read(half: half, previous: previous, state: state)
+            if step == 0, let head = network.light {
+                let out = head(r.features).values
+                for k in 0..<b { lights[k] = LightHead.decode(out, row: k) }
+            }
             let logits = r.presLogit.values, mean = r.whereMean.values
             // Only the images whose step says "present" take a glimpse.
             let presence = logits.map { 1 / (1 + exp(-Double($0))) }
@@ -120,7 +126,7 @@ public final class Inferrer {
                 if step + 1 < cfg.maxObjects {
                     keep.append(j)
                     codes += LatentCode.code(o.object, config: cfg)
-                    let img = try renderer.render(Scene(camera: camera, objects: found[k].map(\.object)), samplesPerPixel: cfg.samplesPerPixel)
+                    let img = try renderer.render(cfg.scene(light: lights[k], objects: found[k].map(\.object)), samplesPerPixel: cfg.samplesPerPixel)
                     rendered.replaceSubrange(k * pixels..<(k + 1) * pixels, with: img.pixels)
                 }
             }
@@ -132,7 +138,7 @@ public final class Inferrer {
         }
         return (0..<b).map { k in
             InferredScene(objects: found[k], stopPresence: stop[k],
-                          scene: Scene(camera: camera, objects: found[k].map(\.object)))
+                          scene: cfg.scene(light: lights[k], objects: found[k].map(\.object)))
         }
     }
 

@@ -24,10 +24,54 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var hidden = 256
     public var encoderFeatures = 256
     public var glimpseFeatures = 256
-    /// DAIR: each step also sees the observed image minus the rendering of the objects found so far.
-    public var difference = true
+    /// The scene's light is a latent: a head reads it at the first step, and the difference
+    /// images are rendered under it. Models from before spec v2 have none (default light).
+    public var inferLight = true
+    /// The table's albedo: a known property of the user's set-up, so that light and colour stay
+    /// identifiable.
+    public var tableColor: [Double] = [0.50, 0.48, 0.45]
+    /// Maps the network's presence probability and the residual around an object to a calibrated
+    /// confidence (fitted after training, see `ConfidenceCalibration`); nil: the raw presence.
+    public var calibration: ConfidenceCalibration?
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case maxObjects, width, height, eye, target, up, fovY, samplesPerPixel, tableHalfWidth, glimpseWorld,
+             glimpseSize, glimpseHeight, hidden, encoderFeatures, glimpseFeatures, inferLight, tableColor, calibration
+    }
+
+    /// Keys added after version 1 files may be missing: such a file is a model of the default
+    /// light and table.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        maxObjects = try c.decode(Int.self, forKey: .maxObjects)
+        width = try c.decode(Int.self, forKey: .width)
+        height = try c.decode(Int.self, forKey: .height)
+        eye = try c.decode([Double].self, forKey: .eye)
+        target = try c.decode([Double].self, forKey: .target)
+        up = try c.decode([Double].self, forKey: .up)
+        fovY = try c.decode(Double.self, forKey: .fovY)
+        samplesPerPixel = try c.decode(Int.self, forKey: .samplesPerPixel)
+        tableHalfWidth = try c.decode(Double.self, forKey: .tableHalfWidth)
+        glimpseWorld = try c.decode(Double.self, forKey: .glimpseWorld)
+        glimpseSize = try c.decode(Int.self, forKey: .glimpseSize)
+        glimpseHeight = try c.decode(Double.self, forKey: .glimpseHeight)
+        hidden = try c.decode(Int.self, forKey: .hidden)
+        encoderFeatures = try c.decode(Int.self, forKey: .encoderFeatures)
+        glimpseFeatures = try c.decode(Int.self, forKey: .glimpseFeatures)
+        inferLight = try c.decodeIfPresent(Bool.self, forKey: .inferLight) ?? false
+        tableColor = try c.decodeIfPresent([Double].self, forKey: .tableColor) ?? [0.50, 0.48, 0.45]
+        calibration = try c.decodeIfPresent(ConfidenceCalibration.self, forKey: .calibration)
+    }
+
+    public var table: SIMD3<Double> { SIMD3(tableColor[0], tableColor[1], tableColor[2]) }
+
+    /// The scene the network renders for its difference images: the camera, the light it
+    /// inferred (the default without a light head) and the known table.
+    public func scene(light: Light = Light(), objects: [SceneObject] = []) -> Scene {
+        Scene(camera: camera, light: light, tableColor: table, objects: objects)
+    }
 
     public var camera: Camera {
         var c = Camera()

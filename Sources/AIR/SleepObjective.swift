@@ -6,6 +6,8 @@ import Scenes
 public struct TrainingBatch {
     /// Each scene's objects in the canonical order the guide is taught to find them.
     public var objects: [[SceneObject]]
+    /// Each scene's light.
+    public var lights: [Light]
     /// Observed images, [B·H·W·3] in [0, 1].
     public var observed: [Float]
     /// `prefixes[i]`: renderings of each scene's first i objects (slightly perturbed, as the
@@ -32,7 +34,7 @@ public struct SleepObjective {
     public struct Terms {
         public var loss: Tensor
         /// Per-term means over the batch (negative log-likelihoods), for logging.
-        public var presence = 0.0, position = 0.0, shape = 0.0, color = 0.0, yaw = 0.0, refine = 0.0
+        public var presence = 0.0, position = 0.0, shape = 0.0, color = 0.0, yaw = 0.0, refine = 0.0, light = 0.0
         /// Fraction of steps whose presence decision (p > 0.5) matches the truth.
         public var presenceAccuracy = 0.0
     }
@@ -59,6 +61,11 @@ public struct SleepObjective {
                                   batch: b, height: cfg.height, width: cfg.width, tape: tape)
             let r = network.read(input, previous: previous, state: state)
             state = r.state
+            if i == 0, let head = network.light {
+                let lightLoss = LightHead.loss(head(r.features), truth: batch.lights, tape: tape)
+                add(lightLoss)
+                terms.light = Double(lightLoss.item)
+            }
 
             // Presence: a step exists while all earlier ones were present; its target is i < n_b.
             let exists = batch.objects.map { Float($0.count >= i ? 1 : 0) }

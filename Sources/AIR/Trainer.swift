@@ -51,6 +51,7 @@ public struct TrainingMetrics: Codable, Sendable {
     public var color: Double?
     public var yaw: Double?
     public var refine: Double?
+    public var light: Double?
     public var presenceAccuracy: Double?
     /// ELBO estimate per image (elbo steps).
     public var elbo: Double?
@@ -111,10 +112,9 @@ public final class Trainer {
         var images: [Image] = [], truth: [[SceneObject]] = []
         for i in 0..<options.evalImages {
             let s = try heldOutSource.scene(i, renderer: r)
-            let img = try s.image ?? r.render(Scene(camera: network.config.camera, objects: s.objects),
-                                              samplesPerPixel: network.config.samplesPerPixel)
+            let img = try s.image ?? r.render(s.scene, samplesPerPixel: network.config.samplesPerPixel)
             images.append(PNG.quantized(img))
-            truth.append(s.objects)
+            truth.append(s.scene.objects)
         }
         heldOut = (images, truth)
     }
@@ -169,6 +169,7 @@ public final class Trainer {
             terms.loss.backward()
             m.presence = terms.presence; m.position = terms.position; m.shape = terms.shape
             m.color = terms.color; m.yaw = terms.yaw; m.refine = terms.refine
+            if network.light != nil { m.light = terms.light }
             m.presenceAccuracy = terms.presenceAccuracy
         case .elbo:
             let e = try elbo.estimate(observed: batch.observed, batch: batch.size, table: builder.tableColor, tape: tape, rng: &rng)

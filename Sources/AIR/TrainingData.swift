@@ -5,13 +5,15 @@ import Scenes
 /// Where training scenes come from: scene `index` must depend only on the index (and the
 /// source's own seed), so batches are reproducible whatever the thread count.
 public protocol SceneSource: Sendable {
-    /// Scene `index` and, when the source stores it, its observed image (else it is rendered).
-    func scene(_ index: Int, renderer: Rasterizer) throws -> (objects: [SceneObject], image: Image?)
+    /// Scene `index` (objects, light, table) and, when the source has it, its observed image
+    /// (else it is rendered).
+    func scene(_ index: Int, renderer: Rasterizer) throws -> (scene: Scene, image: Image?)
     var camera: Camera { get }
     var samplesPerPixel: Int { get }
 }
 
-/// Fresh scenes from a batch spec (the prior of the sleep phase).
+/// Fresh scenes from a batch spec (the prior of the sleep phase), observed through the spec's
+/// camera effects (x ~ p(x | z): the noise belongs in the sleep images).
 public struct SpecSource: SceneSource {
     public let spec: BatchSpec
     public let seed: UInt64
@@ -19,8 +21,9 @@ public struct SpecSource: SceneSource {
     public var camera: Camera { spec.camera }
     public var samplesPerPixel: Int { spec.samplesPerPixel }
 
-    public func scene(_ index: Int, renderer: Rasterizer) throws -> (objects: [SceneObject], image: Image?) {
-        (try spec.sample(index: index, seed: seed, renderer: renderer).scene.objects, nil)
+    public func scene(_ index: Int, renderer: Rasterizer) throws -> (scene: Scene, image: Image?) {
+        let scene = try spec.sample(index: index, seed: seed, renderer: renderer).scene
+        return (scene, try spec.observe(scene, index: index, seed: seed, renderer: renderer))
     }
 }
 
@@ -36,9 +39,9 @@ public struct DatasetSource: SceneSource {
     public var camera: Camera { dataset.camera }
     public var samplesPerPixel: Int { dataset.samplesPerPixel }
 
-    public func scene(_ index: Int, renderer: Rasterizer) throws -> (objects: [SceneObject], image: Image?) {
+    public func scene(_ index: Int, renderer: Rasterizer) throws -> (scene: Scene, image: Image?) {
         let i = entries.lowerBound + index % entries.count
-        return (dataset.entries[i].scene.objects, try dataset.image(i))
+        return (dataset.entries[i].scene, try dataset.image(i))
     }
 }
 
@@ -49,8 +52,9 @@ public final class BatchBuilder {
     public let config: ModelConfig
     public let threads: Int
     private let renderers: [Rasterizer]
-    /// How much the prefix renderings are perturbed (position units, degrees, RGB).
-    public var prefixNoise = (position: 0.02, rotation: 2.0, color: 0.02)
+    /// How much the prefix renderings are perturbed (position units, degrees, RGB; the light's
+    /// direction in radians and its levels).
+    public var prefixNoise = (position: 0.02, rotation: 2.0, color: 0.02, lightDirection: 0.05, lightLevel: 0.02)
     public let tableColor: SIMD3<Float>
 
     public init(source: any SceneSource, config: ModelConfig, threads: Int) throws {
@@ -58,7 +62,7 @@ public final class BatchBuilder {
         self.config = config
         self.threads = max(1, threads)
         renderers = (0..<max(1, threads)).map { _ in Rasterizer(threads: 1) }
-        let empty = try renderers[0].render(Scene(camera: config.camera), samplesPerPixel: config.samplesPerPixel)
+        let empty = try renderers[0].render(config.scene(), samplesPerPixel: config.samplesPerPixel)
         tableColor = SIMD3(empty.pixels[0], empty.pixels[1], empty.pixels[2])
     }
 
@@ -68,12 +72,14 @@ public final class BatchBuilder {
         let cfg = config, n = cfg.maxObjects
         let pixels = cfg.width * cfg.height * 3
         var objects = [[SceneObject]](repeating: [], count: count)
+        var lights = [Light](repeating: Light(), count: count)
         var observed = [Float](repeating: 0, count: count * pixels)
         var prefixFlat = [Float](repeating: 0, count: withPrefixes ? n * count * pixels : 0)
         var failure: Error?
         let lock = DispatchQueue(label: "air.batch")
         let workers = min(threads, count)
         // Each worker writes disjoint slices; results depend only on the scene index.
+        lights.withUnsafeMutableBufferPointer { lts in
         objects.withUnsafeMutableBufferPointer { objs in
           observed.withUnsafeMutableBufferPointer { obs in
             prefixFlat.withUnsafeMutableBufferPointer { pre in
@@ -84,9 +90,10 @@ public final class BatchBuilder {
                         do {
                             let index = first + k
                             let s = try source.scene(index, renderer: renderer)
-                            let ordered = LatentCode.canonicalOrder(Array(s.objects.prefix(n)), camera: cfg.camera)
+                            let ordered = LatentCode.canonicalOrder(Array(s.scene.objects.prefix(n)), camera: cfg.camera)
                             objs[k] = ordered
-                            let image = try s.image ?? renderer.render(Scene(camera: cfg.camera, objects: s.objects), samplesPerPixel: cfg.samplesPerPixel)
+                            lts[k] = s.scene.light
+                            let image = try s.image ?? renderer.render(s.scene, samplesPerPixel: cfg.samplesPerPixel)
                             guard image.width == cfg.width, image.height == cfg.height else {
                                 throw TrainingError.imageSize(index: index, width: image.width, height: image.height, expected: (cfg.width, cfg.height))
                             }
@@ -94,9 +101,13 @@ public final class BatchBuilder {
                             for j in 0..<pixels { obs[k * pixels + j] = q.pixels[j] }
                             var rng = RNG(seed: noiseSeed).split(UInt64(index))
                             let noisy = ordered.map { perturb($0, &rng) }
+                            // Step 0 sees the bare table under the default light (the light is not
+                            // read yet); later steps the objects found so far under the light read
+                            // at step 0, here the true one slightly perturbed.
+                            let light = cfg.inferLight ? perturb(s.scene.light, &rng) : Light()
                             for i in 0..<(withPrefixes ? n : 0) {
-                                let prefix = Array(noisy.prefix(i))
-                                let img = try renderer.render(Scene(camera: cfg.camera, objects: prefix), samplesPerPixel: cfg.samplesPerPixel)
+                                let prefix = cfg.scene(light: i == 0 ? Light() : light, objects: Array(noisy.prefix(i)))
+                                let img = try renderer.render(prefix, samplesPerPixel: cfg.samplesPerPixel)
                                 img.pixels.withUnsafeBufferPointer { src in
                                     (pre.baseAddress! + (i * count + k) * pixels).update(from: src.baseAddress!, count: pixels)
                                 }
@@ -110,9 +121,19 @@ public final class BatchBuilder {
             }
           }
         }
+        }
         if let failure { throw failure }
         let prefixes = (0..<(withPrefixes ? n : 0)).map { i in Array(prefixFlat[(i * count * pixels)..<((i + 1) * count * pixels)]) }
-        return TrainingBatch(objects: objects, observed: observed, prefixes: prefixes)
+        return TrainingBatch(objects: objects, lights: lights, observed: observed, prefixes: prefixes)
+    }
+
+    private func perturb(_ l: Light, _ rng: inout RNG) -> Light {
+        var p = l
+        let u = l.unitDirection + SIMD3(rng.normal(), rng.normal(), rng.normal()) * prefixNoise.lightDirection
+        p.direction = SIMD3(u.x, u.y, max(u.z, 0.1))
+        p.ambient = max(0, l.ambient + prefixNoise.lightLevel * rng.normal())
+        p.diffuse = max(0, l.diffuse + prefixNoise.lightLevel * rng.normal())
+        return p
     }
 
     private func perturb(_ o: SceneObject, _ rng: inout RNG) -> SceneObject {

@@ -10,10 +10,9 @@ struct Demo: ParsableCommand {
         discussion: "Writes OUT/NNNNNN.png overlays: the input and the inferred scene re-rendered, glimpses boxed."
     )
 
-    @Option(help: "Model file.")
-    var model: String = defaultModelPath
+    @OptionGroup var reading: ReadingFlags
 
-    @Option(help: "Batch spec to draw scenes from (default: scenes/default.json's built-in twin).")
+    @Option(help: "Batch spec to draw scenes from (default: scenes/varied.json's built-in twin: any light, shadows, camera effects).")
     var spec: String?
 
     @Option(help: "Number of scenes.")
@@ -27,8 +26,9 @@ struct Demo: ParsableCommand {
 
     func run() throws {
         try SceneCommandExit.run {
-            let (network, _) = try ModelFile.load(model)
-            var batch = BatchSpec.default
+            let reader = try reading.reader()
+            let network = reader.network
+            var batch = BatchSpec.varied
             if let spec { batch = try BatchSpec.read(FileIO.readText(spec), file: spec) }
             let seed = self.seed ?? UInt64(Date().timeIntervalSince1970 * 1000)
             let renderer = Rasterizer(threads: 1)
@@ -36,16 +36,18 @@ struct Demo: ParsableCommand {
             for i in 0..<count {
                 let s = try batch.sample(index: i, seed: seed, renderer: renderer).scene
                 truths.append(s)
-                images.append(PNG.quantized(try renderer.render(s, samplesPerPixel: batch.samplesPerPixel)))
+                images.append(PNG.quantized(try batch.observe(s, index: i, seed: seed, renderer: renderer)))
             }
-            let inferrer = try Inferrer(network: network)
-            let read = try inferrer.infer(images)
+            let readings = try reader.read(images)
             try FileIO.makeDirectories(out)
             print("seed \(seed): \(count) scenes; overlays in \(out)/\n")
-            for (k, (truth, inferred)) in zip(truths, read).enumerated() {
-                print("scene \(k): \(truth.objects.count) true, \(inferred.objects.count) inferred")
+            for (k, (truth, reading)) in zip(truths, readings).enumerated() {
+                let inferred = reading.objects
+                print("scene \(k): \(truth.objects.count) true, \(inferred.count) read")
+                print("  true  light " + describe(truth.light))
+                print("  read  light " + describe(reading.scene.light))
                 let pairs = Matching.minimumCostAssignment(truth.objects.map { t in
-                    inferred.objects.map { o in
+                    inferred.map { o in
                         let d = t.position - o.object.position
                         return (d * d).sum().squareRoot()
                     }
@@ -53,20 +55,25 @@ struct Demo: ParsableCommand {
                 var shown = Set<Int>()
                 for (t, o) in pairs {
                     print("  true  " + describe(truth.objects[t]))
-                    print("  read  " + describe(inferred.objects[o].object) + String(format: "   p=%.2f", inferred.objects[o].presence))
+                    print("  read  " + describe(inferred[o].object) + String(format: "   confidence %.2f", inferred[o].confidence))
                     shown.insert(o)
                 }
                 for (t, obj) in truth.objects.enumerated() where !pairs.contains(where: { $0.row == t }) {
                     print("  true  " + describe(obj) + "   (missed)")
                 }
-                for (o, obj) in inferred.objects.enumerated() where !shown.contains(o) {
+                for (o, obj) in inferred.enumerated() where !shown.contains(o) {
                     print("  read  " + describe(obj.object) + "   (extra)")
                 }
-                let recon = try inferrer.renderer.render(inferred.scene, samplesPerPixel: network.config.samplesPerPixel)
-                let picture = Overlay.draw(input: images[k], reconstruction: recon, inferred: inferred)
+                let recon = try reader.inferrer.renderer.render(reading.scene, samplesPerPixel: network.config.samplesPerPixel)
+                let picture = Overlay.draw(input: images[k], reconstruction: recon, inferred: reading.inferred)
                 try FileIO.writeAtomically(out + "/" + DatasetLayout.name(k), PNG.encode(picture))
             }
         }
+    }
+
+    func describe(_ l: Light) -> String {
+        let (e, a) = l.elevationAzimuth
+        return String(format: "elevation %4.1f°  azimuth %6.1f°  ambient %.2f  diffuse %.2f  shadows %@", e, a, l.ambient, l.diffuse, l.shadows ? "on" : "off")
     }
 
     /// One aligned line; the yaw is shown modulo the shape's symmetry (as it is scored).

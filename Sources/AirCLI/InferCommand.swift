@@ -12,13 +12,16 @@ struct Infer: ParsableCommand {
         abstract: "Read scenes from images: count, shape, colour, position and rotation of every block.",
         discussion: """
         Prints one JSON line per image (the scene format of SCENE-SPEC, each object with \
-        "color_name" and "confidence"): to stdout, or to --json FILE. A folder argument \
-        stands for the PNG files in it, in name order. Images must have the model's size.
+        "color_name" and "confidence"), with the light read from the image: to stdout, or to \
+        --json FILE. A folder argument stands for the PNG files in it, in name order. Images of \
+        the model's aspect ratio are area-resampled to its size. "confidence.present" is the \
+        calibrated probability that the object is real. --refine improves each reading by a \
+        render-and-compare search and reports the log-likelihood before and after and the \
+        moves accepted.
         """
     )
 
-    @Option(help: "Model file.")
-    var model: String = defaultModelPath
+    @OptionGroup var reading: ReadingFlags
 
     @Argument(help: "PNG images or folders of them.")
     var inputs: [String]
@@ -29,24 +32,22 @@ struct Infer: ParsableCommand {
     @Option(help: "Write overlay PNGs (input | reconstruction, glimpses boxed) into this folder.")
     var overlay: String?
 
-    @Option(help: "Images per batch.")
-    var batchSize: Int = 64
-
     func run() throws {
         try SceneCommandExit.run {
-            let (network, _) = try ModelFile.load(model)
+            let reader = try reading.reader()
+            let network = reader.network
             let paths = try imagePaths(inputs)
             guard !paths.isEmpty else { throw ValidationError("no PNG images in \(inputs.joined(separator: " "))") }
-            let images = try paths.map { try PNG.readImage($0) }
-            let inferrer = try Inferrer(network: network)
-            let scenes = try inferrer.infer(images, batchSize: batchSize)
-            let lines = zip(paths, scenes).map { JSONWriter.compact(InferenceJSON.json($1, image: $0)) }
+            let images = try fitImages(try paths.map { try PNG.readImage($0) }, names: paths, config: network.config)
+            let readings = try reader.read(images, batchSize: reading.batchSize)
+            let scenes = readings.map(\.inferred)
+            let lines = zip(paths, readings).map { JSONWriter.compact(InferenceJSON.json($1, image: $0)) }
             let text = lines.joined(separator: "\n") + "\n"
             if let json { try FileIO.writeAtomically(json, text: text) } else { print(text, terminator: "") }
             if let overlay {
                 try FileIO.makeDirectories(overlay)
                 for (k, (path, s)) in zip(paths, scenes).enumerated() {
-                    let recon = try inferrer.renderer.render(s.scene, samplesPerPixel: network.config.samplesPerPixel)
+                    let recon = try reader.inferrer.renderer.render(readings[k].scene, samplesPerPixel: network.config.samplesPerPixel)
                     let picture = Overlay.draw(input: images[k], reconstruction: recon, inferred: s)
                     let name = (path as NSString).lastPathComponent
                     try FileIO.writeAtomically(overlay + "/" + name, PNG.encode(picture))

@@ -71,6 +71,15 @@ public struct BatchSpec: Equatable, Sendable {
     /// The spec's default: scenes/default.json.
     public static let `default` = BatchSpec(kind: .random(Random()))
 
+    /// The bundled model's training prior: scenes/varied.json (the default scenes under any
+    /// light, through a camera's blur, noise, contrast and JPEG).
+    public static let varied: BatchSpec = {
+        var s = BatchSpec(kind: .random(Random()))
+        s.light = .varied
+        s.effects = .camera
+        return s
+    }()
+
     public static func read(_ text: String, file: String) throws -> BatchSpec {
         let reader = JSONFieldReader(file: file)
         return try parse(reader.parse(text), reader: reader)

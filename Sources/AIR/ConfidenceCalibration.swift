@@ -1,0 +1,181 @@
+import Scenes
+
+/// Calibrated confidence that a reported object is real.
+///
+/// What inference knows about an object: the network's presence probability (none for an
+/// object that refinement added) and the evidence of the pixels — the log-likelihood ratio of
+/// the scene with and without it (`Refiner.evidence`). A logistic map of these, fitted on fresh
+/// scenes of the training prior and its shifts where "real" means matched to a true object
+/// within `ConfidenceCalibration.matchDistance`, turns them into a probability (`air calibrate`).
+/// Amortized and refined readings have maps of their own (their features are distributed
+/// differently).
+public struct ConfidenceCalibration: Codable, Equatable, Sendable {
+    /// Weights of `features` followed by the bias.
+    public var amortized: [Double]
+    public var refined: [Double]
+
+    /// A reported object is real when the Hungarian matching on position pairs it with a true
+    /// object at most this far away (scene units).
+    public static let matchDistance = 0.3
+
+    public init(amortized: [Double], refined: [Double]) {
+        self.amortized = amortized
+        self.refined = refined
+    }
+
+    public static func features(presence: Double?, evidence: Double) -> [Double] {
+        let p = min(max(presence ?? 0.5, 1e-6), 1 - 1e-6)
+        let logit = log(p / (1 - p))
+        let e = evidence >= 0 ? log1p(evidence) : -log1p(-evidence)
+        return [logit / 4, e / 4, presence == nil ? 1 : 0]
+    }
+
+    public func confidence(_ features: [Double], refined isRefined: Bool) -> Double {
+        Self.logistic(isRefined ? refined : amortized, features)
+    }
+
+    static func logistic(_ w: [Double], _ x: [Double]) -> Double {
+        var z = w.last ?? 0
+        for (a, b) in zip(w, x) { z += a * b }
+        return 1 / (1 + exp(-z))
+    }
+
+    /// Logistic regression by Newton's method (with a small ridge for separable data): the
+    /// weights and bias maximising Σ log p(label | features).
+    public static func fit(_ samples: [(features: [Double], real: Bool)], iterations: Int = 50, ridge: Double = 1e-3) -> [Double] {
+        guard let d = samples.first?.features.count else { return [0, 0, 0, 0] }
+        let n = d + 1
+        var w = [Double](repeating: 0, count: n)
+        for _ in 0..<iterations {
+            var g = [Double](repeating: 0, count: n)
+            var h = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+            for s in samples {
+                let x = s.features + [1]
+                let p = logistic(w, s.features)
+                let y = s.real ? 1.0 : 0.0
+                for i in 0..<n {
+                    g[i] += (y - p) * x[i]
+                    for j in 0..<n { h[i][j] += p * (1 - p) * x[i] * x[j] }
+                }
+            }
+            for i in 0..<n { g[i] -= ridge * w[i]; h[i][i] += ridge }
+            let step = solve(h, g)
+            var largest = 0.0
+            for i in 0..<n { w[i] += step[i]; largest = max(largest, abs(step[i])) }
+            if largest < 1e-9 { break }
+        }
+        return w
+    }
+
+    /// Gaussian elimination with partial pivoting (tiny systems).
+    static func solve(_ a0: [[Double]], _ b0: [Double]) -> [Double] {
+        var a = a0, b = b0
+        let n = b.count
+        for c in 0..<n {
+            let p = (c..<n).max { abs(a[$0][c]) < abs(a[$1][c]) }!
+            a.swapAt(c, p); b.swapAt(c, p)
+            guard abs(a[c][c]) > 1e-12 else { continue }
+            for r in (c + 1)..<n {
+                let f = a[r][c] / a[c][c]
+                for k in c..<n { a[r][k] -= f * a[c][k] }
+                b[r] -= f * b[c]
+            }
+        }
+        var x = [Double](repeating: 0, count: n)
+        for r in stride(from: n - 1, through: 0, by: -1) {
+            var s = b[r]
+            for k in (r + 1)..<n { s -= a[r][k] * x[k] }
+            x[r] = abs(a[r][r]) > 1e-12 ? s / a[r][r] : 0
+        }
+        return x
+    }
+}
+
+/// How well confidences match reality: the reliability table over 10 equal bins of confidence
+/// and the expected calibration error Σ_bins (n_bin / n) · |accuracy − mean confidence|.
+public struct CalibrationReport: Codable, Equatable, Sendable {
+    public struct Bin: Codable, Equatable, Sendable {
+        public var low: Double
+        public var high: Double
+        public var objects: Int
+        public var meanConfidence: Double?
+        /// Fraction of the bin's objects that are real.
+        public var accuracy: Double?
+    }
+    public var objects: Int
+    public var expectedCalibrationError: Double
+    public var bins: [Bin]
+
+    public init(_ samples: [(confidence: Double, real: Bool)], bins count: Int = 10) {
+        objects = samples.count
+        var ece = 0.0
+        bins = (0..<count).map { b in
+            let lo = Double(b) / Double(count), hi = Double(b + 1) / Double(count)
+            let inBin = samples.filter { b == count - 1 ? $0.confidence >= lo : ($0.confidence >= lo && $0.confidence < hi) }
+            guard !inBin.isEmpty else { return Bin(low: lo, high: hi, objects: 0) }
+            let conf = inBin.map(\.confidence).reduce(0, +) / Double(inBin.count)
+            let acc = Double(inBin.filter(\.real).count) / Double(inBin.count)
+            ece += Double(inBin.count) / Double(max(samples.count, 1)) * abs(acc - conf)
+            return Bin(low: lo, high: hi, objects: inBin.count, meanConfidence: conf, accuracy: acc)
+        }
+        expectedCalibrationError = ece
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case objects, bins
+        case expectedCalibrationError = "expected_calibration_error"
+    }
+}
+
+extension CalibrationReport.Bin {
+    enum CodingKeys: String, CodingKey {
+        case low, high, objects, accuracy
+        case meanConfidence = "mean_confidence"
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Foundation
+#endif
+
+extension ConfidenceCalibration {
+    /// Fits both maps on `count` fresh scenes of `spec` (seeded), read by `network` amortized and
+    /// refined. Returns the calibration and the fitting set's reliability before (raw presence)
+    /// and after.
+    public static func fit(network: GuideNetwork, spec: BatchSpec, count: Int, seed: UInt64,
+                           refinement: RefinementOptions = RefinementOptions(),
+                           progress: (Int) -> Void = { _ in }) throws -> (calibration: ConfidenceCalibration, raw: CalibrationReport, fitted: CalibrationReport) {
+        let renderer = Rasterizer(threads: 1)
+        var images: [Image] = [], truths: [[SceneObject]] = []
+        for i in 0..<count {
+            let s = try spec.sample(index: i, seed: seed, renderer: renderer).scene
+            truths.append(s.objects)
+            images.append(PNG.quantized(try spec.observe(s, index: i, seed: seed, renderer: renderer)))
+        }
+        var samples: [Bool: [(features: [Double], real: Bool)]] = [false: [], true: []]
+        var raw: [(confidence: Double, real: Bool)] = []
+        for refine in [false, true] {
+            let reader = try SceneReader(network: network, refine: refine, refinement: refinement)
+            var start = 0
+            while start < count {
+                let end = min(start + 64, count)
+                let readings = try reader.read(Array(images[start..<end]))
+                for (k, r) in readings.enumerated() {
+                    let score = ImageScore(truth: truths[start + k], predicted: r.scene.objects)
+                    for (j, o) in r.objects.enumerated() {
+                        let real = score.pairs.contains { $0.predictedIndex == j && $0.positionError <= matchDistance }
+                        samples[refine]!.append((features(presence: o.presence, evidence: o.evidence), real))
+                        if !refine { raw.append((o.presence ?? 0.5, real)) }
+                    }
+                }
+                start = end
+                progress((refine ? count : 0) + end)
+            }
+        }
+        let c = ConfidenceCalibration(amortized: fit(samples[false]!), refined: fit(samples[true]!))
+        let fitted = samples[false]!.map { (c.confidence($0.features, refined: false), $0.real) }
+        return (c, CalibrationReport(raw), CalibrationReport(fitted))
+    }
+}

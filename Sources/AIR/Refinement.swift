@@ -1,0 +1,422 @@
+import Scenes
+
+/// Render-and-compare refinement: starting from the network's reading, a greedy search under
+/// the likelihood. Each proposal is kept only if it raises
+///
+///     J(z) = log p(x | z) + log p(z) = −SSE(x, render(z)) / 2σ² − penalty · n  (+ constants),
+///
+/// where σ is the image's noise level, estimated once from the starting residual (robustly:
+/// a missing object does not inflate it), and the per-object penalty stands for the prior's
+/// cost of one more object's latents (a BIC-like ½ · 8 latents · log(pixel values) by default).
+/// Positions stay on the prior's table area and footprints may not overlap (the prior's support).
+///
+/// Moves, on a schedule of shrinking steps: each object's x, y and yaw (one-object-moved re-renders
+/// from the cache), its colour (the exact least-squares albedo from the renderer's shading image),
+/// its shape; the light's direction, levels and shadows (full renders); the death of each object
+/// and the birth of one where the residual is largest.
+public struct RefinementOptions: Sendable {
+    /// At most this many renders (re-renders and full renders) per image.
+    public var maxRenders = 2500
+    /// Sweeps over all objects per step size (fewer when a sweep changes nothing).
+    public var sweepsPerLevel = 3
+    public var birthAndDeath = true
+    public var lightMoves = true
+    /// Cost of one object in nats; nil: ½ · 8 · log(number of pixel values).
+    public var objectPenalty: Double?
+    /// Lowest noise level the estimate may take.
+    public var minimumSigma = 0.02
+    public init() {}
+}
+
+/// What refinement did to one image.
+public struct RefinementReport: Sendable {
+    /// log p(x | z) (Gaussian, with the estimated σ) of the starting and the refined scene.
+    public var logLikelihoodBefore: Double
+    public var logLikelihoodAfter: Double
+    public var sigma: Double
+    /// Accepted moves by kind ("position", "rotation", "color", "shape", "light", "birth", "death").
+    public var accepted: [String: Int]
+    public var renders: Int
+}
+
+public final class Refiner {
+    public let config: ModelConfig
+    public let options: RefinementOptions
+    let renderer = Rasterizer(threads: 1)
+    let spp: Int
+    /// (position, yaw in degrees, light direction in degrees, light level) per level.
+    static let levels: [(Double, Double, Double, Double)] = [
+        (0.08, 6, 6, 0.04), (0.03, 2, 2, 0.015), (0.01, 0.7, 0.7, 0.005), (0.003, 0.2, 0.25, 0.002), (0.001, 0.07, 0.1, 0.001),
+    ]
+
+    public init(config: ModelConfig, options: RefinementOptions = RefinementOptions()) {
+        self.config = config
+        self.options = options
+        spp = config.samplesPerPixel
+    }
+
+    /// The search's state: the scene, its rendering and J's parts.
+    struct State {
+        var scene: Scene
+        var image: Image
+        var sse: Double
+    }
+
+    public func refine(_ observed: Image, start: Scene) throws -> (scene: Scene, report: RefinementReport) {
+        var search = try Search(refiner: self, observed: observed, start: start)
+        let before = search.logLikelihood
+        try search.run()
+        let report = RefinementReport(logLikelihoodBefore: before, logLikelihoodAfter: search.logLikelihood,
+                                      sigma: search.sigma, accepted: search.accepted, renders: search.renders)
+        return (search.state.scene, report)
+    }
+
+    /// Per object of `scene`: the log-likelihood ratio of the scene with and without it
+    /// (with the noise level estimated from the image), the evidence that it is there.
+    public func evidence(_ observed: Image, scene: Scene) throws -> [Double] {
+        let image = try renderer.render(scene, samplesPerPixel: spp)
+        let sigma = Refiner.robustSigma(observed, image, floor: options.minimumSigma)
+        let sse = Refiner.sse(observed, image)
+        return try scene.objects.indices.map { k in
+            var without = scene
+            without.objects.remove(at: k)
+            let img = try renderer.render(without, samplesPerPixel: spp)
+            return (Refiner.sse(observed, img) - sse) / (2 * sigma * sigma)
+        }
+    }
+
+    static func sse(_ a: Image, _ b: Image) -> Double {
+        var s = 0.0
+        a.pixels.withUnsafeBufferPointer { x in
+            b.pixels.withUnsafeBufferPointer { y in
+                for i in 0..<x.count { let d = Double(x[i]) - Double(y[i]); s += d * d }
+            }
+        }
+        return s
+    }
+
+    static func sse(_ a: Image, _ b: Image, region r: PixelRegion) -> Double {
+        let x0 = max(0, r.x0), x1 = min(a.width, r.x1), y0 = max(0, r.y0), y1 = min(a.height, r.y1)
+        guard x0 < x1, y0 < y1 else { return 0 }
+        var s = 0.0
+        a.pixels.withUnsafeBufferPointer { x in
+            b.pixels.withUnsafeBufferPointer { y in
+                for j in y0..<y1 {
+                    for i in ((j * a.width + x0) * 3)..<((j * a.width + x1) * 3) { let d = Double(x[i]) - Double(y[i]); s += d * d }
+                }
+            }
+        }
+        return s
+    }
+
+    /// 1.4826 × the median absolute residual: the noise level of the pixels that are explained.
+    /// The median comes from a histogram of 1/4096 bins (residuals lie in [0, 1]): linear time.
+    static func robustSigma(_ a: Image, _ b: Image, floor: Double) -> Double {
+        let bins = 4096
+        var counts = [Int](repeating: 0, count: bins + 1)
+        a.pixels.withUnsafeBufferPointer { x in
+            b.pixels.withUnsafeBufferPointer { y in
+                for i in 0..<x.count {
+                    let r = min(abs(x[i] - y[i]), 1)
+                    counts[Int(r * Float(bins))] += 1
+                }
+            }
+        }
+        let half = a.pixels.count / 2
+        var seen = 0
+        for (i, c) in counts.enumerated() {
+            seen += c
+            if seen > half { return max(floor, 1.4826 * (Double(i) + 0.5) / Double(bins)) }
+        }
+        return floor
+    }
+}
+
+/// One image's search (see `Refiner`).
+struct Search {
+    let refiner: Refiner
+    let observed: Image
+    let sigma: Double
+    let penalty: Double
+    let half: Double
+    var state: Refiner.State
+    var session: CachedRenderSession
+    var accepted: [String: Int] = [:]
+    var renders = 0
+
+    init(refiner: Refiner, observed: Image, start: Scene) throws {
+        self.refiner = refiner
+        self.observed = observed
+        half = refiner.config.tableHalfWidth
+        let image = try refiner.renderer.render(start, samplesPerPixel: refiner.spp)
+        sigma = Refiner.robustSigma(observed, image, floor: refiner.options.minimumSigma)
+        penalty = refiner.options.objectPenalty ?? 4 * log(Double(observed.pixels.count))
+        state = Refiner.State(scene: start, image: image, sse: Refiner.sse(observed, image))
+        session = try CachedRenderSession(base: start, samplesPerPixel: refiner.spp)
+        renders = 1
+    }
+
+    var logLikelihood: Double { -state.sse / (2 * sigma * sigma) }
+    var objective: Double { objective(sse: state.sse, count: state.scene.objects.count) }
+    func objective(sse: Double, count: Int) -> Double { -sse / (2 * sigma * sigma) - penalty * Double(count) }
+    var budgetLeft: Bool { renders < refiner.options.maxRenders }
+
+    /// Whether `o` may stand at object index `k` (nil: a new object) under the prior.
+    func allowed(_ o: SceneObject, replacing k: Int?) -> Bool {
+        guard abs(o.position.x) <= half, abs(o.position.y) <= half else { return false }
+        for (i, other) in state.scene.objects.enumerated() where i != k {
+            if Footprint.overlap(other, o) { return false }
+        }
+        return true
+    }
+
+    /// Tries object k moved to `o` with a cached re-render; keeps it if J rises.
+    mutating func tryMove(_ k: Int, to o: SceneObject, kind: String) throws -> Bool {
+        guard budgetLeft, allowed(o, replacing: k) else { return false }
+        var trial = state.image
+        let region = try session.renderMoved(index: k, to: o, into: &trial)
+        renders += 1
+        let delta = Refiner.sse(observed, trial, region: region) - Refiner.sse(observed, state.image, region: region)
+        guard delta < 0 else { return false }
+        state.scene.objects[k] = o
+        state.image = trial
+        state.sse += delta
+        session = try CachedRenderSession(base: state.scene, samplesPerPixel: refiner.spp)
+        renders += 1
+        accepted[kind, default: 0] += 1
+        return true
+    }
+
+    /// Tries a whole new scene (full render); keeps it if J rises.
+    mutating func tryScene(_ s: Scene, kind: String) throws -> Bool {
+        guard budgetLeft else { return false }
+        let image = try refiner.renderer.render(s, samplesPerPixel: refiner.spp)
+        renders += 1
+        let sse = Refiner.sse(observed, image)
+        guard objective(sse: sse, count: s.objects.count) > objective else { return false }
+        state = Refiner.State(scene: s, image: image, sse: sse)
+        session = try CachedRenderSession(base: s, samplesPerPixel: refiner.spp)
+        renders += 1
+        accepted[kind, default: 0] += 1
+        return true
+    }
+
+    mutating func run() throws {
+        for (level, step) in Refiner.levels.enumerated() where budgetLeft {
+            for _ in 0..<refiner.options.sweepsPerLevel where budgetLeft {
+                var changed = false
+                if level <= 1 { changed = try shapeSweep() || changed }
+                changed = try colorSweep() || changed
+                changed = try poseSweep(position: step.0, yaw: step.1) || changed
+                if refiner.options.lightMoves { changed = try lightSweep(direction: step.2, level: step.3) || changed }
+                if !changed { break }
+            }
+            if refiner.options.birthAndDeath && level <= 1 {
+                _ = try deaths()
+                _ = try birth(polish: step.0)
+            }
+        }
+    }
+
+    mutating func poseSweep(position d: Double, yaw a: Double) throws -> Bool {
+        var changed = false
+        for k in state.scene.objects.indices {
+            for axis in 0..<2 {
+                for sign in [1.0, -1.0] {
+                    var o = state.scene.objects[k]
+                    o.position[axis] += sign * d
+                    if try tryMove(k, to: o, kind: "position") { changed = true; break }
+                }
+            }
+            guard state.scene.objects[k].shape.symmetryPeriod != nil else { continue }
+            for sign in [1.0, -1.0] {
+                var o = state.scene.objects[k]
+                o.rotation += sign * a
+                if try tryMove(k, to: o, kind: "rotation") { changed = true; break }
+            }
+        }
+        return changed
+    }
+
+    mutating func shapeSweep() throws -> Bool {
+        var changed = false
+        for k in state.scene.objects.indices {
+            let current = state.scene.objects[k]
+            for shape in Shape.allCases where shape != current.shape {
+                var o = state.scene.objects[k]
+                o.shape = shape
+                if try tryMove(k, to: o, kind: "shape") { changed = true }
+            }
+        }
+        return changed
+    }
+
+    /// Each object's albedo by least squares on its shading image (colour enters linearly).
+    mutating func colorSweep() throws -> Bool {
+        let objects = state.scene.objects
+        guard !objects.isEmpty, budgetLeft else { return false }
+        let shade = try refiner.renderer.shading(state.scene, samplesPerPixel: refiner.spp)
+        renders += 1
+        let plane = observed.width * observed.height
+        var changed = false
+        for k in objects.indices {
+            var num = SIMD3<Double>(0, 0, 0), den = 0.0
+            let c = state.scene.objects[k].color.rgb
+            for p in 0..<plane {
+                let s = Double(shade[k * plane + p])
+                if s == 0 { continue }
+                let x = SIMD3(Double(observed.pixels[3 * p]), Double(observed.pixels[3 * p + 1]), Double(observed.pixels[3 * p + 2]))
+                let r = SIMD3(Double(state.image.pixels[3 * p]), Double(state.image.pixels[3 * p + 1]), Double(state.image.pixels[3 * p + 2]))
+                num += (x - r + c * s) * s
+                den += s * s
+            }
+            guard den > 0 else { continue }
+            var rgb = num / den
+            rgb = SIMD3(min(max(rgb.x, 0), 1), min(max(rgb.y, 0), 1), min(max(rgb.z, 0), 1))
+            rgb = SIMD3(Double(Float(rgb.x)), Double(Float(rgb.y)), Double(Float(rgb.z)))
+            guard rgb != c else { continue }
+            var o = state.scene.objects[k]
+            o.color = Color(rgb: rgb, name: Palette.exactName(for: rgb))
+            if try tryMove(k, to: o, kind: "color") { changed = true }
+        }
+        return changed
+    }
+
+    mutating func lightSweep(direction a: Double, level d: Double) throws -> Bool {
+        var changed = false
+        let (el, az) = state.scene.light.elevationAzimuth
+        var proposals: [Light] = []
+        let l = state.scene.light
+        for (de, da) in [(a, 0.0), (-a, 0.0), (0.0, a / max(cos(el * Double.pi / 180), 0.05)), (0.0, -a / max(cos(el * Double.pi / 180), 0.05))] {
+            let e = min(max(el + de, 5), 90)
+            var p = Light.from(elevation: e, azimuth: az + da, ambient: l.ambient, diffuse: l.diffuse, shadows: l.shadows)
+            p.direction = SIMD3(Double(Float(p.direction.x)), Double(Float(p.direction.y)), Double(Float(p.direction.z)))
+            proposals.append(p)
+        }
+        for (da, dd) in [(d, 0.0), (-d, 0.0), (0.0, d), (0.0, -d), (d, -d), (-d, d)] {
+            var p = l
+            p.ambient = max(0, l.ambient + da)
+            p.diffuse = max(0, l.diffuse + dd)
+            proposals.append(p)
+        }
+        if a >= 2 {
+            var p = l
+            p.shadows.toggle()
+            proposals.append(p)
+        }
+        for p in proposals {
+            var s = state.scene
+            s.light = p
+            if try tryScene(s, kind: "light") { changed = true }
+        }
+        return changed
+    }
+
+    /// Removes any object whose removal raises J (the penalty outweighs what it explains).
+    mutating func deaths() throws -> Bool {
+        var changed = false
+        var k = state.scene.objects.count - 1
+        while k >= 0 {
+            var s = state.scene
+            s.objects.remove(at: k)
+            if try tryScene(s, kind: "death") { changed = true }
+            k -= 1
+        }
+        return changed
+    }
+
+    /// Proposes one new object where the residual is largest: every shape, a few yaws, the colour
+    /// read from the image; the best is polished and kept if J rises.
+    mutating func birth(polish d: Double) throws -> Bool {
+        let cfg = refiner.config
+        guard state.scene.objects.count < cfg.maxObjects, budgetLeft else { return false }
+        let w = observed.width, h = observed.height
+        // The 5×5 window with the largest residual energy.
+        var energy = [Double](repeating: 0, count: w * h)
+        for p in 0..<(w * h) {
+            var e = 0.0
+            for c in 0..<3 { let v = Double(observed.pixels[3 * p + c]) - Double(state.image.pixels[3 * p + c]); e += v * v }
+            energy[p] = e
+        }
+        var best = (score: 0.0, x: 0, y: 0)
+        for y in 2..<(h - 2) {
+            for x in 2..<(w - 2) {
+                var s = 0.0
+                for dy in -2...2 { for dx in -2...2 { s += energy[(y + dy) * w + x + dx] } }
+                if s > best.score { best = (s, x, y) }
+            }
+        }
+        // Not worth a try unless the window alone outweighs the object's cost.
+        guard best.score / (2 * sigma * sigma) > penalty else { return false }
+        let camera = cfg.camera
+        let centre = SIMD2(Double(best.x) + 0.5, Double(best.y) + 0.5)
+        let ray = camera.ray(through: centre)
+        guard ray.z < 0 else { return false }
+        // The point at mid-height of a block along that ray.
+        let t = (0.4 - camera.eye.z) / ray.z
+        let p = camera.eye + t * ray
+        var rgb = SIMD3<Double>(0, 0, 0)
+        for dy in -1...1 {
+            for dx in -1...1 {
+                let q = ((best.y + dy) * w + best.x + dx) * 3
+                rgb += SIMD3(Double(observed.pixels[q]), Double(observed.pixels[q + 1]), Double(observed.pixels[q + 2])) / 9
+            }
+        }
+        let l = state.scene.light
+        let shade = l.ambient + l.diffuse * max(0, l.unitDirection.z) * 0.8
+        rgb = rgb / max(shade, 0.1)
+        rgb = SIMD3(min(max(rgb.x, 0), 1), min(max(rgb.y, 0), 1), min(max(rgb.z, 0), 1))
+        let color = Color(rgb: SIMD3(Double(Float(rgb.x)), Double(Float(rgb.y)), Double(Float(rgb.z))))
+        var bestScene: (Scene, Image, Double)? = nil
+        for shape in Shape.allCases {
+            for yaw in [0.0, 30.0, 60.0] where shape.symmetryPeriod != nil || yaw == 0 {
+                let o = SceneObject(shape: shape, color: color, position: SIMD2(p.x, p.y), rotation: yaw)
+                guard allowed(o, replacing: nil), budgetLeft else { continue }
+                var s = state.scene
+                s.objects.append(o)
+                let image = try refiner.renderer.render(s, samplesPerPixel: refiner.spp)
+                renders += 1
+                let sse = Refiner.sse(observed, image)
+                if bestScene == nil || sse < bestScene!.2 { bestScene = (s, image, sse) }
+            }
+        }
+        guard let (s, image, sse) = bestScene else { return false }
+        // Polish the newcomer before judging it: a rough guess explains only part of its pixels.
+        let saved = state, savedSession = session, savedAccepted = accepted
+        state = Refiner.State(scene: s, image: image, sse: sse)
+        session = try CachedRenderSession(base: s, samplesPerPixel: refiner.spp)
+        let k = s.objects.count - 1
+        for (pd, yd) in [(d * 2, 8.0), (d, 3.0)] {
+            for _ in 0..<2 {
+                for axis in 0..<2 {
+                    for sign in [1.0, -1.0] {
+                        var o = state.scene.objects[k]
+                        o.position[axis] += sign * pd
+                        if try tryMove(k, to: o, kind: "birth-polish") { break }
+                    }
+                }
+                for sign in [1.0, -1.0] where state.scene.objects[k].shape.symmetryPeriod != nil {
+                    var o = state.scene.objects[k]
+                    o.rotation += sign * yd
+                    if try tryMove(k, to: o, kind: "birth-polish") { break }
+                }
+            }
+        }
+        _ = try colorSweep()
+        if objective > objective(sse: saved.sse, count: saved.scene.objects.count) {
+            accepted = savedAccepted
+            accepted["birth", default: 0] += 1
+            return true
+        }
+        state = saved
+        session = savedSession
+        accepted = savedAccepted
+        return false
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Foundation
+#endif

@@ -1,0 +1,83 @@
+import Scenes
+
+/// One object of a reading, with the confidence reported to the user.
+public struct ReadObject: Sendable {
+    public var object: SceneObject
+    /// P(the object is real): calibrated when the model carries a calibration, else the
+    /// network's presence probability.
+    public var confidence: Double
+    /// The network's presence probability; nil for an object that refinement added.
+    public var presence: Double?
+    /// Log-likelihood ratio of the scene with and without the object (nats).
+    public var evidence: Double
+    /// The network's reading of it (shape probabilities, spreads, glimpse), when it made one.
+    public var amortized: InferredObject?
+}
+
+/// What the system says about one image.
+public struct Reading: Sendable {
+    /// The network's own reading.
+    public var inferred: InferredScene
+    /// The final scene (refined, or the network's), its objects with confidences.
+    public var scene: Scene
+    public var objects: [ReadObject]
+    public var refinement: RefinementReport?
+}
+
+/// Reads images: the amortized network, optionally render-and-compare refinement, and a
+/// confidence for every reported object. The one entry point of `infer`, `eval`, `calibrate`
+/// and `demo`.
+public final class SceneReader {
+    public let network: GuideNetwork
+    public let inferrer: Inferrer
+    public let refiner: Refiner
+    public let refine: Bool
+
+    public init(network: GuideNetwork, refine: Bool, refinement: RefinementOptions = RefinementOptions()) throws {
+        self.network = network
+        self.refine = refine
+        inferrer = try Inferrer(network: network)
+        refiner = Refiner(config: network.config, options: refinement)
+    }
+
+    /// Images of the model's size.
+    public func read(_ images: [Image], batchSize: Int = 64) throws -> [Reading] {
+        let inferred = try inferrer.infer(images, batchSize: batchSize)
+        return try zip(images, inferred).map { try finish($0, $1) }
+    }
+
+    func finish(_ image: Image, _ s: InferredScene) throws -> Reading {
+        var scene = s.scene
+        var report: RefinementReport?
+        if refine { (scene, report) = try refiner.refine(image, start: s.scene) }
+        let evidence = try refiner.evidence(image, scene: scene)
+        // Which of the network's objects each final object is (refinement may add, remove and move).
+        let cost = scene.objects.map { o in s.objects.map { a in
+            let d = o.position - a.object.position
+            return (d * d).sum().squareRoot()
+        } }
+        var source = [Int?](repeating: nil, count: scene.objects.count)
+        for pair in Matching.minimumCostAssignment(cost) where cost[pair.row][pair.column] <= ConfidenceCalibration.matchDistance {
+            source[pair.row] = pair.column
+        }
+        let calibration = network.config.calibration
+        let objects = scene.objects.enumerated().map { k, o -> ReadObject in
+            let amortized = source[k].map { s.objects[$0] }
+            let presence = amortized?.presence
+            let f = ConfidenceCalibration.features(presence: presence, evidence: evidence[k])
+            let confidence = calibration?.confidence(f, refined: refine) ?? presence ?? 0.5
+            return ReadObject(object: o, confidence: confidence, presence: presence, evidence: evidence[k], amortized: amortized)
+        }
+        return Reading(inferred: s, scene: scene, objects: objects, refinement: report)
+    }
+
+    /// Brings an image to the model's size: the same aspect ratio is area-resampled (`resized`
+    /// says so), another is an error naming `name`.
+    public static func fit(_ image: Image, name: String, config: ModelConfig) throws -> (image: Image, resized: Bool) {
+        if image.width == config.width && image.height == config.height { return (image, false) }
+        guard image.hasAspect(width: config.width, height: config.height) else {
+            throw TrainingError.unsupported("\(name): image is \(image.width)x\(image.height); the model reads \(config.width)x\(config.height) and accepts any size of that aspect ratio (\(config.width):\(config.height))")
+        }
+        return (image.areaResampled(width: config.width, height: config.height), true)
+    }
+}

@@ -1,0 +1,56 @@
+import AIR
+import ArgumentParser
+import Foundation
+import Scenes
+
+struct Calibrate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fit the model's confidence calibration on fresh scenes and write the calibrated model.",
+        discussion: """
+        Draws COUNT scenes from the spec (default: scenes/varied.json's twin, the training prior \
+        with its light, shadows and camera effects), reads them amortized and refined, and fits \
+        for each a logistic map from the network's presence probability and the pixels' \
+        evidence to the probability that a reported object is real (matched to a true object \
+        within 0.3 units). Writes the model with the calibration in its configuration to OUT.
+        """
+    )
+
+    @Option(help: "Model file.")
+    var model: String = defaultModelPath
+
+    @Option(help: "Where to write the calibrated model (not the input model).")
+    var out: String
+
+    @Option(help: "Batch spec of the calibration scenes.")
+    var spec: String?
+
+    @Option(help: "Number of scenes.")
+    var count: Int = 2000
+
+    @Option(help: "Seed of the scenes (use one that neither training nor your test sets use).")
+    var seed: UInt64 = 4242
+
+    func validate() throws {
+        if count < 10 { throw ValidationError("--count must be >= 10") }
+    }
+
+    func run() throws {
+        try SceneCommandExit.run {
+            guard (out as NSString).standardizingPath != (model as NSString).standardizingPath else {
+                throw ValidationError("--out must differ from --model (the input model is never overwritten)")
+            }
+            let (network, metadata) = try ModelFile.load(model)
+            var batch = BatchSpec.varied
+            if let spec { batch = try BatchSpec.read(FileIO.readText(spec), file: spec) }
+            let (c, raw, fitted) = try ConfidenceCalibration.fit(network: network, spec: batch, count: count, seed: seed) { done in
+                if isatty(2) != 0 { FileHandle.standardError.write(Data("\rread \(done)/\(2 * count)".utf8)) }
+            }
+            if isatty(2) != 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+            network.setCalibration(c)
+            try ModelFile.save(network, to: out, extra: metadata.filter { !["format", "version", "config"].contains($0.key) })
+            print(String(format: "amortized: expected calibration error %.4f raw presence, %.4f calibrated (fitting set, %d objects)",
+                         raw.expectedCalibrationError, fitted.expectedCalibrationError, fitted.objects))
+            print("wrote \(out)")
+        }
+    }
+}

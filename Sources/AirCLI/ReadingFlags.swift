@@ -1,0 +1,45 @@
+import AIR
+import ArgumentParser
+import Foundation
+import Scenes
+
+/// The flags of every command that reads images with a model.
+struct ReadingFlags: ParsableArguments {
+    @Option(help: "Model file.")
+    var model: String = defaultModelPath
+
+    @Flag(help: "Refine the network's reading by render-and-compare search under the likelihood.")
+    var refine = false
+
+    @Option(help: "With --refine: at most this many renders per image.")
+    var maxRenders: Int = RefinementOptions().maxRenders
+
+    @Option(help: "Images per batch.")
+    var batchSize: Int = 64
+
+    func validate() throws {
+        if batchSize < 1 { throw ValidationError("--batch-size must be >= 1") }
+        if maxRenders < 1 { throw ValidationError("--max-renders must be >= 1") }
+    }
+
+    func reader() throws -> SceneReader {
+        let (network, _) = try ModelFile.load(model)
+        var options = RefinementOptions()
+        options.maxRenders = maxRenders
+        return try SceneReader(network: network, refine: refine, refinement: options)
+    }
+}
+
+/// Brings images to the model's size, saying once on stderr when any was resampled.
+func fitImages(_ images: [Image], names: [String], config: ModelConfig) throws -> [Image] {
+    var resized = 0
+    let out = try zip(images, names).map { image, name -> Image in
+        let (fitted, didResize) = try SceneReader.fit(image, name: name, config: config)
+        if didResize { resized += 1 }
+        return fitted
+    }
+    if resized > 0 {
+        FileHandle.standardError.write(Data("note: \(resized) of \(images.count) images area-resampled to the model's \(config.width)x\(config.height)\n".utf8))
+    }
+    return out
+}

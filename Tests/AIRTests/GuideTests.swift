@@ -5,8 +5,10 @@ import XCTest
 @testable import AIR
 
 /// A network small enough for debug builds: 32×32 images, narrow layers.
-func tinyConfig(maxObjects: Int = 2) -> ModelConfig {
+/// A small network; `light`: with the light head (tests of AIR's core leave it out).
+func tinyConfig(maxObjects: Int = 2, light: Bool = false) -> ModelConfig {
     var c = ModelConfig()
+    c.inferLight = light
     c.width = 32; c.height = 32
     c.maxObjects = maxObjects
     c.hidden = 32; c.encoderFeatures = 32; c.glimpseFeatures = 32

@@ -39,6 +39,50 @@ final class TrainingTests: XCTestCase {
         XCTAssertGreaterThan(after, 0.8, "count accuracy \(before) → \(after)")
     }
 
+    /// The light head learns the scene's light from sleep scenes: after training, the table's
+    /// shade it implies (ambient + diffuse · L_z, what sets the brightness of every difference
+    /// image) errs by less than half of what the best constant guess does.
+    func testSleepTrainingReadsTheLight() throws {
+        var spec = try tinySpec()
+        var prior = LightPrior()
+        prior.elevation = Draw(30, 90)
+        prior.azimuth = Draw(0, 360)
+        prior.ambient = Draw(0.15, 0.45)
+        prior.diffuse = Draw(0.5, 0.9)
+        spec.light = prior
+        var options = TrainingOptions()
+        options.objective = .sleep
+        options.steps = 200
+        options.batchSize = 8
+        options.warmup = 5
+        options.learningRate = 3e-3
+        options.seed = 9
+        options.evalImages = 1
+        var config = tinyConfig(maxObjects: 2, light: true)
+        config.width = 32; config.height = 32; config.samplesPerPixel = 1
+        var rng = RNG(seed: 9)
+        let net = GuideNetwork(config: config, rng: &rng)
+        let t = try Trainer(network: net, source: SpecSource(spec: spec, seed: 9), heldOutSource: SpecSource(spec: spec, seed: 10), options: options)
+        func shade(_ l: Light) -> Double { l.ambient + l.diffuse * l.unitDirection.z }
+        func shadeErrors() throws -> (read: Double, constant: Double) {
+            let r = Rasterizer()
+            var images: [Image] = [], truth: [Light] = []
+            for i in 0..<32 {
+                let s = try spec.sample(index: i, seed: 77, renderer: r).scene
+                images.append(PNG.quantized(try r.render(s, samplesPerPixel: 1)))
+                truth.append(s.light)
+            }
+            let read = try Inferrer(network: net).infer(images)
+            let median = truth.map(shade).sorted()[16]
+            return (zip(read, truth).map { abs(shade($0.scene.light) - shade($1)) }.reduce(0, +) / 32,
+                    truth.map { abs(shade($0) - median) }.reduce(0, +) / 32)
+        }
+        let before = try shadeErrors()
+        while t.step < 200 { _ = try t.trainStep() }
+        let after = try shadeErrors()
+        XCTAssertLessThan(after.read, 0.5 * after.constant, "mean table-shade error \(before.read) → \(after.read) (constant guess \(after.constant))")
+    }
+
     /// Saving mid-run and resuming into a fresh trainer continues bit for bit.
     func testResumeContinuesExactly() throws {
         let dir = NSTemporaryDirectory() + "air-resume-\(getpid())"

@@ -3,6 +3,13 @@
 // and only the union of its old and new boxes is re-composited from the layers. Layers are
 // merged in list order with the same strict depth test a full render uses, so the pixels
 // agree bit for bit.
+//
+// With shadows the region also takes the boxes of the moved object's old and new shadow
+// volumes (what it can shade). The cache keeps the base scene's shadow polygons; a re-render
+// marks the region with those that neither involve the moved object and with the moved
+// object's new ones (cast on the table and the others, received from the others). Each
+// polygon is a function of its caster and receiver alone and marking a sample depends only
+// on its slot and position, so the marks equal a full render's.
 #include "air_renderer.h"
 #include "scene.hpp"
 #include <new>
@@ -17,7 +24,11 @@ struct air_cache {
     std::vector<air::Albedo> base_colors;
     air::PreparedObject moved;
     air::SampleBuffer region;
-    std::vector<air::PixelBox> runs;
+    std::vector<air::PixelBox> boxes, runs;
+    std::vector<air::ShadowObject> casters;  // the base scene's, with shadows on
+    air::Shadows shadows;                    // the base scene's shadow polygons
+    air::ShadowObject moved_caster;
+    air::Shadows moved_shadows;              // those of one re-render that involve the moved object
 };
 
 namespace {
@@ -49,18 +60,27 @@ int32_t air_cache_set_scene(air_cache *cache, const air_camera *camera, const ai
         cache->layers.resize(count);
         cache->base_colors.resize(count);
         cache->palette.reset(count, cache->light);
-        air::PixelBox all;
         for (int32_t k = 0; k < count; k++) {
             air::prepare_object(cache->setup.view, cache->light, objects[k], cache->prepared[k]);
             draw_layer(cache->setup, cache->prepared[k], k + 1, cache->layers[k]);
             cache->palette.set(k + 1, cache->prepared[k], objects[k].color);
             cache->base_colors[k] = {objects[k].color[0], objects[k].color[1], objects[k].color[2]};
-            all = air::unite(all, cache->prepared[k].box);
+        }
+        cache->shadows.clear();
+        if (cache->light.shadows) {
+            cache->casters.resize(count);
+            for (int32_t k = 0; k < count; k++)
+                air::prepare_shadow(cache->setup.view, cache->light, objects[k], cache->casters[k]);
+            air::scene_shadows(cache->setup.view, cache->casters, cache->prepared, count, cache->shadows);
         }
         if (rgb) {
-            air::covered_runs(cache->prepared, count, cache->runs);
+            air::changed_boxes(cache->prepared, count, cache->shadows, cache->boxes);
+            air::covered_runs(cache->boxes, cache->runs);
+            air::PixelBox all;
+            for (const air::PixelBox &b : cache->boxes) all = air::unite(all, b);
             cache->region.reset(all, n);
             for (int32_t k = 0; k < count; k++) air::merge(cache->layers[k], cache->region);
+            air::mark_shadows(cache->shadows, cache->setup.colour, all, cache->region);
             air::fill_table(n, cache->setup.view.width, cache->setup.view.height, cache->light, rgb);
             for (const air::PixelBox &run : cache->runs)
                 air::resolve_rgb(cache->region, n, run, cache->palette, cache->setup.view.width, rgb);
@@ -81,17 +101,37 @@ int32_t air_cache_render_moved(air_cache *cache, int32_t index, const air_object
     try {
         const air::Setup &setup = cache->setup;
         const int n = setup.view.n;
+        const int32_t count = int32_t(cache->layers.size());
+        const bool shadows = cache->light.shadows;
         air::prepare_object(setup.view, cache->light, *moved, cache->moved);
-        const air::PixelBox box = air::unite(cache->prepared[index].box, cache->moved.box);
+        air::PixelBox box = air::unite(cache->prepared[index].box, cache->moved.box);
+        if (shadows) {
+            air::prepare_shadow(setup.view, cache->light, *moved, cache->moved_caster);
+            box = air::unite(box, air::unite(cache->casters[index].box, cache->moved_caster.box));
+        }
         if (!box.empty()) {
             // In list order, as a full render draws them: the moved object is drawn straight
             // into the region in its turn, the others come from their layers.
             cache->region.reset(box, n);
-            for (int32_t k = 0; k < int32_t(cache->layers.size()); k++) {
+            for (int32_t k = 0; k < count; k++) {
                 if (k == index)
                     air::rasterise(cache->moved, setup.colour, k + 1, cache->region);
                 else
                     air::merge(cache->layers[k], cache->region);
+            }
+            if (shadows) {
+                for (const air::ShadowPolygon &g : cache->shadows.polygons)
+                    if (g.caster != index && g.receiver != index)
+                        air::mark_shadow(cache->shadows, g, setup.colour, box, cache->region);
+                air::Shadows &fresh = cache->moved_shadows;
+                fresh.clear();
+                air::table_shadow(setup.view, cache->moved_caster, index, fresh);
+                for (int32_t k = 0; k < count; k++) {
+                    if (k == index) continue;
+                    air::face_shadows(setup.view, cache->moved_caster, index, cache->casters[k], cache->prepared[k], k, fresh);
+                    air::face_shadows(setup.view, cache->casters[k], k, cache->moved_caster, cache->moved, index, fresh);
+                }
+                air::mark_shadows(fresh, setup.colour, box, cache->region);
             }
             // The moved object's colours for this render only.
             cache->palette.set(index + 1, cache->moved, moved->color);

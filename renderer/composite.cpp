@@ -24,6 +24,12 @@ void Palette::reset(int count, const Light &light) {
     shade.resize(size_t(count + 1) * kSlotsPerId);
     shade[0] = light.table_shade();
     colour[0] = lit(light.table, shade[0]);
+    shadows = light.shadows;
+    ambient = light.ambient_shade();
+    if (shadows) {
+        shade[kShadowed] = ambient;
+        colour[kShadowed] = lit(light.table, ambient);
+    }
 }
 
 void Palette::set(int id, const PreparedObject &object, const float albedo[3]) {
@@ -31,6 +37,13 @@ void Palette::set(int id, const PreparedObject &object, const float albedo[3]) {
     for (size_t f = 0; f < object.face_shade.size(); f++) {
         shade[id * kSlotsPerId + f] = object.face_shade[f];
         colour[id * kSlotsPerId + f] = lit(a, object.face_shade[f]);
+    }
+    if (shadows) {
+        const Colour dark = lit(a, ambient);
+        for (size_t f = 0; f < object.face_shade.size(); f++) {
+            shade[id * kSlotsPerId + kShadowed + f] = ambient;
+            colour[id * kSlotsPerId + kShadowed + f] = dark;
+        }
     }
 }
 

@@ -13,10 +13,13 @@ struct alignas(16) Colour {
 };
 
 // What each sample slot (raster.hpp) shows: its clamped colour clamp(albedo * shade, 0, 1)
-// and its shade, computed once per face instead of once per sample.
+// and its shade, computed once per face instead of once per sample. With shadows, slot
+// + kShadowed holds the ambient-only colour of the same surface.
 struct Palette {
     std::vector<Colour> colour;
     std::vector<float> shade;
+    bool shadows = false;
+    float ambient = 0.f;
 
     // Room for ids 0 ... count, with the table at id 0 under `light`.
     void reset(int count, const Light &light);

@@ -8,10 +8,6 @@ namespace air {
 
 namespace {
 
-// Geometry closer to the eye plane than this is cut away, so that nothing behind the
-// eye wraps around through the projection.
-const double kNear = 1e-4;
-
 // Rows within this many pixels of an edge's vertical extent test the edge, far more than
 // rounding; rows of a polygon are taken within half this margin of its extent.
 const double kRowMargin = 0.02;
@@ -82,6 +78,13 @@ int clamp_floor(double v, int lo, int hi) {
 }
 
 }  // namespace
+
+PixelBox pixel_box(const View &view, double x0, double y0, double x1, double y1) {
+    if (!(x0 <= x1) || !(y0 <= y1)) return {};
+    PixelBox b{clamp_floor(x0 + view.half_w, 0, view.width), clamp_floor(y0 + view.half_h, 0, view.height),
+               clamp_floor(x1 + view.half_w, -1, view.width - 1) + 1, clamp_floor(y1 + view.half_h, -1, view.height - 1) + 1};
+    return b.empty() ? PixelBox{} : b;
+}
 
 PixelBox unite(const PixelBox &a, const PixelBox &b) {
     if (a.empty()) return b;
@@ -161,12 +164,7 @@ void prepare_object(const View &view, const Light &light, const air_object &o, P
     // The pixels the polygons' bounding boxes touch. Samples sit at least 1/8 pixel inside
     // their pixel, far more than rounding can move an edge.
     PixelBox box;
-    for (const ScreenPolygon &t : out.polygons) {
-        PixelBox b{clamp_floor(t.x0 + view.half_w, 0, view.width), clamp_floor(t.y0 + view.half_h, 0, view.height),
-                   clamp_floor(t.x1 + view.half_w, -1, view.width - 1) + 1,
-                   clamp_floor(t.y1 + view.half_h, -1, view.height - 1) + 1};
-        box = unite(box, b);
-    }
+    for (const ScreenPolygon &t : out.polygons) box = unite(box, pixel_box(view, t.x0, t.y0, t.x1, t.y1));
     out.box = box;
 }
 

@@ -17,6 +17,9 @@ struct PixelBox {
 };
 
 PixelBox unite(const PixelBox &a, const PixelBox &b);
+// The pixels that a screen rectangle [x0, x1] x [y0, y1] (centred coordinates) touches, inside
+// the image. Samples sit at least 1/8 pixel inside their pixel, far more than rounding.
+PixelBox pixel_box(const View &view, double x0, double y0, double x1, double y1);
 PixelBox intersect(const PixelBox &a, const PixelBox &b);
 
 // The line E(X, Y) = a X + (b Y + c) = 0, positive inside. In a sample row Y an edge with
@@ -51,8 +54,10 @@ struct PreparedObject {
 void prepare_object(const View &view, const Light &light, const air_object &object, PreparedObject &out);
 
 // A sample's surface is named by a slot, id * kSlotsPerId + face: id 0 is the table,
-// id k + 1 object k, face the mesh face. Colours are looked up per slot (composite.hpp).
-const int kSlotsPerId = 32;  // more than the largest mesh's 26 faces
+// id k + 1 object k, face the mesh face; a sample in shadow has kShadowed added (shadow.hpp).
+// Colours are looked up per slot (composite.hpp).
+const int kShadowed = 32;    // more than the largest mesh's 26 faces
+const int kSlotsPerId = 64;  // lit and shadowed slots of one id
 
 // Per-sample state over a rectangle [c0, c1) x [r0, r1) of a lattice: the nearest
 // surface so far (inverse depth w, 0 = nothing) and its slot.

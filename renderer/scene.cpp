@@ -25,22 +25,24 @@ int32_t make_setup(const air_camera &camera, Setup &setup) {
     return AIR_OK;
 }
 
-void covered_runs(const std::vector<PreparedObject> &objects, int count, std::vector<PixelBox> &runs) {
+void covered_runs(const std::vector<PixelBox> &boxes, std::vector<PixelBox> &runs) {
     runs.clear();
     PixelBox all;
-    for (int k = 0; k < count; k++) all = unite(all, objects[k].box);
-    if (count == 1) {
+    int nonempty = 0;
+    for (const PixelBox &b : boxes) {
+        all = unite(all, b);
+        nonempty += !b.empty();
+    }
+    if (nonempty == 1) {
         for (int j = all.y0; j < all.y1; j++) runs.push_back({all.x0, j, all.x1, j + 1});
         return;
     }
     std::vector<std::pair<int, int>> spans;
-    spans.reserve(count);
+    spans.reserve(boxes.size());
     for (int j = all.y0; j < all.y1; j++) {
         spans.clear();
-        for (int k = 0; k < count; k++) {
-            const PixelBox &b = objects[k].box;
+        for (const PixelBox &b : boxes)
             if (!b.empty() && b.y0 <= j && j < b.y1) spans.push_back({b.x0, b.x1});
-        }
         std::sort(spans.begin(), spans.end());
         for (size_t s = 0; s < spans.size();) {
             int x0 = spans[s].first, x1 = spans[s].second;
@@ -50,6 +52,15 @@ void covered_runs(const std::vector<PreparedObject> &objects, int count, std::ve
     }
 }
 
+void changed_boxes(const std::vector<PreparedObject> &objects, int count, const Shadows &shadows,
+                   std::vector<PixelBox> &boxes) {
+    boxes.clear();
+    for (int k = 0; k < count; k++) boxes.push_back(objects[k].box);
+    // Shadows on objects fall inside the objects' boxes.
+    for (const ShadowPolygon &g : shadows.polygons)
+        if (g.receiver < 0) boxes.push_back(g.box);
+}
+
 void render_scene(const Setup &setup, const Light &light, const air_object *objects, int32_t count, float *rgb, uint8_t *mask,
                   float *shade, Scratch &scratch) {
     const View &view = setup.view;
@@ -57,18 +68,28 @@ void render_scene(const Setup &setup, const Light &light, const air_object *obje
 
     if (scratch.objects.size() < size_t(count)) scratch.objects.resize(count);
     scratch.palette.reset(count, light);
-    PixelBox all;
     for (int32_t k = 0; k < count; k++) {
         prepare_object(view, light, objects[k], scratch.objects[k]);
         scratch.palette.set(k + 1, scratch.objects[k], objects[k].color);
-        all = unite(all, scratch.objects[k].box);
     }
-    covered_runs(scratch.objects, count, scratch.runs);
+    // Shadows change colours only, so a render of the mask alone skips them.
+    const bool shadows = light.shadows && (rgb || shade);
+    scratch.shadows.clear();
+    if (shadows) {
+        if (scratch.casters.size() < size_t(count)) scratch.casters.resize(count);
+        for (int32_t k = 0; k < count; k++) prepare_shadow(view, light, objects[k], scratch.casters[k]);
+        scene_shadows(view, scratch.casters, scratch.objects, count, scratch.shadows);
+    }
+    changed_boxes(scratch.objects, count, scratch.shadows, scratch.boxes);
+    covered_runs(scratch.boxes, scratch.runs);
+    PixelBox all;
+    for (const PixelBox &b : scratch.boxes) all = unite(all, b);
 
     const bool centres_in_colour = n % 2 == 1;
     if (rgb || shade || (mask && centres_in_colour)) {
         scratch.samples.reset(all, n);  // one clear of the whole box beats many small ones
         for (int32_t k = 0; k < count; k++) rasterise(scratch.objects[k], setup.colour, k + 1, scratch.samples);
+        if (shadows) mark_shadows(scratch.shadows, setup.colour, all, scratch.samples);
     }
     if (rgb) {
         fill_table(n, view.width, view.height, light, rgb);

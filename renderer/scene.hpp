@@ -1,7 +1,9 @@
 // One full render of a scene: every object rasterised into one sample buffer over the
-// union of the objects' boxes, the rest of the image is table.
+// union of the objects' boxes (and of their shadows on the table), then the shadow pass;
+// the rest of the image is unshadowed table.
 #pragma once
 #include "composite.hpp"
+#include "shadow.hpp"
 
 namespace air {
 
@@ -22,12 +24,18 @@ struct Scratch {
     std::vector<PreparedObject> objects;
     Palette palette;
     SampleBuffer samples, centres;
-    std::vector<PixelBox> runs;
+    std::vector<ShadowObject> casters;
+    Shadows shadows;
+    std::vector<PixelBox> boxes, runs;
 };
 
-// Disjoint one-row boxes covering exactly the union of the objects' boxes: the only
-// pixels that can differ from the table.
-void covered_runs(const std::vector<PreparedObject> &objects, int count, std::vector<PixelBox> &runs);
+// Disjoint one-row boxes covering exactly the union of `boxes`.
+void covered_runs(const std::vector<PixelBox> &boxes, std::vector<PixelBox> &runs);
+
+// The boxes of the pixels that can differ from the unshadowed table: the objects' boxes
+// and the boxes of the table's shadow polygons.
+void changed_boxes(const std::vector<PreparedObject> &objects, int count, const Shadows &shadows,
+                   std::vector<PixelBox> &boxes);
 
 // Inputs already checked. rgb, mask and shade may each be NULL.
 void render_scene(const Setup &setup, const Light &light, const air_object *objects, int32_t count, float *rgb, uint8_t *mask,

@@ -31,6 +31,25 @@ struct Builder {
         mesh.faces.push_back({int(mesh.indices.size()), int(ids.size()), normal});
         mesh.indices.insert(mesh.indices.end(), ids.begin(), ids.end());
     }
+
+    // Every edge with its two faces: a closed solid has each edge in exactly two faces,
+    // once in each direction.
+    Mesh done() {
+        for (size_t f = 0; f < mesh.faces.size(); f++) {
+            const Face &face = mesh.faces[f];
+            for (int k = 0; k < face.count; k++) {
+                const int a = mesh.indices[face.first + k], b = mesh.indices[face.first + (k + 1) % face.count];
+                if (a > b) continue;  // the face on the other side sees a < b
+                for (size_t g = 0; g < mesh.faces.size(); g++) {
+                    const Face &other = mesh.faces[g];
+                    for (int m = 0; m < other.count; m++)
+                        if (mesh.indices[other.first + m] == b && mesh.indices[other.first + (m + 1) % other.count] == a)
+                            mesh.edges.push_back({a, b, int(f), int(g)});
+                }
+            }
+        }
+        return mesh;
+    }
 };
 
 Mesh box(double hx, double hy, double h) {
@@ -47,7 +66,7 @@ Mesh box(double hx, double hy, double h) {
     b.face({1, 2, 6, 5});  // +x
     b.face({2, 3, 7, 6});  // +y
     b.face({3, 0, 4, 7});  // -x
-    return b.mesh;
+    return b.done();
 }
 
 // 24-sided prism: side k has normal angle 15k degrees, so its vertices sit at 15k -/+ 7.5.
@@ -72,7 +91,7 @@ Mesh cylinder() {
         double a = 15.0 * k * pi / 180.0;
         b.face({lo, hi, sides + hi, sides + lo}, {std::cos(a), std::sin(a), 0.0});
     }
-    return b.mesh;
+    return b.done();
 }
 
 // x >= -0.5, |y| <= 0.5, z >= 0, x + z <= 0.5.
@@ -89,7 +108,7 @@ Mesh wedge() {
     b.face({1, 2, 5, 4});     // ramp, x + z = 0.5
     b.face({0, 1, 4});        // y = -0.5
     b.face({2, 3, 5});        // y = +0.5
-    return b.mesh;
+    return b.done();
 }
 
 Mesh pyramid() {
@@ -104,7 +123,7 @@ Mesh pyramid() {
     b.face({1, 2, 4});
     b.face({2, 3, 4});
     b.face({3, 0, 4});
-    return b.mesh;
+    return b.done();
 }
 
 }  // namespace

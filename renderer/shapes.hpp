@@ -12,10 +12,17 @@ struct Face {
     glm::dvec3 normal;
 };
 
+// An edge of the solid and the two faces that meet there (for shadow silhouettes).
+struct MeshEdge {
+    int v0, v1;
+    int face0, face1;
+};
+
 struct Mesh {
     std::vector<glm::dvec3> vertices;
     std::vector<int> indices;
     std::vector<Face> faces;
+    std::vector<MeshEdge> edges;  // each edge once
 };
 
 // shape is one of AIR_CUBE ... AIR_PYRAMID (checked by the caller).

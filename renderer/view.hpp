@@ -10,6 +10,10 @@
 
 namespace air {
 
+// Geometry closer to the eye plane than this is cut away, so that nothing behind the
+// eye wraps around through the projection.
+const double kNear = 1e-4;
+
 struct View {
     glm::dvec3 eye, f, r, u;  // f forward, r right, u up (SCENE-SPEC "Camera")
     double t, aspect;         // tan(fov_y / 2), W / H
@@ -18,6 +22,11 @@ struct View {
     double half_w, half_h;
 
     double depth(const glm::dvec3 &p) const { return glm::dot(p - eye, f); }
+
+    // The ray through screen point (X, Y) runs along f + X dx() + Y dy(): a direction of
+    // depth 1, linear in the screen coordinates.
+    glm::dvec3 dx() const { return r * (t * aspect / half_w); }
+    glm::dvec3 dy() const { return u * (-t / half_h); }
 
     // The spec's projection, minus (W/2, H/2). Only for points with depth > 0.
     glm::dvec2 project(const glm::dvec3 &p) const {

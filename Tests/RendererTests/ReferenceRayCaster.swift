@@ -2,7 +2,9 @@ import Foundation
 import Renderer
 
 /// An independent implementation of SCENE-SPEC.md in Float64: one ray per sample,
-/// each solid an intersection of half-spaces, no meshes and no rasterisation.
+/// each solid an intersection of half-spaces, no meshes and no rasterisation. Shadows:
+/// from the point each sample's ray hits, a second ray towards the light against every
+/// other solid.
 struct ReferenceRayCaster {
     struct Plane { var n: SIMD3<Double>; var d: Double }  // inside: n.p <= d
 
@@ -17,7 +19,13 @@ struct ReferenceRayCaster {
     let t, aspect: Double
     let width, height, n: Int
     let solids: [Solid]
+    // The scene's light (spec v2, "Light, table and shading").
+    let lightDir: SIMD3<Double>
+    let ambient, diffuse: Double
+    let shadows: Bool
+    let tableAlbedo: SIMD3<Double>
 
+    /// The spec's default light and table.
     static let light: SIMD3<Double> = {
         let l = SIMD3<Double>(-0.4, -0.6, 1.0)
         return l / (l * l).sum().squareRoot()
@@ -56,7 +64,14 @@ struct ReferenceRayCaster {
         }
     }
 
-    init(camera c: air_camera, objects: [air_object]) {
+    init(camera c: air_camera, objects: [air_object], light: air_light? = nil) {
+        let l = light ?? air_light(direction: (-0.4, -0.6, 1.0), ambient: 0.3, diffuse: 0.7, shadows: 0,
+                                   table_color: (0.50, 0.48, 0.45))
+        lightDir = Self.normalize(SIMD3(l.direction.0, l.direction.1, l.direction.2))
+        ambient = l.ambient
+        diffuse = l.diffuse
+        shadows = l.shadows != 0
+        tableAlbedo = SIMD3(Double(l.table_color.0), Double(l.table_color.1), Double(l.table_color.2))
         eye = SIMD3(Double(c.eye.0), Double(c.eye.1), Double(c.eye.2))
         let target = SIMD3(Double(c.target.0), Double(c.target.1), Double(c.target.2))
         let up = SIMD3(Double(c.up.0), Double(c.up.1), Double(c.up.2))
@@ -83,10 +98,10 @@ struct ReferenceRayCaster {
         }
     }
 
-    /// The nearest solid along the ray and the shade of the face it enters, or nil (table).
-    func trace(_ d: SIMD3<Double>) -> (index: Int, shade: Double)? {
-        var best: (index: Int, shade: Double)? = nil
-        var bestT = Double.infinity
+    /// The nearest solid along the ray from `eye`, the distance along d and the normal of the
+    /// face it enters, or nil (table).
+    func trace(_ d: SIMD3<Double>) -> (index: Int, t: Double, normal: SIMD3<Double>)? {
+        var best: (index: Int, t: Double, normal: SIMD3<Double>)? = nil
         for (k, s) in solids.enumerated() {
             // Bounding sphere first: most rays miss most solids.
             let oc = s.centre - eye
@@ -108,9 +123,45 @@ struct ReferenceRayCaster {
                 }
             }
             if miss || !(enter < exit) || enter <= 0 { continue }
-            if enter < bestT { bestT = enter; best = (k, Self.shade(normal)) }
+            if enter < (best?.t ?? .infinity) { best = (k, enter, normal) }
         }
         return best
+    }
+
+    /// Whether the ray p + s L, s > 1e-4, meets the closed solid k: the slab test, each
+    /// plane bounding s from below (entering) or above (leaving).
+    func blocks(_ k: Int, _ p: SIMD3<Double>) -> Bool {
+        var enter = -Double.infinity, exit = Double.infinity
+        for pl in solids[k].planes {
+            let denom = (pl.n * lightDir).sum(), dist = pl.d - (pl.n * p).sum()
+            if denom < 0 {
+                enter = max(enter, dist / denom)
+            } else if denom > 0 {
+                exit = min(exit, dist / denom)
+            } else if dist < 0 {
+                return false
+            }
+        }
+        return enter <= exit && exit > 1e-4
+    }
+
+    /// lit(p) of the spec for a point on solid `on` (nil: the table).
+    func lit(_ p: SIMD3<Double>, on: Int?) -> Bool {
+        guard shadows else { return true }
+        return !solids.indices.contains { $0 != on && blocks($0, p) }
+    }
+
+    /// The colour seen along d (before clamping), whether it is in shadow, whether it is the table.
+    func colour(_ d: SIMD3<Double>) -> (rgb: SIMD3<Double>, shadowed: Bool, table: Bool) {
+        if let hit = trace(d) {
+            let nl = max(0, (hit.normal * lightDir).sum())
+            let inShadow = nl > 0 && !lit(eye + hit.t * d, on: hit.index)
+            return (solids[hit.index].albedo * (ambient + diffuse * nl * (inShadow ? 0 : 1)), inShadow, false)
+        }
+        let nl = lightDir.z
+        // A ray that never comes down gets the unshadowed table.
+        let inShadow = d.z < 0 && !lit(eye + (-eye.z / d.z) * d, on: nil)
+        return (tableAlbedo * (ambient + diffuse * nl * (inShadow ? 0 : 1)), inShadow, true)
     }
 
     func ray(_ px: Double, _ py: Double) -> SIMD3<Double> {
@@ -118,19 +169,20 @@ struct ReferenceRayCaster {
         return f + sx * t * aspect * r + sy * t * u
     }
 
-    func render() -> (rgb: [Double], mask: [UInt8]) {
+    /// The image, the mask, and how many samples are in shadow on objects and on the table.
+    func render() -> (rgb: [Double], mask: [UInt8], shadowedOnObjects: Int, shadowedOnTable: Int) {
         var rgb = [Double](repeating: 0, count: width * height * 3)
         var mask = [UInt8](repeating: 0, count: width * height)
-        let table = Self.table * Self.shade([0, 0, 1])
+        var onObjects = 0, onTable = 0
         for j in 0..<height {
             for i in 0..<width {
                 var sum = SIMD3<Double>(0, 0, 0)
                 for a in 0..<n {
                     for b in 0..<n {
                         let px = Double(i) + (Double(b) + 0.5) / Double(n), py = Double(j) + (Double(a) + 0.5) / Double(n)
-                        var c = table
-                        if let hit = trace(ray(px, py)) { c = solids[hit.index].albedo * hit.shade }
-                        sum += c.clamped(lowerBound: .zero, upperBound: .one)
+                        let c = colour(ray(px, py))
+                        if c.shadowed { if c.table { onTable += 1 } else { onObjects += 1 } }
+                        sum += c.rgb.clamped(lowerBound: .zero, upperBound: .one)
                     }
                 }
                 sum /= Double(n * n)
@@ -138,6 +190,6 @@ struct ReferenceRayCaster {
                 if let hit = trace(ray(Double(i) + 0.5, Double(j) + 0.5)) { mask[j * width + i] = UInt8(hit.index + 1) }
             }
         }
-        return (rgb, mask)
+        return (rgb, mask, onObjects, onTable)
     }
 }

@@ -16,15 +16,77 @@ enum R {
         return c
     }
 
-    /// air_render, failing the test on an error code.
-    static func render(_ camera: air_camera, _ objects: [air_object], file: StaticString = #filePath, line: UInt = #line) -> (rgb: [Float], mask: [UInt8]) {
+    /// air_render, failing the test on an error code. light nil: the default light.
+    static func render(_ camera: air_camera, _ objects: [air_object], light: air_light? = nil,
+                       file: StaticString = #filePath, line: UInt = #line) -> (rgb: [Float], mask: [UInt8]) {
         var c = camera
         let n = Int(camera.width) * Int(camera.height)
         var rgb = [Float](repeating: -1, count: 3 * n)
         var mask = [UInt8](repeating: 77, count: n)
-        let status = objects.withUnsafeBufferPointer { air_render(&c, nil, $0.baseAddress, Int32($0.count), &rgb, &mask) }
+        let status = objects.withUnsafeBufferPointer { objs in
+            if var l = light { return air_render(&c, &l, objs.baseAddress, Int32(objs.count), &rgb, &mask) }
+            return air_render(&c, nil, objs.baseAddress, Int32(objs.count), &rgb, &mask)
+        }
         XCTAssertEqual(status, 0, "air_render: \(String(cString: air_error_string(status)))", file: file, line: line)
         return (rgb, mask)
+    }
+
+    /// A light from elevation and azimuth in degrees.
+    static func light(elevation: Double, azimuth: Double, ambient: Double = 0.3, diffuse: Double = 0.7, shadows: Bool = true,
+                      table: (Float, Float, Float) = (0.50, 0.48, 0.45)) -> air_light {
+        let e = elevation * Double.pi / 180, a = azimuth * Double.pi / 180
+        return air_light(direction: (cos(e) * cos(a), cos(e) * sin(a), sin(e)), ambient: ambient, diffuse: diffuse,
+                         shadows: shadows ? 1 : 0, table_color: table)
+    }
+
+    /// A random light with shadows: elevation 30-90 degrees, any azimuth, ambient 0.15-0.45,
+    /// diffuse 0.5-0.9, random table colour.
+    static func randomLight(_ rng: inout RNG) -> air_light {
+        light(elevation: rng.uniform(30, 90), azimuth: rng.uniform(0, 360), ambient: rng.uniform(0.15, 0.45),
+              diffuse: rng.uniform(0.5, 0.9), table: (rng.uniformFloat(), rng.uniformFloat(), rng.uniformFloat()))
+    }
+
+    /// The footprint of an object on the table: its base polygon in world coordinates.
+    static func footprint(_ o: air_object) -> [SIMD2<Double>] {
+        let base: [SIMD2<Double>]
+        switch o.shape {
+        case 1: base = [[-0.8, -0.4], [0.8, -0.4], [0.8, 0.4], [-0.8, 0.4]]
+        case 2: base = (0..<24).map { m in
+            let a = (15.0 * Double(m) + 7.5) * Double.pi / 180
+            return SIMD2(0.5 * cos(a), 0.5 * sin(a))
+        }
+        default: base = [[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5]]
+        }
+        let th = Double(o.rotation_deg) * Double.pi / 180
+        return base.map { SIMD2(cos(th) * $0.x - sin(th) * $0.y + Double(o.x), sin(th) * $0.x + cos(th) * $0.y + Double(o.y)) }
+    }
+
+    /// Whether two convex polygons come closer than `gap` (separating axes of both).
+    static func near(_ a: [SIMD2<Double>], _ b: [SIMD2<Double>], gap: Double) -> Bool {
+        for poly in [a, b] {
+            for k in poly.indices {
+                let e = poly[(k + 1) % poly.count] - poly[k]
+                let n = SIMD2(e.y, -e.x) / (e * e).sum().squareRoot()
+                let pa = a.map { ($0 * n).sum() }, pb = b.map { ($0 * n).sum() }
+                if pa.max()! + gap < pb.min()! || pb.max()! + gap < pa.min()! { return false }
+            }
+        }
+        return true
+    }
+
+    /// 3 or 4 objects at random places in [-1.3, 1.3]^2, footprints at least 0.02 apart:
+    /// closer than randomScene's layout, so that shadows fall on other objects.
+    static func randomCloseScene(_ rng: inout RNG) -> [air_object] {
+        let count = 3 + rng.int(below: 2)
+        var objects: [air_object] = []
+        var attempts = 0
+        while objects.count < count && attempts < 1000 {
+            attempts += 1
+            let o = object(Int32(rng.int(below: 5)), palette[rng.int(below: palette.count)],
+                           Float(rng.uniform(-1.3, 1.3)), Float(rng.uniform(-1.3, 1.3)), Float(rng.uniform(-180, 180)))
+            if objects.allSatisfy({ !near(footprint($0), footprint(o), gap: 0.02) }) { objects.append(o) }
+        }
+        return objects
     }
 
     static func pixel(_ rgb: [Float], _ camera: air_camera, _ i: Int, _ j: Int) -> SIMD3<Double> {

@@ -85,6 +85,7 @@ public struct EffectsPrior: Equatable, Sendable {
     /// The variation the bundled model is trained over (README, "The generative model").
     public static let camera: EffectsPrior = {
         var p = EffectsPrior()
+        p.exposure = Draw(0.8, 1.25, probability: 0.25)
         p.blur = Draw(0, 1, probability: 0.5)
         p.noise = Draw(0, 0.1, probability: 0.75)
         p.contrast = Draw(0.7, 1.3, probability: 0.5)

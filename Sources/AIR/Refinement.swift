@@ -86,15 +86,11 @@ public final class Refiner {
     }
 
     static func sse(_ a: Image, _ b: Image) -> Double {
-        var s = 0.0
-        a.pixels.withUnsafeBufferPointer { x in
-            b.pixels.withUnsafeBufferPointer { y in
-                for i in 0..<x.count { let d = Double(x[i]) - Double(y[i]); s += d * d }
-            }
-        }
-        return s
+        sse(a, b, region: PixelRegion(x0: 0, y0: 0, x1: a.width, y1: a.height))
     }
 
+    /// Sum of squared differences over a region: each row summed in Float (a few hundred values,
+    /// vectorised), the rows in Double.
     static func sse(_ a: Image, _ b: Image, region r: PixelRegion) -> Double {
         let x0 = max(0, r.x0), x1 = min(a.width, r.x1), y0 = max(0, r.y0), y1 = min(a.height, r.y1)
         guard x0 < x1, y0 < y1 else { return 0 }
@@ -102,7 +98,10 @@ public final class Refiner {
         a.pixels.withUnsafeBufferPointer { x in
             b.pixels.withUnsafeBufferPointer { y in
                 for j in y0..<y1 {
-                    for i in ((j * a.width + x0) * 3)..<((j * a.width + x1) * 3) { let d = Double(x[i]) - Double(y[i]); s += d * d }
+                    var row: Float = 0
+                    let start = (j * a.width + x0) * 3, end = (j * a.width + x1) * 3
+                    for i in start..<end { let d = x[i] - y[i]; row += d * d }
+                    s += Double(row)
                 }
             }
         }
@@ -170,16 +169,30 @@ struct Search {
         return true
     }
 
-    /// Tries object k moved to `o` with a cached re-render; keeps it if J rises.
+    /// Tries object k moved to `o` with a cached re-render; keeps it if J rises. The rendering
+    /// changes in place inside the returned region; on rejection that region is copied back from
+    /// the session's base image (the current scene's rendering, bit for bit).
     mutating func tryMove(_ k: Int, to o: SceneObject, kind: String) throws -> Bool {
         guard budgetLeft, allowed(o, replacing: k) else { return false }
-        var trial = state.image
-        let region = try session.renderMoved(index: k, to: o, into: &trial)
+        let region = try session.renderMoved(index: k, to: o, into: &state.image)
         renders += 1
-        let delta = Refiner.sse(observed, trial, region: region) - Refiner.sse(observed, state.image, region: region)
-        guard delta < 0 else { return false }
+        let delta = Refiner.sse(observed, state.image, region: region) - Refiner.sse(observed, session.baseImage, region: region)
+        guard delta < 0 else {
+            let w = state.image.width
+            let x0 = max(0, region.x0), x1 = min(w, region.x1)
+            if x0 < x1 {
+                session.baseImage.pixels.withUnsafeBufferPointer { src in
+                    state.image.pixels.withUnsafeMutableBufferPointer { dst in
+                        for j in max(0, region.y0)..<min(state.image.height, region.y1) {
+                            let a = (j * w + x0) * 3
+                            (dst.baseAddress! + a).update(from: src.baseAddress! + a, count: (x1 - x0) * 3)
+                        }
+                    }
+                }
+            }
+            return false
+        }
         state.scene.objects[k] = o
-        state.image = trial
         state.sse += delta
         session = try CachedRenderSession(base: state.scene, samplesPerPixel: refiner.spp)
         renders += 1
@@ -203,19 +216,25 @@ struct Search {
 
     mutating func run() throws {
         for (level, step) in Refiner.levels.enumerated() where budgetLeft {
+            _ = try colorSweep()
+            // The light changes every pixel (full renders): only at the coarser levels.
+            if refiner.options.lightMoves && level <= 2 {
+                for _ in 0..<2 where try lightSweep(direction: step.2, level: step.3) {}
+            }
             for _ in 0..<refiner.options.sweepsPerLevel where budgetLeft {
                 var changed = false
                 if level <= 1 { changed = try shapeSweep() || changed }
-                changed = try colorSweep() || changed
                 changed = try poseSweep(position: step.0, yaw: step.1) || changed
-                if refiner.options.lightMoves { changed = try lightSweep(direction: step.2, level: step.3) || changed }
                 if !changed { break }
             }
-            if refiner.options.birthAndDeath && level <= 1 {
+            // Births and deaths once the objects found sit well enough that their own edges are
+            // not mistaken for something missing.
+            if refiner.options.birthAndDeath && (level == 1 || level == 2) {
                 _ = try deaths()
                 _ = try birth(polish: step.0)
             }
         }
+        if refiner.options.birthAndDeath { _ = try deaths() }
     }
 
     mutating func poseSweep(position d: Double, yaw a: Double) throws -> Bool {
@@ -293,10 +312,11 @@ struct Search {
             p.direction = SIMD3(Double(Float(p.direction.x)), Double(Float(p.direction.y)), Double(Float(p.direction.z)))
             proposals.append(p)
         }
-        for (da, dd) in [(d, 0.0), (-d, 0.0), (0.0, d), (0.0, -d), (d, -d), (-d, d)] {
+        // Both levels together (exposure), and one against the other (the lit/unlit contrast).
+        for (da, dd) in [(d, d), (-d, -d), (d, -d), (-d, d)] {
             var p = l
-            p.ambient = max(0, l.ambient + da)
-            p.diffuse = max(0, l.diffuse + dd)
+            p.ambient = Double(Float(max(0, l.ambient + da)))
+            p.diffuse = Double(Float(max(0, l.diffuse + dd)))
             proposals.append(p)
         }
         if a >= 2 {

@@ -32,14 +32,15 @@ public struct LightPrior: Equatable, Sendable {
         return p
     }()
 
-    /// Draws a light. Sampled values are rounded to Float, as scene latents are.
+    /// Draws a light. Values are rounded to 6 decimals, so that the JSON text of a dataset line
+    /// reads back as the very numbers rendered (the renderer takes the light in double).
     public func sample(_ rng: inout RNG) -> Light {
-        let q = { (x: Double) in Double(Float(x)) }
+        let q = { (x: Double) in (x * 1e6).rounded() / 1e6 }
         var l = Light()
         if let elevation {
             let e = elevation.sample(&rng, neutral: 90), a = azimuth.sample(&rng, neutral: 0)
             let d = Light.from(elevation: e, azimuth: a, ambient: 0, diffuse: 0, shadows: false).direction
-            l.direction = SIMD3(q(d.x), q(d.y), max(q(d.z), Double(Float.leastNormalMagnitude)))
+            l.direction = SIMD3(q(d.x), q(d.y), max(q(d.z), 1e-6))
         } else {
             l.direction = direction
         }

@@ -1,0 +1,165 @@
+import Random
+import XCTest
+@testable import Scenes
+
+/// Spec v2 in the Swift layer: the light and table in scene JSON, dataset lines and batch
+/// specs; the camera effects; area resampling.
+final class LightAndEffectsTests: XCTestCase {
+    func testSceneJSONReadsAndWritesTheLight() throws {
+        let text = #"{"light": {"direction": [0.5, -0.3, 1.0], "ambient": 0.25, "diffuse": 0.8, "shadows": true}, "table": {"color": "white"}, "objects": []}"#
+        let s = try SceneJSON.read(text, file: "l.json")
+        XCTAssertEqual(s.light, Light(direction: [0.5, -0.3, 1.0], ambient: 0.25, diffuse: 0.8, shadows: true))
+        XCTAssertEqual(s.tableColor, Palette.color(named: "white")!.rgb)
+        XCTAssertEqual(try SceneJSON.read(SceneJSON.write(s), file: "w.json"), s)
+        // A scene of the defaults writes no light or table: v1 files keep their bytes.
+        let plain = try SceneJSON.read(#"{"objects": []}"#, file: "p.json")
+        XCTAssertFalse(SceneJSON.write(plain).contains("light"))
+        XCTAssertFalse(SceneJSON.write(plain).contains("table"))
+    }
+
+    func testBadLightsNameTheField() {
+        let cases: [(String, String)] = [
+            (#"{"light": {"direction": [0, 0, -1]}, "objects": []}"#, "light.direction"),
+            (#"{"light": {"ambient": -0.1}, "objects": []}"#, "light.ambient"),
+            (#"{"light": {"diffuse": "bright"}, "objects": []}"#, "light.diffuse"),
+            (#"{"light": {"shadows": 1}, "objects": []}"#, "light.shadows"),
+            (#"{"light": {"colour": [1, 1, 1]}, "objects": []}"#, "light"),
+            (#"{"table": {"color": [1.2, 0, 0]}, "objects": []}"#, "table.color[0]"),
+        ]
+        for (text, field) in cases {
+            XCTAssertThrowsError(try SceneJSON.read(text, file: "bad.json"), text) { e in
+                XCTAssertTrue("\(e)".contains("bad.json:1: \(field)"), "\(e)")
+            }
+        }
+    }
+
+    func testLightChangesPixelsAndTheDefaultLightDoesNot() throws {
+        let r = Rasterizer()
+        let cube = SceneObject(shape: .cube, color: Palette.color(named: "red")!, position: [0, 0], rotation: 20)
+        let plain = try r.render(Scene(objects: [cube]), samplesPerPixel: 4)
+        XCTAssertEqual(try r.render(Scene(light: Light(), objects: [cube]), samplesPerPixel: 4), plain)
+        var dim = Light()
+        dim.ambient = 0.15
+        dim.diffuse = 0.35
+        let dark = try r.render(Scene(light: dim, objects: [cube]), samplesPerPixel: 4)
+        // Half the light, half the (unclamped) values everywhere: table pixel (0, 0).
+        XCTAssertEqual(Double(dark.pixels[0]), Double(plain.pixels[0]) / 2, accuracy: 1e-6)
+    }
+
+    func testBatchSpecDrawsLightsWithinTheirRangesAndKeepsV1Scenes() throws {
+        let v1 = try BatchSpec.read(#"{"objects_per_scene": {"min": 1, "max": 2}}"#, file: "v1.json")
+        var v2 = v1
+        v2.light = .varied
+        let r = Rasterizer()
+        var shadows = 0
+        for i in 0..<200 {
+            let a = try v1.sample(index: i, seed: 3, renderer: r).scene
+            let b = try v2.sample(index: i, seed: 3, renderer: r).scene
+            XCTAssertEqual(a.light, Light())
+            let (e, _) = b.light.elevationAzimuth
+            XCTAssertTrue((29.99...90.01).contains(e), "elevation \(e)")
+            XCTAssertTrue((0.15...0.45).contains(b.light.ambient) && (0.5...0.9).contains(b.light.diffuse))
+            if b.light.shadows { shadows += 1 }
+            // Placements do not depend on the light's stream unless the renderer's visibility check differs.
+            if a.objects.count == b.objects.count && a.objects.count == 1 { XCTAssertEqual(a.objects, b.objects) }
+        }
+        XCTAssertTrue((60...140).contains(shadows), "shadows in \(shadows) of 200")
+    }
+
+    func testBatchSpecParsesLightAndEffects() throws {
+        let s = try BatchSpec.read("""
+        {"light": {"elevation": [30, 60], "azimuth": 45, "ambient": 0.2, "shadows": 0.25},
+         "table": {"color": [0.4, 0.4, 0.4]},
+         "effects": {"noise": [0, 0.1], "jpeg_quality": {"range": [70, 90], "probability": 0.5}, "contrast": 1.3}}
+        """, file: "s.json")
+        XCTAssertEqual(s.light?.elevation, Draw(30, 60))
+        XCTAssertEqual(s.light?.azimuth, .fixed(45))
+        XCTAssertEqual(s.light?.shadowProbability, 0.25)
+        XCTAssertEqual(s.tableColor, [0.4, 0.4, 0.4])
+        XCTAssertEqual(s.effects?.jpegQuality, Draw(70, 90, probability: 0.5))
+        XCTAssertEqual(s.effects?.contrast, .fixed(1.3))
+        for (text, field) in [(#"{"light": {"elevation": [30, 95]}}"#, "light.elevation[1]"),
+                              (#"{"effects": {"noise": [0.2, 0.1]}}"#, "effects.noise"),
+                              (#"{"effects": {"jpeg_quality": 0}}"#, "effects.jpeg_quality"),
+                              (#"{"effects": {"blurr": 1}}"#, "effects"),
+                              (#"{"light": {"direction": [0, 0, 1], "azimuth": 3}}"#, "light.direction")] {
+            XCTAssertThrowsError(try BatchSpec.read(text, file: "b.json"), text) { e in
+                XCTAssertTrue("\(e)".contains("b.json:1: \(field)"), "\(e)")
+            }
+        }
+    }
+
+    func testEffects() throws {
+        let img = try Rasterizer().render(Scene(objects: [SceneObject(shape: .brick, color: Palette.color(named: "blue")!, position: [0.2, 0.1], rotation: 30)]), samplesPerPixel: 4)
+        var rng = RNG(seed: 1)
+        var same = img
+        ImageEffects().apply(&same, rng: &rng)
+        XCTAssertEqual(same, img, "neutral effects change nothing")
+
+        func mean(_ i: Image) -> Double { i.pixels.reduce(0.0) { $0 + Double($1) } / Double(i.pixels.count) }
+        func spread(_ i: Image) -> Double { let m = mean(i); return i.pixels.reduce(0.0) { $0 + abs(Double($1) - m) } / Double(i.pixels.count) }
+        var e = ImageEffects()
+        e.blur = 1
+        var blurred = img
+        e.apply(&blurred, rng: &rng)
+        XCTAssertEqual(mean(blurred), mean(img), accuracy: 0.002, "blur keeps the mean")
+        XCTAssertLessThan(spread(blurred), spread(img))
+
+        e = ImageEffects()
+        e.contrast = 0.5
+        var flat = img
+        e.apply(&flat, rng: &rng)
+        XCTAssertEqual(spread(flat), spread(img) / 2, accuracy: 0.01)
+
+        e = ImageEffects()
+        e.noise = 0.1
+        var noisy = img
+        e.apply(&noisy, rng: &rng)
+        let d = zip(noisy.pixels, img.pixels).map { Double($0 - $1) }
+        let sd = (d.map { $0 * $0 }.reduce(0, +) / Double(d.count)).squareRoot()
+        XCTAssertEqual(sd, 0.1, accuracy: 0.01)
+
+        // JPEG: small errors at quality 90, larger at 30, none beyond 8-bit rounding of flat areas.
+        func jpegError(_ q: Int) -> Double {
+            var j = img
+            var f = ImageEffects()
+            f.jpegQuality = q
+            f.apply(&j, rng: &rng)
+            return zip(j.pixels, img.pixels).map { abs(Double($0 - $1)) }.reduce(0, +) / Double(img.pixels.count)
+        }
+        XCTAssertLessThan(jpegError(90), jpegError(30))
+        XCTAssertLessThan(jpegError(90), 0.01)
+        XCTAssertGreaterThan(jpegError(30), 0.002)
+    }
+
+    func testAreaResample() {
+        // A 4×2 image halved: each output pixel is the mean of a 2×2 block.
+        let px: [Float] = (0..<24).map { Float($0) / 24 }
+        let img = Image(width: 4, height: 2, pixels: px)
+        let half = img.areaResampled(width: 2, height: 1)
+        for c in 0..<3 {
+            let expected = (px[c] + px[3 + c] + px[12 + c] + px[15 + c]) / 4
+            XCTAssertEqual(half.pixels[c], expected, accuracy: 1e-6)
+        }
+        XCTAssertTrue(img.hasAspect(width: 64, height: 32))
+        XCTAssertFalse(img.hasAspect(width: 64, height: 64))
+        // A factor of 1.5: fractional coverage keeps a flat image flat.
+        let flat = Image(width: 96, height: 96, pixels: [Float](repeating: 0.25, count: 96 * 96 * 3))
+        XCTAssertTrue(flat.areaResampled(width: 64, height: 64).pixels.allSatisfy { abs($0 - 0.25) < 1e-6 })
+    }
+
+    func testDatasetLinesKeepEachScenesLight() throws {
+        let dir = NSTemporaryDirectory() + "air-light-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var spec = try BatchSpec.read(#"{"objects_per_scene": {"min": 0, "max": 2}, "size": [32, 32]}"#, file: "s.json")
+        spec.light = .varied
+        _ = try DatasetGenerator(spec: spec, count: 6, seed: 5, folder: dir).run()
+        let ds = try Dataset(folder: dir)
+        let r = Rasterizer()
+        for (i, e) in ds.entries.enumerated() {
+            // The light reads back as the very numbers rendered.
+            XCTAssertEqual(e.scene.light, try spec.sample(index: i, seed: 5, renderer: r).scene.light)
+            XCTAssertEqual(PNG.quantized(try r.render(e.scene, samplesPerPixel: 4)), try ds.image(i), "scene \(i) re-renders to its image")
+        }
+    }
+}

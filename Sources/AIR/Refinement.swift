@@ -214,22 +214,27 @@ struct Search {
         return true
     }
 
+    /// Coarse to fine, twice (the second pass from the second level): within a level the poses
+    /// first, then the colours, then the light, each only as far as it keeps improving. The
+    /// second pass undoes what the light or the colours absorbed of an early pose error.
     mutating func run() throws {
-        for (level, step) in Refiner.levels.enumerated() where budgetLeft {
-            _ = try colorSweep()
-            // The light changes every pixel (full renders): only at the coarser levels.
-            if refiner.options.lightMoves && level <= 2 {
-                for _ in 0..<2 where try lightSweep(direction: step.2, level: step.3) {}
-            }
+        let schedule = Array(Refiner.levels.enumerated()) + Array(Refiner.levels.enumerated().dropFirst())
+        for (pass, (level, step)) in schedule.enumerated() where budgetLeft {
+            let first = pass < Refiner.levels.count
             for _ in 0..<refiner.options.sweepsPerLevel where budgetLeft {
                 var changed = false
-                if level <= 1 { changed = try shapeSweep() || changed }
+                if level <= 1 && first { changed = try shapeSweep() || changed }
                 changed = try poseSweep(position: step.0, yaw: step.1) || changed
                 if !changed { break }
             }
+            _ = try colorSweep()
+            // The light changes every pixel (full renders): not at the finest level.
+            if refiner.options.lightMoves && level <= 3 {
+                for _ in 0..<3 where try lightSweep(direction: step.2, level: step.3) {}
+            }
             // Births and deaths once the objects found sit well enough that their own edges are
             // not mistaken for something missing.
-            if refiner.options.birthAndDeath && (level == 1 || level == 2) {
+            if refiner.options.birthAndDeath && first && (level == 1 || level == 2) {
                 _ = try deaths()
                 _ = try birth(polish: step.0)
             }

@@ -1,0 +1,104 @@
+import Random
+import Scenes
+import XCTest
+@testable import AIR
+
+/// Render-and-compare refinement on exact images of known scenes, and calibrated confidences.
+final class RefinementTests: XCTestCase {
+    func config() -> ModelConfig {
+        var c = ModelConfig()
+        c.width = 48; c.height = 48
+        c.samplesPerPixel = 4
+        return c
+    }
+
+    func truth(_ cfg: ModelConfig) -> Scene {
+        let light = Light.from(elevation: 50, azimuth: 200, ambient: 0.25, diffuse: 0.75, shadows: true)
+        return cfg.scene(light: light, objects: [
+            SceneObject(shape: .cube, color: Palette.color(named: "red")!, position: [-0.6, -0.3], rotation: 20),
+            SceneObject(shape: .brick, color: Palette.color(named: "blue")!, position: [0.7, 0.5], rotation: 70),
+        ])
+    }
+
+    func testRefinementRecoversAPerturbedReading() throws {
+        let cfg = config()
+        let t = truth(cfg)
+        let observed = PNG.quantized(try Rasterizer().render(t, samplesPerPixel: 4))
+        var start = t
+        start.objects[0].position += [0.07, -0.05]
+        start.objects[0].rotation += 6
+        start.objects[1].position += [-0.04, 0.06]
+        start.objects[1].color.rgb += [0.06, 0.04, -0.05]
+        start.light.ambient = 0.3
+        let (refined, report) = try Refiner(config: cfg).refine(observed, start: start)
+        XCTAssertGreaterThan(report.logLikelihoodAfter, report.logLikelihoodBefore)
+        XCTAssertLessThanOrEqual(report.renders, RefinementOptions().maxRenders + 10)
+        XCTAssertEqual(refined.objects.count, 2, "\(report) \(refined)")
+        for (r, o) in zip(refined.objects, t.objects) {
+            XCTAssertEqual(r.shape, o.shape)
+            let d = r.position - o.position
+            XCTAssertLessThan((d * d).sum().squareRoot(), 0.01, "\(r) vs \(o), \(report)")
+            XCTAssertLessThan(Angles.error(predicted: r.rotation, truth: o.rotation, shape: o.shape)!, 1.0)
+            let c = r.color.rgb - o.color.rgb
+            XCTAssertLessThan((c * c).sum().squareRoot(), 0.03)
+        }
+        XCTAssertEqual(refined.light.ambient, 0.25, accuracy: 0.03)
+    }
+
+    func testBirthAddsAMissedObjectAndDeathRemovesAPhantom() throws {
+        let cfg = config()
+        let t = truth(cfg)
+        let observed = PNG.quantized(try Rasterizer().render(t, samplesPerPixel: 4))
+        var missing = t
+        missing.objects.removeLast()
+        let (born, r1) = try Refiner(config: cfg).refine(observed, start: missing)
+        XCTAssertEqual(born.objects.count, 2, "accepted \(r1.accepted)")
+        XCTAssertEqual(r1.accepted["birth"], 1)
+        var phantom = t
+        phantom.objects.append(SceneObject(shape: .pyramid, color: Palette.color(named: "green")!, position: [0.2, -1.2], rotation: 0))
+        let (pruned, r2) = try Refiner(config: cfg).refine(observed, start: phantom)
+        XCTAssertEqual(pruned.objects.count, 2, "accepted \(r2.accepted)")
+        XCTAssertEqual(r2.accepted["death"], 1)
+        // The evidence of a real object is large, that of the phantom negative.
+        let evidence = try Refiner(config: cfg).evidence(observed, scene: phantom)
+        XCTAssertGreaterThan(evidence[0], 100)
+        XCTAssertLessThan(evidence[2], 0)
+    }
+
+    func testCalibrationReportOnHandMadeCases() {
+        // Ten objects at 0.9 of which nine are real: perfectly calibrated.
+        let good = CalibrationReport((0..<10).map { (0.9, $0 < 9) })
+        XCTAssertEqual(good.expectedCalibrationError, 0, accuracy: 1e-12)
+        // Ten at 0.9, five real; ten at 0.25, none real: |0.5 − 0.9| · ½ + |0 − 0.25| · ½.
+        let bad = CalibrationReport((0..<10).map { (0.9, $0 < 5) } + (0..<10).map { _ in (0.25, false) })
+        XCTAssertEqual(bad.expectedCalibrationError, 0.2 + 0.125, accuracy: 1e-12)
+        XCTAssertEqual(bad.bins[9].objects, 10)
+        XCTAssertEqual(bad.bins[2].accuracy, 0)
+        // Confidence 1 goes to the last bin.
+        XCTAssertEqual(CalibrationReport([(1.0, true)]).bins[9].objects, 1)
+    }
+
+    func testLogisticFitRecoversKnownWeights() {
+        var rng = RNG(seed: 3)
+        let w = [1.5, -2.0, 0.5, 0.3]  // two features, an indicator, the bias
+        let samples: [(features: [Double], real: Bool)] = (0..<4000).map { _ in
+            let x = [rng.normal(), rng.normal(), rng.uniformDouble() < 0.3 ? 1.0 : 0.0]
+            let p = ConfidenceCalibration.logistic(w, x)
+            return (x, rng.uniformDouble() < p)
+        }
+        let fitted = ConfidenceCalibration.fit(samples)
+        for (a, b) in zip(fitted, w) { XCTAssertEqual(a, b, accuracy: 0.25) }
+    }
+
+    func testImagesOfAnotherSizeAreResampledOrRefusedByName() throws {
+        let cfg = config()
+        let big = Image(width: 96, height: 96, pixels: [Float](repeating: 0.5, count: 96 * 96 * 3))
+        let (fitted, resized) = try SceneReader.fit(big, name: "big.png", config: cfg)
+        XCTAssertTrue(resized)
+        XCTAssertEqual(fitted.width, 48)
+        let wide = Image(width: 96, height: 48, pixels: [Float](repeating: 0.5, count: 96 * 48 * 3))
+        XCTAssertThrowsError(try SceneReader.fit(wide, name: "photos/wide.png", config: cfg)) { e in
+            XCTAssertTrue("\(e)".hasPrefix("photos/wide.png: image is 96x48"), "\(e)")
+        }
+    }
+}

@@ -214,13 +214,14 @@ struct Search {
         return true
     }
 
-    /// Coarse to fine, twice (the second pass from the second level): within a level the poses
-    /// first, then the colours, then the light, each only as far as it keeps improving. The
-    /// second pass undoes what the light or the colours absorbed of an early pose error.
+    /// Coarse to fine, twice (the second pass from the third level): within a level the poses
+    /// first, then the colours, then the light's levels (solved) and direction, each only as far
+    /// as it keeps improving. The second pass undoes what the light or the colours absorbed of an
+    /// early pose error.
     mutating func run() throws {
-        let schedule = Array(Refiner.levels.enumerated()) + Array(Refiner.levels.enumerated().dropFirst())
-        for (pass, (level, step)) in schedule.enumerated() where budgetLeft {
-            let first = pass < Refiner.levels.count
+        let levels = Array(Refiner.levels.enumerated())
+        let schedule = levels.map { ($0, true) } + levels.dropFirst(2).map { ($0, false) }
+        for ((level, step), first) in schedule where budgetLeft {
             for _ in 0..<refiner.options.sweepsPerLevel where budgetLeft {
                 var changed = false
                 if level <= 1 && first { changed = try shapeSweep() || changed }
@@ -228,9 +229,10 @@ struct Search {
                 if !changed { break }
             }
             _ = try colorSweep()
-            // The light changes every pixel (full renders): not at the finest level.
             if refiner.options.lightMoves && level <= 3 {
-                for _ in 0..<3 where try lightSweep(direction: step.2, level: step.3) {}
+                _ = try lightLevels()
+                // The direction needs full renders per proposal: the coarser levels only.
+                if level <= 2 { for _ in 0..<2 where try lightDirection(step.2, shadows: level == 0) {} }
             }
             // Births and deaths once the objects found sit well enough that their own edges are
             // not mistaken for something missing.
@@ -306,25 +308,20 @@ struct Search {
         return changed
     }
 
-    mutating func lightSweep(direction a: Double, level d: Double) throws -> Bool {
+    /// The light's direction: elevation and azimuth moved by `a` degrees (and, when asked, the
+    /// shadows switched), each a full render.
+    mutating func lightDirection(_ a: Double, shadows: Bool) throws -> Bool {
         var changed = false
-        let (el, az) = state.scene.light.elevationAzimuth
-        var proposals: [Light] = []
         let l = state.scene.light
-        for (de, da) in [(a, 0.0), (-a, 0.0), (0.0, a / max(cos(el * Double.pi / 180), 0.05)), (0.0, -a / max(cos(el * Double.pi / 180), 0.05))] {
-            let e = min(max(el + de, 5), 90)
-            var p = Light.from(elevation: e, azimuth: az + da, ambient: l.ambient, diffuse: l.diffuse, shadows: l.shadows)
-            p.direction = SIMD3(Double(Float(p.direction.x)), Double(Float(p.direction.y)), Double(Float(p.direction.z)))
+        let (el, az) = l.elevationAzimuth
+        let da = a / max(cos(el * Double.pi / 180), 0.05)
+        var proposals: [Light] = []
+        for (de, dz) in [(a, 0.0), (-a, 0.0), (0.0, da), (0.0, -da)] {
+            var p = Light.from(elevation: min(max(el + de, 5), 90), azimuth: az + dz, ambient: l.ambient, diffuse: l.diffuse, shadows: l.shadows)
+            p.direction = SIMD3(Self.q6(p.direction.x), Self.q6(p.direction.y), Self.q6(p.direction.z))
             proposals.append(p)
         }
-        // Both levels together (exposure), and one against the other (the lit/unlit contrast).
-        for (da, dd) in [(d, d), (-d, -d), (d, -d), (-d, d)] {
-            var p = l
-            p.ambient = Double(Float(max(0, l.ambient + da)))
-            p.diffuse = Double(Float(max(0, l.diffuse + dd)))
-            proposals.append(p)
-        }
-        if a >= 2 {
+        if shadows {
             var p = l
             p.shadows.toggle()
             proposals.append(p)
@@ -336,6 +333,33 @@ struct Search {
         }
         return changed
     }
+
+    /// The ambient and diffuse levels by least squares: the image is a · A + d · D with A and D the
+    /// renderings under (1, 0) and (0, 1) (exact where nothing is clamped), two renders for the
+    /// optimum of both levels at once.
+    mutating func lightLevels() throws -> Bool {
+        guard renders + 3 <= refiner.options.maxRenders else { return false }
+        var s = state.scene
+        s.light.ambient = 1; s.light.diffuse = 0
+        let a = try refiner.renderer.render(s, samplesPerPixel: refiner.spp)
+        s.light.ambient = 0; s.light.diffuse = 1
+        let d = try refiner.renderer.render(s, samplesPerPixel: refiner.spp)
+        renders += 2
+        var aa = 0.0, ad = 0.0, dd = 0.0, ax = 0.0, dx = 0.0
+        for i in observed.pixels.indices {
+            let u = Double(a.pixels[i]), v = Double(d.pixels[i]), x = Double(observed.pixels[i])
+            aa += u * u; ad += u * v; dd += v * v; ax += u * x; dx += v * x
+        }
+        let det = aa * dd - ad * ad
+        guard det > 1e-12 else { return false }
+        let ambient = max(0, (ax * dd - dx * ad) / det), diffuse = max(0, (dx * aa - ax * ad) / det)
+        s.light.ambient = Self.q6(ambient)
+        s.light.diffuse = Self.q6(diffuse)
+        guard s.light != state.scene.light else { return false }
+        return try tryScene(s, kind: "light")
+    }
+
+    static func q6(_ x: Double) -> Double { (x * 1e6).rounded() / 1e6 }
 
     /// Removes any object whose removal raises J (the penalty outweighs what it explains).
     mutating func deaths() throws -> Bool {

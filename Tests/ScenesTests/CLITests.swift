@@ -139,6 +139,28 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 1, r.err)
         XCTAssert(r.err.contains("swapped.jsonl:1: image:"), r.err)
 
+        // Refined readings report the light, the log-likelihood before and after and the moves.
+        r = try run(["infer", "--model", model, "--refine", "--max-renders", "200", dir + "/data/images/000001.png"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let refined = try parseJSON(r.out.trimmingCharacters(in: .whitespacesAndNewlines))
+        XCTAssertNotNil(refined["light"]?["ambient"])
+        XCTAssertNotNil(refined["refinement"]?["log_likelihood_after"])
+        XCTAssertNotNil(refined["refinement"]?["accepted"])
+        r = try run(["eval", "--model", model, "--data", dir + "/data", "--refine", "--max-renders", "100", "--json", dir + "/refined.json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertNotNil(try parseJSON(FileIO.readText(dir + "/refined.json"))["calibration"]?["expected_calibration_error"])
+
+        // Any size of the model's aspect ratio is area-resampled (said once); another is refused by name.
+        let img = try PNG.readImage(dir + "/data/images/000000.png")
+        try FileIO.writeAtomically(dir + "/big.png", PNG.encode(img.areaResampled(width: 128, height: 128)))
+        try FileIO.writeAtomically(dir + "/wide.png", PNG.encode(img.areaResampled(width: 64, height: 32)))
+        r = try run(["infer", "--model", model, dir + "/big.png"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssert(r.err.contains("area-resampled"), r.err)
+        r = try run(["infer", "--model", model, dir + "/wide.png"])
+        XCTAssertEqual(r.status, 1, r.err)
+        XCTAssert(r.err.contains(dir + "/wide.png: image is 64x32"), r.err)
+
         try FileIO.writeAtomically(dir + "/bad.safetensors", text: "not a model")
         r = try run(["infer", "--model", dir + "/bad.safetensors", dir + "/data/images/000000.png"])
         XCTAssertEqual(r.status, 1, r.err)

@@ -11,13 +11,12 @@ namespace {
 // a convex polygon bounds it in every row.
 const double kRowMargin = 0.02;
 
-// Polygons carry at most a face's 24 corners plus one per clipping plane.
+// Polygons carry at most a face's 24 corners plus one per clipping plane: under 80.
 const int kMaxCorners = 128;
 
-// A corner of a polygon on a receiving plane; `label` names the shadow-volume facet that the
+// A corner of a polygon on a receiving face; `label` names the shadow-volume facet that the
 // edge from this corner to the next lies on, or -1 for an edge that bounds nothing the
-// samples need (the receiving face's own border, which the slot test already applies; the
-// start rectangle on the table; the near plane).
+// samples need (the face's own border, which the slot test already applies; the near plane).
 struct Corner {
     glm::dvec3 p;
     int label;
@@ -62,32 +61,22 @@ Corner *clip_volume(Corner *a, Corner *b, int &count, const std::vector<Plane> &
     return a;
 }
 
-// The polygon poly (count corners; scratch has room for as many) on the receiving plane
-// (n.x = d, n towards the eye's side), as a screen polygon for samples of `slot`. The
-// sample at (X, Y) sees the plane at p = eye + s (f + X dx + Y dy), s = H / (n.dir) > 0 with
-// H = d - n.eye; plane m.x <= e holds at p iff k.dir >= 0 with k = -((m.eye - e) / H n + m),
-// linear in (X, Y). `planes` are those the corners' labels name. Sets `bounds` to the screen
-// box of the polygon (empty when it is behind the eye), appended or not.
-void emit(const View &view, Corner *poly, Corner *scratch, int count, const Plane &receiver, const Plane *planes,
-          uint32_t slot, int ci, int ri, Shadows &out, glm::dvec4 *bounds = nullptr) {
-    if (bounds) *bounds = {INFINITY, INFINITY, -INFINITY, -INFINITY};
-    const Plane near{-view.f, -(glm::dot(view.f, view.eye) + kNear)};
-    count = clip(poly, count, near, -1, scratch);
-    if (count < 3) return;
-    poly = scratch;
+// One edge of a shadow polygon on a receiving plane: the plane m.x <= e it lies on and the
+// rows (screen Y) its ends span.
+struct Side {
+    const Plane *plane;
+    double y0, y1;
+};
+
+// Appends the convex polygon bounded by `sides` on the receiving plane (n.x = d, n towards
+// the eye's side), with screen box [x0, x1] x [y0, y1], as a screen polygon for samples of
+// `slot`. The sample at (X, Y) sees the plane at p = eye + s (f + X dx + Y dy) with
+// s = H / (n.dir) > 0, H = d - n.eye; plane m.x <= e holds at p iff k.dir >= 0 with
+// k = -((m.eye - e) / H n + m), linear in (X, Y).
+void add_polygon(const View &view, const Plane &receiver, const Side *sides, int count, double x0, double y0,
+                 double x1, double y1, uint32_t slot, int ci, int ri, Shadows &out) {
     const double H = receiver.d - glm::dot(receiver.n, view.eye);
     if (!(H < 0.0)) return;  // the eye is not on the plane's front side: no sample sees it
-
-    glm::dvec2 s[kMaxCorners];
-    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
-    for (int i = 0; i < count; i++) {
-        s[i] = view.project(poly[i].p);
-        x0 = std::min(x0, s[i].x);
-        x1 = std::max(x1, s[i].x);
-        y0 = std::min(y0, s[i].y);
-        y1 = std::max(y1, s[i].y);
-    }
-    if (bounds) *bounds = {x0, y0, x1, y1};
     ShadowPolygon g;
     g.box = pixel_box(view, x0, y0, x1, y1);
     if (g.box.empty()) return;
@@ -110,12 +99,9 @@ void emit(const View &view, Corner *poly, Corner *scratch, int count, const Plan
         return e;
     };
     for (int i = 0; i < count; i++) {
-        if (poly[i].label < 0) continue;
-        const Plane &m = planes[poly[i].label];
+        const Plane &m = *sides[i].plane;
         const double G = glm::dot(m.n, view.eye) - m.d;
-        const glm::dvec2 &p = s[i], &q = s[i + 1 < count ? i + 1 : 0];
-        const ShadowEdge e = edge(-((G / H) * receiver.n + m.n), std::min(p.y, q.y) - kRowMargin,
-                                  std::max(p.y, q.y) + kRowMargin);
+        const ShadowEdge e = edge(-((G / H) * receiver.n + m.n), sides[i].y0 - kRowMargin, sides[i].y1 + kRowMargin);
         if (e.a > 0.0)
             chains[0][counts[0]++] = e;
         else if (e.a < 0.0)
@@ -146,25 +132,31 @@ void emit(const View &view, Corner *poly, Corner *scratch, int count, const Plan
     out.polygons.push_back(g);
 }
 
-// The convex hull of points (Andrew's monotone chain), counter-clockwise seen from above;
-// collinear and repeated points are dropped. Returns the number of hull points in hull.
-int convex_hull(glm::dvec2 *points, int count, glm::dvec2 *hull) {
-    std::sort(points, points + count, [](const glm::dvec2 &a, const glm::dvec2 &b) {
-        return a.x < b.x || (a.x == b.x && a.y < b.y);
-    });
-    auto cross = [](const glm::dvec2 &o, const glm::dvec2 &a, const glm::dvec2 &b) {
-        return (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x);
-    };
-    int m = 0;
-    for (int i = 0; i < count; i++) {  // lower hull
-        while (m >= 2 && !(cross(hull[m - 2], hull[m - 1], points[i]) > 0.0)) m--;
-        hull[m++] = points[i];
+// The polygon poly (count corners, labelled by `planes`; scratch has room for as many) on
+// the receiving plane, cut at the near plane, as a screen polygon (add_polygon).
+void emit(const View &view, Corner *poly, Corner *scratch, int count, const Plane &receiver, const Plane *planes,
+          uint32_t slot, int ci, int ri, Shadows &out) {
+    const Plane near{-view.f, -(glm::dot(view.f, view.eye) + kNear)};
+    count = clip(poly, count, near, -1, scratch);
+    if (count < 3) return;
+    poly = scratch;
+    glm::dvec2 s[kMaxCorners];
+    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    for (int i = 0; i < count; i++) {
+        s[i] = view.project(poly[i].p);
+        x0 = std::min(x0, s[i].x);
+        x1 = std::max(x1, s[i].x);
+        y0 = std::min(y0, s[i].y);
+        y1 = std::max(y1, s[i].y);
     }
-    for (int i = count - 2, lower = m + 1; i >= 0; i--) {  // upper hull
-        while (m >= lower && !(cross(hull[m - 2], hull[m - 1], points[i]) > 0.0)) m--;
-        hull[m++] = points[i];
+    Side sides[kMaxCorners];
+    int n = 0;
+    for (int i = 0; i < count; i++) {
+        if (poly[i].label < 0) continue;
+        const glm::dvec2 &p = s[i], &q = s[i + 1 < count ? i + 1 : 0];
+        sides[n++] = {&planes[poly[i].label], std::min(p.y, q.y), std::max(p.y, q.y)};
     }
-    return m - 1;  // the last point repeats the first
+    add_polygon(view, receiver, sides, n, x0, y0, x1, y1, slot, ci, ri, out);
 }
 
 }  // namespace
@@ -209,14 +201,15 @@ void prepare_shadow(const View &view, const Light &light, const air_object &o, c
     }
 
     // The feet of the vertices (projected along -L onto the table) and the boxes.
-    glm::dvec2 feet[64], hull[128];  // the largest mesh has 48 vertices
+    const glm::dvec3 slope = light.L / light.L.z;
+    glm::dvec3 feet[64];  // the largest mesh has 48 vertices
     out.x0 = out.y0 = out.ox0 = out.oy0 = INFINITY;
     out.x1 = out.y1 = out.ox1 = out.oy1 = -INFINITY;
     bool in_front = true;
     for (int i = 0; i < nv; i++) {
         const glm::dvec3 &v = out.vertices[i];
-        const glm::dvec3 foot = v.z == 0.0 ? v : v - (v.z / light.L.z) * light.L;
-        feet[i] = {foot.x, foot.y};
+        const glm::dvec3 foot = v.z == 0.0 ? v : v - v.z * slope;
+        feet[i] = foot;
         out.ox0 = std::min(out.ox0, v.x);
         out.ox1 = std::max(out.ox1, v.x);
         out.oy0 = std::min(out.oy0, v.y);
@@ -232,33 +225,59 @@ void prepare_shadow(const View &view, const Light &light, const air_object &o, c
     out.y0 = std::min(out.y0, out.oy0);
     out.y1 = std::max(out.y1, out.oy1);
 
-    // The shadow on the table: the hull of the feet, each edge the vertical plane through it.
-    const int h = convex_hull(feet, nv, hull);
-    Corner a[kMaxCorners], b[kMaxCorners];
+    // The shadow on the table is the projection along L of the faces turned to the light
+    // (a disk on a convex solid), so its border is the projection of theirs: the edges
+    // between a lit face and one that is not. Each lies in the plane through the edge that
+    // contains L (a face along L is that plane itself), the same combination of normals as
+    // above; the feet give only the rows each edge spans.
     Plane planes[kMaxCorners];
-    for (int i = 0; i < h; i++) {
-        const glm::dvec2 p = hull[i], q = hull[i + 1 < h ? i + 1 : 0];
-        const glm::dvec3 m(q.y - p.y, p.x - q.x, 0.0);  // outward: the hull runs counter-clockwise
-        planes[i] = {m, m.x * p.x + m.y * p.y};
-        a[i] = {{p.x, p.y, 0.0}, i};
+    Side sides[kMaxCorners];
+    int count = 0;
+    double sx0 = INFINITY, sy0 = INFINITY, sx1 = -INFINITY, sy1 = -INFINITY;
+    glm::dvec2 s[64];
+    bool projected[64] = {};
+    auto screen = [&](int v) -> const glm::dvec2 & {
+        if (!projected[v]) {
+            s[v] = view.project(feet[v]);
+            projected[v] = true;
+            sx0 = std::min(sx0, s[v].x);
+            sx1 = std::max(sx1, s[v].x);
+            sy0 = std::min(sy0, s[v].y);
+            sy1 = std::max(sy1, s[v].y);
+        }
+        return s[v];
+    };
+    for (const MeshEdge &e : mesh.edges) {
+        const double a = nl[e.face0], b = nl[e.face1];
+        if ((a > 0.0) == (b > 0.0)) continue;
+        const glm::dvec3 m = std::abs(b) * out.faces[e.face0].n + std::abs(a) * out.faces[e.face1].n;
+        planes[count] = {m, glm::dot(m, out.vertices[e.v0])};
+        if (in_front) {
+            const double p = screen(e.v0).y, q = screen(e.v1).y;
+            sides[count] = {&planes[count], std::min(p, q), std::max(p, q)};
+        } else {
+            sides[count] = {&planes[count], -INFINITY, INFINITY};  // every edge bounds every row
+        }
+        count++;
     }
     out.table.clear();
-    glm::dvec4 bounds{INFINITY, INFINITY, -INFINITY, -INFINITY};
-    if (h >= 3) emit(view, a, b, h, {{0.0, 0.0, 1.0}, 0.0}, planes, 0u, index, -1, out.table, &bounds);
-
-    // The volume above the table is the hull of the solid and its shadow on the table, so
-    // its screen box is the union of theirs, unless some of it lies behind the eye.
     if (!in_front) {
+        // Part of the volume lies behind the eye: its screen box is unbounded.
+        add_polygon(view, {{0.0, 0.0, 1.0}, 0.0}, sides, count, -view.half_w, -view.half_h, view.half_w, view.half_h,
+                    0u, index, -1, out.table);
         out.box = {0, 0, view.width, view.height};
         return;
     }
+    add_polygon(view, {{0.0, 0.0, 1.0}, 0.0}, sides, count, sx0, sy0, sx1, sy1, 0u, index, -1, out.table);
+    // The volume above the table is the hull of the solid and its shadow on the table, so
+    // its screen box is the union of theirs.
     for (const ScreenPolygon &t : drawn.polygons) {
-        bounds.x = std::min(bounds.x, t.x0);
-        bounds.y = std::min(bounds.y, t.y0);
-        bounds.z = std::max(bounds.z, t.x1);
-        bounds.w = std::max(bounds.w, t.y1);
+        sx0 = std::min(sx0, t.x0);
+        sy0 = std::min(sy0, t.y0);
+        sx1 = std::max(sx1, t.x1);
+        sy1 = std::max(sy1, t.y1);
     }
-    out.box = pixel_box(view, bounds.x, bounds.y, bounds.z, bounds.w);
+    out.box = pixel_box(view, sx0, sy0, sx1, sy1);
 }
 
 void face_shadows(const View &view, const ShadowObject &caster, int ci, const ShadowObject &receiver,

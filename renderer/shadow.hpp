@@ -4,8 +4,8 @@
 // lies in B's shadow volume: B swept along -L, a convex solid. Above the table it is the
 // intersection of half-spaces: B's faces turned towards the light (n.L >= 0) and, through
 // each silhouette edge (a lit face next to a face turned away), the plane containing the
-// edge and L. On the table it is B's projection along L, the convex hull of the feet of B's
-// vertices. On a receiving plane (the table, or a lit face of another object) the shadow is
+// edge and L. On the table it is B's projection along L, bounded by the projections of the
+// edges between faces turned to the light and faces not. On a receiving plane (the table, or a lit face of another object) the shadow is
 // a convex polygon bounded by such planes; seen from the eye it is a convex screen polygon.
 // A sample at (X, Y) hits the receiving plane at a point that is a projective function of
 // (X, Y), so each bounding plane's test "p inside" is exactly a linear test

@@ -75,6 +75,19 @@ final class ReferenceTests: XCTestCase {
         compare(camera: low, scenes: 10, seed: 9, shadows: true)
     }
 
+    /// Grazing lights (shadows tens of units long, reaching behind the eye) and a light
+    /// straight down (side faces exactly along it).
+    func testShadowsExtremeLights() {
+        for elevation in [2.0, 8.0, 90.0] {
+            compare(camera: R.camera(width: 48, height: 48), scenes: 8, seed: 11, shadows: true, close: true) { rng in
+                var l = R.randomLight(&rng)
+                let e = elevation * Double.pi / 180, a = rng.uniform(0, 360) * Double.pi / 180
+                l.direction = elevation == 90 ? (0, 0, 2) : (cos(e) * cos(a), cos(e) * sin(a), sin(e))
+                return l
+            }
+        }
+    }
+
     func testOtherSampleCounts() {
         for spp: Int32 in [1, 9, 16] { compare(camera: R.camera(width: 32, height: 32, spp: spp), scenes: 6, seed: 2) }
     }

@@ -67,6 +67,7 @@ final class ReferenceTests: XCTestCase {
         c.fov_y_deg = 65
         compare(camera: c, scenes: 10, seed: 7, shadows: true)
         compare(camera: R.camera(width: 40, height: 40, spp: 1), scenes: 10, seed: 8, shadows: true)
+        compare(camera: R.camera(width: 32, height: 32, spp: 16), scenes: 6, seed: 12, shadows: true, close: true)
         // Close to the table, some objects reaching behind the eye.
         var low = R.camera(width: 48, height: 48, spp: 4)
         low.eye = (0.0, -1.0, 0.6)

@@ -26,7 +26,7 @@ struct air_cache {
     air::SampleBuffer region;
     std::vector<air::PixelBox> boxes, runs;
     std::vector<air::ShadowObject> casters;  // the base scene's, with shadows on
-    air::Shadows shadows;                    // the base scene's shadow polygons
+    air::Shadows shadows;                    // the base scene's shadows of objects on objects
     air::ShadowObject moved_caster;
     air::Shadows moved_shadows;              // those of one re-render that involve the moved object
 };
@@ -66,21 +66,25 @@ int32_t air_cache_set_scene(air_cache *cache, const air_camera *camera, const ai
             cache->palette.set(k + 1, cache->prepared[k], objects[k].color);
             cache->base_colors[k] = {objects[k].color[0], objects[k].color[1], objects[k].color[2]};
         }
-        cache->shadows.clear();
-        if (cache->light.shadows) {
+        const bool shadows = cache->light.shadows;
+        if (shadows) {
             cache->casters.resize(count);
             for (int32_t k = 0; k < count; k++)
-                air::prepare_shadow(cache->setup.view, cache->light, objects[k], cache->casters[k]);
-            air::scene_shadows(cache->setup.view, cache->casters, cache->prepared, count, cache->shadows);
+                air::prepare_shadow(cache->setup.view, cache->light, objects[k], cache->prepared[k], k, cache->casters[k]);
+            air::object_shadows(cache->setup.view, cache->casters, cache->prepared, count, cache->shadows);
         }
         if (rgb) {
-            air::changed_boxes(cache->prepared, count, cache->shadows, cache->boxes);
+            air::changed_boxes(cache->prepared, shadows ? &cache->casters : nullptr, count, cache->boxes);
             air::covered_runs(cache->boxes, cache->runs);
             air::PixelBox all;
             for (const air::PixelBox &b : cache->boxes) all = air::unite(all, b);
             cache->region.reset(all, n);
             for (int32_t k = 0; k < count; k++) air::merge(cache->layers[k], cache->region);
-            air::mark_shadows(cache->shadows, cache->setup.colour, all, cache->region);
+            if (shadows) {
+                for (int32_t k = 0; k < count; k++)
+                    air::mark_shadows(cache->casters[k].table, cache->setup.colour, all, cache->region);
+                air::mark_shadows(cache->shadows, cache->setup.colour, all, cache->region);
+            }
             air::fill_table(n, cache->setup.view.width, cache->setup.view.height, cache->light, rgb);
             for (const air::PixelBox &run : cache->runs)
                 air::resolve_rgb(cache->region, n, run, cache->palette, cache->setup.view.width, rgb);
@@ -106,7 +110,7 @@ int32_t air_cache_render_moved(air_cache *cache, int32_t index, const air_object
         air::prepare_object(setup.view, cache->light, *moved, cache->moved);
         air::PixelBox box = air::unite(cache->prepared[index].box, cache->moved.box);
         if (shadows) {
-            air::prepare_shadow(setup.view, cache->light, *moved, cache->moved_caster);
+            air::prepare_shadow(setup.view, cache->light, *moved, cache->moved, index, cache->moved_caster);
             box = air::unite(box, air::unite(cache->casters[index].box, cache->moved_caster.box));
         }
         if (!box.empty()) {
@@ -120,12 +124,15 @@ int32_t air_cache_render_moved(air_cache *cache, int32_t index, const air_object
                     air::merge(cache->layers[k], cache->region);
             }
             if (shadows) {
+                for (int32_t k = 0; k < count; k++) {
+                    const air::Shadows &table = k == index ? cache->moved_caster.table : cache->casters[k].table;
+                    air::mark_shadows(table, setup.colour, box, cache->region);
+                }
                 for (const air::ShadowPolygon &g : cache->shadows.polygons)
                     if (g.caster != index && g.receiver != index)
                         air::mark_shadow(cache->shadows, g, setup.colour, box, cache->region);
                 air::Shadows &fresh = cache->moved_shadows;
                 fresh.clear();
-                air::table_shadow(setup.view, cache->moved_caster, index, fresh);
                 for (int32_t k = 0; k < count; k++) {
                     if (k == index) continue;
                     air::face_shadows(setup.view, cache->moved_caster, index, cache->casters[k], cache->prepared[k], k, fresh);

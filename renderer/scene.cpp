@@ -52,13 +52,14 @@ void covered_runs(const std::vector<PixelBox> &boxes, std::vector<PixelBox> &run
     }
 }
 
-void changed_boxes(const std::vector<PreparedObject> &objects, int count, const Shadows &shadows,
+void changed_boxes(const std::vector<PreparedObject> &objects, const std::vector<ShadowObject> *casters, int count,
                    std::vector<PixelBox> &boxes) {
     boxes.clear();
     for (int k = 0; k < count; k++) boxes.push_back(objects[k].box);
     // Shadows on objects fall inside the objects' boxes.
-    for (const ShadowPolygon &g : shadows.polygons)
-        if (g.receiver < 0) boxes.push_back(g.box);
+    if (casters)
+        for (int k = 0; k < count; k++)
+            for (const ShadowPolygon &g : (*casters)[k].table.polygons) boxes.push_back(g.box);
 }
 
 void render_scene(const Setup &setup, const Light &light, const air_object *objects, int32_t count, float *rgb, uint8_t *mask,
@@ -74,13 +75,13 @@ void render_scene(const Setup &setup, const Light &light, const air_object *obje
     }
     // Shadows change colours only, so a render of the mask alone skips them.
     const bool shadows = light.shadows && (rgb || shade);
-    scratch.shadows.clear();
     if (shadows) {
         if (scratch.casters.size() < size_t(count)) scratch.casters.resize(count);
-        for (int32_t k = 0; k < count; k++) prepare_shadow(view, light, objects[k], scratch.casters[k]);
-        scene_shadows(view, scratch.casters, scratch.objects, count, scratch.shadows);
+        for (int32_t k = 0; k < count; k++)
+            prepare_shadow(view, light, objects[k], scratch.objects[k], k, scratch.casters[k]);
+        object_shadows(view, scratch.casters, scratch.objects, count, scratch.shadows);
     }
-    changed_boxes(scratch.objects, count, scratch.shadows, scratch.boxes);
+    changed_boxes(scratch.objects, shadows ? &scratch.casters : nullptr, count, scratch.boxes);
     covered_runs(scratch.boxes, scratch.runs);
     PixelBox all;
     for (const PixelBox &b : scratch.boxes) all = unite(all, b);
@@ -89,7 +90,10 @@ void render_scene(const Setup &setup, const Light &light, const air_object *obje
     if (rgb || shade || (mask && centres_in_colour)) {
         scratch.samples.reset(all, n);  // one clear of the whole box beats many small ones
         for (int32_t k = 0; k < count; k++) rasterise(scratch.objects[k], setup.colour, k + 1, scratch.samples);
-        if (shadows) mark_shadows(scratch.shadows, setup.colour, all, scratch.samples);
+        if (shadows) {
+            for (int32_t k = 0; k < count; k++) mark_shadows(scratch.casters[k].table, setup.colour, all, scratch.samples);
+            mark_shadows(scratch.shadows, setup.colour, all, scratch.samples);
+        }
     }
     if (rgb) {
         fill_table(n, view.width, view.height, light, rgb);

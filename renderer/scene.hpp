@@ -25,7 +25,7 @@ struct Scratch {
     Palette palette;
     SampleBuffer samples, centres;
     std::vector<ShadowObject> casters;
-    Shadows shadows;
+    Shadows shadows;  // of objects on objects
     std::vector<PixelBox> boxes, runs;
 };
 
@@ -33,8 +33,8 @@ struct Scratch {
 void covered_runs(const std::vector<PixelBox> &boxes, std::vector<PixelBox> &runs);
 
 // The boxes of the pixels that can differ from the unshadowed table: the objects' boxes
-// and the boxes of the table's shadow polygons.
-void changed_boxes(const std::vector<PreparedObject> &objects, int count, const Shadows &shadows,
+// and, with shadows (casters not NULL), the boxes of their shadows on the table.
+void changed_boxes(const std::vector<PreparedObject> &objects, const std::vector<ShadowObject> *casters, int count,
                    std::vector<PixelBox> &boxes);
 
 // Inputs already checked. rgb, mask and shade may each be NULL.

@@ -8,7 +8,9 @@ import Renderer
 ///
 /// Modes: "full" renders whole scenes with air_render_batch on a pool; "moved" re-renders
 /// a cached scene with one object nudged (air_cache_render_moved), as finite differences do.
-/// To add a mode, write a `measure...` function returning (scenes, seconds) and call `report`.
+/// Both run under the default light (no shadows), then again with hard shadows under a light
+/// at 45 degrees elevation ("shadows": true). To add a mode, write a `measure...` function
+/// returning (scenes, seconds) and call `report`.
 struct BenchRender: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
@@ -24,6 +26,12 @@ struct BenchRender: ParsableCommand {
     @Option(help: "Object counts to measure.")
     var objects: [Int] = [1, 2, 3]
 
+    @Option(parsing: .upToNextOption, help: "Object counts to measure with shadows (one thread each; none: skip).")
+    var shadowObjects: [Int] = [3]
+
+    @Option(parsing: .upToNextOption, help: "Thread counts to measure with shadows; 0 means one per hardware thread.")
+    var shadowThreads: [Int] = [1]
+
     @Option(help: "Samples per pixel (1, 4, 9 or 16).")
     var spp: Int = 4
 
@@ -37,14 +45,21 @@ struct BenchRender: ParsableCommand {
         var camera = air_default_camera()
         camera.spp = Int32(spp)
         let hardware = ProcessInfo.processInfo.activeProcessorCount
-        for count in objects {
+        // The default light's azimuth, raised to 45 degrees, with shadows.
+        var shadowLight = air_default_light()
+        let (lx, ly) = (shadowLight.direction.0, shadowLight.direction.1)
+        let horizontal = (lx * lx + ly * ly).squareRoot()
+        shadowLight.direction = (lx / horizontal, ly / horizontal, 1)
+        shadowLight.shadows = 1
+        let cases = objects.map { ($0, threads, nil as air_light?) } + shadowObjects.map { ($0, shadowThreads, shadowLight as air_light?) }
+        for (count, threadCounts, light) in cases {
             guard (1...4).contains(count) else { throw ValidationError("--objects must be in 1...4 (the scene layout has four slots)") }
-            for requested in threads {
+            for requested in threadCounts {
                 let t = requested <= 0 ? hardware : requested
-                let full = try measureFull(camera: camera, objects: count, threads: t)
-                report(mode: "full", objects: count, threads: t, camera: camera, result: full)
-                let moved = try measureMoved(camera: camera, objects: count, threads: t)
-                report(mode: "moved", objects: count, threads: t, camera: camera, result: moved)
+                let full = try measureFull(camera: camera, light: light, objects: count, threads: t)
+                report(mode: "full", objects: count, threads: t, camera: camera, shadows: light != nil, result: full)
+                let moved = try measureMoved(camera: camera, light: light, objects: count, threads: t)
+                report(mode: "moved", objects: count, threads: t, camera: camera, shadows: light != nil, result: moved)
             }
         }
         if generateCount > 0 {
@@ -53,17 +68,17 @@ struct BenchRender: ParsableCommand {
         }
     }
 
-    func report(mode: String, objects: Int, threads: Int, camera: air_camera, result: (scenes: Int, seconds: Double)) {
+    func report(mode: String, objects: Int, threads: Int, camera: air_camera, shadows: Bool, result: (scenes: Int, seconds: Double)) {
         let rate = Double(result.scenes) / result.seconds
         print("{\"bench\": \"render\", \"mode\": \"\(mode)\", \"objects\": \(objects), \"threads\": \(threads), "
-            + "\"width\": \(camera.width), \"height\": \(camera.height), \"spp\": \(camera.spp), "
+            + "\"width\": \(camera.width), \"height\": \(camera.height), \"spp\": \(camera.spp), \"shadows\": \(shadows), "
             + "\"scenes\": \(result.scenes), \"seconds\": \(String(format: "%.3f", result.seconds)), "
             + "\"scenes_per_second\": \(String(format: "%.1f", rate))}")
         fflush(stdout)
     }
 
-    /// Batches of 256 scenes on a pool, repeated until the time is up.
-    func measureFull(camera: air_camera, objects: Int, threads: Int) throws -> (scenes: Int, seconds: Double) {
+    /// Batches of 256 scenes on a pool, repeated until the time is up; light nil: the default.
+    func measureFull(camera: air_camera, light: air_light?, objects: Int, threads: Int) throws -> (scenes: Int, seconds: Double) {
         var rng = RNG(seed: seed).split(UInt64(objects))
         let batch = 256
         var list: [air_object] = []
@@ -75,12 +90,14 @@ struct BenchRender: ParsableCommand {
         guard let pool = air_pool_create(Int32(threads)) else { throw ValidationError("cannot start \(threads) threads") }
         defer { air_pool_destroy(pool) }
         var cam = camera
+        let lights = light.map { [air_light](repeating: $0, count: batch) }
         var rgb = [Float](repeating: 0, count: batch * Int(camera.width * camera.height) * 3)
         var scenes = 0
         let start = DispatchTime.now().uptimeNanoseconds
         var elapsed = 0.0
         repeat {
-            let status = air_render_batch(pool, &cam, nil, list, offsets, Int32(batch), &rgb, nil)
+            let status = lights.map { air_render_batch(pool, &cam, $0, list, offsets, Int32(batch), &rgb, nil) }
+                ?? air_render_batch(pool, &cam, nil, list, offsets, Int32(batch), &rgb, nil)
             guard status == 0 else { throw ValidationError(String(cString: air_error_string(status))) }
             scenes += batch
             elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
@@ -90,7 +107,7 @@ struct BenchRender: ParsableCommand {
 
     /// Each thread keeps one cache per base scene and renders moves of each object in turn
     /// by small random amounts, restoring the changed region from the base image after each.
-    func measureMoved(camera: air_camera, objects: Int, threads: Int) throws -> (scenes: Int, seconds: Double) {
+    func measureMoved(camera: air_camera, light: air_light?, objects: Int, threads: Int) throws -> (scenes: Int, seconds: Double) {
         let perThread = (0..<threads).map { t -> (bases: [[air_object]], moves: [[air_object]]) in
             var rng = RNG(seed: seed).split(1000 + UInt64(objects)).split(UInt64(t))
             let bases = (0..<8).map { _ in BenchScenes.random(&rng, objects: objects) }
@@ -113,6 +130,7 @@ struct BenchRender: ParsableCommand {
         let start = DispatchTime.now().uptimeNanoseconds
         DispatchQueue.concurrentPerform(iterations: threads) { t in
             var cam = camera
+            var lit = light ?? air_default_light()
             let cache = air_cache_create()!
             defer { air_cache_destroy(cache) }
             var done = 0
@@ -123,7 +141,7 @@ struct BenchRender: ParsableCommand {
             var scene = 0
             while status == 0 && Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 < seconds {
                 let (objs, moves) = (perThread[t].bases[scene], perThread[t].moves[scene])
-                status = air_cache_set_scene(cache, &cam, nil, objs, Int32(objs.count), &base)
+                status = air_cache_set_scene(cache, &cam, &lit, objs, Int32(objs.count), &base)
                 image = base
                 for (m, move) in moves.enumerated() where status == 0 {
                     var moved = move

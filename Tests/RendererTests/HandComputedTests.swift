@@ -170,4 +170,62 @@ final class HandComputedTests: XCTestCase {
         let topShade = 0.3 + 0.7 * lightZ
         assertClose(R.pixel(out.rgb, c, i, j), 0.5 * redD * topShade + 0.5 * table * topShade, "half covered")
     }
+
+    // MARK: shadows
+
+    /// A cube at the origin under a light from +y at 45 degrees: its top's corners (x, y, 1)
+    /// fall along -L = (0, -1, -1) onto (x, y - 1, 0), so the table is in shadow over
+    /// [-0.5, 0.5] x [-1.5, 0.5], of which y < -0.5 is seen in front of the cube.
+    func testCubeShadowOnTheTable() {
+        let c = R.camera()
+        let table: (Float, Float, Float) = (0.6, 0.5, 0.4)
+        let tableD = SIMD3<Double>(0.6, 0.5, 0.4)
+        let light = R.light(elevation: 45, azimuth: 90, ambient: 0.25, diffuse: 0.6, table: table)
+        let out = R.render(c, [R.object(0, red, 0, 0)], light: light)
+        let shadow = [SIMD3(-0.5, -1.5, 0.0), SIMD3(0.5, -1.5, 0), SIMD3(0.5, -0.5, 0), SIMD3(-0.5, -0.5, 0)]
+        let (si, sj) = pixelInside([0, -1, 0], face: shadow, c)
+        assertClose(R.pixel(out.rgb, c, si, sj), tableD * 0.25, "table in the shadow")
+        XCTAssertEqual(out.mask[sj * 64 + si], 0, "shadows do not touch the mask")
+        let lit = tableD * (0.25 + 0.6 * (0.5).squareRoot())
+        let right = [SIMD3(0.5, -1.5, 0.0), SIMD3(0.9, -1.5, 0), SIMD3(0.9, -0.5, 0), SIMD3(0.5, -0.5, 0)]
+        let (ri, rj) = pixelInside([0.7, -1, 0], face: right, c)
+        assertClose(R.pixel(out.rgb, c, ri, rj), lit, "table right of the shadow")
+        let front = [SIMD3(-0.5, -1.9, 0.0), SIMD3(0.5, -1.9, 0), SIMD3(0.5, -1.5, 0), SIMD3(-0.5, -1.5, 0)]
+        let (fi, fj) = pixelInside([0, -1.7, 0], face: front, c)
+        assertClose(R.pixel(out.rgb, c, fi, fj), lit, "table in front of the shadow")
+        // The cube's own faces: the top is lit (n.L = cos 45), the front faces away (ambient only).
+        let top = [SIMD3(-0.5, -0.5, 1.0), SIMD3(0.5, -0.5, 1), SIMD3(0.5, 0.5, 1), SIMD3(-0.5, 0.5, 1)]
+        let (ti, tj) = pixelInside([0, 0, 1], face: top, c)
+        assertClose(R.pixel(out.rgb, c, ti, tj), redD * (0.25 + 0.6 * (0.5).squareRoot()), "top face")
+        let face = [SIMD3(-0.5, -0.5, 0.0), SIMD3(0.5, -0.5, 0), SIMD3(0.5, -0.5, 1), SIMD3(-0.5, -0.5, 1)]
+        let (ci, cj) = pixelInside([0, -0.5, 0.5], face: face, c)
+        assertClose(R.pixel(out.rgb, c, ci, cj), redD * 0.25, "front face")
+        // The same light without shadows: the table is lit everywhere.
+        var off = light
+        off.shadows = 0
+        assertClose(R.pixel(R.render(c, [R.object(0, red, 0, 0)], light: off).rgb, c, si, sj), lit, "no shadows")
+    }
+
+    /// A wedge at (-0.5, 0) (ramp z = -x for x in [-1, 0], normal (1, 0, 1)/sqrt 2) and a cube
+    /// at (0.6, 0) (x in [0.1, 1.1]) under a light from +x at 45 degrees, so n.L = 1 on the
+    /// ramp. From the ramp point (x, y, -x) the ray along (1, 0, 1) reaches the cube's side
+    /// x = 0.1 at height 0.1 - 2x, below the cube's top for x >= -0.45: that part of the
+    /// ramp is in the cube's shadow, the rest is lit.
+    func testObjectInAnothersShadow() {
+        let c = R.camera()
+        let green: (Float, Float, Float) = (0.15, 0.70, 0.20)
+        let greenD = SIMD3<Double>(0.15, 0.70, 0.20)
+        let light = R.light(elevation: 45, azimuth: 0, ambient: 0.3, diffuse: 0.6)
+        let out = R.render(c, [R.object(3, green, -0.5, 0), R.object(0, red, 0.6, 0)], light: light)
+        let dark = [SIMD3(-0.45, -0.5, 0.45), SIMD3(0, -0.5, 0), SIMD3(0, 0.5, 0), SIMD3(-0.45, 0.5, 0.45)]
+        let (di, dj) = pixelInside([-0.225, 0, 0.225], face: dark, c)
+        assertClose(R.pixel(out.rgb, c, di, dj), greenD * 0.3, "ramp in the cube's shadow")
+        XCTAssertEqual(out.mask[dj * 64 + di], 1)
+        let bright = [SIMD3(-1, -0.5, 1), SIMD3(-0.45, -0.5, 0.45), SIMD3(-0.45, 0.5, 0.45), SIMD3(-1, 0.5, 1)]
+        let (bi, bj) = pixelInside([-0.725, 0, 0.725], face: bright, c)
+        assertClose(R.pixel(out.rgb, c, bi, bj), greenD * 0.9, "lit part of the ramp")
+        // The cube alone casts no shadow on itself; the wedge alone is lit all over its ramp.
+        let alone = R.render(c, [R.object(3, green, -0.5, 0)], light: light)
+        assertClose(R.pixel(alone.rgb, c, di, dj), greenD * 0.9, "ramp without the cube")
+    }
 }

@@ -67,12 +67,26 @@ final class ReferenceTests: XCTestCase {
         c.fov_y_deg = 65
         compare(camera: c, scenes: 10, seed: 7, shadows: true)
         compare(camera: R.camera(width: 40, height: 40, spp: 1), scenes: 10, seed: 8, shadows: true)
+        compare(camera: R.camera(width: 32, height: 32, spp: 16), scenes: 6, seed: 12, shadows: true, close: true)
         // Close to the table, some objects reaching behind the eye.
         var low = R.camera(width: 48, height: 48, spp: 4)
         low.eye = (0.0, -1.0, 0.6)
         low.target = (0.0, 1.0, 0.4)
         low.fov_y_deg = 140
         compare(camera: low, scenes: 10, seed: 9, shadows: true)
+    }
+
+    /// Grazing lights (shadows tens of units long, reaching behind the eye) and a light
+    /// straight down (side faces exactly along it).
+    func testShadowsExtremeLights() {
+        for elevation in [2.0, 8.0, 90.0] {
+            compare(camera: R.camera(width: 48, height: 48), scenes: 8, seed: 11, shadows: true, close: true) { rng in
+                var l = R.randomLight(&rng)
+                let e = elevation * Double.pi / 180, a = rng.uniform(0, 360) * Double.pi / 180
+                l.direction = elevation == 90 ? (0, 0, 2) : (cos(e) * cos(a), cos(e) * sin(a), sin(e))
+                return l
+            }
+        }
     }
 
     func testOtherSampleCounts() {

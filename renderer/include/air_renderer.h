@@ -15,7 +15,9 @@
  * 1e-4 to the eye plane is clipped away; a sample exactly on an edge shared by
  * two faces belongs to exactly one of them; where two objects are at exactly the
  * same depth the lower index wins; colours outside [0, 1] are allowed (each
- * sample is clamped). A scene holds at most 255 objects.
+ * sample is clamped); a shadow ray counts a solid it meets at any t > 0 rather than
+ * t > 1e-4 (they differ only where it would meet one within 1e-4 of its start). A scene
+ * holds at most 255 objects.
  */
 #ifndef AIR_RENDERER_H
 #define AIR_RENDERER_H
@@ -132,9 +134,12 @@ int32_t air_cache_set_scene(air_cache *cache, const air_camera *camera, const ai
  * and all other pixels of the moved scene equal the base image's. The result inside the
  * region equals a full air_render of the moved scene bit for bit.
  * The region is the union of the object's old and new pixel boxes (possibly larger than
- * what changed), and with shadows on also of the boxes of the old and new shadow volumes
- * (the object's vertices and their projections along the light onto the table). An empty region has region[0] == region[2]. region may be NULL.
- * Cost: one object's rasterisation plus re-compositing the region. */
+ * what changed), and with shadows on also of the screen boxes of its old and new shadow
+ * volumes above the table (the hull of its vertices and their projections along the light
+ * onto the table: every pixel whose shadow it can change; the whole image if part of that
+ * lies behind the eye). An empty region has region[0] == region[2]. region may be NULL.
+ * Cost: one object's rasterisation plus re-compositing the region (with shadows, plus the
+ * moved object's shadow polygons and marking the region's shadowed samples). */
 int32_t air_cache_render_moved(air_cache *cache, int32_t index, const air_object *moved,
                                float *rgb, int32_t region[4]);
 

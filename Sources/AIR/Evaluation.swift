@@ -71,8 +71,8 @@ public struct ImageScore: Equatable, Sendable {
 /// Accumulates image scores over a data set and summarises them as an `EvaluationReport`.
 public struct Evaluation: Sendable {
     public private(set) var images: [ImageScore] = []
-    /// (confidence, real) of every reported object that came with a confidence.
-    public private(set) var confidences: [(confidence: Double, real: Bool)] = []
+    /// (confidence, real) of every reported object, once readings came with confidences.
+    public private(set) var confidences: [(confidence: Double, real: Bool)]?
 
     public init() {}
 
@@ -91,10 +91,12 @@ public struct Evaluation: Sendable {
                              observed: Image? = nil, reconstruction: Image? = nil) {
         let score = ImageScore(truth: truth, predicted: predicted, observed: observed, reconstruction: reconstruction)
         add(score)
+        var recorded = self.confidences ?? []
         for (k, c) in confidences.enumerated() {
             let real = score.pairs.contains { $0.predictedIndex == k && $0.positionError <= ConfidenceCalibration.matchDistance }
-            self.confidences.append((c, real))
+            recorded.append((c, real))
         }
+        self.confidences = recorded
     }
 
     /// The report over every image added. `seconds`, the time inference took for them,
@@ -110,7 +112,7 @@ public struct Evaluation: Sendable {
         if let seconds, seconds > 0 { rate = Double(images.count) / seconds }
         var report = EvaluationReport(overall: EvaluationMetrics(images, trueCount: nil),
                                       countConfusion: confusion, imagesPerSecond: rate, perCount: perCount)
-        if !confidences.isEmpty { report.calibration = CalibrationReport(confidences) }
+        if let confidences { report.calibration = CalibrationReport(confidences) }
         return report
     }
 }

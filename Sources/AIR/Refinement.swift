@@ -237,8 +237,8 @@ struct Search {
             // Births and deaths once the objects found sit well enough that their own edges are
             // not mistaken for something missing.
             if refiner.options.birthAndDeath && first && (level == 1 || level == 2) {
-                _ = try deaths()
-                _ = try birth(polish: step.0)
+                _ = try deaths(polish: step.0)
+                while state.scene.objects.count < refiner.config.maxObjects, try birth(polish: step.0) {}
             }
         }
         if refiner.options.birthAndDeath { _ = try deaths() }
@@ -361,8 +361,11 @@ struct Search {
 
     static func q6(_ x: Double) -> Double { (x * 1e6).rounded() / 1e6 }
 
-    /// Removes any object whose removal raises J (the penalty outweighs what it explains).
-    mutating func deaths() throws -> Bool {
+    /// Removes any object whose removal raises J (the penalty outweighs what it explains). An
+    /// object may also stand where a neighbour belongs (a brick read as a cube and a wedge: the
+    /// wedge blocks the cube from growing into the brick, footprints may not overlap), so the
+    /// weakest objects also get a removal followed by a polish of the others, judged as a whole.
+    mutating func deaths(polish d: Double? = nil) throws -> Bool {
         var changed = false
         var k = state.scene.objects.count - 1
         while k >= 0 {
@@ -371,7 +374,42 @@ struct Search {
             if try tryScene(s, kind: "death") { changed = true }
             k -= 1
         }
+        guard let d, state.scene.objects.count > 1, budgetLeft else { return changed }
+        let evidence = try refiner.evidence(observed, scene: state.scene)
+        renders += state.scene.objects.count + 1
+        let strongest = evidence.max() ?? 0
+        for k in evidence.indices.sorted(by: { evidence[$0] < evidence[$1] }) where evidence[k] < 0.25 * strongest {
+            guard k < state.scene.objects.count else { break }
+            let before = objective
+            if try attempt({ search in
+                var s = search.state.scene
+                s.objects.remove(at: k)
+                search.state = Refiner.State(scene: s, image: try search.refiner.renderer.render(s, samplesPerPixel: search.refiner.spp), sse: 0)
+                search.state.sse = Refiner.sse(search.observed, search.state.image)
+                search.session = try CachedRenderSession(base: s, samplesPerPixel: search.refiner.spp)
+                search.renders += 2
+                for (pd, yd) in [(d * 2, 8.0), (d, 3.0), (d / 2, 1.5)] { for _ in 0..<2 { _ = try search.poseSweep(position: pd, yaw: yd) } }
+                return search.objective > before
+            }, kind: "death") {
+                changed = true
+                break  // indices moved; the next phase looks again
+            }
+        }
         return changed
+    }
+
+    /// Runs `change` on the search; keeps what it did when it returns true, else puts the state back.
+    mutating func attempt(_ change: (inout Search) throws -> Bool, kind: String) throws -> Bool {
+        let saved = state, savedSession = session, savedAccepted = accepted
+        if try change(&self) {
+            accepted = savedAccepted
+            accepted[kind, default: 0] += 1
+            return true
+        }
+        state = saved
+        session = savedSession
+        accepted = savedAccepted
+        return false
     }
 
     /// Proposes one new object where the residual is largest: every shape, a few yaws, the colour
@@ -387,23 +425,41 @@ struct Search {
             for c in 0..<3 { let v = Double(observed.pixels[3 * p + c]) - Double(state.image.pixels[3 * p + c]); e += v * v }
             energy[p] = e
         }
-        var best = (score: 0.0, x: 0, y: 0)
-        for y in 2..<(h - 2) {
-            for x in 2..<(w - 2) {
-                var s = 0.0
-                for dy in -2...2 { for dx in -2...2 { s += energy[(y + dy) * w + x + dx] } }
-                if s > best.score { best = (s, x, y) }
+        // Up to three windows, each the largest left once the others' surroundings are set aside
+        // (the largest may be a place no object can stand, such as past the table's edge).
+        var taken: [(x: Int, y: Int)] = []
+        for _ in 0..<3 {
+            var best = (score: 0.0, x: 0, y: 0)
+            for y in 2..<(h - 2) {
+                for x in 2..<(w - 2) where !taken.contains(where: { abs($0.x - x) < 8 && abs($0.y - y) < 8 }) {
+                    var s = 0.0
+                    for dy in -2...2 { for dx in -2...2 { s += energy[(y + dy) * w + x + dx] } }
+                    if s > best.score { best = (s, x, y) }
+                }
             }
+            // Not worth a try unless the window alone outweighs the object's cost.
+            guard best.score / (2 * sigma * sigma) > penalty else { return false }
+            if try birth(at: best.x, best.y, polish: d) { return true }
+            taken.append((best.x, best.y))
         }
-        // Not worth a try unless the window alone outweighs the object's cost.
-        guard best.score / (2 * sigma * sigma) > penalty else { return false }
+        return false
+    }
+
+    /// A new object under pixel (x, y): see `birth(polish:)`.
+    mutating func birth(at x: Int, _ y: Int, polish d: Double) throws -> Bool {
+        let cfg = refiner.config
+        let w = observed.width
+        let best = (x: x, y: y)
         let camera = cfg.camera
         let centre = SIMD2(Double(best.x) + 0.5, Double(best.y) + 0.5)
         let ray = camera.ray(through: centre)
         guard ray.z < 0 else { return false }
         // The point at mid-height of a block along that ray.
         let t = (0.4 - camera.eye.z) / ray.z
-        let p = camera.eye + t * ray
+        var p = camera.eye + t * ray
+        // Kept on the prior's table area.
+        p.x = min(max(p.x, -half + 0.01), half - 0.01)
+        p.y = min(max(p.y, -half + 0.01), half - 0.01)
         var rgb = SIMD3<Double>(0, 0, 0)
         for dy in -1...1 {
             for dx in -1...1 {

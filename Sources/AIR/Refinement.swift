@@ -229,6 +229,12 @@ struct Search {
                 if !changed { break }
             }
             _ = try colorSweep()
+            // The network's light direction may be tens of degrees off, which moves every
+            // shadow: a wide search first, so that no object is invented to explain one.
+            if refiner.options.lightMoves && level == 0 && first {
+                for a in [20.0, 10.0] { for _ in 0..<4 where try lightDirection(a, shadows: a == 20) {} }
+                _ = try lightLevels()
+            }
             if refiner.options.lightMoves && level <= 3 {
                 _ = try lightLevels()
                 // The direction needs full renders per proposal: the coarser levels only.

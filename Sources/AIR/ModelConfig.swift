@@ -67,6 +67,33 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
     public var table: SIMD3<Double> { SIMD3(tableColor[0], tableColor[1], tableColor[2]) }
 
+    /// Why a configuration read from a file cannot be a model (field, message), or nil: every
+    /// size is bounded before anything is allocated for it.
+    public var problem: (field: String, message: String)? {
+        func outside(_ v: Int, _ r: ClosedRange<Int>) -> Bool { !r.contains(v) }
+        if outside(maxObjects, 1...64) { return ("maxObjects", "\(maxObjects) is outside 1...64") }
+        if outside(width, 2...1024) || width % 2 != 0 { return ("width", "\(width) is not an even number in 2...1024") }
+        if outside(height, 2...1024) || height % 2 != 0 { return ("height", "\(height) is not an even number in 2...1024") }
+        for (name, v) in [("eye", eye), ("target", target), ("up", up), ("tableColor", tableColor)] where v.count != 3 || !v.allSatisfy(\.isFinite) {
+            return (name, "expected 3 finite numbers")
+        }
+        if !tableColor.allSatisfy({ (0...1).contains($0) }) { return ("tableColor", "colour components must lie in [0, 1]") }
+        if !(fovY > 0 && fovY < 180) { return ("fovY", "\(fovY) is outside (0, 180)") }
+        if let (field, message) = camera.problem { return (field, message) }
+        if ![1, 4, 9, 16].contains(samplesPerPixel) { return ("samplesPerPixel", "\(samplesPerPixel) is not 1, 4, 9 or 16") }
+        if !(tableHalfWidth > 0 && tableHalfWidth <= 1000) { return ("tableHalfWidth", "\(tableHalfWidth) is outside (0, 1000]") }
+        if !(glimpseWorld > 0 && glimpseWorld <= 1000) { return ("glimpseWorld", "\(glimpseWorld) is outside (0, 1000]") }
+        if !glimpseHeight.isFinite { return ("glimpseHeight", "must be finite") }
+        if outside(glimpseSize, 4...128) { return ("glimpseSize", "\(glimpseSize) is outside 4...128") }
+        for (name, v) in [("hidden", hidden), ("encoderFeatures", encoderFeatures), ("glimpseFeatures", glimpseFeatures)] where outside(v, 1...4096) {
+            return (name, "\(v) is outside 1...4096")
+        }
+        if let c = calibration, c.amortized.count != 4 || c.refined.count != 4 || !(c.amortized + c.refined).allSatisfy(\.isFinite) {
+            return ("calibration", "expected 4 finite weights per map")
+        }
+        return nil
+    }
+
     /// The scene the network renders for its difference images: the camera, the light it
     /// inferred (the default without a light head) and the known table.
     public func scene(light: Light = Light(), objects: [SceneObject] = []) -> Scene {

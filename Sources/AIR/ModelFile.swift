@@ -27,6 +27,9 @@ public enum ModelFile {
         guard let text = metadata["config"], let config = try? JSONDecoder().decode(ModelConfig.self, from: Data(text.utf8)) else {
             throw TrainingError.badModel(path: path, message: "metadata.config is missing or not a model configuration")
         }
+        if let (field, message) = config.problem {
+            throw TrainingError.badModel(path: path, message: "metadata.config.\(field): \(message)")
+        }
         var rng = RNG(seed: 0)
         let network = GuideNetwork(config: config, rng: &rng)
         try Checkpoint.loadParameters(into: network, tensors: tensors, path: path)

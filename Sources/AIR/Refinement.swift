@@ -394,6 +394,11 @@ struct Search {
                 search.state.sse = Refiner.sse(search.observed, search.state.image)
                 search.session = try CachedRenderSession(base: s, samplesPerPixel: search.refiner.spp)
                 search.renders += 2
+                // A phantom often stands in a shadow the light put elsewhere: look for the light too.
+                if search.refiner.options.lightMoves {
+                    for a in [10.0, 4.0] { for _ in 0..<3 where try search.lightDirection(a, shadows: false) {} }
+                    _ = try search.lightLevels()
+                }
                 for (pd, yd) in [(d * 2, 8.0), (d, 3.0), (d / 2, 1.5)] { for _ in 0..<2 { _ = try search.poseSweep(position: pd, yaw: yd) } }
                 return search.objective > before
             }, kind: "death") {

@@ -59,6 +59,10 @@ struct Generate: ParsableCommand {
             guard let n = count ?? batch.count else {
                 throw ValidationError("give --count (the spec sets no count)")
             }
+            // A sweep has as many scenes as steps: asking for more would read past its end.
+            if let length = batch.sweepLength, n > length {
+                throw ValidationError("--count \(n): the spec's sweep has only \(length) scenes")
+            }
             var g = DatasetGenerator(spec: batch, count: n, seed: seed ?? batch.seed, folder: out)
             g.threads = threads ?? defaultThreads()
             g.force = force

@@ -57,10 +57,23 @@ public enum FileIO {
         try writeAtomically(path, Array(text.utf8))
     }
 
+    /// Inputs larger than this are refused before reading (no input of air comes near it).
+    public static let maxInputBytes = 1 << 30
+
+    /// Reads a regular file. Devices, FIFOs and sockets are refused (they may block forever or
+    /// never end), and so is a file over `maxInputBytes`.
     public static func read(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw IOError.errno(path, "cannot open") }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw IOError.errno(path, "cannot stat") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw IOError(path: path, message: "not a regular file (a device, FIFO, socket or folder); air reads regular files only")
+        }
+        guard Int(info.st_size) <= maxInputBytes else {
+            throw IOError(path: path, message: "\(info.st_size) bytes, more than the \(maxInputBytes >> 20) MiB air reads")
+        }
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {

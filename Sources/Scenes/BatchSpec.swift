@@ -68,6 +68,15 @@ public struct BatchSpec: Equatable, Sendable {
 
     public init(kind: Kind) { self.kind = kind }
 
+    /// The number of scenes of a sweep (nil for random specs, which have no end).
+    public var sweepLength: Int? {
+        switch kind {
+        case .rotationSweep(_, let angles): return angles.count
+        case .positionGrid(_, let xs, let ys): return xs.count * ys.count
+        case .random: return nil
+        }
+    }
+
     /// The spec's default: scenes/default.json.
     public static let `default` = BatchSpec(kind: .random(Random()))
 

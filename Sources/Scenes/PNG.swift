@@ -76,6 +76,9 @@ public enum PNG {
 
     /// Decodes a PNG to 8-bit pixels with `channels` = 3 (grey and alpha are converted)
     /// or 1 (grey).
+    /// The largest image air decodes, in pixels (8192 × 8192; as floats, 768 MiB).
+    public static let maxPixels = 8192 * 8192
+
     public static func decode(_ data: [UInt8], channels: Int, name: String = "<png>") throws -> (width: Int, height: Int, pixels: [UInt8]) {
         precondition(channels == 1 || channels == 3)
         var image = png_image()
@@ -88,6 +91,11 @@ public enum PNG {
         }
         image.format = channels == 3 ? formatRGB : formatGray
         let width = Int(image.width), height = Int(image.height)
+        // The header's size is checked before anything is allocated for it.
+        guard width * height <= maxPixels else {
+            png_image_free(&image)
+            throw IOError(path: name, message: "PNG claims \(width)x\(height) pixels, more than the \(maxPixels) (8192 x 8192) air reads")
+        }
         var pixels = [UInt8](repeating: 0, count: width * height * channels)
         let ok = data.withUnsafeBytes { _ in
             pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }

@@ -28,6 +28,9 @@ extension BatchSpec {
         // draw exactly the scenes they always did.
         var lightRNG = RNG(seed: seed).split(UInt64(index)).split(Self.lightStream)
         let base = Scene(camera: camera, light: light?.sample(&lightRNG) ?? Light(), tableColor: tableColor)
+        if let length = sweepLength, !(0..<length).contains(index) {
+            throw SamplingError(index: index, message: "the sweep has only \(length) scenes (0...\(length - 1))")
+        }
         switch kind {
         case .rotationSweep(var object, let angles):
             object.rotation = angles[index]

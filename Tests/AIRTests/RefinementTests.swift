@@ -1,3 +1,4 @@
+import Engine
 import Random
 import Scenes
 import XCTest
@@ -99,6 +100,36 @@ final class RefinementTests: XCTestCase {
         let wide = Image(width: 96, height: 48, pixels: [Float](repeating: 0.5, count: 96 * 48 * 3))
         XCTAssertThrowsError(try SceneReader.fit(wide, name: "photos/wide.png", config: cfg)) { e in
             XCTAssertTrue("\(e)".hasPrefix("photos/wide.png: image is 96x48"), "\(e)")
+        }
+    }
+}
+
+/// A model file's configuration is checked, field by field, before a network is built from it.
+final class ModelFileValidationTests: XCTestCase {
+    func testBadConfigurationsAreNamed() throws {
+        let dir = NSTemporaryDirectory() + "air-modelfile-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileIO.makeDirectories(dir)
+        var rng = RNG(seed: 1)
+        let net = GuideNetwork(config: tinyConfig(), rng: &rng)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let good = String(decoding: try encoder.encode(net.config), as: UTF8.self)
+        let cases: [(String, String, String)] = [
+            ("\"width\":32", "\"width\":-5", "width"),
+            ("\"hidden\":32", "\"hidden\":1000000000", "hidden"),
+            ("\"maxObjects\":2", "\"maxObjects\":0", "maxObjects"),
+            ("\"tableHalfWidth\":1.5", "\"tableHalfWidth\":0", "tableHalfWidth"),
+            ("\"glimpseSize\":12", "\"glimpseSize\":100000", "glimpseSize"),
+        ]
+        for (from, to, field) in cases {
+            XCTAssertTrue(good.contains(from), from)
+            let path = dir + "/\(field).safetensors"
+            try Checkpoint.saveParameters(net, to: path, metadata: ["format": ModelFile.format, "version": "1",
+                                                                    "config": good.replacingOccurrences(of: from, with: to)])
+            XCTAssertThrowsError(try ModelFile.load(path), field) { e in
+                XCTAssertTrue("\(e)".hasPrefix(path + ": metadata.config.\(field)"), "\(e)")
+            }
         }
     }
 }

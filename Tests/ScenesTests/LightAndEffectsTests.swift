@@ -163,3 +163,41 @@ final class LightAndEffectsTests: XCTestCase {
         }
     }
 }
+
+/// Hardening: inputs that used to read past an array's end, allocate without bound or block.
+final class InputLimitTests: XCTestCase {
+    func testSweepsEndWhereTheyEnd() throws {
+        let spec = try BatchSpec.read(#"{"kind": "rotation_sweep", "shape": "cube", "color": "red", "rotation": {"from": 0, "to": 90, "step": 45}}"#, file: "s.json")
+        XCTAssertEqual(spec.sweepLength, 2)
+        XCTAssertNoThrow(try spec.sample(index: 1, seed: 0, renderer: Rasterizer()))
+        XCTAssertThrowsError(try spec.sample(index: 2, seed: 0, renderer: Rasterizer())) { e in
+            XCTAssertTrue("\(e)".contains("only 2 scenes"), "\(e)")
+        }
+    }
+
+    func testSpecialFilesAndHugePNGsAreRefused() throws {
+        XCTAssertThrowsError(try FileIO.read("/dev/zero")) { e in XCTAssertTrue("\(e)".contains("not a regular file"), "\(e)") }
+        let dir = NSTemporaryDirectory() + "air-limits-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileIO.makeDirectories(dir)
+        XCTAssertEqual(mkfifo(dir + "/fifo", 0o600), 0)
+        XCTAssertThrowsError(try FileIO.read(dir + "/fifo")) { e in XCTAssertTrue("\(e)".contains("not a regular file"), "\(e)") }
+        // A valid 1×1 PNG whose header is changed to claim 100000 × 100000 pixels.
+        var png = try PNG.encode([1, 2, 3], width: 1, height: 1, channels: 3)
+        func put(_ value: UInt32, at offset: Int) {
+            for k in 0..<4 { png[offset + k] = UInt8((value >> (8 * (3 - UInt32(k)))) & 0xFF) }
+        }
+        put(100_000, at: 16)
+        put(100_000, at: 20)
+        // The IHDR chunk's CRC over its type and data (bytes 12..<29), so that libpng accepts the header.
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in png[12..<29] {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = (crc >> 1) ^ (crc & 1 == 1 ? 0xEDB8_8320 : 0) }
+        }
+        put(~crc, at: 29)
+        XCTAssertThrowsError(try PNG.decode(png, channels: 3, name: "huge.png")) { e in
+            XCTAssertTrue("\(e)".contains("huge.png: PNG claims 100000x100000 pixels"), "\(e)")
+        }
+    }
+}

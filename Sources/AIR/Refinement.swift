@@ -98,9 +98,17 @@ public final class Refiner {
         a.pixels.withUnsafeBufferPointer { x in
             b.pixels.withUnsafeBufferPointer { y in
                 for j in y0..<y1 {
-                    var row: Float = 0
                     let start = (j * a.width + x0) * 3, end = (j * a.width + x1) * 3
-                    for i in start..<end { let d = x[i] - y[i]; row += d * d }
+                    // Eight lanes at a time (a Float reduction does not vectorise by itself).
+                    var acc = SIMD8<Float>.zero
+                    var i = start
+                    while i + 8 <= end {
+                        let d = SIMD8<Float>(UnsafeBufferPointer(rebasing: x[i..<(i + 8)])) - SIMD8<Float>(UnsafeBufferPointer(rebasing: y[i..<(i + 8)]))
+                        acc += d * d
+                        i += 8
+                    }
+                    var row = acc.sum()
+                    while i < end { let d = x[i] - y[i]; row += d * d; i += 1 }
                     s += Double(row)
                 }
             }

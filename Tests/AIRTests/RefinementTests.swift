@@ -66,6 +66,21 @@ final class RefinementTests: XCTestCase {
         XCTAssertLessThan(evidence[2], 0)
     }
 
+    func testRegionSumOfSquaresMatchesANaiveSum() {
+        var rng = RNG(seed: 4)
+        let a = Image(width: 13, height: 7, pixels: (0..<273).map { _ in Float(rng.uniformDouble()) })
+        let b = Image(width: 13, height: 7, pixels: (0..<273).map { _ in Float(rng.uniformDouble()) })
+        for r in [PixelRegion(x0: 0, y0: 0, x1: 13, y1: 7), PixelRegion(x0: 3, y0: 2, x1: 8, y1: 6), PixelRegion(x0: -2, y0: 5, x1: 20, y1: 9)] {
+            var naive = 0.0
+            for j in max(0, r.y0)..<min(7, r.y1) { for i in max(0, r.x0)..<min(13, r.x1) { for c in 0..<3 {
+                let d = Double(a.pixels[(j * 13 + i) * 3 + c]) - Double(b.pixels[(j * 13 + i) * 3 + c])
+                naive += d * d
+            } } }
+            XCTAssertEqual(Refiner.sse(a, b, region: r), naive, accuracy: 1e-4 * max(1, naive))
+        }
+        XCTAssertEqual(Refiner.sse(a, b, region: PixelRegion(x0: 5, y0: 5, x1: 5, y1: 6)), 0)
+    }
+
     func testCalibrationReportOnHandMadeCases() {
         // Ten objects at 0.9 of which nine are real: perfectly calibrated.
         let good = CalibrationReport((0..<10).map { (0.9, $0 < 9) })

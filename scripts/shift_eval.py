@@ -48,7 +48,7 @@ def main():
         for refine in ([False] if a.no_refine else [False, True]):
             report = os.path.join(a.out, f"{name}{'-refined' if refine else ''}.json")
             run([a.air, "eval", "--model", a.model, "--data", folder, "--json", report] + (["--refine"] if refine else []))
-            r = json.load(open(report)); o = r["overall"]
+            r = json.load(open(report)); o = r
             ece = r.get("calibration", {}).get("expected_calibration_error")
             f = lambda v, d=3: "-" if v is None else f"{v:.{d}f}"
             print(f"| {name} | {'refined' if refine else 'amortized'} | {f(o['count_accuracy'])} | {f(o['shape_accuracy'])} | "

@@ -181,11 +181,18 @@ struct Search {
     /// changes in place inside the returned region; on rejection that region is copied back from
     /// the session's base image (the current scene's rendering, bit for bit).
     mutating func tryMove(_ k: Int, to o: SceneObject, kind: String) throws -> Bool {
-        guard budgetLeft, allowed(o, replacing: k) else { return false }
+        try move(k, to: o, kind: kind, when: { $0 < 0 }) != nil
+    }
+
+    /// Renders object k moved to `o` and keeps the move when `keep(ΔSSE)` says so; returns ΔSSE
+    /// (nil when the move is not allowed or not kept). A move not kept leaves no trace: its
+    /// region is copied back from the session's base image (the current scene's rendering).
+    mutating func move(_ k: Int, to o: SceneObject, kind: String, when keep: (Double) -> Bool) throws -> Double? {
+        guard budgetLeft, allowed(o, replacing: k) else { return nil }
         let region = try session.renderMoved(index: k, to: o, into: &state.image)
         renders += 1
         let delta = Refiner.sse(observed, state.image, region: region) - Refiner.sse(observed, session.baseImage, region: region)
-        guard delta < 0 else {
+        guard keep(delta) else {
             let w = state.image.width
             let x0 = max(0, region.x0), x1 = min(w, region.x1)
             if x0 < x1 {
@@ -198,14 +205,64 @@ struct Search {
                     }
                 }
             }
-            return false
+            return nil
         }
         state.scene.objects[k] = o
         state.sse += delta
         session = try CachedRenderSession(base: state.scene, samplesPerPixel: refiner.spp)
         renders += 1
         accepted[kind, default: 0] += 1
-        return true
+        return delta
+    }
+
+    /// ΔSSE of object k moved to `o`, without keeping it (nil when not allowed).
+    mutating func delta(_ k: Int, to o: SceneObject) throws -> Double? {
+        var seen: Double?
+        _ = try move(k, to: o, kind: "", when: { seen = $0; return false })
+        return seen
+    }
+
+    /// Shapes again, once the poses are good: for each object the best other shape at its pose
+    /// (a wedge in four orientations, a brick in two), polished, kept if J rises. A shape
+    /// chosen at a rough pose (a wedge read as a pyramid) is otherwise never revisited.
+    mutating func shapeRevisit(polish d: Double) throws -> Bool {
+        var changed = false
+        for k in state.scene.objects.indices where budgetLeft {
+            let o = state.scene.objects[k]
+            var best: (SceneObject, Double)?
+            for shape in Shape.allCases where shape != o.shape {
+                let turns: [Double] = shape == .wedge ? [0, 90, 180, 270] : shape == .brick ? [0, 90] : [0]
+                for t in turns {
+                    var c = o
+                    c.shape = shape
+                    c.rotation += t
+                    if let dl = try delta(k, to: c), best == nil || dl < best!.1 { best = (c, dl) }
+                }
+            }
+            guard let (candidate, _) = best else { continue }
+            let before = objective
+            if try attempt({ search in
+                _ = try search.move(k, to: candidate, kind: "shape", when: { _ in true })
+                for (pd, yd) in [(d * 2, 6.0), (d, 2.0), (d / 3, 0.7)] {
+                    for _ in 0..<2 {
+                        for axis in 0..<2 {
+                            for sign in [1.0, -1.0] {
+                                var m = search.state.scene.objects[k]
+                                m.position[axis] += sign * pd
+                                if try search.tryMove(k, to: m, kind: "shape") { break }
+                            }
+                        }
+                        for sign in [1.0, -1.0] where search.state.scene.objects[k].shape.symmetryPeriod != nil {
+                            var m = search.state.scene.objects[k]
+                            m.rotation += sign * yd
+                            if try search.tryMove(k, to: m, kind: "shape") { break }
+                        }
+                    }
+                }
+                return search.objective > before
+            }, kind: "shape") { changed = true }
+        }
+        return changed
     }
 
     /// Tries a whole new scene (full render); keeps it if J rises.
@@ -254,6 +311,7 @@ struct Search {
                 _ = try deaths(polish: step.0)
                 while state.scene.objects.count < refiner.config.maxObjects, try birth(polish: step.0) {}
             }
+            if first && level == 2 { _ = try shapeRevisit(polish: step.0) }
         }
         if refiner.options.birthAndDeath { _ = try deaths() }
     }

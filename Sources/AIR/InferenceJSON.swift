@@ -14,6 +14,7 @@ public enum InferenceJSON {
         ])))
         members.append(("table", SceneJSON.json(tableColor: r.scene.tableColor)))
         members.append(("objects", .arr(r.objects.map(object))))
+        if !r.rejected.isEmpty { members.append(("rejected_objects", .arr(r.rejected.map(object)))) }
         members.append(("stop_probability", r.inferred.stopPresence.map { JSONValue.num(round4(1 - $0)) } ?? JSONValue(.null)))
         if let f = r.refinement {
             members.append(("refinement", .obj([

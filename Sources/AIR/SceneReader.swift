@@ -21,6 +21,9 @@ public struct Reading: Sendable {
     /// The final scene (refined, or the network's), its objects with confidences.
     public var scene: Scene
     public var objects: [ReadObject]
+    /// Objects the network proposed (or refinement kept) whose confidence fell below the
+    /// reader's threshold: not part of `scene`, listed for the curious.
+    public var rejected: [ReadObject] = []
     public var refinement: RefinementReport?
 }
 
@@ -32,6 +35,10 @@ public final class SceneReader {
     public let inferrer: Inferrer
     public let refiner: Refiner
     public let refine: Bool
+    /// Objects below this calibrated confidence are not reported (only with a calibrated model).
+    /// 0 by default: on clean scenes a threshold of 0.5 lowered count accuracy from 97.8 % to
+    /// 96.6 % (a misread real object is as weak as a phantom), while raising shape accuracy.
+    public var minimumConfidence = 0.0
 
     public init(network: GuideNetwork, refine: Bool, refinement: RefinementOptions = RefinementOptions()) throws {
         self.network = network
@@ -68,7 +75,12 @@ public final class SceneReader {
             let confidence = calibration?.confidence(f, refined: refine) ?? presence ?? 0.5
             return ReadObject(object: o, confidence: confidence, presence: presence, evidence: evidence[k], amortized: amortized)
         }
-        return Reading(inferred: s, scene: scene, objects: objects, refinement: report)
+        guard calibration != nil else { return Reading(inferred: s, scene: scene, objects: objects, refinement: report) }
+        let kept = objects.filter { $0.confidence >= minimumConfidence }
+        var reported = scene
+        reported.objects = kept.map(\.object)
+        return Reading(inferred: s, scene: reported, objects: kept,
+                       rejected: objects.filter { $0.confidence < minimumConfidence }, refinement: report)
     }
 
     /// Brings an image to the model's size: the same aspect ratio is area-resampled (`resized`

@@ -17,16 +17,22 @@ struct ReadingFlags: ParsableArguments {
     @Option(help: "Images per batch.")
     var batchSize: Int = 64
 
+    @Option(help: "Report only objects at least this confident (calibrated models; default 0: all).")
+    var minConfidence: Double = 0
+
     func validate() throws {
         if batchSize < 1 { throw ValidationError("--batch-size must be >= 1") }
         if maxRenders < 1 { throw ValidationError("--max-renders must be >= 1") }
+        if !(0...1).contains(minConfidence) { throw ValidationError("--min-confidence must be in [0, 1]") }
     }
 
     func reader() throws -> SceneReader {
         let (network, _) = try ModelFile.load(model)
         var options = RefinementOptions()
         options.maxRenders = maxRenders
-        return try SceneReader(network: network, refine: refine, refinement: options)
+        let reader = try SceneReader(network: network, refine: refine, refinement: options)
+        reader.minimumConfidence = minConfidence
+        return reader
     }
 }
 

@@ -23,12 +23,18 @@ public struct ConfidenceCalibration: Codable, Equatable, Sendable {
         self.refined = refined
     }
 
-    public static func features(presence: Double?, evidence: Double) -> [Double] {
+    /// The network's presence logit, the evidence (signed log), whether refinement added the
+    /// object, the image's noise level (the same evidence means less in a noisy image) and its
+    /// product with the evidence, and the logit's negative part (doubt weighs more than certainty).
+    public static func features(presence: Double?, evidence: Double, noise: Double) -> [Double] {
         let p = min(max(presence ?? 0.5, 1e-6), 1 - 1e-6)
         let logit = log(p / (1 - p))
         let e = evidence >= 0 ? log1p(evidence) : -log1p(-evidence)
-        return [logit / 4, e / 4, presence == nil ? 1 : 0]
+        let n = log(max(noise, 1e-3) / 0.02)
+        return [logit / 4, e / 4, presence == nil ? 1 : 0, n, e / 4 * n, min(logit, 0) / 4]
     }
+
+    public static let featureCount = 6
 
     public func confidence(_ features: [Double], refined isRefined: Bool) -> Double {
         Self.logistic(isRefined ? refined : amortized, features)
@@ -43,7 +49,7 @@ public struct ConfidenceCalibration: Codable, Equatable, Sendable {
     /// Logistic regression by Newton's method (with a small ridge for separable data): the
     /// weights and bias maximising Σ log p(label | features).
     public static func fit(_ samples: [(features: [Double], real: Bool)], iterations: Int = 50, ridge: Double = 1e-3) -> [Double] {
-        guard let d = samples.first?.features.count else { return [0, 0, 0, 0] }
+        guard let d = samples.first?.features.count else { return [Double](repeating: 0, count: featureCount + 1) }
         let n = d + 1
         var w = [Double](repeating: 0, count: n)
         for _ in 0..<iterations {
@@ -166,7 +172,7 @@ extension ConfidenceCalibration {
                     let score = ImageScore(truth: truths[start + k], predicted: r.scene.objects)
                     for (j, o) in r.objects.enumerated() {
                         let real = score.pairs.contains { $0.predictedIndex == j && $0.positionError <= matchDistance }
-                        samples[refine]!.append((features(presence: o.presence, evidence: o.evidence), real))
+                        samples[refine]!.append((features(presence: o.presence, evidence: o.evidence, noise: o.noise), real))
                         if !refine { raw.append((o.presence ?? 0.5, real)) }
                     }
                 }

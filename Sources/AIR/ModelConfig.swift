@@ -88,8 +88,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         for (name, v) in [("hidden", hidden), ("encoderFeatures", encoderFeatures), ("glimpseFeatures", glimpseFeatures)] where outside(v, 1...4096) {
             return (name, "\(v) is outside 1...4096")
         }
-        if let c = calibration, c.amortized.count != 4 || c.refined.count != 4 || !(c.amortized + c.refined).allSatisfy(\.isFinite) {
-            return ("calibration", "expected 4 finite weights per map")
+        let weights = ConfidenceCalibration.featureCount + 1
+        if let c = calibration, c.amortized.count != weights || c.refined.count != weights || !(c.amortized + c.refined).allSatisfy(\.isFinite) {
+            return ("calibration", "expected \(weights) finite weights per map")
         }
         return nil
     }

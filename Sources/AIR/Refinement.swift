@@ -74,15 +74,21 @@ public final class Refiner {
     /// Per object of `scene`: the log-likelihood ratio of the scene with and without it
     /// (with the noise level estimated from the image), the evidence that it is there.
     public func evidence(_ observed: Image, scene: Scene) throws -> [Double] {
+        try evidenceAndNoise(observed, scene: scene).evidence
+    }
+
+    /// The evidence of every object and the noise level σ it was measured with.
+    public func evidenceAndNoise(_ observed: Image, scene: Scene) throws -> (evidence: [Double], sigma: Double) {
         let image = try renderer.render(scene, samplesPerPixel: spp)
         let sigma = Refiner.robustSigma(observed, image, floor: options.minimumSigma)
         let sse = Refiner.sse(observed, image)
-        return try scene.objects.indices.map { k in
+        let evidence = try scene.objects.indices.map { k in
             var without = scene
             without.objects.remove(at: k)
             let img = try renderer.render(without, samplesPerPixel: spp)
             return (Refiner.sse(observed, img) - sse) / (2 * sigma * sigma)
         }
+        return (evidence, sigma)
     }
 
     static func sse(_ a: Image, _ b: Image) -> Double {

@@ -10,6 +10,8 @@ public struct ReadObject: Sendable {
     public var presence: Double?
     /// Log-likelihood ratio of the scene with and without the object (nats).
     public var evidence: Double
+    /// The image's noise level the evidence was measured with.
+    public var noise: Double
     /// The network's reading of it (shape probabilities, spreads, glimpse), when it made one.
     public var amortized: InferredObject?
 }
@@ -57,7 +59,7 @@ public final class SceneReader {
         var scene = s.scene
         var report: RefinementReport?
         if refine { (scene, report) = try refiner.refine(image, start: s.scene) }
-        let evidence = try refiner.evidence(image, scene: scene)
+        let (evidence, sigma) = try refiner.evidenceAndNoise(image, scene: scene)
         // Which of the network's objects each final object is (refinement may add, remove and move).
         let cost = scene.objects.map { o in s.objects.map { a in
             let d = o.position - a.object.position
@@ -71,9 +73,9 @@ public final class SceneReader {
         let objects = scene.objects.enumerated().map { k, o -> ReadObject in
             let amortized = source[k].map { s.objects[$0] }
             let presence = amortized?.presence
-            let f = ConfidenceCalibration.features(presence: presence, evidence: evidence[k])
+            let f = ConfidenceCalibration.features(presence: presence, evidence: evidence[k], noise: sigma)
             let confidence = calibration?.confidence(f, refined: refine) ?? presence ?? 0.5
-            return ReadObject(object: o, confidence: confidence, presence: presence, evidence: evidence[k], amortized: amortized)
+            return ReadObject(object: o, confidence: confidence, presence: presence, evidence: evidence[k], noise: sigma, amortized: amortized)
         }
         guard calibration != nil else { return Reading(inferred: s, scene: scene, objects: objects, refinement: report) }
         let kept = objects.filter { $0.confidence >= minimumConfidence }

@@ -96,7 +96,7 @@ final class RefinementTests: XCTestCase {
 
     func testLogisticFitRecoversKnownWeights() {
         var rng = RNG(seed: 3)
-        let w = [1.5, -2.0, 0.5, 0.3]  // two features, an indicator, the bias
+        let w = [1.5, -2.0, 0.5, 0.3]  // two features, an indicator, the bias (the fit takes any number)
         let samples: [(features: [Double], real: Bool)] = (0..<4000).map { _ in
             let x = [rng.normal(), rng.normal(), rng.uniformDouble() < 0.3 ? 1.0 : 0.0]
             let p = ConfidenceCalibration.logistic(w, x)

@@ -21,37 +21,27 @@ enum JPEGRoundTrip {
         return cos(Double((2 * x + 1) * u) * Double.pi / 16) * (u == 0 ? (0.5).squareRoot() : 1) / 2
     }
 
+    /// The 8-point DCT (or its inverse) of every row (or column) of an 8×8 block.
+    static func transform(_ b: [Double], alongRows: Bool, inverse: Bool) -> [Double] {
+        var out = [Double](repeating: 0, count: 64)
+        for line in 0..<8 {
+            for k in 0..<8 {
+                var s = 0.0
+                for i in 0..<8 {
+                    let c = inverse ? cosines[i * 8 + k] : cosines[k * 8 + i]
+                    s += c * (alongRows ? b[line * 8 + i] : b[i * 8 + line])
+                }
+                if alongRows { out[line * 8 + k] = s } else { out[k * 8 + line] = s }
+            }
+        }
+        return out
+    }
+
     /// DCT, quantise, dequantise, inverse DCT of one 8×8 block in place.
     static func roundTrip(_ block: inout [Double], _ q: [Double]) {
-        var coef = [Double](repeating: 0, count: 64), tmp = coef
-        for v in 0..<8 {  // rows
-            for u in 0..<8 {
-                var s = 0.0
-                for x in 0..<8 { s += cosines[u * 8 + x] * block[v * 8 + x] }
-                tmp[v * 8 + u] = s
-            }
-        }
-        for u in 0..<8 {
-            for v in 0..<8 {
-                var s = 0.0
-                for y in 0..<8 { s += cosines[v * 8 + y] * tmp[y * 8 + u] }
-                coef[v * 8 + u] = (s / q[v * 8 + u]).rounded() * q[v * 8 + u]
-            }
-        }
-        for y in 0..<8 {
-            for u in 0..<8 {
-                var s = 0.0
-                for v in 0..<8 { s += cosines[v * 8 + y] * coef[v * 8 + u] }
-                tmp[y * 8 + u] = s
-            }
-        }
-        for y in 0..<8 {
-            for x in 0..<8 {
-                var s = 0.0
-                for u in 0..<8 { s += cosines[u * 8 + x] * tmp[y * 8 + u] }
-                block[y * 8 + x] = s
-            }
-        }
+        var coef = transform(transform(block, alongRows: true, inverse: false), alongRows: false, inverse: false)
+        for i in 0..<64 { coef[i] = (coef[i] / q[i]).rounded() * q[i] }
+        block = transform(transform(coef, alongRows: false, inverse: true), alongRows: true, inverse: true)
     }
 
     /// One plane (w × h, values 0...255) through blocks of 8, edges padded by replication.

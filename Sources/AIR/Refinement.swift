@@ -396,7 +396,7 @@ struct Search {
         var proposals: [Light] = []
         for (de, dz) in [(a, 0.0), (-a, 0.0), (0.0, da), (0.0, -da)] {
             var p = Light.from(elevation: min(max(el + de, 5), 90), azimuth: az + dz, ambient: l.ambient, diffuse: l.diffuse, shadows: l.shadows)
-            p.direction = SIMD3(Self.q6(p.direction.x), Self.q6(p.direction.y), Self.q6(p.direction.z))
+            p.direction = SIMD3(Light.rounded(p.direction.x), Light.rounded(p.direction.y), Light.rounded(p.direction.z))
             proposals.append(p)
         }
         if shadows {
@@ -431,13 +431,11 @@ struct Search {
         let det = aa * dd - ad * ad
         guard det > 1e-12 else { return false }
         let ambient = max(0, (ax * dd - dx * ad) / det), diffuse = max(0, (dx * aa - ax * ad) / det)
-        s.light.ambient = Self.q6(ambient)
-        s.light.diffuse = Self.q6(diffuse)
+        s.light.ambient = Light.rounded(ambient)
+        s.light.diffuse = Light.rounded(diffuse)
         guard s.light != state.scene.light else { return false }
         return try tryScene(s, kind: "light")
     }
-
-    static func q6(_ x: Double) -> Double { (x * 1e6).rounded() / 1e6 }
 
     /// Removes any object whose removal raises J (the penalty outweighs what it explains). An
     /// object may also stand where a neighbour belongs (a brick read as a cube and a wedge: the

@@ -35,7 +35,7 @@ public struct LightPrior: Equatable, Sendable {
     /// Draws a light. Values are rounded to 6 decimals, so that the JSON text of a dataset line
     /// reads back as the very numbers rendered (the renderer takes the light in double).
     public func sample(_ rng: inout RNG) -> Light {
-        let q = { (x: Double) in (x * 1e6).rounded() / 1e6 }
+        let q = Light.rounded
         var l = Light()
         if let elevation {
             let e = elevation.sample(&rng, neutral: 90), a = azimuth.sample(&rng, neutral: 0)

@@ -117,6 +117,10 @@ public struct Light: Equatable, Sendable {
         return Light(direction: [cos(e) * cos(a), cos(e) * sin(a), sin(e)], ambient: ambient, diffuse: diffuse, shadows: shadows)
     }
 
+    /// A light value rounded to 6 decimals: its shortest JSON text reads back as the very
+    /// number rendered (the renderer takes the light in double).
+    public static func rounded(_ x: Double) -> Double { (x * 1e6).rounded() / 1e6 }
+
     /// Why this light cannot be rendered (field, message), or nil.
     public var problem: (field: String, message: String)? {
         if !(direction.x.isFinite && direction.y.isFinite && direction.z.isFinite) { return ("direction", "must be finite") }

@@ -153,13 +153,8 @@ extension ConfidenceCalibration {
     public static func fit(network: GuideNetwork, spec: BatchSpec, count: Int, seed: UInt64,
                            refinement: RefinementOptions = RefinementOptions(),
                            progress: (Int) -> Void = { _ in }) throws -> (calibration: ConfidenceCalibration, raw: CalibrationReport, fitted: CalibrationReport) {
-        let renderer = Rasterizer(threads: 1)
-        var images: [Image] = [], truths: [[SceneObject]] = []
-        for i in 0..<count {
-            let s = try spec.sample(index: i, seed: seed, renderer: renderer).scene
-            truths.append(s.objects)
-            images.append(PNG.quantized(try spec.observe(s, index: i, seed: seed, renderer: renderer)))
-        }
+        let (scenes, images) = try spec.observedScenes(count: count, seed: seed, renderer: Rasterizer(threads: 1))
+        let truths = scenes.map(\.objects)
         var samples: [Bool: [(features: [Double], real: Bool)]] = [false: [], true: []]
         var raw: [(confidence: Double, real: Bool)] = []
         for refine in [false, true] {

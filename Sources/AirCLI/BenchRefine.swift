@@ -32,10 +32,7 @@ struct BenchRefine: ParsableCommand {
             let (network, _) = try ModelFile.load(model)
             var batch = BatchSpec.default
             if let spec { batch = try BatchSpec.read(FileIO.readText(spec), file: spec) }
-            let renderer = Rasterizer(threads: 1)
-            let inputs = try (0..<images).map { i in
-                PNG.quantized(try batch.observe(batch.sample(index: i, seed: 99, renderer: renderer).scene, index: i, seed: 99, renderer: renderer))
-            }
+            let inputs = try batch.observedScenes(count: images, seed: 99, renderer: Rasterizer(threads: 1)).images
             let reader = try SceneReader(network: network, refine: true)
             _ = try reader.read(Array(inputs.prefix(16)))   // warm-up
             var rates: [Double] = []

@@ -63,7 +63,7 @@ struct BenchRender: ParsableCommand {
             }
         }
         if generateCount > 0 {
-            var generate = try BenchGenerate.parse(["--count", String(generateCount)])
+            let generate = try BenchGenerate.parse(["--count", String(generateCount)])
             try generate.run()
         }
     }

@@ -31,13 +31,7 @@ struct Demo: ParsableCommand {
             var batch = BatchSpec.varied
             if let spec { batch = try BatchSpec.read(FileIO.readText(spec), file: spec) }
             let seed = self.seed ?? UInt64(Date().timeIntervalSince1970 * 1000)
-            let renderer = Rasterizer(threads: 1)
-            var truths: [Scene] = [], images: [Image] = []
-            for i in 0..<count {
-                let s = try batch.sample(index: i, seed: seed, renderer: renderer).scene
-                truths.append(s)
-                images.append(PNG.quantized(try batch.observe(s, index: i, seed: seed, renderer: renderer)))
-            }
+            let (truths, images) = try batch.observedScenes(count: count, seed: seed, renderer: Rasterizer(threads: 1))
             let readings = try reader.read(images)
             try FileIO.makeDirectories(out)
             print("seed \(seed): \(count) scenes; overlays in \(out)/\n")

@@ -75,6 +75,18 @@ extension BatchSpec {
         return image
     }
 
+    /// Scenes 0 ..< count with the images a user would have of them: observed through the
+    /// camera's effects and quantised to 8 bits, as a PNG stores them.
+    public func observedScenes(count: Int, seed: UInt64, renderer: Rasterizer) throws -> (scenes: [Scene], images: [Image]) {
+        var scenes: [Scene] = [], images: [Image] = []
+        for i in 0..<count {
+            let s = try sample(index: i, seed: seed, renderer: renderer).scene
+            scenes.append(s)
+            images.append(PNG.quantized(try observe(s, index: i, seed: seed, renderer: renderer)))
+        }
+        return (scenes, images)
+    }
+
     /// Latents are quantised to Float, what the renderer sees, so a dataset's JSON
     /// re-renders to the very same image.
     @inline(__always) static func q(_ x: Double) -> Double { Double(Float(x)) }

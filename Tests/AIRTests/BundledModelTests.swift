@@ -12,14 +12,8 @@ final class BundledModelTests: XCTestCase {
 
     func scenes(_ specName: String, count n: Int, seed: UInt64) throws -> (images: [Image], truth: [[SceneObject]]) {
         let spec = try BatchSpec.read(FileIO.readText(Self.root.appendingPathComponent(specName).path), file: specName)
-        let renderer = Rasterizer(threads: 1)
-        var images: [Image] = [], truth: [[SceneObject]] = []
-        for i in 0..<n {
-            let s = try spec.sample(index: i, seed: seed, renderer: renderer).scene
-            images.append(PNG.quantized(try spec.observe(s, index: i, seed: seed, renderer: renderer)))
-            truth.append(s.objects)
-        }
-        return (images, truth)
+        let (scenes, images) = try spec.observedScenes(count: n, seed: seed, renderer: Rasterizer(threads: 1))
+        return (images, scenes.map(\.objects))
     }
 
     func evaluate(_ specName: String, count: Int, seed: UInt64, refine: Bool) throws -> EvaluationReport {

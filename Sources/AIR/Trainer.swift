@@ -12,6 +12,10 @@ public enum Objective: String, Codable, CaseIterable, Sendable {
     case elbo
     /// Sleep first, then sleep and ELBO steps interleaved (see `TrainingOptions.hybridSleepFraction`).
     case hybrid
+    /// Reweighted wake-sleep's wake phase alone (no prior samples, no labels): the guide learns
+    /// log q(z* | x) of its own readings of the observed images improved by the
+    /// render-and-compare search (`WakeObjective`).
+    case rws
 }
 
 /// How to train. Stored in the run's state so that a resumed run continues the same schedule.
@@ -37,7 +41,39 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var sigma = 0.05
     /// The baselines learn this many times faster than the guide.
     public var baselineLearningRateFactor: Float = 10
+    /// With `rws`: the search's budget of renders per image.
+    public var wakeSearchRenders = 600
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case objective, steps, batchSize, learningRate, finalLearningRateFraction, warmup, clipNorm, seed, threads,
+             checkpointEvery, logEvery, evalEvery, evalImages, hybridSleepFraction, sigma, baselineLearningRateFactor,
+             wakeSearchRenders
+    }
+
+    /// Runs saved before a field existed get its default.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = TrainingOptions()
+        func get<T: Decodable>(_ k: CodingKeys, _ fallback: T) throws -> T { try c.decodeIfPresent(T.self, forKey: k) ?? fallback }
+        objective = try get(.objective, d.objective)
+        steps = try get(.steps, d.steps)
+        batchSize = try get(.batchSize, d.batchSize)
+        learningRate = try get(.learningRate, d.learningRate)
+        finalLearningRateFraction = try get(.finalLearningRateFraction, d.finalLearningRateFraction)
+        warmup = try get(.warmup, d.warmup)
+        clipNorm = try get(.clipNorm, d.clipNorm)
+        seed = try get(.seed, d.seed)
+        threads = try get(.threads, d.threads)
+        checkpointEvery = try get(.checkpointEvery, d.checkpointEvery)
+        logEvery = try get(.logEvery, d.logEvery)
+        evalEvery = try get(.evalEvery, d.evalEvery)
+        evalImages = try get(.evalImages, d.evalImages)
+        hybridSleepFraction = try get(.hybridSleepFraction, d.hybridSleepFraction)
+        sigma = try get(.sigma, d.sigma)
+        baselineLearningRateFactor = try get(.baselineLearningRateFactor, d.baselineLearningRateFactor)
+        wakeSearchRenders = try get(.wakeSearchRenders, d.wakeSearchRenders)
+    }
 }
 
 /// One line of the metrics log.
@@ -55,6 +91,10 @@ public struct TrainingMetrics: Codable, Sendable {
     public var presenceAccuracy: Double?
     /// ELBO estimate per image (elbo steps).
     public var elbo: Double?
+    /// rws steps: the search's mean gain in log p(x | z) over the guide's reading, and the
+    /// targets' mean object count.
+    public var searchGain: Double?
+    public var targetCount: Double?
     public var gradientNorm: Double
     public var learningRate: Double
     public var imagesPerSecond: Double
@@ -82,6 +122,7 @@ public final class Trainer {
     public let optimizer: Adam
     public var sleep: SleepObjective
     public var elbo: ElboObjective
+    public let wake: WakeObjective
     /// Everything the optimiser updates: the guide ("guide.") and the ELBO's baselines ("baselines.").
     public let learner: Learner
     public var rng: RNG
@@ -107,6 +148,9 @@ public final class Trainer {
                                                  floor: options.finalLearningRateFraction))
         sleep = SleepObjective(network: network)
         elbo = ElboObjective(network: network, baselines: baselines, renderer: Rasterizer(threads: 1), sigma: options.sigma)
+        var search = RefinementOptions()
+        search.maxRenders = options.wakeSearchRenders
+        wake = try WakeObjective(network: network, refinement: search)
         rng = RNG(seed: options.seed).split(0x7261_696E)
         let r = Rasterizer(threads: 1)
         var images: [Image] = [], truth: [[SceneObject]] = []
@@ -177,6 +221,23 @@ public final class Trainer {
             m.elbo = e.elbo
             guard m.loss.isFinite, e.elbo.isFinite else { throw TrainingError.nonFinite(step: step + 1, what: "the ELBO estimate") }
             tape.backward(e.seeds + [(e.surrogate, [1])])
+        case .rws:
+            let pixels = network.config.width * network.config.height * 3
+            let images = (0..<batch.size).map { k in
+                Image(width: network.config.width, height: network.config.height,
+                      pixels: Array(batch.observed[k * pixels..<(k + 1) * pixels]))
+            }
+            let t = try wake.targets(images)
+            let taught = try builder.teacherForced(targets: t.scenes, observed: batch.observed,
+                                                   first: step * options.batchSize, noiseSeed: options.seed ^ 0x5EED)
+            let terms = sleep.loss(taught, table: builder.tableColor, tape: tape, rng: &rng)
+            m.loss = Double(terms.loss.item)
+            guard m.loss.isFinite else { throw TrainingError.nonFinite(step: step + 1, what: "the loss") }
+            terms.loss.backward()
+            m.presence = terms.presence; m.position = terms.position; m.shape = terms.shape
+            m.color = terms.color; m.yaw = terms.yaw; m.refine = terms.refine
+            m.searchGain = t.searchGain
+            m.targetCount = t.meanCount
         }
         let norm = clipGradientNorm(optimizer.allParameters, maxNorm: options.clipNorm)
         guard norm.isFinite else {

@@ -99,18 +99,9 @@ public final class BatchBuilder {
                             }
                             let q = PNG.quantized(image)
                             for j in 0..<pixels { obs[k * pixels + j] = q.pixels[j] }
-                            var rng = RNG(seed: noiseSeed).split(UInt64(index))
-                            let noisy = ordered.map { perturb($0, &rng) }
-                            // Step 0 sees the bare table under the default light (the light is not
-                            // read yet); later steps the objects found so far under the light read
-                            // at step 0, here the true one slightly perturbed.
-                            let light = cfg.inferLight ? perturb(s.scene.light, &rng) : Light()
-                            for i in 0..<(withPrefixes ? n : 0) {
-                                let prefix = cfg.scene(light: i == 0 ? Light() : light, objects: Array(noisy.prefix(i)))
-                                let img = try renderer.render(prefix, samplesPerPixel: cfg.samplesPerPixel)
-                                img.pixels.withUnsafeBufferPointer { src in
-                                    (pre.baseAddress! + (i * count + k) * pixels).update(from: src.baseAddress!, count: pixels)
-                                }
+                            if withPrefixes {
+                                try renderPrefixes(ordered, light: s.scene.light, index: index, noiseSeed: noiseSeed,
+                                                   renderer: renderer, into: pre.baseAddress!, row: k, rows: count)
                             }
                         } catch {
                             lock.sync { if failure == nil { failure = error } }
@@ -125,6 +116,57 @@ public final class BatchBuilder {
         if let failure { throw failure }
         let prefixes = (0..<(withPrefixes ? n : 0)).map { i in Array(prefixFlat[(i * count * pixels)..<((i + 1) * count * pixels)]) }
         return TrainingBatch(objects: objects, lights: lights, observed: observed, prefixes: prefixes)
+    }
+
+    /// Renders the teacher-forced prefixes of one scene (objects in canonical order) into row
+    /// `row` of each of the N prefix planes of `planes` ([N][rows·H·W·3]).
+    private func renderPrefixes(_ ordered: [SceneObject], light truth: Light, index: Int, noiseSeed: UInt64,
+                                renderer: Rasterizer, into planes: UnsafeMutablePointer<Float>, row: Int, rows: Int) throws {
+        let cfg = config, pixels = cfg.width * cfg.height * 3
+        var rng = RNG(seed: noiseSeed).split(UInt64(index))
+        let noisy = ordered.map { perturb($0, &rng) }
+        // Step 0 sees the bare table under the default light (the light is not read yet); later
+        // steps the objects found so far under the light read at step 0, here the true one
+        // slightly perturbed.
+        let light = cfg.inferLight ? perturb(truth, &rng) : Light()
+        for i in 0..<cfg.maxObjects {
+            let prefix = cfg.scene(light: i == 0 ? Light() : light, objects: Array(noisy.prefix(i)))
+            let img = try renderer.render(prefix, samplesPerPixel: cfg.samplesPerPixel)
+            img.pixels.withUnsafeBufferPointer { src in
+                (planes + (i * rows + row) * pixels).update(from: src.baseAddress!, count: pixels)
+            }
+        }
+    }
+
+    /// A batch whose latents are given (the wake phase's targets, read from the images
+    /// themselves) rather than drawn: the observed images as they are, the prefixes rendered
+    /// from `targets` as `batch` renders them from the prior's scenes. `first` keys the noise.
+    public func teacherForced(targets: [Scene], observed: [Float], first: Int, noiseSeed: UInt64) throws -> TrainingBatch {
+        let cfg = config, n = cfg.maxObjects, count = targets.count
+        let pixels = cfg.width * cfg.height * 3
+        precondition(observed.count == count * pixels, "observed holds \(observed.count) values, not \(count) images")
+        let ordered = targets.map { LatentCode.canonicalOrder(Array($0.objects.prefix(n)), camera: cfg.camera) }
+        var prefixFlat = [Float](repeating: 0, count: n * count * pixels)
+        var failure: Error?
+        let lock = DispatchQueue(label: "air.batch")
+        let workers = min(threads, count)
+        prefixFlat.withUnsafeMutableBufferPointer { pre in
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                var k = w
+                while k < count {
+                    do {
+                        try renderPrefixes(ordered[k], light: targets[k].light, index: first + k, noiseSeed: noiseSeed,
+                                           renderer: renderers[w], into: pre.baseAddress!, row: k, rows: count)
+                    } catch {
+                        lock.sync { if failure == nil { failure = error } }
+                    }
+                    k += workers
+                }
+            }
+        }
+        if let failure { throw failure }
+        let prefixes = (0..<n).map { i in Array(prefixFlat[(i * count * pixels)..<((i + 1) * count * pixels)]) }
+        return TrainingBatch(objects: ordered, lights: targets.map(\.light), observed: observed, prefixes: prefixes)
     }
 
     private func perturb(_ l: Light, _ rng: inout RNG) -> Light {

@@ -1,0 +1,47 @@
+import Scenes
+
+/// The wake phase of reweighted wake-sleep for the guide (wake-φ; Le et al. 2019), which learns
+/// from observed images alone, through the renderer:
+///
+///     ∇φ KL(p(z | x) ‖ q(z | x)) ≈ −∇φ log q(z* | x),   z* a draw from (an approximation of) p(z | x).
+///
+/// The guide is not good enough to propose z* itself early on (from scratch it proposes noise,
+/// and importance weights among noise pick the empty scene), so the proposal is improved by the
+/// render-and-compare search before it becomes the target: the guide's reading is the search's
+/// start, and the search keeps only moves that raise log p(x | z) + log p(z) — amortised MCMC
+/// (Li, Turner & Liu 2017) with a greedy kernel. The guide then learns to jump to where the
+/// search ends, so later starts are better and the search cheaper. No label is ever read.
+public final class WakeObjective {
+    public let network: GuideNetwork
+    public let refiner: Refiner
+    private let inferrer: Inferrer
+
+    public init(network: GuideNetwork, refinement: RefinementOptions) throws {
+        self.network = network
+        refiner = Refiner(config: network.config, options: refinement)
+        inferrer = try Inferrer(network: network)
+    }
+
+    /// What the search made of a batch.
+    public struct Targets {
+        public var scenes: [Scene]
+        /// Mean gain in log p(x | z) of the search over the guide's reading (nats per image).
+        public var searchGain: Double
+        /// Mean number of objects in the targets.
+        public var meanCount: Double
+    }
+
+    /// The targets z* for observed images (each the model's size).
+    public func targets(_ images: [Image]) throws -> Targets {
+        let readings = try inferrer.infer(images)
+        var scenes: [Scene] = [], gain = 0.0, count = 0
+        for (image, reading) in zip(images, readings) {
+            let (scene, report) = try refiner.refine(image, start: reading.scene)
+            gain += report.logLikelihoodAfter - report.logLikelihoodBefore
+            count += scene.objects.count
+            scenes.append(scene)
+        }
+        let n = Double(max(1, images.count))
+        return Targets(scenes: scenes, searchGain: gain / n, meanCount: Double(count) / n)
+    }
+}

@@ -18,6 +18,8 @@ public final class GuideNetwork: Module {
 
     /// Sets the confidence calibration (`air calibrate`).
     public func setCalibration(_ c: ConfidenceCalibration?) { config.calibration = c }
+    /// Sets the table's albedo (`air adapt --fit-table`): a world setting, not a weight.
+    public func setTableColor(_ rgb: SIMD3<Double>) { config.tableColor = [rgb.x, rgb.y, rgb.z] }
     /// Reads the (downsampled) observed and difference images of a step.
     let encoder: ConvEncoder
     let lstm: LSTMCell

@@ -572,20 +572,25 @@ struct Search {
         state = Refiner.State(scene: s, image: image, sse: sse)
         session = try CachedRenderSession(base: s, samplesPerPixel: refiner.spp)
         let k = s.objects.count - 1
-        for (pd, yd) in [(d * 2, 8.0), (d, 3.0)] {
-            for _ in 0..<2 {
+        // Coarse to fine from a step of a few tenths: the point under the residual's peak at
+        // mid-height can be that far from the block's centre, and the levels after a birth move
+        // in small steps only.
+        for (pd, yd) in [(max(d, 0.16), 16.0), (max(d, 0.08), 8.0), (max(d, 0.03), 3.0), (d, 3.0)] {
+            for _ in 0..<4 {
+                var moved = false
                 for axis in 0..<2 {
                     for sign in [1.0, -1.0] {
                         var o = state.scene.objects[k]
                         o.position[axis] += sign * pd
-                        if try tryMove(k, to: o, kind: "birth-polish") { break }
+                        if try tryMove(k, to: o, kind: "birth-polish") { moved = true; break }
                     }
                 }
                 for sign in [1.0, -1.0] where state.scene.objects[k].shape.symmetryPeriod != nil {
                     var o = state.scene.objects[k]
                     o.rotation += sign * yd
-                    if try tryMove(k, to: o, kind: "birth-polish") { break }
+                    if try tryMove(k, to: o, kind: "birth-polish") { moved = true; break }
                 }
+                if !moved { break }
             }
         }
         _ = try colorSweep()

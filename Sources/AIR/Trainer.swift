@@ -43,12 +43,14 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var baselineLearningRateFactor: Float = 10
     /// With `rws`: the search's budget of renders per image.
     public var wakeSearchRenders = 600
+    /// With `rws`: every this-many-th step is a sleep step on the prior (0: none).
+    public var sleepEvery = 0
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case objective, steps, batchSize, learningRate, finalLearningRateFraction, warmup, clipNorm, seed, threads,
              checkpointEvery, logEvery, evalEvery, evalImages, hybridSleepFraction, sigma, baselineLearningRateFactor,
-             wakeSearchRenders
+             wakeSearchRenders, sleepEvery
     }
 
     /// Runs saved before a field existed get its default.
@@ -73,6 +75,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         sigma = try get(.sigma, d.sigma)
         baselineLearningRateFactor = try get(.baselineLearningRateFactor, d.baselineLearningRateFactor)
         wakeSearchRenders = try get(.wakeSearchRenders, d.wakeSearchRenders)
+        sleepEvery = try get(.sleepEvery, d.sleepEvery)
     }
 }
 
@@ -102,6 +105,10 @@ public struct TrainingMetrics: Codable, Sendable {
     public var heldOutCountAccuracy: Double?
     public var heldOutPositionErrorMedian: Double?
     public var heldOutShapeAccuracy: Double?
+    /// Unlabelled held-out images: mean squared error of the amortised reading's rendering, and
+    /// the mean number of objects read.
+    public var heldOutReconstructionMSE: Double?
+    public var heldOutMeanCount: Double?
 }
 
 /// The guide and the baselines under one name space, for the optimiser and checkpoints.
@@ -128,16 +135,31 @@ public final class Trainer {
     public var rng: RNG
     public internal(set) var step = 0
     private let tape = Tape()
-    private let heldOut: (images: [Image], truth: [[SceneObject]])
+    /// Held-out images and, for a labelled source, their scenes.
+    private let heldOut: (images: [Image], truth: [[SceneObject]]?)
+    /// With `rws` and `sleepEvery`: the prior's scenes for the interleaved sleep steps.
+    public let sleepBuilder: BatchBuilder?
     private var prefetched: (step: Int, group: DispatchGroup, result: ResultBox)?
     private let prefetchQueue = DispatchQueue(label: "air.prefetch")
 
     final class ResultBox: @unchecked Sendable { var value: Result<TrainingBatch, Error>? }
 
-    public init(network: GuideNetwork, source: any SceneSource, heldOutSource: any SceneSource, options: TrainingOptions) throws {
+    /// `sleepSource`: with `rws` and `options.sleepEvery` > 0, where the sleep steps' scenes come
+    /// from (the model's prior); `source` may then be unlabelled images.
+    public init(network: GuideNetwork, source: any SceneSource, heldOutSource: any SceneSource, options: TrainingOptions,
+                sleepSource: (any SceneSource)? = nil) throws {
         self.network = network
         self.options = options
+        if !source.labelled && ![.rws, .elbo].contains(options.objective) {
+            throw TrainingError.unsupported("the \(options.objective.rawValue) objective needs scenes; unlabelled images train with rws or elbo")
+        }
+        if options.sleepEvery > 0 && sleepSource == nil && !source.labelled {
+            throw TrainingError.unsupported("sleep steps need a prior to draw scenes from")
+        }
         builder = try BatchBuilder(source: source, config: network.config, threads: max(1, options.threads - 1))
+        sleepBuilder = try (options.sleepEvery > 0 ? sleepSource ?? source : nil).map {
+            try BatchBuilder(source: $0, config: network.config, threads: max(1, options.threads - 1))
+        }
         var initRNG = RNG(seed: options.seed).split(0xBA5E)
         let baselines = Baselines(config: network.config, rng: &initRNG)
         learner = Learner(guide: network, baselines: baselines)
@@ -150,18 +172,22 @@ public final class Trainer {
         elbo = ElboObjective(network: network, baselines: baselines, renderer: Rasterizer(threads: 1), sigma: options.sigma)
         var search = RefinementOptions()
         search.maxRenders = options.wakeSearchRenders
-        wake = try WakeObjective(network: network, refinement: search)
+        wake = try WakeObjective(network: network, refinement: search, threads: options.threads)
         rng = RNG(seed: options.seed).split(0x7261_696E)
         let r = Rasterizer(threads: 1)
         var images: [Image] = [], truth: [[SceneObject]] = []
-        for i in 0..<options.evalImages {
+        let heldOutCount = (heldOutSource as? ImageFolderSource).map { min($0.count, options.evalImages) } ?? options.evalImages
+        for i in 0..<heldOutCount {
             let s = try heldOutSource.scene(i, renderer: r)
             let img = try s.image ?? r.render(s.scene, samplesPerPixel: network.config.samplesPerPixel)
             images.append(PNG.quantized(img))
             truth.append(s.scene.objects)
         }
-        heldOut = (images, truth)
+        heldOut = (images, heldOutSource.labelled ? truth : nil)
     }
+
+    /// Whether held-out monitoring has labels (else it reports reconstruction errors only).
+    public var heldOutIsLabelled: Bool { heldOut.truth != nil }
 
     /// The objective in force at a step.
     public func objective(at step: Int) -> Objective {
@@ -171,14 +197,20 @@ public final class Trainer {
             // ELBO steps fit the continuous latents to the pixels.
             if Double(step) < options.hybridSleepFraction * Double(options.steps) { return .sleep }
             return step % 2 == 0 ? .elbo : .sleep
+        case .rws where options.sleepEvery > 0:
+            // Sleep steps on the prior keep what the guide knows while the wake steps fit it to
+            // the images.
+            return step % options.sleepEvery == 0 ? .sleep : .rws
         case let o: return o
         }
     }
 
     private func batch(for step: Int) throws -> TrainingBatch {
         let b = options.batchSize
-        let build = { [builder, options, unowned self] (s: Int) in
-            try builder.batch(first: s * b, count: b, noiseSeed: options.seed ^ 0x5EED, prefixes: self.objective(at: s) == .sleep)
+        let build = { [builder, sleepBuilder, options, unowned self] (s: Int) in
+            let sleeping = self.objective(at: s) == .sleep
+            return try (sleeping ? sleepBuilder ?? builder : builder)
+                .batch(first: s * b, count: b, noiseSeed: options.seed ^ 0x5EED, prefixes: sleeping)
         }
         let current: TrainingBatch
         if let p = prefetched, p.step == step {
@@ -252,14 +284,31 @@ public final class Trainer {
         return m
     }
 
-    /// Full inference on the held-out scenes, scored.
+    /// Label-free monitoring: the amortised reading of each held-out image rendered and compared
+    /// with it (mean squared error per pixel value), and the mean number of objects read.
+    public func evaluateUnlabelled() throws -> (reconstructionMSE: Double, meanCount: Double) {
+        let inferrer = try Inferrer(network: network)
+        let predicted = try inferrer.infer(heldOut.images)
+        let r = Rasterizer(threads: 1)
+        var mse = 0.0, count = 0
+        for (image, p) in zip(heldOut.images, predicted) {
+            let img = try r.render(p.scene, samplesPerPixel: network.config.samplesPerPixel)
+            mse += Refiner.sse(image, img) / Double(image.pixels.count)
+            count += p.objects.count
+        }
+        let n = Double(max(1, heldOut.images.count))
+        return (mse / n, Double(count) / n)
+    }
+
+    /// Full inference on the held-out scenes, scored (they must be labelled).
     public func evaluateHeldOut() throws -> EvaluationReport {
+        guard let truth = heldOut.truth else { throw TrainingError.unsupported("the held-out images have no labels") }
         let inferrer = try Inferrer(network: network)
         let started = DispatchTime.now().uptimeNanoseconds
         let predicted = try inferrer.infer(heldOut.images)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         var e = Evaluation()
-        for (t, p) in zip(heldOut.truth, predicted) { e.add(truth: t, predicted: p.scene.objects) }
+        for (t, p) in zip(truth, predicted) { e.add(truth: t, predicted: p.scene.objects) }
         return e.report(seconds: seconds)
     }
 }

@@ -10,6 +10,13 @@ public protocol SceneSource: Sendable {
     func scene(_ index: Int, renderer: Rasterizer) throws -> (scene: Scene, image: Image?)
     var camera: Camera { get }
     var samplesPerPixel: Int { get }
+    /// False for images without scenes (their scene is a placeholder): only the wake phase
+    /// trains on them, and held-out monitoring scores them without labels.
+    var labelled: Bool { get }
+}
+
+extension SceneSource {
+    public var labelled: Bool { true }
 }
 
 /// Fresh scenes from a batch spec (the prior of the sleep phase), observed through the spec's
@@ -17,12 +24,16 @@ public protocol SceneSource: Sendable {
 public struct SpecSource: SceneSource {
     public let spec: BatchSpec
     public let seed: UInt64
-    public init(spec: BatchSpec, seed: UInt64) { self.spec = spec; self.seed = seed }
+    /// When set, every scene stands on this table instead of the spec's (the prior of a model
+    /// whose table was fitted to a user's images).
+    public let table: SIMD3<Double>?
+    public init(spec: BatchSpec, seed: UInt64, table: SIMD3<Double>? = nil) { self.spec = spec; self.seed = seed; self.table = table }
     public var camera: Camera { spec.camera }
     public var samplesPerPixel: Int { spec.samplesPerPixel }
 
     public func scene(_ index: Int, renderer: Rasterizer) throws -> (scene: Scene, image: Image?) {
-        let scene = try spec.sample(index: index, seed: seed, renderer: renderer).scene
+        var scene = try spec.sample(index: index, seed: seed, renderer: renderer).scene
+        if let table { scene.tableColor = table }
         return (scene, try spec.observe(scene, index: index, seed: seed, renderer: renderer))
     }
 }

@@ -10,6 +10,36 @@ public enum TrainingSourceDescription: Codable, Equatable, Sendable {
     /// `BatchSpec.default`, the built-in twin of scenes/default.json.
     case defaultSpec
     case data(folder: String)
+    /// A folder of unlabelled images (`air adapt`), with the prior of its sleep steps: a batch
+    /// spec's text, or nil for the built-in one that matches the model (`BatchSpec.varied` for
+    /// a model that reads the light, else `BatchSpec.default`).
+    case images(folder: String, prior: String?)
+
+    /// The training scenes, the held-out ones and (for unlabelled images) the prior's scenes.
+    public func sources(seed: UInt64, evalImages: Int, config: ModelConfig?) throws
+        -> (train: any SceneSource, heldOut: any SceneSource, prior: (any SceneSource)?) {
+        func spec(_ s: BatchSpec) -> (any SceneSource, any SceneSource, (any SceneSource)?) {
+            (SpecSource(spec: s, seed: seed), SpecSource(spec: s, seed: seed ^ 0xEEEE_EEEE_EEEE), nil)
+        }
+        switch self {
+        case let .spec(text, file): return spec(try BatchSpec.read(text, file: file))
+        case .defaultSpec: return spec(BatchSpec.default)
+        case let .data(folder):
+            // The last scenes are held out for evaluation when the dataset is large enough.
+            let ds = try Dataset(folder: folder)
+            guard !ds.entries.isEmpty else { throw TrainingError.unsupported("\(folder) holds no scenes") }
+            let n = ds.entries.count, held = min(evalImages, n / 4)
+            if held == 0 { return (DatasetSource(dataset: ds), DatasetSource(dataset: ds), nil) }
+            return (DatasetSource(dataset: ds, entries: 0..<(n - held)), DatasetSource(dataset: ds, entries: (n - held)..<n), nil)
+        case let .images(folder, prior):
+            guard let config else { throw TrainingError.unsupported("unlabelled images need a model to adapt") }
+            let (train, held) = try ImageFolderSource.split(folder: folder, config: config, heldOut: evalImages)
+            let priorSpec = try prior.map { try BatchSpec.read($0, file: folder + " (prior)") }
+                ?? (config.inferLight ? BatchSpec.varied : BatchSpec.default)
+            let t = config.tableColor
+            return (train, held ?? train, SpecSource(spec: priorSpec, seed: seed ^ 0x51EE_9000, table: SIMD3(t[0], t[1], t[2])))
+        }
+    }
 }
 
 /// A training run's folder:

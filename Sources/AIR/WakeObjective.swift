@@ -1,3 +1,4 @@
+import Dispatch
 import Scenes
 
 /// The wake phase of reweighted wake-sleep for the guide (wake-φ; Le et al. 2019), which learns
@@ -13,12 +14,13 @@ import Scenes
 /// search ends, so later starts are better and the search cheaper. No label is ever read.
 public final class WakeObjective {
     public let network: GuideNetwork
-    public let refiner: Refiner
+    /// One search per thread (each owns its renderer); the images are shared out among them.
+    private let refiners: [Refiner]
     private let inferrer: Inferrer
 
-    public init(network: GuideNetwork, refinement: RefinementOptions) throws {
+    public init(network: GuideNetwork, refinement: RefinementOptions, threads: Int = 1) throws {
         self.network = network
-        refiner = Refiner(config: network.config, options: refinement)
+        refiners = (0..<max(1, threads)).map { _ in Refiner(config: network.config, options: refinement) }
         inferrer = try Inferrer(network: network)
     }
 
@@ -34,9 +36,20 @@ public final class WakeObjective {
     /// The targets z* for observed images (each the model's size).
     public func targets(_ images: [Image]) throws -> Targets {
         let readings = try inferrer.infer(images)
+        // The search is deterministic and each image's is independent: the result does not
+        // depend on the number of threads.
+        var results = [Result<(Scene, RefinementReport), Error>?](repeating: nil, count: images.count)
+        let workers = min(refiners.count, images.count)
+        results.withUnsafeMutableBufferPointer { out in
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                for k in stride(from: w, to: images.count, by: workers) {
+                    out[k] = Result { try refiners[w].refine(images[k], start: readings[k].scene) }
+                }
+            }
+        }
         var scenes: [Scene] = [], gain = 0.0, count = 0
-        for (image, reading) in zip(images, readings) {
-            let (scene, report) = try refiner.refine(image, start: reading.scene)
+        for r in results {
+            let (scene, report) = try r!.get()
             gain += report.logLikelihoodAfter - report.logLikelihoodBefore
             count += scene.objects.count
             scenes.append(scene)

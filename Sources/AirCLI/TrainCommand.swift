@@ -137,11 +137,11 @@ struct Train: ParsableCommand {
                 } else {
                     sourceDescription = .defaultSpec
                 }
-                let (src, _) = try sources(sourceDescription, seed: o.seed, evalImages: o.evalImages)
+                let src = try sourceDescription.sources(seed: o.seed, evalImages: o.evalImages, config: nil).train
                 config = ModelConfig(camera: src.camera, samplesPerPixel: src.samplesPerPixel, maxObjects: maxObjects ?? 3)
                 options = o
             }
-            let (source, heldOut) = try sources(sourceDescription, seed: options.seed, evalImages: options.evalImages)
+            let (source, heldOut, _) = try sourceDescription.sources(seed: options.seed, evalImages: options.evalImages, config: config)
             var rng = RNG(seed: options.seed)
             let network: GuideNetwork
             if let initFrom {
@@ -157,71 +157,32 @@ struct Train: ParsableCommand {
                 try run.restore(into: trainer)
                 try run.truncateMetrics(after: trainer.step)
             }
-            let stop = StopFlag()
-            let signalSource = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-            signal(SIGINT, SIG_IGN)
-            signalSource.setEventHandler { stop.set() }
-            signalSource.resume()
-
-            let encoder = JSONEncoder()
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.outputFormatting = .sortedKeys
-            var pending: [String] = []
-            var last: TrainingMetrics?
-            var lastEval: EvaluationReport?
-            let progress = Progress(total: options.steps, enabled: !quiet && isatty(2) != 0)
-            let firstStep = trainer.step
-            while trainer.step < options.steps && !stop.isSet {
-                if let stopAfter, trainer.step - firstStep >= stopAfter { stop.set(); break }
-                var m = try trainer.trainStep()
-                let s = trainer.step
-                if s % options.logEvery == 0 || s == options.steps {
-                    if s % options.evalEvery == 0 || s == options.steps {
-                        let r = try trainer.evaluateHeldOut()
-                        m.heldOutCountAccuracy = r.overall.countAccuracy
-                        m.heldOutPositionErrorMedian = r.overall.positionErrorMedian
-                        m.heldOutShapeAccuracy = r.overall.shapeAccuracy
-                        lastEval = r
-                    }
-                    pending.append(String(decoding: try encoder.encode(m), as: UTF8.self))
-                    if quiet || isatty(2) == 0 { FileHandle.standardError.write(Data((pending.last! + "\n").utf8)) }
-                }
-                if s % options.checkpointEvery == 0 || s == options.steps {
-                    try run.appendMetrics(pending)
-                    pending = []
-                    try run.save(trainer, source: sourceDescription)
-                }
-                last = m
-                progress.update(step: s, metrics: m, eval: lastEval)
-            }
-            try run.appendMetrics(pending)
-            try run.save(trainer, source: sourceDescription)
-            progress.finish()
-            if stop.isSet {
+            let outcome = try runTrainingLoop(trainer: trainer, run: run, source: sourceDescription, quiet: quiet, stopAfter: stopAfter)
+            if case .interrupted = outcome {
                 print("interrupted at step \(trainer.step); checkpoint saved. Continue with: air train --out \(out) --resume")
-            } else if let last {
+            } else if case let .finished(last?) = outcome {
                 print("trained \(trainer.step) steps (loss \(String(format: "%.3f", last.loss))); model: \(run.modelPath)")
             }
         }
     }
+}
 
-    func sources(_ d: TrainingSourceDescription, seed: UInt64, evalImages: Int) throws -> (any SceneSource, any SceneSource) {
-        switch d {
-        case let .spec(text, file):
-            let spec = try BatchSpec.read(text, file: file)
-            return (SpecSource(spec: spec, seed: seed), SpecSource(spec: spec, seed: seed ^ 0xEEEE_EEEE_EEEE))
-        case .defaultSpec:
-            let spec = BatchSpec.default
-            return (SpecSource(spec: spec, seed: seed), SpecSource(spec: spec, seed: seed ^ 0xEEEE_EEEE_EEEE))
-        case let .data(folder):
-            // The last scenes are held out for evaluation when the dataset is large enough.
-            let ds = try Dataset(folder: folder)
-            guard !ds.entries.isEmpty else { throw ValidationError("\(folder) holds no scenes") }
-            let n = ds.entries.count, held = min(evalImages, n / 4)
-            if held == 0 { return (DatasetSource(dataset: ds), DatasetSource(dataset: ds)) }
-            return (DatasetSource(dataset: ds, entries: 0..<(n - held)), DatasetSource(dataset: ds, entries: (n - held)..<n))
-        }
-    }
+/// Runs the shared training loop with Ctrl-C (a checkpoint, then stop) and a progress line on
+/// stderr (metrics lines instead when quiet or not a terminal).
+func runTrainingLoop(trainer: Trainer, run: TrainingRun, source: TrainingSourceDescription, quiet: Bool, stopAfter: Int?) throws -> TrainingLoop.Outcome {
+    let stop = StopFlag()
+    let signalSource = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+    signal(SIGINT, SIG_IGN)
+    signalSource.setEventHandler { stop.set() }
+    signalSource.resume()
+    defer { signalSource.cancel(); signal(SIGINT, SIG_DFL) }
+    let progress = Progress(total: trainer.options.steps, enabled: !quiet && isatty(2) != 0)
+    var loop = TrainingLoop(trainer: trainer, run: run, source: source)
+    loop.shouldStop = { stop.isSet }
+    loop.progress = { m, eval in progress.update(step: m.step, metrics: m, eval: eval) }
+    if quiet || isatty(2) == 0 { loop.logLine = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } }
+    defer { progress.finish() }
+    return try loop.train(stopAfter: stopAfter)
 }
 
 /// Set from the SIGINT handler's queue, read by the training loop.

@@ -1,0 +1,74 @@
+import Foundation
+import Scenes
+
+/// The loop `air train` and `air adapt` share: steps the trainer, logs a metrics line every
+/// `logEvery` steps (with held-out monitoring every `evalEvery`), checkpoints the run, and stops
+/// when asked, with a checkpoint, so that `--resume` continues bit for bit.
+public struct TrainingLoop {
+    public let trainer: Trainer
+    public let run: TrainingRun
+    public let source: TrainingSourceDescription
+    /// Polled between steps (Ctrl-C).
+    public var shouldStop: () -> Bool = { false }
+    /// Called after every step with its metrics and the latest held-out report (if labelled).
+    public var progress: (TrainingMetrics, EvaluationReport?) -> Void = { _, _ in }
+    /// Called with every metrics line as it is logged.
+    public var logLine: (String) -> Void = { _ in }
+
+    public init(trainer: Trainer, run: TrainingRun, source: TrainingSourceDescription) {
+        self.trainer = trainer
+        self.run = run
+        self.source = source
+    }
+
+    public enum Outcome {
+        case finished(last: TrainingMetrics?)
+        case interrupted
+    }
+
+    /// Trains to the last step, or until `shouldStop`, or for at most `stopAfter` steps.
+    public func train(stopAfter: Int? = nil) throws -> Outcome {
+        let options = trainer.options
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = .sortedKeys
+        var pending: [String] = []
+        var last: TrainingMetrics?
+        var lastEval: EvaluationReport?
+        let firstStep = trainer.step
+        var stopped = false
+        while trainer.step < options.steps {
+            if shouldStop() || stopAfter.map({ trainer.step - firstStep >= $0 }) == true { stopped = true; break }
+            var m = try trainer.trainStep()
+            let s = trainer.step
+            if s % options.logEvery == 0 || s == options.steps {
+                if s % options.evalEvery == 0 || s == options.steps {
+                    if trainer.heldOutIsLabelled {
+                        let r = try trainer.evaluateHeldOut()
+                        m.heldOutCountAccuracy = r.overall.countAccuracy
+                        m.heldOutPositionErrorMedian = r.overall.positionErrorMedian
+                        m.heldOutShapeAccuracy = r.overall.shapeAccuracy
+                        lastEval = r
+                    } else {
+                        let u = try trainer.evaluateUnlabelled()
+                        m.heldOutReconstructionMSE = u.reconstructionMSE
+                        m.heldOutMeanCount = u.meanCount
+                    }
+                }
+                let line = String(decoding: try encoder.encode(m), as: UTF8.self)
+                pending.append(line)
+                logLine(line)
+            }
+            if s % options.checkpointEvery == 0 || s == options.steps {
+                try run.appendMetrics(pending)
+                pending = []
+                try run.save(trainer, source: source)
+            }
+            last = m
+            progress(m, lastEval)
+        }
+        try run.appendMetrics(pending)
+        try run.save(trainer, source: source)
+        return stopped ? .interrupted : .finished(last: last)
+    }
+}

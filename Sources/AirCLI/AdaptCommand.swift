@@ -1,0 +1,138 @@
+import AIR
+import ArgumentParser
+import Engine
+import Foundation
+import Random
+import Scenes
+
+struct Adapt: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fine-tune a model on a folder of your own unlabelled images.",
+        discussion: """
+        No labels are read: each step reads a batch of the images with the model, improves each \
+        reading by render-and-compare search under the likelihood, and trains the network towards \
+        the improved readings (the wake phase of reweighted wake-sleep, --objective rws). Every \
+        --sleep-every-th step is a sleep step on scenes from the model's prior (default the \
+        built-in training prior), so that the network keeps what it knows while it fits your \
+        images. The last --eval-images images are held back and scored without labels \
+        (reconstruction error of the network's reading). OUT holds model.safetensors (the \
+        adapted model), state.safetensors (for --resume) and metrics.jsonl.
+        """
+    )
+
+    @Option(help: "Model to adapt.")
+    var model: String = defaultModelPath
+
+    @Option(help: "Folder of PNG images (any size of the model's aspect ratio).")
+    var images: String
+
+    @Option(help: "Output folder of the run.")
+    var out: String
+
+    @Option(help: "Optimisation steps.")
+    var steps: Int = 2000
+
+    @Option(help: "Images per step.")
+    var batchSize: Int = 32
+
+    @Option(help: "Adam learning rate.")
+    var learningRate: Float = 3e-4
+
+    @Option(help: "Every N-th step is a sleep step on the prior (0: none).")
+    var sleepEvery: Int = 2
+
+    @Option(help: "Batch spec of the prior's scenes for the sleep steps.")
+    var spec: String?
+
+    @Option(help: "Renders per image of the search that improves each reading.")
+    var searchRenders: Int = TrainingOptions().wakeSearchRenders
+
+    @Option(help: "Images held back for label-free monitoring.")
+    var evalImages: Int = 200
+
+    @Option(help: "Seed.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Threads (searches and batch rendering).")
+    var threads: Int = 2
+
+    @Flag(help: "Fit the table's colour to the images first (written into the adapted model).")
+    var fitTable = false
+
+    @Flag(help: "Continue the run in OUT from its last checkpoint.")
+    var resume = false
+
+    @Flag(help: "Replace an existing run in OUT.")
+    var force = false
+
+    @Flag(help: "No progress bar.")
+    var quiet = false
+
+    @Option(help: .hidden)
+    var stopAfter: Int?
+
+    func validate() throws {
+        if steps < 1 { throw ValidationError("--steps must be >= 1") }
+        if batchSize < 1 { throw ValidationError("--batch-size must be >= 1") }
+        if sleepEvery < 0 { throw ValidationError("--sleep-every must be >= 0") }
+        if searchRenders < 1 { throw ValidationError("--search-renders must be >= 1") }
+        if threads < 1 { throw ValidationError("--threads must be >= 1") }
+        if evalImages < 1 { throw ValidationError("--eval-images must be >= 1") }
+        if !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be a positive number") }
+        if resume && force { throw ValidationError("give --resume or --force, not both") }
+    }
+
+    func run() throws {
+        try SceneCommandExit.run {
+            BLAS.setThreads(1)
+            let run = TrainingRun(folder: out)
+            let network: GuideNetwork, options: TrainingOptions, source: TrainingSourceDescription
+            if resume {
+                guard run.exists else { throw ValidationError("no run to resume in \(out) (no state.safetensors)") }
+                let settings = try run.settings()
+                (options, source) = (settings.options, settings.source)
+                var rng = RNG(seed: 0)
+                network = GuideNetwork(config: settings.config, rng: &rng)
+            } else {
+                network = try ModelFile.load(model).network   // read before anything in OUT is replaced
+                if run.exists || FileIO.exists(run.modelPath) {
+                    guard force else { throw ValidationError("\(out) already holds a run; --resume continues it, --force replaces it") }
+                    for p in [run.statePath, run.modelPath, run.metricsPath] where FileIO.exists(p) { try FileIO.remove(p) }
+                }
+                var o = TrainingOptions()
+                o.objective = .rws
+                (o.steps, o.batchSize, o.learningRate, o.seed, o.threads) = (steps, batchSize, learningRate, seed, threads)
+                (o.sleepEvery, o.wakeSearchRenders, o.evalImages, o.warmup) = (sleepEvery, searchRenders, evalImages, min(100, steps / 10))
+                options = o
+                source = .images(folder: images, prior: try spec.map { try FileIO.readText($0) })
+                if fitTable { try fitTableColor(network) }
+            }
+            let s = try source.sources(seed: options.seed, evalImages: options.evalImages, config: network.config)
+            let trainer = try Trainer(network: network, source: s.train, heldOutSource: s.heldOut, options: options, sleepSource: s.prior)
+            if resume {
+                try run.restore(into: trainer)
+                try run.truncateMetrics(after: trainer.step)
+            }
+            let outcome = try runTrainingLoop(trainer: trainer, run: run, source: source, quiet: quiet, stopAfter: stopAfter)
+            if case .interrupted = outcome {
+                print("interrupted at step \(trainer.step); checkpoint saved. Continue with: air adapt --out \(out) --images \(images) --resume")
+            } else {
+                print("adapted \(trainer.step) steps; model: \(run.modelPath)")
+            }
+        }
+    }
+
+    /// Three rounds of reading (refined) and fitting, on up to 200 of the images.
+    func fitTableColor(_ network: GuideNetwork) throws {
+        let folder = try ImageFolderSource(folder: images, config: network.config)
+        let r = Rasterizer(threads: 1)
+        let sample = try (0..<min(200, folder.count)).map { try folder.scene($0, renderer: r).image! }
+        for _ in 0..<3 {
+            let readings = try SceneReader(network: network, refine: true).read(sample)
+            network.setTableColor(try TableFit.albedo(images: sample, scenes: readings.map(\.scene),
+                                                      samplesPerPixel: network.config.samplesPerPixel))
+        }
+        let t = network.config.tableColor
+        print(String(format: "fitted table colour: [%.3f, %.3f, %.3f]", t[0], t[1], t[2]))
+    }
+}

@@ -1,0 +1,139 @@
+import Engine
+import Foundation
+import Random
+import Scenes
+import XCTest
+@testable import AIR
+
+/// Learning from images alone: the wake phase's targets, unlabelled image folders, the table fit.
+final class WakeTests: XCTestCase {
+    func tinyWakeTrainer(steps: Int, source: (any SceneSource)? = nil, objective: Objective = .rws, seed: UInt64 = 5) throws -> Trainer {
+        let spec = try tinySpec()
+        var options = TrainingOptions()
+        options.objective = objective
+        options.steps = steps
+        options.batchSize = 8
+        options.warmup = 5
+        options.learningRate = 3e-3
+        options.seed = seed
+        options.threads = 2
+        options.evalImages = 32
+        options.wakeSearchRenders = 300
+        var config = tinyConfig(maxObjects: 2)
+        config.samplesPerPixel = spec.samplesPerPixel
+        var rng = RNG(seed: seed)
+        let net = GuideNetwork(config: config, rng: &rng)
+        return try Trainer(network: net, source: source ?? SpecSource(spec: spec, seed: seed),
+                           heldOutSource: SpecSource(spec: spec, seed: seed + 1000), options: options)
+    }
+
+    /// The search turns an untrained guide's reading of one clear block into that block.
+    func testWakeTargetsFindTheObjectFromAnUntrainedGuide() throws {
+        let t = try tinyWakeTrainer(steps: 1)
+        let cfg = t.network.config
+        let truth = SceneObject(shape: .cube, color: Color(rgb: SIMD3(0.8, 0.1, 0.1)), position: SIMD2(0.3, -0.2), rotation: 20)
+        let image = PNG.quantized(try Rasterizer(threads: 1).render(cfg.scene(objects: [truth]), samplesPerPixel: cfg.samplesPerPixel))
+        let empty = PNG.quantized(try Rasterizer(threads: 1).render(cfg.scene(), samplesPerPixel: cfg.samplesPerPixel))
+        let targets = try t.wake.targets([image, empty])
+        XCTAssertEqual(targets.scenes[0].objects.count, 1)
+        XCTAssertEqual(targets.scenes[1].objects.count, 0)
+        let found = try XCTUnwrap(targets.scenes[0].objects.first)
+        XCTAssertLessThan(((found.position - truth.position) * (found.position - truth.position)).sum().squareRoot(), 0.15)
+        XCTAssertGreaterThanOrEqual(targets.searchGain, 0)
+    }
+
+    /// rws steps never read the scenes' labels: a source whose scenes are wrong (always a
+    /// phantom block) trains exactly as one whose scenes are right.
+    func testWakeStepsReadNoLabels() throws {
+        struct Lying: SceneSource {
+            let inner: SpecSource
+            var camera: Camera { inner.camera }
+            var samplesPerPixel: Int { inner.samplesPerPixel }
+            func scene(_ index: Int, renderer: Rasterizer) throws -> (scene: Scene, image: Image?) {
+                let s = try inner.scene(index, renderer: renderer)
+                var wrong = s.scene
+                wrong.objects = [SceneObject(shape: .pyramid, color: Color(rgb: SIMD3(0, 1, 0)), position: SIMD2(1, 1), rotation: 0)]
+                return (wrong, try s.image ?? renderer.render(s.scene, samplesPerPixel: inner.samplesPerPixel))
+            }
+        }
+        let spec = try tinySpec()
+        let a = try tinyWakeTrainer(steps: 3)
+        let b = try tinyWakeTrainer(steps: 3, source: Lying(inner: SpecSource(spec: spec, seed: 5)))
+        for _ in 0..<3 { _ = try a.trainStep(); _ = try b.trainStep() }
+        XCTAssertEqual(a.learner.namedParameters().map(\.tensor.values), b.learner.namedParameters().map(\.tensor.values))
+    }
+
+    /// From scratch, without labels or sleep steps, a few dozen rws steps on 0–1 object scenes
+    /// count better than chance (50 %).
+    func testWakeTrainingFromScratchBeatsChance() throws {
+        let t = try tinyWakeTrainer(steps: 60)
+        let before = try t.evaluateHeldOut().overall.countAccuracy!
+        while t.step < 60 { XCTAssert(try t.trainStep().loss.isFinite) }
+        let after = try t.evaluateHeldOut().overall.countAccuracy!
+        XCTAssertGreaterThan(after, 0.6, "count accuracy \(before) → \(after)")
+        XCTAssertGreaterThan(after, before + 0.1, "count accuracy \(before) → \(after)")
+    }
+
+    func testUnlabelledImagesNeedAnObjectiveThatReadsImagesAlone() throws {
+        let folder = try makeImageFolder(count: 8, size: 32)
+        var cfg = tinyConfig(maxObjects: 2)
+        cfg.samplesPerPixel = 1
+        let src = try ImageFolderSource(folder: folder, config: cfg)
+        XCTAssertThrowsError(try tinyWakeTrainer(steps: 1, source: src, objective: .sleep)) {
+            XCTAssert("\($0)".contains("unlabelled images train with rws or elbo"), "\($0)")
+        }
+        let t = try tinyWakeTrainer(steps: 1, source: src)
+        XCTAssert(try t.trainStep().loss.isFinite)
+    }
+
+    /// Images of the model's aspect ratio are resampled to its size; the held-back part is the
+    /// last quarter at most; a folder without PNGs is an error naming it.
+    func testImageFolderSourceSplitsAndFits() throws {
+        let folder = try makeImageFolder(count: 12, size: 64)
+        let cfg = tinyConfig(maxObjects: 2)
+        let (train, held) = try ImageFolderSource.split(folder: folder, config: cfg, heldOut: 100)
+        XCTAssertEqual(train.count, 9)
+        XCTAssertEqual(held?.count, 3)
+        XCTAssertFalse(train.labelled)
+        let image = try XCTUnwrap(try train.scene(10, renderer: Rasterizer(threads: 1)).image)
+        XCTAssertEqual([image.width, image.height], [32, 32])
+        let empty = NSTemporaryDirectory() + "air-empty-\(UInt32.random(in: 0...UInt32.max))"
+        try FileIO.makeDirectories(empty)
+        XCTAssertThrowsError(try ImageFolderSource(folder: empty, config: cfg)) { XCTAssert("\($0)".contains(empty)) }
+    }
+
+    /// The table's albedo is recovered from images of another table, read with the right objects
+    /// and light but the model's table.
+    func testTableFitRecoversTheAlbedo() throws {
+        var cfg = tinyConfig(maxObjects: 2)
+        cfg.samplesPerPixel = 1
+        let truthTable = SIMD3(0.62, 0.41, 0.23)
+        let r = Rasterizer(threads: 1)
+        var images: [Image] = [], scenes: [Scene] = []
+        for k in 0..<3 {
+            let light = Light.from(elevation: 40 + 10 * Double(k), azimuth: 30 * Double(k), ambient: 0.3, diffuse: 0.7, shadows: k == 1)
+            let objects = [SceneObject(shape: .brick, color: Color(rgb: SIMD3(0.2, 0.3, 0.9)), position: SIMD2(0.2 * Double(k), 0), rotation: 10)]
+            var truth = cfg.scene(light: light, objects: objects)
+            truth.tableColor = truthTable
+            images.append(PNG.quantized(try r.render(truth, samplesPerPixel: 1)))
+            scenes.append(cfg.scene(light: light, objects: objects))
+        }
+        let fitted = try TableFit.albedo(images: images, scenes: scenes, samplesPerPixel: 1)
+        for c in 0..<3 { XCTAssertEqual(fitted[c], truthTable[c], accuracy: 0.004) }
+    }
+
+    func makeImageFolder(count: Int, size: Int) throws -> String {
+        let folder = NSTemporaryDirectory() + "air-images-\(UInt32.random(in: 0...UInt32.max))"
+        try FileIO.makeDirectories(folder)
+        var camera = Camera()
+        camera.width = size; camera.height = size
+        let r = Rasterizer(threads: 1)
+        for k in 0..<count {
+            let o = SceneObject(shape: .cube, color: Color(rgb: SIMD3(0.9, 0.2, 0.1)), position: SIMD2(0.1 * Double(k) - 0.5, 0), rotation: 0)
+            let img = try r.render(Scene(camera: camera, objects: k % 2 == 0 ? [o] : []), samplesPerPixel: 1)
+            try FileIO.writeAtomically(folder + String(format: "/%03d.png", k), PNG.encode(PNG.quantized(img)))
+        }
+        try FileIO.writeAtomically(folder + "/notes.txt", text: "not an image")
+        return folder
+    }
+}

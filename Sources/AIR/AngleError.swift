@@ -8,8 +8,8 @@ import Scenes
 /// Yaw angles under a shape's rotational symmetry (AIR-NOTES, "Angles and symmetry").
 ///
 /// A shape with period P (degrees) looks the same at θ and θ + P, so its yaw is identifiable
-/// only modulo P. Errors are measured modulo P, and a network predicts the yaw as the point
-/// (cos, sin) of the angle 2π·θ/P, which is continuous across the identification.
+/// only modulo P. Errors are measured modulo P, and a network predicts the yaw as a point on the
+/// circle (`LatentCode.yawPoint`), which is continuous across the identification.
 public enum Angles {
     /// `degrees` wrapped into (−180, 180].
     public static func wrap(_ degrees: Double) -> Double {
@@ -40,19 +40,5 @@ public enum Angles {
     /// (cylinder), so that such objects are left out of rotation statistics.
     public static func error(predicted: Double, truth: Double, shape: Shape) -> Double? {
         shape.symmetryPeriod.map { error(predicted: predicted, truth: truth, period: $0) }
-    }
-
-    /// The point (cos φ, sin φ) with φ = 2π·θ/period: equal for yaws that look the same.
-    public static func encode(_ degrees: Double, period: Double) -> SIMD2<Double> {
-        let phi = 2 * Double.pi * canonical(degrees, period: period) / period
-        return SIMD2(cos(phi), sin(phi))
-    }
-
-    /// The canonical yaw in [0, period) of a point on the circle (any non-zero multiple works,
-    /// so a network's unnormalised output decodes too): the inverse of `encode` up to the
-    /// symmetry. The origin, which has no direction, decodes to 0.
-    public static func decode(_ point: SIMD2<Double>, period: Double) -> Double {
-        if point.x == 0 && point.y == 0 { return 0 }
-        return canonical(atan2(point.y, point.x) * period / (2 * Double.pi), period: period)
     }
 }

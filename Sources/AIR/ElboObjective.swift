@@ -108,21 +108,14 @@ public struct ElboObjective {
                 thetas.replaceSubrange(6 * k..<6 * k + 6, with: attention.theta(x: Double(w[2 * k]) * half, y: Double(w[2 * k + 1]) * half))
             }
             let out = network.look(input, theta: tape.constant(shape: [b, 2, 3], values: thetas), h: state.h)
-            typealias W = GuideNetwork.What
-            let shapeDist = Categorical(logits: slice(out, axis: 1, W.shape))
-            let shapes = shapeDist.sample(rng: &rng)
-            let shapeLogQ = shapeDist.logProb(shapes)
-            let colorNormal = Normal(mean: sigmoid(slice(out, axis: 1, W.colorMean)),
-                                     logStd: clamp(slice(out, axis: 1, W.colorLogStd), min: -6, max: 1))
+            let what = WhatHeads(out)
+            let shapes = what.shape.sample(rng: &rng)
+            let shapeLogQ = what.shape.logProb(shapes)
+            let colorNormal = what.color, refineNormal = what.refine
             let colorSample = colorNormal.rsample(rng: &rng)
-            let refineNormal = Normal(mean: slice(out, axis: 1, W.refineMean),
-                                      logStd: clamp(slice(out, axis: 1, W.refineLogStd), min: -6, max: 2))
             let refineSample = refineNormal.rsample(rng: &rng)
             let position = whereSample * Float(half) + refineSample * Float(GuideNetwork.refineScale)
-            var yawMask = [Float](repeating: 0, count: b * 10)
-            for k in 0..<b { yawMask[10 * k + 2 * shapes[k]] = 1; yawMask[10 * k + 2 * shapes[k] + 1] = 1 }
-            let yawPoint = sum(maskedMultiply(slice(out, axis: 1, W.yaw), tape.constant(shape: [b, 10], values: yawMask))
-                .reshaped([b, 5, 2]), axes: [1])
+            let yawPoint = what.yawPoint(of: shapes, tape: tape)
 
             // −log q of the continuous latents at their samples (the guide's density there).
             let contLogQ = sum(whereNormal.logProb(whereSample), axes: [1]) + sum(colorNormal.logProb(colorSample), axes: [1])

@@ -27,8 +27,8 @@ public final class GuideNetwork: Module {
     let presWhere: Linear
     /// Reads the glimpse.
     let glimpseEncoder: ConvEncoder
-    /// [glimpse features, h] → what: shape logits (5), colour mean (3) and log-std (3),
-    /// rotation points (2 per shape class), position refinement mean (2) and log-std (2).
+    /// [glimpse features, h] → what (`WhatHeads`): shape logits, colour mean and log-std, a
+    /// rotation point per shape class, position refinement mean and log-std.
     let what: MLP
     /// The first step's encoder features → the scene's light (`LightHead`); nil for models of
     /// the default light.
@@ -36,7 +36,6 @@ public final class GuideNetwork: Module {
 
     /// Size of a step's summary of the previous object fed back into the LSTM.
     public static let previousCode = LatentCode.size
-    public static let whatOutputs = 5 + 3 + 3 + 10 + 2 + 2
 
     public init(config: ModelConfig, rng: inout RNG) {
         self.config = config
@@ -49,7 +48,7 @@ public final class GuideNetwork: Module {
         glimpseEncoder = ConvEncoder(
             input: (config.glimpseSize, config.glimpseSize, channels),
             layers: [(32, 4, 2), (64, 3, 2)], features: config.glimpseFeatures, rng: &rng)
-        what = MLP([config.glimpseFeatures + config.hidden, 256, GuideNetwork.whatOutputs], rng: &rng)
+        what = MLP([config.glimpseFeatures + config.hidden, 256, WhatHeads.Layout.width], rng: &rng)
         light = config.inferLight ? Linear(config.encoderFeatures, LightHead.outputs, rng: &rng) : nil
     }
 }

@@ -5,16 +5,6 @@ import Engine
 /// Training and inference both run these; they differ only in where the glimpse goes and in
 /// what is fed back.
 extension GuideNetwork {
-    /// Column layout of `look`'s output.
-    enum What {
-        static let shape = 0..<5
-        static let colorMean = 5..<8
-        static let colorLogStd = 8..<11
-        static let yaw = 11..<21
-        static let refineMean = 21..<23
-        static let refineLogStd = 23..<25
-    }
-
     /// Scale of the position refinement's output in scene units.
     static let refineScale: Double = 0.25
 
@@ -45,7 +35,7 @@ extension GuideNetwork {
                     features: e)
     }
 
-    /// The what-outputs [B, 25] from a glimpse of `input` through θ [B, 2, 3] and the state h.
+    /// The what-outputs [B, `WhatHeads.Layout.width`] from a glimpse of `input` through θ [B, 2, 3] and the state h.
     func look(_ input: StepInput, theta: Tensor, h: Tensor) -> Tensor {
         look(full: input.full, theta: theta, h: h)
     }

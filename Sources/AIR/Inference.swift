@@ -85,7 +85,7 @@ public final class Inferrer {
         var state = network.lstm.zeroState(batch: b, on: tape)
         var previous = tape.zeros([b, LatentCode.size])
         let tableHalf = cfg.tableHalfWidth
-        let width = GuideNetwork.whatOutputs
+        let width = WhatHeads.Layout.width
 
         for step in 0..<cfg.maxObjects where !rows.isEmpty {
             let m = rows.count
@@ -143,7 +143,7 @@ public final class Inferrer {
     }
 
     private func decode(_ w: [Float], center: SIMD2<Double>, theta: [Float], presence: Double, camera: Camera) -> InferredObject {
-        typealias W = GuideNetwork.What
+        typealias W = WhatHeads.Layout
         let logits = w[W.shape].map(Double.init)
         let m = logits.max()!
         let e = logits.map { exp($0 - m) }

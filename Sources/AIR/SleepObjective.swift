@@ -87,8 +87,8 @@ public struct SleepObjective {
             var refineTarget = [Float](repeating: 0, count: b * 2)
             var shapes = [Int](repeating: 0, count: b)
             var colors = [Float](repeating: 0.5, count: b * 3)
-            var yawMask = [Float](repeating: 0, count: b * 10)
-            var yawTarget = [Float](repeating: 0, count: b * 10)
+            var yawShapes = [Int?](repeating: nil, count: b)
+            var yawTarget = [Float](repeating: 0, count: b * WhatHeads.Layout.yaw.count)
             var prevCodes = [Float](repeating: 0, count: b * LatentCode.size)
             let half = cfg.tableHalfWidth
             for k in 0..<b {
@@ -110,8 +110,8 @@ public struct SleepObjective {
                 colors[3 * k] = Float(o.color.rgb.x); colors[3 * k + 1] = Float(o.color.rgb.y); colors[3 * k + 2] = Float(o.color.rgb.z)
                 if o.shape.symmetryPeriod != nil {
                     let p = LatentCode.yawPoint(o)
-                    let j = 10 * k + 2 * o.shape.rawValue
-                    yawMask[j] = 1; yawMask[j + 1] = 1
+                    let j = WhatHeads.Layout.yaw.count * k + 2 * o.shape.rawValue
+                    yawShapes[k] = o.shape.rawValue
                     yawTarget[j] = p.x; yawTarget[j + 1] = p.y
                 }
                 prevCodes.replaceSubrange(LatentCode.size * k..<LatentCode.size * (k + 1),
@@ -125,18 +125,16 @@ public struct SleepObjective {
 
             // What, from a glimpse.
             let out = network.look(input, theta: tape.constant(shape: [b, 2, 3], values: thetas), h: state.h)
-            let shapeLoss = masked(Categorical(logits: slice(out, axis: 1, GuideNetwork.What.shape)).logProb(shapes), present)
-            let colorLL = sum(Normal(mean: sigmoid(slice(out, axis: 1, GuideNetwork.What.colorMean)),
-                                     logStd: clamp(slice(out, axis: 1, GuideNetwork.What.colorLogStd), min: -6, max: 1))
-                .logProb(tape.constant(shape: [b, 3], values: colors)), axes: [1])
+            let what = WhatHeads(out)
+            let shapeLoss = masked(what.shape.logProb(shapes), present)
+            let colorLL = sum(what.color.logProb(tape.constant(shape: [b, 3], values: colors)), axes: [1])
             let colorLoss = masked(colorLL, present)
-            let refineLL = sum(Normal(mean: slice(out, axis: 1, GuideNetwork.What.refineMean),
-                                      logStd: clamp(slice(out, axis: 1, GuideNetwork.What.refineLogStd), min: -6, max: 2))
-                .logProb(tape.constant(shape: [b, 2], values: refineTarget)), axes: [1])
+            let refineLL = sum(what.refine.logProb(tape.constant(shape: [b, 2], values: refineTarget)), axes: [1])
             let refineLoss = masked(refineLL, present)
             // The yaw point of the true shape, as squared distance to the target point.
-            let yawErr = square(slice(out, axis: 1, GuideNetwork.What.yaw) - tape.constant(shape: [b, 10], values: yawTarget))
-            let yawLoss = sum(yawErr * tape.constant(shape: [b, 10], values: yawMask)) * (yawWeight * invB)
+            let yawWidth = WhatHeads.Layout.yaw.count
+            let yawErr = square(what.yawPoints - tape.constant(shape: [b, yawWidth], values: yawTarget))
+            let yawLoss = sum(yawErr * tape.constant(shape: [b, yawWidth], values: WhatHeads.yawMask(yawShapes))) * (yawWeight * invB)
             add(shapeLoss); add(colorLoss); add(refineLoss); add(yawLoss)
             terms.shape += Double(shapeLoss.item)
             terms.color += Double(colorLoss.item)

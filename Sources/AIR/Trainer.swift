@@ -130,7 +130,7 @@ public final class Trainer {
     public var sleep: SleepObjective
     public var elbo: ElboObjective
     public let wake: WakeObjective
-    /// Everything the optimiser updates: the guide ("guide.") and the ELBO's baselines ("baselines.").
+    /// Everything the optimiser updates: the guide ("guide.…") and the ELBO's baselines ("baselines.…").
     public let learner: Learner
     public var rng: RNG
     public internal(set) var step = 0
@@ -163,8 +163,8 @@ public final class Trainer {
         var initRNG = RNG(seed: options.seed).split(0xBA5E)
         let baselines = Baselines(config: network.config, rng: &initRNG)
         learner = Learner(guide: network, baselines: baselines)
-        optimizer = Adam([ParameterGroup(network, prefix: "guide.", learningRate: options.learningRate),
-                          ParameterGroup(baselines, prefix: "baselines.",
+        optimizer = Adam([ParameterGroup(network, prefix: "guide", learningRate: options.learningRate),
+                          ParameterGroup(baselines, prefix: "baselines",
                                          learningRate: options.learningRate * options.baselineLearningRateFactor)],
                          schedule: .warmupCosine(warmup: options.warmup, total: options.steps,
                                                  floor: options.finalLearningRateFraction))

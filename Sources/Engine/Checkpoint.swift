@@ -66,7 +66,11 @@ public enum Checkpoint {
         try check(params, in: tensors, prefix: "param/", path: path)
         var state: [String: [Float]] = [:]
         for (key, current) in optimizer.state {
-            guard let t = tensors["optim/" + key] else {
+            // States written before the group prefixes lost their trailing dot name the same
+            // moments "m.guide..encoder…" (a doubled dot after the group): read either spelling.
+            let parts = key.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
+            let legacy = parts.count == 3 ? "\(parts[0]).\(parts[1])..\(parts[2])" : nil
+            guard let t = tensors["optim/" + key] ?? legacy.flatMap({ tensors["optim/" + $0] }) else {
                 throw CheckpointError(path: path, field: "optim/" + key, message: "optimiser state missing")
             }
             guard t.values.count == current.count else {

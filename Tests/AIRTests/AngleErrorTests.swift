@@ -38,29 +38,30 @@ final class AngleErrorTests: XCTestCase {
         }
     }
 
-    func testEncodeDecode() {
+    /// The network's yaw code (`LatentCode`): one point per pose modulo the symmetry.
+    func testYawPointAndBack() {
+        func point(_ yaw: Double, _ shape: Shape) -> SIMD2<Float> {
+            LatentCode.yawPoint(SceneObject(shape: shape, color: Color(rgb: .zero), position: .zero, rotation: yaw))
+        }
         // Cube: 30° and 120° are the same pose, so the same point; 45° is the opposite point.
-        let a = Angles.encode(30, period: 90), b = Angles.encode(120, period: 90)
-        XCTAssertEqual(a.x, b.x, accuracy: 1e-12)
-        XCTAssertEqual(a.y, b.y, accuracy: 1e-12)
-        let c = Angles.encode(45, period: 90)
-        XCTAssertEqual(c.x, -1, accuracy: 1e-12)
-        XCTAssertEqual(c.y, 0, accuracy: 1e-12)
+        let a = point(30, .cube), b = point(120, .cube), c = point(45, .cube)
+        XCTAssertEqual(a.x, b.x, accuracy: 1e-6)
+        XCTAssertEqual(a.y, b.y, accuracy: 1e-6)
+        XCTAssertEqual(c.x, -1, accuracy: 1e-6)
+        XCTAssertEqual(c.y, 0, accuracy: 1e-6)
         // 30° of 90 is a third of the circle: (cos 120°, sin 120°).
-        XCTAssertEqual(a.x, -0.5, accuracy: 1e-12)
-        XCTAssertEqual(a.y, 3.0.squareRoot() / 2, accuracy: 1e-12)
-
-        XCTAssertEqual(Angles.decode(a, period: 90), 30, accuracy: 1e-9)
-        XCTAssertEqual(Angles.decode(Angles.encode(-10, period: 180), period: 180), 170, accuracy: 1e-9)
-        XCTAssertEqual(Angles.decode(Angles.encode(359, period: 360), period: 360), 359, accuracy: 1e-9)
-        XCTAssertEqual(Angles.decode(SIMD2(0, -5), period: 360), 270, accuracy: 1e-9)   // unnormalised input
-        XCTAssertEqual(Angles.decode(SIMD2(0, 0), period: 90), 0)
-        XCTAssertEqual(Angles.decode(SIMD2(1, -1e-300), period: 90), 0)                // never returns P
+        XCTAssertEqual(a.x, -0.5, accuracy: 1e-6)
+        XCTAssertEqual(a.y, Float(3.0.squareRoot() / 2), accuracy: 1e-6)
+        XCTAssertEqual(LatentCode.yaw(from: a, shape: .cube), 30, accuracy: 1e-4)
+        XCTAssertEqual(LatentCode.yaw(from: point(-10, .brick), shape: .brick), 170, accuracy: 1e-4)
+        XCTAssertEqual(LatentCode.yaw(from: SIMD2(0, -5), shape: .wedge), 270, accuracy: 1e-4)   // unnormalised
+        XCTAssertEqual(LatentCode.yaw(from: SIMD2(0, 0), shape: .cube), 0)
         for theta in stride(from: -400.0, to: 400, by: 7.3) {
-            for period in [90.0, 180, 360] {
-                let d = Angles.decode(Angles.encode(theta, period: period), period: period)
+            for shape in [Shape.cube, .brick, .wedge] {
+                let period = shape.symmetryPeriod!
+                let d = LatentCode.yaw(from: point(theta, shape), shape: shape)
                 XCTAssertTrue(d >= 0 && d < period)
-                XCTAssertEqual(Angles.error(predicted: d, truth: theta, period: period), 0, accuracy: 1e-9)
+                XCTAssertEqual(Angles.error(predicted: d, truth: theta, period: period), 0, accuracy: 1e-3)
             }
         }
     }

@@ -31,10 +31,12 @@ let package = Package(
             linkerSettings: [.linkedLibrary("pthread")]
         ),
         .target(name: "Random", swiftSettings: fast),
+        // Reading inputs and writing outputs safely (atomic writes, no special files, no input overwritten).
+        .target(name: "Files"),
         // The line-keeping JSON parser and byte-stable writer, shared by Scenes and Engine.
         .target(name: "JSON", swiftSettings: fast),
-        .target(name: "Scenes", dependencies: ["Renderer", "CPNG", "Random", "JSON"], swiftSettings: fast),
-        .target(name: "Engine", dependencies: ["CBLAS", "Random", "JSON"], exclude: ["README.md"], swiftSettings: fast),
+        .target(name: "Scenes", dependencies: ["Renderer", "CPNG", "Random", "JSON", "Files"], swiftSettings: fast),
+        .target(name: "Engine", dependencies: ["CBLAS", "Random", "JSON", "Files"], exclude: ["README.md"], swiftSettings: fast),
         .target(name: "AIR", dependencies: ["Engine", "Scenes", "Random"], swiftSettings: fast),
         .executableTarget(
             name: "AirCLI",

@@ -30,6 +30,24 @@ public struct TrainingRun {
 
     public var exists: Bool { FileIO.exists(statePath) }
 
+    /// Refuses a run whose files would replace one of its inputs. The starting model of a
+    /// fine-tuning run may be this run's model.safetensors (it is read before the run starts and
+    /// replaced by the first checkpoint), but not its state or metrics.
+    public func checkOutputs(inputs: [String], startingModel: String?) throws {
+        try FileIO.checkOutputs([statePath, modelPath, metricsPath], inputs: inputs)
+        try FileIO.checkOutputs([statePath, metricsPath], inputs: startingModel.map { [$0] } ?? [])
+    }
+
+    /// Removes an old run's files before a new run replaces it (`--force`), except the new
+    /// run's starting model: already read, it stays until the first checkpoint replaces it,
+    /// so a run that fails early loses nothing.
+    public func removeForReplacement(keeping startingModel: String?) throws {
+        let keep = startingModel.flatMap(FileIO.identity)
+        for p in [statePath, modelPath, metricsPath] where FileIO.exists(p) && (keep == nil || FileIO.identity(p) != keep) {
+            try FileIO.remove(p)
+        }
+    }
+
     public func save(_ trainer: Trainer, source: TrainingSourceDescription) throws {
         try FileIO.makeDirectories(folder)
         let encoder = JSONEncoder()

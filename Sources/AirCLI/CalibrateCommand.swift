@@ -36,9 +36,7 @@ struct Calibrate: ParsableCommand {
 
     func run() throws {
         try SceneCommandExit.run {
-            guard (out as NSString).standardizingPath != (model as NSString).standardizingPath else {
-                throw ValidationError("--out must differ from --model (the input model is never overwritten)")
-            }
+            try FileIO.checkOutputs([out], inputs: [model] + (spec.map { [$0] } ?? []))
             let (network, metadata) = try ModelFile.load(model)
             var batch = BatchSpec.varied
             if let spec { batch = try BatchSpec.read(FileIO.readText(spec), file: spec) }

@@ -26,6 +26,7 @@ struct Demo: ParsableCommand {
 
     func run() throws {
         try SceneCommandExit.run {
+            try FileIO.checkOutputs((0..<count).map { out + "/" + DatasetLayout.name($0) }, inputs: [reading.model] + (spec.map { [$0] } ?? []))
             let reader = try reading.reader()
             let network = reader.network
             var batch = BatchSpec.varied

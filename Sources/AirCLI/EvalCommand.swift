@@ -53,6 +53,7 @@ struct Eval: ParsableCommand {
     func run() throws {
         try SceneCommandExit.run {
             let dataset = try Dataset(folder: data)
+            try FileIO.checkOutputs(json.map { [$0] } ?? [], inputs: dataset.files + [model ?? defaultModelPath] + (pred.map { [$0] } ?? []))
             let n = min(limit ?? dataset.entries.count, dataset.entries.count)
             let truth = dataset.entries.prefix(n).map(\.scene.objects)
             let report: EvaluationReport

@@ -68,6 +68,7 @@ struct Generate: ParsableCommand {
             g.force = force
             g.resume = resume
             g.npy = npy
+            g.inputs = spec.map { [$0] } ?? []
             let bar = ProgressBar(total: n, enabled: !quiet)
             g.progress = { done, total in bar.update(done) }
             let report = try g.run()

@@ -107,6 +107,11 @@ struct Train: ParsableCommand {
             BLAS.setThreads(1)
             let run = TrainingRun(folder: out)
             let options: TrainingOptions, config: ModelConfig, sourceDescription: TrainingSourceDescription
+            // The inputs are read before anything in OUT is touched: --force must not remove
+            // the model a run starts from (--init-from OUT/model.safetensors).
+            let specText = try spec.map { try FileIO.readText($0) }
+            let initial = try initFrom.map { try ModelFile.load($0).network }
+            try run.checkOutputs(inputs: spec.map { [$0] } ?? [], startingModel: initFrom)
             if resume {
                 guard run.exists else { throw ValidationError("no run to resume in \(out) (no state.safetensors)") }
                 var settings = try run.settings()
@@ -115,7 +120,7 @@ struct Train: ParsableCommand {
             } else {
                 if run.exists || FileIO.exists(run.modelPath) {
                     guard force else { throw ValidationError("\(out) already holds a run; --resume continues it, --force replaces it") }
-                    for p in [run.statePath, run.modelPath, run.metricsPath] where FileIO.exists(p) { try FileIO.remove(p) }
+                    try run.removeForReplacement(keeping: initFrom)
                 }
                 var o = TrainingOptions()
                 if let objective { o.objective = Objective(rawValue: objective)! }
@@ -132,8 +137,8 @@ struct Train: ParsableCommand {
                 o.evalEvery = max(o.logEvery, o.evalEvery / o.logEvery * o.logEvery)
                 if let data {
                     sourceDescription = .data(folder: data)
-                } else if let spec {
-                    sourceDescription = .spec(text: try FileIO.readText(spec), file: spec)
+                } else if let spec, let specText {
+                    sourceDescription = .spec(text: specText, file: spec)
                 } else {
                     sourceDescription = .defaultSpec
                 }
@@ -144,8 +149,8 @@ struct Train: ParsableCommand {
             let (source, heldOut) = try sources(sourceDescription, seed: options.seed, evalImages: options.evalImages)
             var rng = RNG(seed: options.seed)
             let network: GuideNetwork
-            if let initFrom {
-                network = try ModelFile.load(initFrom).network
+            if let initFrom, let initial {
+                network = initial
                 guard network.config == config else {
                     throw ValidationError("\(initFrom) was trained for another camera, image size or object count than the training scenes")
                 }

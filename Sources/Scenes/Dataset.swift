@@ -1,3 +1,4 @@
+import Files
 import JSON
 
 /// The spec's dataset folder: meta.json, scenes.jsonl, images/, masks/, optional images.npy.
@@ -116,6 +117,17 @@ public struct Dataset: Sendable {
         }
         scene.objects = objects
         return DatasetEntry(index: index, image: image, mask: mask, scene: scene)
+    }
+
+    /// Every file the dataset is read from (meta.json, scenes.jsonl, images and masks): the
+    /// files no output of a command reading it may replace.
+    public var files: [String] {
+        var out = [folder + "/" + DatasetLayout.meta, folder + "/" + DatasetLayout.scenes]
+        for e in entries {
+            out.append(folder + "/" + e.image)
+            if let m = e.mask { out.append(folder + "/" + m) }
+        }
+        return out
     }
 
     /// The image of entry `i`, as floats v / 255.

@@ -1,4 +1,5 @@
 import CPNG
+import Files
 
 /// 8-bit PNG encoding and decoding through libpng's simplified API.
 ///

@@ -80,6 +80,70 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try Dataset(folder: dir).entries.count, 3)
     }
 
+    /// No command writes over one of its own inputs (compared by device and inode, so any
+    /// spelling or hard link of the path is caught), nor over a FIFO; each refusal exits 1,
+    /// names the path and leaves the input as it was.
+    func testOutputsNeverReplaceInputs() throws {
+        let dir = "/tmp/air-cli-inputs-\(getpid())"
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        try FileIO.makeDirectories(dir)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let model = root + "/models/default.safetensors"
+        try FileIO.writeAtomically(dir + "/s.json", text: SceneJSONTests.example)
+        func refused(_ args: [String], _ path: String, unchanged file: String, _ line: UInt = #line) throws {
+            let before = try FileIO.read(file)
+            let r = try run(args)
+            XCTAssertEqual(r.status, 1, r.err, line: line)
+            XCTAssertTrue(r.err.contains(path + ": "), r.err, line: line)
+            XCTAssertTrue(r.err.contains("never writes over its inputs"), r.err, line: line)
+            XCTAssertEqual(try FileIO.read(file), before, line: line)
+        }
+        try refused(["render", dir + "/s.json", "-o", dir + "/s.json"], dir + "/s.json", unchanged: dir + "/s.json")
+        try refused(["render", dir + "/s.json", "-o", dir + "/x.png", "--mask", dir + "/./s.json"], dir + "/./s.json", unchanged: dir + "/s.json")
+        XCTAssertEqual(mkfifo(dir + "/fifo.png", 0o644), 0)
+        let r = try run(["render", dir + "/s.json", "-o", dir + "/fifo.png"])
+        XCTAssertEqual(r.status, 1, r.err)
+        XCTAssertTrue(r.err.contains(dir + "/fifo.png: exists and is a FIFO"), r.err)
+
+        var g = try run(["generate", "--count", "2", "--seed", "1", "--out", dir + "/data", "--quiet"])
+        XCTAssertEqual(g.status, 0, g.err)
+        let image = dir + "/data/images/000000.png"
+        try refused(["infer", "--model", model, image, "--json", image], image, unchanged: image)
+        try refused(["infer", "--model", model, dir + "/data/images", "--overlay", dir + "/data/images"],
+                    dir + "/data/images/000000.png", unchanged: image)
+        try refused(["infer", "--model", model, image, "--json", model], model, unchanged: model)
+        try refused(["eval", "--model", model, "--data", dir + "/data", "--json", dir + "/data/scenes.jsonl"],
+                    dir + "/data/scenes.jsonl", unchanged: dir + "/data/scenes.jsonl")
+        try refused(["calibrate", "--model", model, "--out", root + "/models/../models/default.safetensors", "--count", "10"],
+                    root + "/models/../models/default.safetensors", unchanged: model)
+        // generate: a spec that the dataset's meta.json would replace.
+        try FileIO.writeAtomically(dir + "/data/meta.json", text: #"{"count": 2, "seed": 4}"#)
+        try refused(["generate", "--spec", dir + "/data/meta.json", "--out", dir + "/data", "--force", "--quiet"],
+                    dir + "/data/meta.json", unchanged: dir + "/data/meta.json")
+        try FileIO.writeAtomically(dir + "/data/images/000001.png", text: #"{"count": 2}"#)
+        try refused(["generate", "--spec", dir + "/data/images/000001.png", "--out", dir + "/data", "--force", "--quiet"],
+                    dir + "/data/images/000001.png", unchanged: dir + "/data/images/000001.png")
+        g = try run(["generate", "--spec", dir + "/s2.json", "--out", dir + "/data", "--force", "--quiet"])
+        XCTAssertEqual(g.status, 2, "a missing spec is an I/O error, as before")
+    }
+
+    /// `--force` over a run whose model is the new run's starting model reads it first and keeps
+    /// it until the first checkpoint replaces it.
+    func testForceFineTuneFromTheRunsOwnModel() throws {
+        let dir = "/tmp/air-cli-finetune-\(getpid())"
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        let tiny = ["--batch-size", "2", "--threads", "1", "--eval-images", "1", "--log-every", "1", "--quiet", "--max-objects", "1"]
+        var r = try run(["train", "--steps", "1", "--out", dir] + tiny)
+        XCTAssertEqual(r.status, 0, r.err)
+        r = try run(["train", "--init-from", dir + "/model.safetensors", "--out", dir, "--force", "--steps", "1", "--seed", "2"] + tiny)
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(FileIO.exists(dir + "/model.safetensors"))
+        XCTAssertTrue(FileIO.exists(dir + "/state.safetensors"))
+        // The state and metrics of a run are never an input's place.
+        r = try run(["train", "--spec", dir + "/metrics.jsonl", "--out", dir, "--force", "--steps", "1"] + tiny)
+        XCTAssertEqual(r.status, 1, r.err)
+    }
+
     /// The learning commands end to end on a tiny budget: train two steps, resume rules,
     /// infer with overlays, evaluate, and clear errors for a bad model file.
     func testTrainInferEval() throws {

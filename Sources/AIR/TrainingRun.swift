@@ -73,7 +73,7 @@ public struct TrainingRun {
     public func settings() throws -> (options: TrainingOptions, config: ModelConfig, source: TrainingSourceDescription) {
         let (_, metadata) = try SafeTensors.read(path: statePath)
         guard metadata["format"] == Self.stateFormat else {
-            throw TrainingError.badRun(path: statePath, message: "not an air training state (format \(metadata["format"] ?? "missing"))")
+            throw TrainingError.badRun(path: statePath, message: "not an air training state (format \(metadata["format"].map { Echo.quoted($0) } ?? "missing"))")
         }
         func decode<T: Decodable>(_ key: String, _ type: T.Type) throws -> T {
             guard let text = metadata[key], let v = try? JSONDecoder().decode(T.self, from: Data(text.utf8)) else {

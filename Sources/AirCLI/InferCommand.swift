@@ -4,8 +4,9 @@ import Dispatch
 import Foundation
 import Scenes
 
-/// The bundled model, found relative to the working directory (the repository root).
-let defaultModelPath = "models/default.safetensors"
+/// The bundled model (`BundledModel.locate`'s order), or its relative path when none is found
+/// (for the benchmarks' defaults; opening it then fails naming it).
+var defaultModelPath: String { (try? BundledModel.locate()) ?? BundledModel.relativePath }
 
 struct Infer: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,7 +38,7 @@ struct Infer: ParsableCommand {
             let paths = try imagePaths(inputs)
             guard !paths.isEmpty else { throw ValidationError("no PNG images in \(inputs.joined(separator: " "))") }
             let overlays = overlay.map { dir in paths.map { overlayPath(dir, $0) } } ?? []
-            try FileIO.checkOutputs((json.map { [$0] } ?? []) + overlays, inputs: paths + [reading.model])
+            try FileIO.checkOutputs((json.map { [$0] } ?? []) + overlays, inputs: paths + [reading.modelPath()])
             let reader = try reading.reader()
             let network = reader.network
             let images = try fitImages(try paths.map { try PNG.readImage($0) }, names: paths, config: network.config)

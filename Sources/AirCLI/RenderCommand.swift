@@ -42,7 +42,7 @@ struct Render: ParsableCommand {
     @Option(help: "Image size WxH; wins over the scene's camera.")
     var size: ImageSize?
 
-    @Option(help: "Samples per pixel: 1, 4, 9 or 16.")
+    @Option(parsing: .unconditional, help: "Samples per pixel: 1, 4, 9 or 16.")
     var spp: Int = 4
 
     @Flag(help: "Streaming: stop at the first bad line.")

@@ -28,28 +28,28 @@ struct Train: ParsableCommand {
     @Option(help: "Objective: \(Objective.allCases.map(\.rawValue).joined(separator: ", ")) (default hybrid).")
     var objective: String?
 
-    @Option(help: "With --objective hybrid: the fraction of steps before ELBO steps are interleaved (default 0.9).")
+    @Option(parsing: .unconditional, help: "With --objective hybrid: the fraction of steps before ELBO steps are interleaved (default 0.9).")
     var hybridSleepFraction: Double?
 
-    @Option(help: "Standard deviation of the ELBO's per-pixel Gaussian likelihood (default 0.05).")
+    @Option(parsing: .unconditional, help: "Standard deviation of the ELBO's per-pixel Gaussian likelihood (default 0.05).")
     var sigma: Double?
 
-    @Option(help: "Optimisation steps (default 20000).")
+    @Option(parsing: .unconditional, help: "Optimisation steps (default 20000).")
     var steps: Int?
 
-    @Option(help: "Scenes per step (default 32).")
+    @Option(parsing: .unconditional, help: "Scenes per step (default 32).")
     var batchSize: Int?
 
-    @Option(help: "Adam learning rate (default 0.001).")
+    @Option(parsing: .unconditional, help: "Adam learning rate (default 0.001).")
     var learningRate: Float?
 
-    @Option(help: "Seed for initialisation, scene draws and noise (default 1).")
+    @Option(parsing: .unconditional, help: "Seed for initialisation, scene draws and noise (default 1).")
     var seed: UInt64?
 
-    @Option(help: "Threads (one computes, the others render the next batch; default 2).")
+    @Option(parsing: .unconditional, help: "Threads (one computes, the others render the next batch; default 2).")
     var threads: Int?
 
-    @Option(help: "Largest number of objects, the number of recurrent steps (default 3).")
+    @Option(parsing: .unconditional, help: "Largest number of objects, the number of recurrent steps (default 3).")
     var maxObjects: Int?
 
     @Option(help: "Output folder of the run.")
@@ -64,17 +64,17 @@ struct Train: ParsableCommand {
     @Flag(help: "Replace an existing run in OUT.")
     var force = false
 
-    @Option(help: "Held-out scenes scored at each evaluation (default 256).")
+    @Option(parsing: .unconditional, help: "Held-out scenes scored at each evaluation (default 256).")
     var evalImages: Int?
 
-    @Option(help: "Log a metrics line every N steps (default 50).")
+    @Option(parsing: .unconditional, help: "Log a metrics line every N steps (default 50).")
     var logEvery: Int?
 
     @Flag(help: "No progress bar.")
     var quiet = false
 
     /// Stops (with a checkpoint) after this many steps of this invocation, as Ctrl-C would: for tests.
-    @Option(help: .hidden)
+    @Option(parsing: .unconditional, help: .hidden)
     var stopAfter: Int?
 
     func validate() throws {
@@ -87,6 +87,7 @@ struct Train: ParsableCommand {
         if let logEvery, logEvery < 1 { throw ValidationError("--log-every must be >= 1") }
         if let f = hybridSleepFraction, !(0...1).contains(f) { throw ValidationError("--hybrid-sleep-fraction must be in [0, 1]") }
         if let sigma, !(sigma > 0 && sigma.isFinite) { throw ValidationError("--sigma must be a positive number") }
+        if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be a positive number") }
         if let maxObjects, !(1...16).contains(maxObjects) { throw ValidationError("--max-objects must be in 1...16") }
         if let objective, Objective(rawValue: objective) == nil {
             throw ValidationError("--objective must be one of \(Objective.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -222,6 +223,7 @@ struct Train: ParsableCommand {
             // The last scenes are held out for evaluation when the dataset is large enough.
             let ds = try Dataset(folder: folder)
             guard !ds.entries.isEmpty else { throw ValidationError("\(folder) holds no scenes") }
+            try ds.checkImageSizes()
             let n = ds.entries.count, held = min(evalImages, n / 4)
             if held == 0 { return (DatasetSource(dataset: ds), DatasetSource(dataset: ds)) }
             return (DatasetSource(dataset: ds, entries: 0..<(n - held)), DatasetSource(dataset: ds, entries: (n - held)..<n))

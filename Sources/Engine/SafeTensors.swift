@@ -34,7 +34,7 @@ public struct SafeTensorsError: Error, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        if let field { return "\(source): \(field): \(message)" }
+        if let field { return "\(source): \(Echo.truncated(field)): \(message)" }
         return "\(source): \(message)"
     }
 }
@@ -240,7 +240,7 @@ public enum SafeTensors {
         }
         guard let dtype = DType(name: dtypeName) else {
             throw SafeTensorsError(.dtype, source: source, field: "\(name).dtype",
-                                   "unsupported dtype \"\(dtypeName)\" (expected F32, F64, F16, BF16, I64 or I32)")
+                                   "unsupported dtype \(Echo.quoted(dtypeName)) (expected F32, F64, F16, BF16, I64 or I32)")
         }
         guard case .array(let dims) = try field("shape") else {
             throw SafeTensorsError(.shape, source: source, field: "\(name).shape", "is not an array")

@@ -25,6 +25,15 @@ public struct NotUTF8Error: Error, CustomStringConvertible, Equatable {
     public var description: String { "\(path):\(line): not valid UTF-8 text (bad byte at column \(column))" }
 }
 
+/// A file whose content is not what air expects (an empty file or a corrupt PNG given as an
+/// image): bad input (exit code 1), not an I/O failure. Names the file.
+public struct InvalidFile: Error, CustomStringConvertible, Equatable {
+    public var path: String
+    public var message: String
+    public init(path: String, message: String) { self.path = path; self.message = message }
+    public var description: String { "\(path): \(message)" }
+}
+
 /// Plain POSIX file helpers. Every write goes through `writeAtomically` (AtomicFile.swift).
 public enum FileIO {
     /// Inputs larger than this are refused before reading (no input of air comes near it).
@@ -33,6 +42,15 @@ public enum FileIO {
     /// Reads a regular file. Devices, FIFOs and sockets are refused (they may block forever or
     /// never end), and so is a file over `maxInputBytes`.
     public static func read(_ path: String) throws -> [UInt8] {
+        try read(path, atMost: nil)
+    }
+
+    /// The first `count` bytes of a regular file (fewer when it is shorter).
+    public static func read(_ path: String, prefix count: Int) throws -> [UInt8] {
+        try read(path, atMost: count)
+    }
+
+    static func read(_ path: String, atMost limit: Int?) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw IOError.errno(path, "cannot open") }
         defer { close(fd) }
@@ -45,10 +63,12 @@ public enum FileIO {
             throw IOError(path: path, message: "\(info.st_size) bytes, more than the \(maxInputBytes >> 20) MiB air reads")
         }
         var out: [UInt8] = []
-        out.reserveCapacity(Int(info.st_size))
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        out.reserveCapacity(min(Int(info.st_size), limit ?? Int.max))
+        var buffer = [UInt8](repeating: 0, count: min(1 << 16, max(1, limit ?? Int.max)))
         while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            let want = min(buffer.count, (limit ?? Int.max) - out.count)
+            if want == 0 { return out }
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, want) }
             if n < 0 {
                 if Glibc.errno == EINTR { continue }
                 throw IOError.errno(path, "cannot read")

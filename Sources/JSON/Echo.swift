@@ -6,12 +6,21 @@ public enum Echo {
     public static let limit = 80
 
     public static func quoted(_ s: String, limit: Int = Echo.limit) -> String {
-        var out = "\""
+        let (text, cut) = escaped(s, limit: limit)
+        return cut ? "\"" + text + "…\" (\(s.count) characters)" : "\"" + text + "\""
+    }
+
+    /// The same without quotes, for a key inside a field path (`objects[0].KEY`).
+    public static func truncated(_ s: String, limit: Int = Echo.limit) -> String {
+        let (text, cut) = escaped(s, limit: limit)
+        return cut ? text + "…" : text
+    }
+
+    static func escaped(_ s: String, limit: Int) -> (text: String, cut: Bool) {
+        var out = ""
         var shown = 0
         for character in s {
-            if shown == limit {
-                return out + "…\" (\(s.count) characters)"
-            }
+            if shown == limit { return (out, true) }
             shown += 1
             for scalar in character.unicodeScalars {
                 switch scalar {
@@ -30,6 +39,6 @@ public enum Echo {
                 }
             }
         }
-        return out + "\""
+        return (out, false)
     }
 }

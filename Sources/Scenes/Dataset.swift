@@ -72,7 +72,7 @@ public struct Dataset: Sendable {
         let meta = try metaReader.parse(FileIO.readText(metaPath))
         _ = try metaReader.object(meta, "", allowed: nil)
         let format = try metaReader.string(metaReader.required(meta, "", "format"), "format")
-        guard format == "air-scenes" else { throw metaReader.error(meta["format"]!, "format", "expected \"air-scenes\", found \"\(format)\"") }
+        guard format == "air-scenes" else { throw metaReader.error(meta["format"]!, "format", "expected \"air-scenes\", found \(Echo.quoted(format))") }
         let version = try metaReader.integer(metaReader.required(meta, "", "version"), "version", in: 0...Int(Int32.max))
         guard version == 1 else { throw metaReader.error(meta["version"]!, "version", "unsupported version \(version) (this reader knows 1)") }
         let count = try metaReader.integer(metaReader.required(meta, "", "count"), "count", in: 0...Int(Int32.max))
@@ -134,6 +134,20 @@ public struct Dataset: Sendable {
             if let m = e.mask { out.append(folder + "/" + m) }
         }
         return out
+    }
+
+    /// Checks, from the PNG headers alone, that every image has its scene's camera size
+    /// (training reads images at that size; reading them resamples only other sizes).
+    /// A mismatch is an `InvalidFile` naming the image.
+    public func checkImageSizes() throws {
+        for e in entries {
+            let path = folder + "/" + e.image
+            let (w, h) = try PNG.size(ofFile: path)
+            let c = e.scene.camera
+            guard w == c.width && h == c.height else {
+                throw InvalidFile(path: path, message: "image is \(w)x\(h), but the dataset's camera for scene \(e.index) is \(c.width)x\(c.height) (meta.json, or the line's own camera in \(DatasetLayout.scenes))")
+            }
+        }
     }
 
     /// The image of entry `i`, as floats v / 255.

@@ -140,7 +140,7 @@ public struct DatasetGenerator {
             throw Refusal(message: "\(folder) holds an interrupted generation; use --resume to continue it or --force to start over")
         } else if let other = names.first(where: { !Self.isOurs($0) }) ?? names.first {
             if !resume || !names.allSatisfy(Self.isOurs) {
-                throw Refusal(message: "\(folder) is not empty (it holds \"\(other)\"); use --force to write into it")
+                throw Refusal(message: "\(folder) is not empty (it holds \(Echo.quoted(other))); use --force to write into it")
             }
         }
         try FileIO.makeDirectories(path("images"))

@@ -8,11 +8,13 @@ final class CLITests: XCTestCase {
         return root.appendingPathComponent(".build/debug/air").path
     }
 
-    func run(_ args: [String], stdin: String = "") throws -> (status: Int32, out: String, err: String) {
+    func run(_ args: [String], stdin: String = "", in directory: String? = nil, environment: [String: String]? = nil) throws -> (status: Int32, out: String, err: String) {
         guard FileManager.default.isExecutableFile(atPath: air) else { throw XCTSkip("build the air binary first (swift build)") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: air)
         p.arguments = args
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if let environment { p.environment = environment }
         let i = Pipe(), o = Pipe(), e = Pipe()
         p.standardInput = i; p.standardOutput = o; p.standardError = e
         try p.run()
@@ -125,6 +127,54 @@ final class CLITests: XCTestCase {
                     dir + "/data/images/000001.png", unchanged: dir + "/data/images/000001.png")
         g = try run(["generate", "--spec", dir + "/s2.json", "--out", dir + "/data", "--force", "--quiet"])
         XCTAssertEqual(g.status, 2, "a missing spec is an I/O error, as before")
+    }
+
+    /// Each message of issue #9's list names what is wrong, in full and in our words.
+    func testMessagesNameWhatIsWrong() throws {
+        let dir = "/tmp/air-cli-messages-\(getpid())"
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        try FileIO.makeDirectories(dir)
+        func expect(_ args: [String], status: Int32, _ says: String, in directory: String? = nil, _ line: UInt = #line) throws {
+            let r = try run(args, in: directory)
+            XCTAssertEqual(r.status, status, r.err, line: line)
+            XCTAssertTrue(r.err.contains(says), "\(r.err) should say \(says)", line: line)
+        }
+        // Valid JSON, numbers out of range: the reader names the field (not "render failed ... code -1").
+        try FileIO.writeAtomically(dir + "/far.json", text: #"{"objects": [{"shape": "cube", "color": "red", "position": [1e308, 0]}]}"#)
+        try expect(["render", dir + "/far.json", "-o", dir + "/far.png"], status: 1, dir + "/far.json:1: objects[0].position[0]: 1e+308 is outside -1e6...1e6")
+        try FileIO.writeAtomically(dir + "/fov.json", text: #"{"camera": {"fov_y": 1e-300}, "objects": []}"#)
+        try expect(["render", dir + "/fov.json", "-o", dir + "/fov.png"], status: 1, "fov.json:1: camera.fov_y: fov_y must be in [0.01, 179] degrees")
+        // A NUL in a string is escaped, and the message goes on after it.
+        try FileIO.writeAtomically(dir + "/nul.json", text: #"{"objects": [{"shape": "cu\u0000be", "color": "red", "position": [0, 0]}]}"#)
+        try expect(["render", dir + "/nul.json", "-o", dir + "/nul.png"], status: 1, #"unknown shape "cu\u0000be" (shapes: cube"#)
+        // Invalid UTF-8 is bad input (1), not an I/O failure (2).
+        try FileIO.writeAtomically(dir + "/latin1.json", Array(#"{"objects": [], "x": ""#.utf8) + [0xE9] + Array("\"}".utf8))
+        try expect(["render", dir + "/latin1.json", "-o", dir + "/l.png"], status: 1, dir + "/latin1.json:1: not valid UTF-8 text")
+        // A huge bad key is echoed once, cut short.
+        let key = String(repeating: "k", count: 1_000_000)
+        try FileIO.writeAtomically(dir + "/key.json", text: #"{"objects": [], ""# + key + #"": 1}"#)
+        let r = try run(["render", dir + "/key.json", "-o", dir + "/k.png"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertLessThan(r.err.utf8.count, 600, r.err)
+        XCTAssertTrue(r.err.contains(#"unknown key "kkkkkkkkkk"#) && r.err.contains(#"…" (1000000 characters)"#), r.err)
+        // Negative numbers reach the validation.
+        try expect(["infer", "--batch-size", "-1", dir + "/x.png"], status: 64, "--batch-size must be >= 1")
+        try expect(["train", "--steps", "-5", "--out", dir + "/run"], status: 64, "--steps must be >= 1")
+        // An empty file given as an image.
+        try FileIO.writeAtomically(dir + "/empty.png", [])
+        try expect(["infer", dir + "/empty.png"], status: 1, dir + "/empty.png: empty file, not a PNG")
+        // Training images of another size than the dataset's camera name the image.
+        XCTAssertEqual(try run(["generate", "--count", "2", "--out", dir + "/data", "--quiet"]).status, 0)
+        try FileIO.writeAtomically(dir + "/data/images/000001.png", PNG.encode(Image(width: 1, height: 1, pixels: [0, 0, 0])))
+        try expect(["train", "--data", dir + "/data", "--steps", "1", "--out", dir + "/run", "--quiet"], status: 1,
+                   dir + "/data/images/000001.png: image is 1x1, but the dataset's camera for scene 1 is 64x64")
+        // The bundled model is found from any working directory, and AIR_MODEL wins.
+        let demo = try run(["demo", "--count", "1", "--seed", "3", "--out", dir + "/demo"], in: "/")
+        XCTAssertEqual(demo.status, 0, demo.err)
+        XCTAssertTrue(FileIO.exists(dir + "/demo/000000.png"))
+        let missing = try run(["infer", dir + "/data/images/000000.png"], in: "/", environment: ["AIR_MODEL": dir + "/none.safetensors"])
+        XCTAssertEqual(missing.status, 2, missing.err)
+        XCTAssertTrue(missing.err.contains(dir + "/none.safetensors"), missing.err)
     }
 
     /// `--force` over a run whose model is the new run's starting model reads it first and keeps

@@ -42,8 +42,13 @@ public struct BatchSpec: Equatable, Sendable {
         public var rotation: (lo: Double, hi: Double) = (0, 360)
         /// Every object of a scene shows at least this many mask pixels.
         public var minVisiblePixels: Int = 20
-        /// Whole-scene resamplings before giving up on a scene.
+        /// Whole-scene resamplings before giving up on a scene (at most `maxAttemptsLimit`).
         public var maxAttempts: Int = 1000
+
+        /// The largest `max_attempts`: 1000 attempts place any feasible scene of the shipped specs
+        /// many times over; more only postpones the error of an infeasible one (a crowded scene
+        /// of 255 objects takes a quarter of a millisecond per attempt).
+        public static let maxAttemptsLimit = 100_000
 
         public static func == (a: Random, b: Random) -> Bool {
             a.countWeights == b.countWeights && a.shapeWeights == b.shapeWeights && a.colors == b.colors
@@ -214,7 +219,7 @@ public struct BatchSpec: Equatable, Sendable {
         if let y = v["y"] { let (a, b) = try range(y, "y", reader); r.y = a...b }
         if let rot = v["rotation"] { r.rotation = try range(rot, "rotation", reader) }
         if let m = v["min_visible_pixels"] { r.minVisiblePixels = try reader.integer(m, "min_visible_pixels", in: 0...Int(Int32.max)) }
-        if let m = v["max_attempts"] { r.maxAttempts = try reader.integer(m, "max_attempts", in: 1...1_000_000) }
+        if let m = v["max_attempts"] { r.maxAttempts = try reader.integer(m, "max_attempts", in: 1...Random.maxAttemptsLimit) }
         return r
     }
 

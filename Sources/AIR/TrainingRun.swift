@@ -130,3 +130,30 @@ public struct TrainingRun {
         try FileIO.writeAtomically(metricsPath, text: kept.map { $0 + "\n" }.joined())
     }
 }
+
+/// When a training run writes its checkpoint (state, model and the metrics logged so far):
+/// every `interval` seconds, and also after the first logged step, so that a run killed early
+/// can already be resumed (the caller saves at the end too). By time rather than by steps, so
+/// that what a kill loses is bounded in minutes whatever a step costs. Checkpoints may fall on
+/// any step: a run resumed from one continues bit for bit.
+public struct CheckpointCadence: Sendable {
+    public let interval: Double
+    private var lastSave: Double
+    private var savedAtALog = false
+
+    /// `start`: the time training starts, in seconds on any monotonic clock.
+    public init(interval: Double, start: Double) {
+        self.interval = interval
+        lastSave = start
+    }
+
+    /// Whether to save after a step that ended at `now`; `logged`: it wrote a metrics line.
+    public func isDue(logged: Bool, now: Double) -> Bool {
+        (logged && !savedAtALog) || now - lastSave >= interval
+    }
+
+    public mutating func saved(at now: Double, logged: Bool) {
+        lastSave = now
+        if logged { savedAtALog = true }
+    }
+}

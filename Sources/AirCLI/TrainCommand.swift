@@ -13,6 +13,7 @@ struct Train: ParsableCommand {
         Scenes come from a batch spec (fresh draws from the prior; default: the built-in twin of \
         scenes/default.json) or from a dataset (--data). OUT receives model.safetensors (the \
         latest model), state.safetensors (everything --resume needs) and metrics.jsonl. \
+        A checkpoint is written every --checkpoint-minutes and after the first logged step; \
         Ctrl-C saves a checkpoint and stops; `air train --out OUT --resume` continues exactly. \
         A non-finite loss or gradient stops training with the last checkpoint intact. \
         The network's arithmetic runs on one thread (bit-exact runs); --threads renders batches.
@@ -70,8 +71,20 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Log a metrics line every N steps (default 50).")
     var logEvery: Int?
 
+    @Option(parsing: .unconditional, help: "Write a checkpoint (state, model, metrics) every this many minutes of training.")
+    var checkpointMinutes: Double = 5
+
+    /// The checkpoint interval in seconds, instead of --checkpoint-minutes: for tests.
+    @Option(help: .hidden)
+    var checkpointSeconds: Double?
+
     @Flag(help: "No progress bar.")
     var quiet = false
+
+    /// Exits at once, without a checkpoint, after this many steps of this invocation, as a kill
+    /// would: for tests.
+    @Option(help: .hidden)
+    var abortAfter: Int?
 
     /// Stops (with a checkpoint) after this many steps of this invocation, as Ctrl-C would: for tests.
     @Option(parsing: .unconditional, help: .hidden)
@@ -85,6 +98,7 @@ struct Train: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
         if let evalImages, evalImages < 1 { throw ValidationError("--eval-images must be >= 1") }
         if let logEvery, logEvery < 1 { throw ValidationError("--log-every must be >= 1") }
+        if !(checkpointMinutes > 0 && checkpointMinutes.isFinite) { throw ValidationError("--checkpoint-minutes must be a positive number") }
         if let f = hybridSleepFraction, !(0...1).contains(f) { throw ValidationError("--hybrid-sleep-fraction must be in [0, 1]") }
         if let sigma, !(sigma > 0 && sigma.isFinite) { throw ValidationError("--sigma must be a positive number") }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be a positive number") }
@@ -134,7 +148,6 @@ struct Train: ParsableCommand {
                 if let seed { o.seed = seed }
                 if let threads { o.threads = threads }
                 if let logEvery { o.logEvery = logEvery }
-                o.checkpointEvery = max(o.logEvery, o.checkpointEvery / o.logEvery * o.logEvery)
                 o.evalEvery = max(o.logEvery, o.evalEvery / o.logEvery * o.logEvery)
                 if let data {
                     sourceDescription = .data(folder: data)
@@ -177,11 +190,14 @@ struct Train: ParsableCommand {
             var lastEval: EvaluationReport?
             let progress = Progress(total: options.steps, enabled: !quiet && isatty(2) != 0)
             let firstStep = trainer.step
+            var cadence = CheckpointCadence(interval: checkpointSeconds ?? 60 * checkpointMinutes, start: seconds())
             while trainer.step < options.steps && !stop.isSet {
                 if let stopAfter, trainer.step - firstStep >= stopAfter { stop.set(); break }
+                if let abortAfter, trainer.step - firstStep >= abortAfter { Foundation.exit(3) }
                 var m = try trainer.trainStep()
                 let s = trainer.step
-                if s % options.logEvery == 0 || s == options.steps {
+                let logged = s % options.logEvery == 0 || s == options.steps
+                if logged {
                     if s % options.evalEvery == 0 || s == options.steps {
                         let r = try trainer.evaluateHeldOut()
                         m.heldOutCountAccuracy = r.overall.countAccuracy
@@ -192,10 +208,11 @@ struct Train: ParsableCommand {
                     pending.append(String(decoding: try encoder.encode(m), as: UTF8.self))
                     if quiet || isatty(2) == 0 { FileHandle.standardError.write(Data((pending.last! + "\n").utf8)) }
                 }
-                if s % options.checkpointEvery == 0 || s == options.steps {
+                if cadence.isDue(logged: logged, now: seconds()) && s < options.steps {
                     try run.appendMetrics(pending)
                     pending = []
                     try run.save(trainer, source: sourceDescription)
+                    cadence.saved(at: seconds(), logged: logged)
                 }
                 last = m
                 progress.update(step: s, metrics: m, eval: lastEval)
@@ -210,6 +227,9 @@ struct Train: ParsableCommand {
             }
         }
     }
+
+    /// Monotonic seconds, for the checkpoint cadence.
+    func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
     func sources(_ d: TrainingSourceDescription, seed: UInt64, evalImages: Int) throws -> (any SceneSource, any SceneSource) {
         switch d {

@@ -194,6 +194,40 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 1, r.err)
     }
 
+    /// Checkpoints come by time (and after the first logged step), not every 500 steps: a run
+    /// killed between them resumes from the last one and ends bit for bit as an unbroken run.
+    func testCheckpointsByTimeAndKilledRunsResumeExactly() throws {
+        let dir = "/tmp/air-cli-cadence-\(getpid())"
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        let tiny = ["--steps", "4", "--batch-size", "2", "--threads", "1", "--eval-images", "1", "--log-every", "2",
+                    "--quiet", "--max-objects", "1", "--seed", "7"]
+        /// The step a run's state was saved at (its safetensors metadata).
+        func savedStep(_ run: String) throws -> String? {
+            let bytes = try FileIO.read(run + "/state.safetensors")
+            let n = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+            if case .string(let s)? = try parseJSON(bytes: Array(bytes[8..<(8 + n)]))["__metadata__"]?["step"]?.kind { return s }
+            return nil
+        }
+        var r = try run(["train", "--out", dir + "/whole"] + tiny)
+        XCTAssertEqual(r.status, 0, r.err)
+        // Killed after step 3 with a checkpoint every 0 s: the state is step 3's.
+        r = try run(["train", "--out", dir + "/killed", "--checkpoint-seconds", "0", "--abort-after", "3"] + tiny)
+        XCTAssertEqual(r.status, 3, r.err)
+        XCTAssertEqual(try savedStep(dir + "/killed"), "3")
+        r = try run(["train", "--out", dir + "/killed", "--resume", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(try FileIO.read(dir + "/killed/model.safetensors"), try FileIO.read(dir + "/whole/model.safetensors"))
+        // With the default five minutes, the first logged step (2) was still saved.
+        r = try run(["train", "--out", dir + "/early", "--abort-after", "3"] + tiny)
+        XCTAssertEqual(r.status, 3, r.err)
+        XCTAssertEqual(try savedStep(dir + "/early"), "2")
+        r = try run(["train", "--out", dir + "/early", "--resume", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(try FileIO.read(dir + "/early/model.safetensors"), try FileIO.read(dir + "/whole/model.safetensors"))
+        r = try run(["train", "--out", dir + "/x", "--checkpoint-minutes", "0"] + tiny)
+        XCTAssertEqual(r.status, 64, r.err)
+    }
+
     /// The learning commands end to end on a tiny budget: train two steps, resume rules,
     /// infer with overlays, evaluate, and clear errors for a bad model file.
     func testTrainInferEval() throws {

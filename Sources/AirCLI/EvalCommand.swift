@@ -53,7 +53,8 @@ struct Eval: ParsableCommand {
     func run() throws {
         try SceneCommandExit.run {
             let dataset = try Dataset(folder: data)
-            try FileIO.checkOutputs(json.map { [$0] } ?? [], inputs: dataset.files + [model ?? BundledModel.locate()] + (pred.map { [$0] } ?? []))
+            let model = pred == nil ? try self.model ?? BundledModel.locate() : nil
+            try FileIO.checkOutputs(json.map { [$0] } ?? [], inputs: dataset.files + [model, pred].compactMap { $0 })
             let n = min(limit ?? dataset.entries.count, dataset.entries.count)
             let truth = dataset.entries.prefix(n).map(\.scene.objects)
             let report: EvaluationReport

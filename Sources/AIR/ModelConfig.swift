@@ -78,8 +78,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             return (name, "expected 3 finite numbers")
         }
         if !tableColor.allSatisfy({ (0...1).contains($0) }) { return ("tableColor", "colour components must lie in [0, 1]") }
-        if !(fovY > 0 && fovY < 180) { return ("fovY", "\(fovY) is outside (0, 180)") }
-        if let (field, message) = camera.problem { return (field, message) }
+        if !SceneLimits.fovY.contains(fovY) { return ("fovY", "\(fovY) is outside [0.01, 179] degrees") }
+        if let (field, message) = camera.problem { return ("camera: " + field, message) }
         if ![1, 4, 9, 16].contains(samplesPerPixel) { return ("samplesPerPixel", "\(samplesPerPixel) is not 1, 4, 9 or 16") }
         if !(tableHalfWidth > 0 && tableHalfWidth <= 1000) { return ("tableHalfWidth", "\(tableHalfWidth) is outside (0, 1000]") }
         if !(glimpseWorld > 0 && glimpseWorld <= 1000) { return ("glimpseWorld", "\(glimpseWorld) is outside (0, 1000]") }

@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Random
+import Scenes
 
 /// A trained guide on disk: its parameters as safetensors (readable by Python's `safetensors`)
 /// and its `ModelConfig` as JSON in the file's metadata, so the file alone rebuilds the network.
@@ -22,7 +23,7 @@ public enum ModelFile {
     public static func load(_ path: String) throws -> (network: GuideNetwork, metadata: [String: String]) {
         let (tensors, metadata) = try SafeTensors.read(path: path)
         guard metadata["format"] == format else {
-            throw TrainingError.badModel(path: path, message: "not an air model (metadata format is \(metadata["format"] ?? "missing"))")
+            throw TrainingError.badModel(path: path, message: "not an air model (metadata format is \(metadata["format"].map { Echo.quoted($0) } ?? "missing"))")
         }
         guard let text = metadata["config"], let config = try? JSONDecoder().decode(ModelConfig.self, from: Data(text.utf8)) else {
             throw TrainingError.badModel(path: path, message: "metadata.config is missing or not a model configuration")

@@ -30,7 +30,6 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var clipNorm: Float = 20
     public var seed: UInt64 = 1
     public var threads = 2
-    public var checkpointEvery = 500
     public var logEvery = 50
     public var evalEvery = 500
     public var evalImages = 256
@@ -49,7 +48,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case objective, steps, batchSize, learningRate, finalLearningRateFraction, warmup, clipNorm, seed, threads,
-             checkpointEvery, logEvery, evalEvery, evalImages, hybridSleepFraction, sigma, baselineLearningRateFactor,
+             logEvery, evalEvery, evalImages, hybridSleepFraction, sigma, baselineLearningRateFactor,
              wakeSearchRenders, sleepEvery
     }
 
@@ -67,7 +66,6 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         clipNorm = try get(.clipNorm, d.clipNorm)
         seed = try get(.seed, d.seed)
         threads = try get(.threads, d.threads)
-        checkpointEvery = try get(.checkpointEvery, d.checkpointEvery)
         logEvery = try get(.logEvery, d.logEvery)
         evalEvery = try get(.evalEvery, d.evalEvery)
         evalImages = try get(.evalImages, d.evalImages)

@@ -1,13 +1,19 @@
+import Dispatch
 import Foundation
 import Scenes
 
 /// The loop `air train` and `air adapt` share: steps the trainer, logs a metrics line every
-/// `logEvery` steps (with held-out monitoring every `evalEvery`), checkpoints the run, and stops
-/// when asked, with a checkpoint, so that `--resume` continues bit for bit.
+/// `logEvery` steps (with held-out monitoring every `evalEvery`), checkpoints the run by time
+/// (`CheckpointCadence`), and stops when asked, with a checkpoint, so that `--resume` continues
+/// bit for bit.
 public struct TrainingLoop {
     public let trainer: Trainer
     public let run: TrainingRun
     public let source: TrainingSourceDescription
+    /// Seconds between checkpoints.
+    public let checkpointSeconds: Double
+    /// Called before each step with the number of steps this loop has run (tests simulate kills).
+    public var beforeStep: (Int) -> Void = { _ in }
     /// Polled between steps (Ctrl-C).
     public var shouldStop: () -> Bool = { false }
     /// Called after every step with its metrics and the latest held-out report (if labelled).
@@ -15,10 +21,11 @@ public struct TrainingLoop {
     /// Called with every metrics line as it is logged.
     public var logLine: (String) -> Void = { _ in }
 
-    public init(trainer: Trainer, run: TrainingRun, source: TrainingSourceDescription) {
+    public init(trainer: Trainer, run: TrainingRun, source: TrainingSourceDescription, checkpointSeconds: Double = 300) {
         self.trainer = trainer
         self.run = run
         self.source = source
+        self.checkpointSeconds = checkpointSeconds
     }
 
     public enum Outcome {
@@ -37,11 +44,15 @@ public struct TrainingLoop {
         var lastEval: EvaluationReport?
         let firstStep = trainer.step
         var stopped = false
+        func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+        var cadence = CheckpointCadence(interval: checkpointSeconds, start: seconds())
         while trainer.step < options.steps {
             if shouldStop() || stopAfter.map({ trainer.step - firstStep >= $0 }) == true { stopped = true; break }
+            beforeStep(trainer.step - firstStep)
             var m = try trainer.trainStep()
             let s = trainer.step
-            if s % options.logEvery == 0 || s == options.steps {
+            let logged = s % options.logEvery == 0 || s == options.steps
+            if logged {
                 if s % options.evalEvery == 0 || s == options.steps {
                     if trainer.heldOutIsLabelled {
                         let r = try trainer.evaluateHeldOut()
@@ -59,10 +70,11 @@ public struct TrainingLoop {
                 pending.append(line)
                 logLine(line)
             }
-            if s % options.checkpointEvery == 0 || s == options.steps {
+            if cadence.isDue(logged: logged, now: seconds()) && s < options.steps {
                 try run.appendMetrics(pending)
                 pending = []
                 try run.save(trainer, source: source)
+                cadence.saved(at: seconds(), logged: logged)
             }
             last = m
             progress(m, lastEval)

@@ -28,6 +28,7 @@ public enum TrainingSourceDescription: Codable, Equatable, Sendable {
             // The last scenes are held out for evaluation when the dataset is large enough.
             let ds = try Dataset(folder: folder)
             guard !ds.entries.isEmpty else { throw TrainingError.unsupported("\(folder) holds no scenes") }
+            try ds.checkImageSizes()
             let n = ds.entries.count, held = min(evalImages, n / 4)
             if held == 0 { return (DatasetSource(dataset: ds), DatasetSource(dataset: ds), nil) }
             return (DatasetSource(dataset: ds, entries: 0..<(n - held)), DatasetSource(dataset: ds, entries: (n - held)..<n), nil)
@@ -60,6 +61,24 @@ public struct TrainingRun {
 
     public var exists: Bool { FileIO.exists(statePath) }
 
+    /// Refuses a run whose files would replace one of its inputs. The starting model of a
+    /// fine-tuning run may be this run's model.safetensors (it is read before the run starts and
+    /// replaced by the first checkpoint), but not its state or metrics.
+    public func checkOutputs(inputs: [String], startingModel: String?) throws {
+        try FileIO.checkOutputs([statePath, modelPath, metricsPath], inputs: inputs)
+        try FileIO.checkOutputs([statePath, metricsPath], inputs: startingModel.map { [$0] } ?? [])
+    }
+
+    /// Removes an old run's files before a new run replaces it (`--force`), except the new
+    /// run's starting model: already read, it stays until the first checkpoint replaces it,
+    /// so a run that fails early loses nothing.
+    public func removeForReplacement(keeping startingModel: String?) throws {
+        let keep = startingModel.flatMap(FileIO.identity)
+        for p in [statePath, modelPath, metricsPath] where FileIO.exists(p) && (keep == nil || FileIO.identity(p) != keep) {
+            try FileIO.remove(p)
+        }
+    }
+
     public func save(_ trainer: Trainer, source: TrainingSourceDescription) throws {
         try FileIO.makeDirectories(folder)
         let encoder = JSONEncoder()
@@ -85,7 +104,7 @@ public struct TrainingRun {
     public func settings() throws -> (options: TrainingOptions, config: ModelConfig, source: TrainingSourceDescription) {
         let (_, metadata) = try SafeTensors.read(path: statePath)
         guard metadata["format"] == Self.stateFormat else {
-            throw TrainingError.badRun(path: statePath, message: "not an air training state (format \(metadata["format"] ?? "missing"))")
+            throw TrainingError.badRun(path: statePath, message: "not an air training state (format \(metadata["format"].map { Echo.quoted($0) } ?? "missing"))")
         }
         func decode<T: Decodable>(_ key: String, _ type: T.Type) throws -> T {
             guard let text = metadata[key], let v = try? JSONDecoder().decode(T.self, from: Data(text.utf8)) else {
@@ -140,5 +159,32 @@ public struct TrainingRun {
             return s <= step
         }
         try FileIO.writeAtomically(metricsPath, text: kept.map { $0 + "\n" }.joined())
+    }
+}
+
+/// When a training run writes its checkpoint (state, model and the metrics logged so far):
+/// every `interval` seconds, and also after the first logged step, so that a run killed early
+/// can already be resumed (the caller saves at the end too). By time rather than by steps, so
+/// that what a kill loses is bounded in minutes whatever a step costs. Checkpoints may fall on
+/// any step: a run resumed from one continues bit for bit.
+public struct CheckpointCadence: Sendable {
+    public let interval: Double
+    private var lastSave: Double
+    private var savedAtALog = false
+
+    /// `start`: the time training starts, in seconds on any monotonic clock.
+    public init(interval: Double, start: Double) {
+        self.interval = interval
+        lastSave = start
+    }
+
+    /// Whether to save after a step that ended at `now`; `logged`: it wrote a metrics line.
+    public func isDue(logged: Bool, now: Double) -> Bool {
+        (logged && !savedAtALog) || now - lastSave >= interval
+    }
+
+    public mutating func saved(at now: Double, logged: Bool) {
+        lastSave = now
+        if logged { savedAtALog = true }
     }
 }

@@ -20,41 +20,44 @@ struct Adapt: ParsableCommand {
         """
     )
 
-    @Option(help: "Model to adapt.")
-    var model: String = defaultModelPath
+    @Option(help: "Model to adapt (default: the bundled model).")
+    var model: String?
 
-    @Option(help: "Folder of PNG images (any size of the model's aspect ratio).")
-    var images: String
+    @Option(help: "Folder of PNG images (any size of the model's aspect ratio); not with --resume.")
+    var images: String?
 
     @Option(help: "Output folder of the run.")
     var out: String
 
-    @Option(help: "Optimisation steps.")
+    @Option(parsing: .unconditional, help: "Optimisation steps.")
     var steps: Int = 2000
 
-    @Option(help: "Images per step.")
+    @Option(parsing: .unconditional, help: "Images per step.")
     var batchSize: Int = 32
 
-    @Option(help: "Adam learning rate.")
+    @Option(parsing: .unconditional, help: "Adam learning rate.")
     var learningRate: Float = 3e-4
 
-    @Option(help: "Every N-th step is a sleep step on the prior (0: none).")
+    @Option(parsing: .unconditional, help: "Every N-th step is a sleep step on the prior (0: none).")
     var sleepEvery: Int = 2
 
     @Option(help: "Batch spec of the prior's scenes for the sleep steps.")
     var spec: String?
 
-    @Option(help: "Renders per image of the search that improves each reading.")
+    @Option(parsing: .unconditional, help: "Renders per image of the search that improves each reading.")
     var searchRenders: Int = TrainingOptions().wakeSearchRenders
 
-    @Option(help: "Images held back for label-free monitoring.")
+    @Option(parsing: .unconditional, help: "Images held back for label-free monitoring.")
     var evalImages: Int = 200
 
-    @Option(help: "Seed.")
+    @Option(parsing: .unconditional, help: "Seed.")
     var seed: UInt64 = 1
 
-    @Option(help: "Threads (searches and batch rendering).")
+    @Option(parsing: .unconditional, help: "Threads (searches and batch rendering).")
     var threads: Int = 2
+
+    @Option(parsing: .unconditional, help: "Write a checkpoint every this many minutes of training.")
+    var checkpointMinutes: Double = 5
 
     @Flag(help: "Fit the table's colour to the images first (written into the adapted model).")
     var fitTable = false
@@ -80,12 +83,16 @@ struct Adapt: ParsableCommand {
         if evalImages < 1 { throw ValidationError("--eval-images must be >= 1") }
         if !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be a positive number") }
         if resume && force { throw ValidationError("give --resume or --force, not both") }
+        if resume == (images != nil) { throw ValidationError(resume ? "--resume continues with the run's stored images; drop --images" : "give --images FOLDER") }
+        if !(checkpointMinutes > 0 && checkpointMinutes.isFinite) { throw ValidationError("--checkpoint-minutes must be a positive number") }
     }
 
     func run() throws {
         try SceneCommandExit.run {
             BLAS.setThreads(1)
             let run = TrainingRun(folder: out)
+            let model = try self.model ?? BundledModel.locate()
+            try run.checkOutputs(inputs: [model] + (spec.map { [$0] } ?? []), startingModel: nil)
             let network: GuideNetwork, options: TrainingOptions, source: TrainingSourceDescription
             if resume {
                 guard run.exists else { throw ValidationError("no run to resume in \(out) (no state.safetensors)") }
@@ -97,15 +104,15 @@ struct Adapt: ParsableCommand {
                 network = try ModelFile.load(model).network   // read before anything in OUT is replaced
                 if run.exists || FileIO.exists(run.modelPath) {
                     guard force else { throw ValidationError("\(out) already holds a run; --resume continues it, --force replaces it") }
-                    for p in [run.statePath, run.modelPath, run.metricsPath] where FileIO.exists(p) { try FileIO.remove(p) }
+                    try run.removeForReplacement(keeping: nil)
                 }
                 var o = TrainingOptions()
                 o.objective = .rws
                 (o.steps, o.batchSize, o.learningRate, o.seed, o.threads) = (steps, batchSize, learningRate, seed, threads)
                 (o.sleepEvery, o.wakeSearchRenders, o.evalImages, o.warmup) = (sleepEvery, searchRenders, evalImages, min(100, steps / 10))
                 options = o
-                source = .images(folder: images, prior: try spec.map { try FileIO.readText($0) })
-                if fitTable { try fitTableColor(network) }
+                source = .images(folder: images!, prior: try spec.map { try FileIO.readText($0) })
+                if fitTable { try fitTableColor(network, folder: images!) }
             }
             let s = try source.sources(seed: options.seed, evalImages: options.evalImages, config: network.config)
             let trainer = try Trainer(network: network, source: s.train, heldOutSource: s.heldOut, options: options, sleepSource: s.prior)
@@ -113,9 +120,10 @@ struct Adapt: ParsableCommand {
                 try run.restore(into: trainer)
                 try run.truncateMetrics(after: trainer.step)
             }
-            let outcome = try runTrainingLoop(trainer: trainer, run: run, source: source, quiet: quiet, stopAfter: stopAfter)
+            let outcome = try runTrainingLoop(trainer: trainer, run: run, source: source, quiet: quiet,
+                                              checkpointSeconds: 60 * checkpointMinutes, stopAfter: stopAfter)
             if case .interrupted = outcome {
-                print("interrupted at step \(trainer.step); checkpoint saved. Continue with: air adapt --out \(out) --images \(images) --resume")
+                print("interrupted at step \(trainer.step); checkpoint saved. Continue with: air adapt --out \(out) --resume")
             } else {
                 print("adapted \(trainer.step) steps; model: \(run.modelPath)")
             }
@@ -123,7 +131,7 @@ struct Adapt: ParsableCommand {
     }
 
     /// Three rounds of reading (refined) and fitting, on up to 200 of the images.
-    func fitTableColor(_ network: GuideNetwork) throws {
+    func fitTableColor(_ network: GuideNetwork, folder images: String) throws {
         let folder = try ImageFolderSource(folder: images, config: network.config)
         let r = Rasterizer(threads: 1)
         let sample = try (0..<min(200, folder.count)).map { try folder.scene($0, renderer: r).image! }

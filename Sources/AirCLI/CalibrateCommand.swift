@@ -15,8 +15,8 @@ struct Calibrate: ParsableCommand {
         """
     )
 
-    @Option(help: "Model file.")
-    var model: String = defaultModelPath
+    @Option(help: "Model file (default: the bundled model, as for air infer).")
+    var model: String?
 
     @Option(help: "Where to write the calibrated model (not the input model).")
     var out: String
@@ -24,10 +24,10 @@ struct Calibrate: ParsableCommand {
     @Option(help: "Batch spec of the calibration scenes.")
     var spec: String?
 
-    @Option(help: "Number of scenes.")
+    @Option(parsing: .unconditional, help: "Number of scenes.")
     var count: Int = 2000
 
-    @Option(help: "Seed of the scenes (use one that neither training nor your test sets use).")
+    @Option(parsing: .unconditional, help: "Seed of the scenes (use one that neither training nor your test sets use).")
     var seed: UInt64 = 4242
 
     func validate() throws {
@@ -36,9 +36,8 @@ struct Calibrate: ParsableCommand {
 
     func run() throws {
         try SceneCommandExit.run {
-            guard (out as NSString).standardizingPath != (model as NSString).standardizingPath else {
-                throw ValidationError("--out must differ from --model (the input model is never overwritten)")
-            }
+            let model = try self.model ?? BundledModel.locate()
+            try FileIO.checkOutputs([out], inputs: [model] + (spec.map { [$0] } ?? []))
             let (network, metadata) = try ModelFile.load(model)
             var batch = BatchSpec.varied
             if let spec { batch = try BatchSpec.read(FileIO.readText(spec), file: spec) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 import Scenes
 #if canImport(Glibc)
 import Glibc
@@ -16,14 +17,28 @@ enum SceneCommandExit {
         } catch let e as IOError {
             report("\(e)")
             throw ExitCode(2)
+        } catch let e as SafeTensorsError where e.kind == .io {
+            report("\(e)")
+            throw ExitCode(2)
         } catch {
             report("\(error)")
             throw ExitCode(1)
         }
     }
 
+    /// Control characters that reach a message (from a file name, say) are escaped: a NUL
+    /// would end the C string early and an escape sequence would rewrite the terminal.
     static func report(_ message: String) {
-        fputs("air: error: \(message)\n", stderr)
+        var safe = ""
+        for scalar in message.unicodeScalars {
+            if (scalar.value < 0x20 && scalar != "\n" && scalar != "\t") || (0x7F...0x9F).contains(scalar.value) {
+                let hex = String(scalar.value, radix: 16)
+                safe += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                safe.unicodeScalars.append(scalar)
+            }
+        }
+        fputs("air: error: \(safe)\n", stderr)
     }
 }
 

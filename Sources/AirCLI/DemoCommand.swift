@@ -15,17 +15,22 @@ struct Demo: ParsableCommand {
     @Option(help: "Batch spec to draw scenes from (default: scenes/varied.json's built-in twin: any light, shadows, camera effects).")
     var spec: String?
 
-    @Option(help: "Number of scenes.")
+    @Option(parsing: .unconditional, help: "Number of scenes.")
     var count: Int = 6
 
-    @Option(help: "Seed of the scenes (default: a new one each run).")
+    @Option(parsing: .unconditional, help: "Seed of the scenes (default: a new one each run).")
     var seed: UInt64?
 
     @Option(help: "Folder for the overlay images.")
     var out: String = "demo"
 
+    func validate() throws {
+        if !(1...10_000).contains(count) { throw ValidationError("--count must be in 1...10000") }
+    }
+
     func run() throws {
         try SceneCommandExit.run {
+            try FileIO.checkOutputs((0..<count).map { out + "/" + DatasetLayout.name($0) }, inputs: [reading.modelPath()] + (spec.map { [$0] } ?? []))
             let reader = try reading.reader()
             let network = reader.network
             var batch = BatchSpec.varied

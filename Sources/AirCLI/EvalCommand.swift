@@ -19,13 +19,13 @@ struct Eval: ParsableCommand {
         """
     )
 
-    @Option(help: "Model file (default \(defaultModelPath)).")
+    @Option(help: "Model file (default: the bundled model, as for air infer).")
     var model: String?
 
     @Flag(help: "Refine each reading by render-and-compare search.")
     var refine = false
 
-    @Option(help: "With --refine: at most this many renders per image.")
+    @Option(parsing: .unconditional, help: "With --refine: at most this many renders per image.")
     var maxRenders: Int = RefinementOptions().maxRenders
 
     @Option(help: "Score these readings (JSON lines) instead of running a model.")
@@ -37,10 +37,10 @@ struct Eval: ParsableCommand {
     @Option(help: "Write the report as JSON to this file (atomically).")
     var json: String?
 
-    @Option(help: "Evaluate only the first N scenes.")
+    @Option(parsing: .unconditional, help: "Evaluate only the first N scenes.")
     var limit: Int?
 
-    @Option(help: "Images per batch.")
+    @Option(parsing: .unconditional, help: "Images per batch.")
     var batchSize: Int = 64
 
     func validate() throws {
@@ -53,13 +53,15 @@ struct Eval: ParsableCommand {
     func run() throws {
         try SceneCommandExit.run {
             let dataset = try Dataset(folder: data)
+            let model = pred == nil ? try self.model ?? BundledModel.locate() : nil
+            try FileIO.checkOutputs(json.map { [$0] } ?? [], inputs: dataset.files + [model, pred].compactMap { $0 })
             let n = min(limit ?? dataset.entries.count, dataset.entries.count)
             let truth = dataset.entries.prefix(n).map(\.scene.objects)
             let report: EvaluationReport
             if let pred {
                 report = try scoreReadings(pred, dataset: dataset, count: n)
             } else {
-                let (network, _) = try ModelFile.load(model ?? defaultModelPath)
+                let (network, _) = try ModelFile.load(model ?? BundledModel.locate())
                 let names = dataset.entries.prefix(n).map { data + "/" + $0.image }
                 let images = try fitImages(try (0..<n).map { try dataset.image($0) }, names: names, config: network.config)
                 var options = RefinementOptions()

@@ -21,16 +21,16 @@ struct Generate: ParsableCommand {
     @Option(help: "Batch spec JSON (see scenes/*.json); default: the built-in scenes/default.json.")
     var spec: String?
 
-    @Option(help: "Number of scenes (default: the spec's count, or the sweep's length).")
+    @Option(parsing: .unconditional, help: "Number of scenes (default: the spec's count, or the sweep's length).")
     var count: Int?
 
-    @Option(help: "Seed (default: the spec's seed).")
+    @Option(parsing: .unconditional, help: "Seed (default: the spec's seed).")
     var seed: UInt64?
 
     @Option(help: "Output folder.")
     var out: String
 
-    @Option(help: "Worker threads (default: one per core).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: one per core).")
     var threads: Int?
 
     @Flag(help: "Replace an existing dataset in DIR.")
@@ -68,6 +68,7 @@ struct Generate: ParsableCommand {
             g.force = force
             g.resume = resume
             g.npy = npy
+            g.inputs = spec.map { [$0] } ?? []
             let bar = ProgressBar(total: n, enabled: !quiet)
             g.progress = { done, total in bar.update(done) }
             let report = try g.run()

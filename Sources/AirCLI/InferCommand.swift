@@ -4,8 +4,9 @@ import Dispatch
 import Foundation
 import Scenes
 
-/// The bundled model, found relative to the working directory (the repository root).
-let defaultModelPath = "models/default.safetensors"
+/// The bundled model (`BundledModel.locate`'s order), or its relative path when none is found
+/// (for the benchmarks' defaults; opening it then fails naming it).
+var defaultModelPath: String { (try? BundledModel.locate()) ?? BundledModel.relativePath }
 
 struct Infer: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,10 +35,12 @@ struct Infer: ParsableCommand {
 
     func run() throws {
         try SceneCommandExit.run {
-            let reader = try reading.reader()
-            let network = reader.network
             let paths = try imagePaths(inputs)
             guard !paths.isEmpty else { throw ValidationError("no PNG images in \(inputs.joined(separator: " "))") }
+            let overlays = overlay.map { dir in paths.map { overlayPath(dir, $0) } } ?? []
+            try FileIO.checkOutputs((json.map { [$0] } ?? []) + overlays, inputs: paths + [reading.modelPath()])
+            let reader = try reading.reader()
+            let network = reader.network
             let images = try fitImages(try paths.map { try PNG.readImage($0) }, names: paths, config: network.config)
             let readings = try reader.read(images, batchSize: reading.batchSize)
             let scenes = readings.map(\.inferred)
@@ -46,15 +49,19 @@ struct Infer: ParsableCommand {
             if let json { try FileIO.writeAtomically(json, text: text) } else { print(text, terminator: "") }
             if let overlay {
                 try FileIO.makeDirectories(overlay)
-                for (k, (path, s)) in zip(paths, scenes).enumerated() {
+                for (k, s) in scenes.enumerated() {
                     let recon = try reader.inferrer.renderer.render(readings[k].scene, samplesPerPixel: network.config.samplesPerPixel)
                     let picture = Overlay.draw(input: images[k], reconstruction: recon, inferred: s)
-                    let name = (path as NSString).lastPathComponent
-                    try FileIO.writeAtomically(overlay + "/" + name, PNG.encode(picture))
+                    try FileIO.writeAtomically(overlays[k], PNG.encode(picture))
                 }
             }
         }
     }
+}
+
+/// The overlay of `image`: the same file name in `folder`.
+func overlayPath(_ folder: String, _ image: String) -> String {
+    folder + "/" + (image as NSString).lastPathComponent
 }
 
 /// PNG paths from arguments: files as given, folders expanded to their .png files in name order.

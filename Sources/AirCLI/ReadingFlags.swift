@@ -5,19 +5,19 @@ import Scenes
 
 /// The flags of every command that reads images with a model.
 struct ReadingFlags: ParsableArguments {
-    @Option(help: "Model file.")
-    var model: String = defaultModelPath
+    @Option(help: "Model file (default: the bundled model: $AIR_MODEL, else models/default.safetensors in the working directory or above the air executable).")
+    var model: String?
 
     @Flag(help: "Refine the network's reading by render-and-compare search under the likelihood.")
     var refine = false
 
-    @Option(help: "With --refine: at most this many renders per image.")
+    @Option(parsing: .unconditional, help: "With --refine: at most this many renders per image.")
     var maxRenders: Int = RefinementOptions().maxRenders
 
-    @Option(help: "Images per batch.")
+    @Option(parsing: .unconditional, help: "Images per batch.")
     var batchSize: Int = 64
 
-    @Option(help: "Report only objects at least this confident (calibrated models; default 0: all).")
+    @Option(parsing: .unconditional, help: "Report only objects at least this confident (calibrated models; default 0: all).")
     var minConfidence: Double = 0
 
     func validate() throws {
@@ -26,8 +26,10 @@ struct ReadingFlags: ParsableArguments {
         if !(0...1).contains(minConfidence) { throw ValidationError("--min-confidence must be in [0, 1]") }
     }
 
+    func modelPath() throws -> String { try model ?? BundledModel.locate() }
+
     func reader() throws -> SceneReader {
-        let (network, _) = try ModelFile.load(model)
+        let (network, _) = try ModelFile.load(modelPath())
         var options = RefinementOptions()
         options.maxRenders = maxRenders
         let reader = try SceneReader(network: network, refine: refine, refinement: options)

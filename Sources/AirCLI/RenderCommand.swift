@@ -42,7 +42,7 @@ struct Render: ParsableCommand {
     @Option(help: "Image size WxH; wins over the scene's camera.")
     var size: ImageSize?
 
-    @Option(help: "Samples per pixel: 1, 4, 9 or 16.")
+    @Option(parsing: .unconditional, help: "Samples per pixel: 1, 4, 9 or 16.")
     var spp: Int = 4
 
     @Flag(help: "Streaming: stop at the first bad line.")
@@ -53,6 +53,7 @@ struct Render: ParsableCommand {
         if stdin && scene != nil && scene != "-" { throw ValidationError("give either a SCENE file or --stdin, not both") }
         if ![1, 4, 9, 16].contains(spp) { throw ValidationError("--spp must be 1, 4, 9 or 16") }
         if streaming && mask != nil { throw ValidationError("--mask names one file; use --masks when streaming") }
+        if mask == output { throw ValidationError("--mask and -o name the same file") }
     }
 
     var streaming: Bool { stdin || scene == "-" }
@@ -71,6 +72,7 @@ struct Render: ParsableCommand {
 
     func runOne() throws {
         let file = scene!
+        try FileIO.checkOutputs([output] + (mask.map { [$0] } ?? []), inputs: [file])
         let s = sized(try SceneJSON.read(FileIO.readText(file), file: file))
         let r = Rasterizer()
         let (image, m) = try r.renderWithMask(s, samplesPerPixel: spp, image: true, mask: mask != nil)

@@ -13,6 +13,7 @@ struct Train: ParsableCommand {
         Scenes come from a batch spec (fresh draws from the prior; default: the built-in twin of \
         scenes/default.json) or from a dataset (--data). OUT receives model.safetensors (the \
         latest model), state.safetensors (everything --resume needs) and metrics.jsonl. \
+        A checkpoint is written every --checkpoint-minutes and after the first logged step; \
         Ctrl-C saves a checkpoint and stops; `air train --out OUT --resume` continues exactly. \
         A non-finite loss or gradient stops training with the last checkpoint intact. \
         The network's arithmetic runs on one thread (bit-exact runs); --threads renders batches.
@@ -28,28 +29,28 @@ struct Train: ParsableCommand {
     @Option(help: "Objective: \(Objective.allCases.map(\.rawValue).joined(separator: ", ")) (default hybrid).")
     var objective: String?
 
-    @Option(help: "With --objective hybrid: the fraction of steps before ELBO steps are interleaved (default 0.9).")
+    @Option(parsing: .unconditional, help: "With --objective hybrid: the fraction of steps before ELBO steps are interleaved (default 0.9).")
     var hybridSleepFraction: Double?
 
-    @Option(help: "Standard deviation of the ELBO's per-pixel Gaussian likelihood (default 0.05).")
+    @Option(parsing: .unconditional, help: "Standard deviation of the ELBO's per-pixel Gaussian likelihood (default 0.05).")
     var sigma: Double?
 
-    @Option(help: "Optimisation steps (default 20000).")
+    @Option(parsing: .unconditional, help: "Optimisation steps (default 20000).")
     var steps: Int?
 
-    @Option(help: "Scenes per step (default 32).")
+    @Option(parsing: .unconditional, help: "Scenes per step (default 32).")
     var batchSize: Int?
 
-    @Option(help: "Adam learning rate (default 0.001).")
+    @Option(parsing: .unconditional, help: "Adam learning rate (default 0.001).")
     var learningRate: Float?
 
-    @Option(help: "Seed for initialisation, scene draws and noise (default 1).")
+    @Option(parsing: .unconditional, help: "Seed for initialisation, scene draws and noise (default 1).")
     var seed: UInt64?
 
-    @Option(help: "Threads (one computes, the others render the next batch; default 2).")
+    @Option(parsing: .unconditional, help: "Threads (one computes, the others render the next batch; default 2).")
     var threads: Int?
 
-    @Option(help: "Largest number of objects, the number of recurrent steps (default 3).")
+    @Option(parsing: .unconditional, help: "Largest number of objects, the number of recurrent steps (default 3).")
     var maxObjects: Int?
 
     @Option(help: "Output folder of the run.")
@@ -64,17 +65,29 @@ struct Train: ParsableCommand {
     @Flag(help: "Replace an existing run in OUT.")
     var force = false
 
-    @Option(help: "Held-out scenes scored at each evaluation (default 256).")
+    @Option(parsing: .unconditional, help: "Held-out scenes scored at each evaluation (default 256).")
     var evalImages: Int?
 
-    @Option(help: "Log a metrics line every N steps (default 50).")
+    @Option(parsing: .unconditional, help: "Log a metrics line every N steps (default 50).")
     var logEvery: Int?
+
+    @Option(parsing: .unconditional, help: "Write a checkpoint (state, model, metrics) every this many minutes of training.")
+    var checkpointMinutes: Double = 5
+
+    /// The checkpoint interval in seconds, instead of --checkpoint-minutes: for tests.
+    @Option(help: .hidden)
+    var checkpointSeconds: Double?
 
     @Flag(help: "No progress bar.")
     var quiet = false
 
-    /// Stops (with a checkpoint) after this many steps of this invocation, as Ctrl-C would: for tests.
+    /// Exits at once, without a checkpoint, after this many steps of this invocation, as a kill
+    /// would: for tests.
     @Option(help: .hidden)
+    var abortAfter: Int?
+
+    /// Stops (with a checkpoint) after this many steps of this invocation, as Ctrl-C would: for tests.
+    @Option(parsing: .unconditional, help: .hidden)
     var stopAfter: Int?
 
     func validate() throws {
@@ -85,8 +98,10 @@ struct Train: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
         if let evalImages, evalImages < 1 { throw ValidationError("--eval-images must be >= 1") }
         if let logEvery, logEvery < 1 { throw ValidationError("--log-every must be >= 1") }
+        if !(checkpointMinutes > 0 && checkpointMinutes.isFinite) { throw ValidationError("--checkpoint-minutes must be a positive number") }
         if let f = hybridSleepFraction, !(0...1).contains(f) { throw ValidationError("--hybrid-sleep-fraction must be in [0, 1]") }
         if let sigma, !(sigma > 0 && sigma.isFinite) { throw ValidationError("--sigma must be a positive number") }
+        if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be a positive number") }
         if let maxObjects, !(1...16).contains(maxObjects) { throw ValidationError("--max-objects must be in 1...16") }
         if let objective, Objective(rawValue: objective) == nil {
             throw ValidationError("--objective must be one of \(Objective.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -107,6 +122,11 @@ struct Train: ParsableCommand {
             BLAS.setThreads(1)
             let run = TrainingRun(folder: out)
             let options: TrainingOptions, config: ModelConfig, sourceDescription: TrainingSourceDescription
+            // The inputs are read before anything in OUT is touched: --force must not remove
+            // the model a run starts from (--init-from OUT/model.safetensors).
+            let specText = try spec.map { try FileIO.readText($0) }
+            let initial = try initFrom.map { try ModelFile.load($0).network }
+            try run.checkOutputs(inputs: spec.map { [$0] } ?? [], startingModel: initFrom)
             if resume {
                 guard run.exists else { throw ValidationError("no run to resume in \(out) (no state.safetensors)") }
                 var settings = try run.settings()
@@ -115,7 +135,7 @@ struct Train: ParsableCommand {
             } else {
                 if run.exists || FileIO.exists(run.modelPath) {
                     guard force else { throw ValidationError("\(out) already holds a run; --resume continues it, --force replaces it") }
-                    for p in [run.statePath, run.modelPath, run.metricsPath] where FileIO.exists(p) { try FileIO.remove(p) }
+                    try run.removeForReplacement(keeping: initFrom)
                 }
                 var o = TrainingOptions()
                 if let objective { o.objective = Objective(rawValue: objective)! }
@@ -128,12 +148,11 @@ struct Train: ParsableCommand {
                 if let seed { o.seed = seed }
                 if let threads { o.threads = threads }
                 if let logEvery { o.logEvery = logEvery }
-                o.checkpointEvery = max(o.logEvery, o.checkpointEvery / o.logEvery * o.logEvery)
                 o.evalEvery = max(o.logEvery, o.evalEvery / o.logEvery * o.logEvery)
                 if let data {
                     sourceDescription = .data(folder: data)
-                } else if let spec {
-                    sourceDescription = .spec(text: try FileIO.readText(spec), file: spec)
+                } else if let spec, let specText {
+                    sourceDescription = .spec(text: specText, file: spec)
                 } else {
                     sourceDescription = .defaultSpec
                 }
@@ -144,8 +163,8 @@ struct Train: ParsableCommand {
             let (source, heldOut, _) = try sourceDescription.sources(seed: options.seed, evalImages: options.evalImages, config: config)
             var rng = RNG(seed: options.seed)
             let network: GuideNetwork
-            if let initFrom {
-                network = try ModelFile.load(initFrom).network
+            if let initFrom, let initial {
+                network = initial
                 guard network.config == config else {
                     throw ValidationError("\(initFrom) was trained for another camera, image size or object count than the training scenes")
                 }
@@ -157,7 +176,9 @@ struct Train: ParsableCommand {
                 try run.restore(into: trainer)
                 try run.truncateMetrics(after: trainer.step)
             }
-            let outcome = try runTrainingLoop(trainer: trainer, run: run, source: sourceDescription, quiet: quiet, stopAfter: stopAfter)
+            let outcome = try runTrainingLoop(trainer: trainer, run: run, source: sourceDescription, quiet: quiet,
+                                              checkpointSeconds: checkpointSeconds ?? 60 * checkpointMinutes,
+                                              stopAfter: stopAfter, abortAfter: abortAfter)
             if case .interrupted = outcome {
                 print("interrupted at step \(trainer.step); checkpoint saved. Continue with: air train --out \(out) --resume")
             } else if case let .finished(last?) = outcome {
@@ -169,7 +190,9 @@ struct Train: ParsableCommand {
 
 /// Runs the shared training loop with Ctrl-C (a checkpoint, then stop) and a progress line on
 /// stderr (metrics lines instead when quiet or not a terminal).
-func runTrainingLoop(trainer: Trainer, run: TrainingRun, source: TrainingSourceDescription, quiet: Bool, stopAfter: Int?) throws -> TrainingLoop.Outcome {
+/// `abortAfter` (tests): exit with code 3, without a checkpoint, after that many steps, as a kill would.
+func runTrainingLoop(trainer: Trainer, run: TrainingRun, source: TrainingSourceDescription, quiet: Bool,
+                     checkpointSeconds: Double, stopAfter: Int?, abortAfter: Int? = nil) throws -> TrainingLoop.Outcome {
     let stop = StopFlag()
     let signalSource = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
     signal(SIGINT, SIG_IGN)
@@ -177,8 +200,9 @@ func runTrainingLoop(trainer: Trainer, run: TrainingRun, source: TrainingSourceD
     signalSource.resume()
     defer { signalSource.cancel(); signal(SIGINT, SIG_DFL) }
     let progress = Progress(total: trainer.options.steps, enabled: !quiet && isatty(2) != 0)
-    var loop = TrainingLoop(trainer: trainer, run: run, source: source)
+    var loop = TrainingLoop(trainer: trainer, run: run, source: source, checkpointSeconds: checkpointSeconds)
     loop.shouldStop = { stop.isSet }
+    if let abortAfter { loop.beforeStep = { if $0 >= abortAfter { Foundation.exit(3) } } }
     loop.progress = { m, eval in progress.update(step: m.step, metrics: m, eval: eval) }
     if quiet || isatty(2) == 0 { loop.logLine = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } }
     defer { progress.finish() }

@@ -1,13 +1,5 @@
+import Files
 import JSON
-#if canImport(Glibc)
-import Glibc
-private let posixWrite = Glibc.write
-private let posixRead = Glibc.read
-#elseif canImport(Darwin)
-import Darwin
-private let posixWrite = Darwin.write
-private let posixRead = Darwin.read
-#endif
 
 /// A tensor as stored in a file: its shape (row-major) and its values as Float.
 public struct StoredTensor: Equatable {
@@ -42,7 +34,7 @@ public struct SafeTensorsError: Error, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        if let field { return "\(source): \(field): \(message)" }
+        if let field { return "\(source): \(Echo.truncated(field)): \(message)" }
         return "\(source): \(message)"
     }
 }
@@ -102,32 +94,14 @@ public enum SafeTensors {
         return out
     }
 
-    /// Writes `encode(tensors, metadata:)` to `path` atomically: a temporary file in the same
-    /// folder, then a rename, so a reader never sees a partial file.
+    /// Writes `encode(tensors, metadata:)` to `path` atomically and durably (`FileIO.writeAtomically`:
+    /// a temporary file in the same folder, flushed, then renamed), so a reader never sees a
+    /// partial file. A target that is not a regular file is refused (`RefusedOutput`).
     public static func write(_ tensors: [String: StoredTensor], metadata: [String: String], to path: String) throws {
-        let bytes = encode(tensors, metadata: metadata)
-        let temp = path + ".tmp-\(getpid())"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw ioError(path, "cannot create temporary file \(temp)") }
-        var written = 0
-        let ok: Bool = bytes.withUnsafeBytes { raw in
-            while written < raw.count {
-                let n = posixWrite(fd, raw.baseAddress! + written, raw.count - written)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                written += n
-            }
-            return fsync(fd) == 0
-        }
-        let closed = close(fd) == 0
-        guard ok, closed else {
-            let why = errnoText()
-            unlink(temp)
-            throw ioError(path, "cannot write \(temp): \(why)")
-        }
-        guard rename(temp, path) == 0 else {
-            let why = errnoText()
-            unlink(temp)
-            throw ioError(path, "cannot rename \(temp) into place: \(why)")
+        do {
+            try FileIO.writeAtomically(path, encode(tensors, metadata: metadata), durable: true)
+        } catch let e as IOError {
+            throw ioError(path, e.message)
         }
     }
 
@@ -266,7 +240,7 @@ public enum SafeTensors {
         }
         guard let dtype = DType(name: dtypeName) else {
             throw SafeTensorsError(.dtype, source: source, field: "\(name).dtype",
-                                   "unsupported dtype \"\(dtypeName)\" (expected F32, F64, F16, BF16, I64 or I32)")
+                                   "unsupported dtype \(Echo.quoted(dtypeName)) (expected F32, F64, F16, BF16, I64 or I32)")
         }
         guard case .array(let dims) = try field("shape") else {
             throw SafeTensorsError(.shape, source: source, field: "\(name).shape", "is not an array")
@@ -358,35 +332,16 @@ public enum SafeTensors {
         withUnsafeBytes(of: &x) { out.append(contentsOf: $0) }
     }
 
+    /// The file's bytes (`FileIO.read`: regular files only, at most 1 GiB).
     private static func readBytes(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw ioError(path, "cannot open: \(errnoText())") }
-        defer { close(fd) }
-        // Read straight into a buffer of the file's size; keep reading past it in case the
-        // file grew, so the result is whatever the file held at the end.
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw ioError(path, "cannot stat: \(errnoText())") }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw ioError(path, "not a regular file") }
-        let size = max(0, Int(info.st_size))
-        var bytes = [UInt8](repeating: 0, count: size + 1)
-        var count = 0
-        while true {
-            if count == bytes.count { bytes += [UInt8](repeating: 0, count: max(1 << 16, count)) }
-            let n = bytes.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress! + count, $0.count - count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ioError(path, "cannot read: \(errnoText())")
-            }
-            if n == 0 { break }
-            count += n
+        do {
+            return try FileIO.read(path)
+        } catch let e as IOError {
+            throw ioError(path, e.message)
         }
-        bytes.removeSubrange(count...)
-        return bytes
     }
 
     private static func ioError(_ path: String, _ message: String) -> SafeTensorsError {
         SafeTensorsError(.io, source: path, message)
     }
-
-    private static func errnoText() -> String { String(cString: strerror(errno)) }
 }

@@ -163,12 +163,12 @@ private struct JSONParser {
             }
             let key = try parseString()
             if members.contains(where: { $0.key == key }) {
-                var e = fail("duplicate key \"\(key)\"")
+                var e = fail("duplicate key \(Echo.quoted(key))")
                 e.duplicateKey = key
                 throw e
             }
             skipSpace()
-            guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw fail("expected ':' after key \"\(key)\"") }
+            guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw fail("expected ':' after key \(Echo.quoted(key))") }
             pos += 1
             skipSpace()
             members.append(JSONMember(key, try parseChild(depth: depth, at: key)))

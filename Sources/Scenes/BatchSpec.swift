@@ -42,8 +42,13 @@ public struct BatchSpec: Equatable, Sendable {
         public var rotation: (lo: Double, hi: Double) = (0, 360)
         /// Every object of a scene shows at least this many mask pixels.
         public var minVisiblePixels: Int = 20
-        /// Whole-scene resamplings before giving up on a scene.
+        /// Whole-scene resamplings before giving up on a scene (at most `maxAttemptsLimit`).
         public var maxAttempts: Int = 1000
+
+        /// The largest `max_attempts`: 1000 attempts place any feasible scene of the shipped specs
+        /// many times over; more only postpones the error of an infeasible one (a crowded scene
+        /// of 255 objects takes a quarter of a millisecond per attempt).
+        public static let maxAttemptsLimit = 100_000
 
         public static func == (a: Random, b: Random) -> Bool {
             a.countWeights == b.countWeights && a.shapeWeights == b.shapeWeights && a.colors == b.colors
@@ -103,7 +108,7 @@ public struct BatchSpec: Equatable, Sendable {
         case "random": kindKeys = ["objects_per_scene", "shapes", "colors", "x", "y", "rotation", "min_visible_pixels", "max_attempts"]
         case "rotation_sweep": kindKeys = ["shape", "color", "position", "rotation"]
         case "position_grid": kindKeys = ["shape", "color", "rotation", "x", "y"]
-        default: throw reader.error(v["kind"]!, "kind", "unknown kind \"\(kindName)\" (kinds: random, rotation_sweep, position_grid)")
+        default: throw reader.error(v["kind"]!, "kind", "unknown kind \(Echo.quoted(kindName)) (kinds: random, rotation_sweep, position_grid)")
         }
         _ = try reader.object(v, "", allowed: commonKeys + kindKeys)
 
@@ -120,7 +125,7 @@ public struct BatchSpec: Equatable, Sendable {
             spec = BatchSpec(kind: .rotationSweep(object: object, angles: angles))
         default:
             var object = try sweepObject(v, reader, positionKey: nil)
-            object.rotation = try v["rotation"].map { try reader.number($0, "rotation") } ?? 0
+            object.rotation = try v["rotation"].map { try reader.bounded($0, "rotation") } ?? 0
             let xs = try grid(reader.required(v, "", "x"), "x", reader)
             let ys = try grid(reader.required(v, "", "y"), "y", reader)
             spec = BatchSpec(kind: .positionGrid(object: object, xs: xs, ys: ys))
@@ -170,7 +175,7 @@ public struct BatchSpec: Equatable, Sendable {
     }
 
     static func range(_ v: JSONValue, _ path: String, _ reader: JSONFieldReader) throws -> (Double, Double) {
-        let r = try reader.numbers(v, path, count: 2)
+        let r = try reader.boundedNumbers(v, path, count: 2)
         guard r[0] <= r[1] else { throw reader.error(v, path, "expected [low, high] with low <= high") }
         return (r[0], r[1])
     }
@@ -214,18 +219,18 @@ public struct BatchSpec: Equatable, Sendable {
         if let y = v["y"] { let (a, b) = try range(y, "y", reader); r.y = a...b }
         if let rot = v["rotation"] { r.rotation = try range(rot, "rotation", reader) }
         if let m = v["min_visible_pixels"] { r.minVisiblePixels = try reader.integer(m, "min_visible_pixels", in: 0...Int(Int32.max)) }
-        if let m = v["max_attempts"] { r.maxAttempts = try reader.integer(m, "max_attempts", in: 1...1_000_000) }
+        if let m = v["max_attempts"] { r.maxAttempts = try reader.integer(m, "max_attempts", in: 1...Random.maxAttemptsLimit) }
         return r
     }
 
     static func sweepObject(_ v: JSONValue, _ reader: JSONFieldReader, positionKey: String?) throws -> SceneObject {
         let shapeValue = try reader.required(v, "", "shape")
         let name = try reader.string(shapeValue, "shape")
-        guard let shape = Shape(name: name) else { throw reader.error(shapeValue, "shape", "unknown shape \"\(name)\"") }
+        guard let shape = Shape(name: name) else { throw reader.error(shapeValue, "shape", "unknown shape \(Echo.quoted(name)) (shapes: \(Shape.allCases.map(\.name).joined(separator: ", ")))") }
         let color = try Color.parse(reader.required(v, "", "color"), "color", reader: reader)
         var position = SIMD2<Double>(0, 0)
         if let key = positionKey, let p = v[key] {
-            let xy = try reader.numbers(p, key, count: 2)
+            let xy = try reader.boundedNumbers(p, key, count: 2)
             position = SIMD2(xy[0], xy[1])
         }
         return SceneObject(shape: shape, color: color, position: position)
@@ -233,8 +238,8 @@ public struct BatchSpec: Equatable, Sendable {
 
     static func steps(_ v: JSONValue, _ path: String, _ reader: JSONFieldReader, exclusive: Bool) throws -> (Double, Double, Double) {
         _ = try reader.object(v, path, allowed: ["from", "to", "step"])
-        let from = try reader.number(reader.required(v, path, "from"), path + ".from")
-        let to = try reader.number(reader.required(v, path, "to"), path + ".to")
+        let from = try reader.bounded(reader.required(v, path, "from"), path + ".from")
+        let to = try reader.bounded(reader.required(v, path, "to"), path + ".to")
         let stepValue = try reader.required(v, path, "step")
         let step = try reader.number(stepValue, path + ".step")
         guard step > 0, to > from else { throw reader.error(v, path, "expected from < to and step > 0") }
@@ -244,8 +249,8 @@ public struct BatchSpec: Equatable, Sendable {
 
     static func grid(_ v: JSONValue, _ path: String, _ reader: JSONFieldReader) throws -> [Double] {
         _ = try reader.object(v, path, allowed: ["from", "to", "steps"])
-        let from = try reader.number(reader.required(v, path, "from"), path + ".from")
-        let to = try reader.number(reader.required(v, path, "to"), path + ".to")
+        let from = try reader.bounded(reader.required(v, path, "from"), path + ".from")
+        let to = try reader.bounded(reader.required(v, path, "to"), path + ".to")
         let n = try reader.integer(reader.required(v, path, "steps"), path + ".steps", in: 1...10_000)
         if n == 1 { return [from] }
         return (0..<n).map { from + (to - from) * Double($0) / Double(n - 1) }

@@ -26,19 +26,26 @@ extension Camera {
     /// Largest image side the renderer accepts.
     public static let maxSide = 16384
 
-    /// What is wrong with this camera (field name and message), or nil when it is valid.
+    /// What is wrong with this camera (field name and message), or nil when it is valid: the
+    /// checks of the renderer, made on the single-precision values it will be given
+    /// (`SceneLimits`), so that a camera accepted here renders.
     public var problem: (field: String, message: String)? {
-        for (name, v) in [("eye", eye), ("target", target), ("up", up)] where !(v.x.isFinite && v.y.isFinite && v.z.isFinite) {
-            return (name, "non-finite coordinate")
+        for (name, v) in [("eye", eye), ("target", target), ("up", up)] {
+            if let (i, m) = SceneLimits.problem([v.x, v.y, v.z]) { return ("\(name)[\(i)]", m) }
         }
-        if !(eye.z > 0) { return ("eye", "the eye must be above the table (z > 0), found z = \(JSONWriter.number(eye.z))") }
-        if !(fovY > 0 && fovY < 180) { return ("fov_y", "fov_y must be in (0, 180) degrees, found \(fovY)") }
+        func single(_ v: SIMD3<Double>) -> SIMD3<Double> { SIMD3(Double(Float(v.x)), Double(Float(v.y)), Double(Float(v.z))) }
+        let e = single(eye), t = single(target), u = single(up)
+        if !(e.z > 0) { return ("eye", "the eye must be above the table (z > 0), found z = \(JSONWriter.number(eye.z))") }
+        if !SceneLimits.fovY.contains(fovY) {
+            return ("fov_y", "fov_y must be in [\(JSONWriter.number(SceneLimits.fovY.lowerBound)), \(JSONWriter.number(SceneLimits.fovY.upperBound))] degrees, found \(JSONWriter.number(fovY))")
+        }
         if !(1...Camera.maxSide).contains(width) { return ("width", "width must be a whole number in 1...\(Camera.maxSide), found \(width)") }
         if !(1...Camera.maxSide).contains(height) { return ("height", "height must be a whole number in 1...\(Camera.maxSide), found \(height)") }
-        let d = target - eye
+        let d = t - e
         if dot3(d, d) == 0 { return ("target", "target equals eye") }
-        let c = cross3(normalize3(d), up)
-        if dot3(c, c) < 1e-18 { return ("up", "up is parallel to the viewing direction (or zero)") }
+        if dot3(u, u) == 0 { return ("up", "up is zero") }
+        let c = cross3(normalize3(d), normalize3(u))
+        if dot3(c, c) < 1e-12 { return ("up", "up is (nearly) parallel to the viewing direction") }
         return nil
     }
 

@@ -1,3 +1,4 @@
+import Files
 import JSON
 
 /// The spec's dataset folder: meta.json, scenes.jsonl, images/, masks/, optional images.npy.
@@ -51,6 +52,11 @@ public struct DatasetEntry: Equatable, Sendable {
 /// A dataset read back: needs only meta.json, scenes.jsonl (image and each object's
 /// shape, color, position, rotation) and the images. A line's own `camera`, `light` and
 /// `table` override meta's; label fields and unknown keys are ignored.
+///
+/// A line's `image` and `mask` must name files inside the folder: relative paths without
+/// `..`, and (where the file exists) not resolving through a symbolic link to a file outside
+/// it; anything else is an `InputError` naming scenes.jsonl, the line and the field, so a
+/// dataset from elsewhere cannot make air read (or a command write next to) other files.
 public struct Dataset: Sendable {
     public var folder: String
     public var camera: Camera
@@ -66,7 +72,7 @@ public struct Dataset: Sendable {
         let meta = try metaReader.parse(FileIO.readText(metaPath))
         _ = try metaReader.object(meta, "", allowed: nil)
         let format = try metaReader.string(metaReader.required(meta, "", "format"), "format")
-        guard format == "air-scenes" else { throw metaReader.error(meta["format"]!, "format", "expected \"air-scenes\", found \"\(format)\"") }
+        guard format == "air-scenes" else { throw metaReader.error(meta["format"]!, "format", "expected \"air-scenes\", found \(Echo.quoted(format))") }
         let version = try metaReader.integer(metaReader.required(meta, "", "version"), "version", in: 0...Int(Int32.max))
         guard version == 1 else { throw metaReader.error(meta["version"]!, "version", "unsupported version \(version) (this reader knows 1)") }
         let count = try metaReader.integer(metaReader.required(meta, "", "count"), "count", in: 0...Int(Int32.max))
@@ -78,6 +84,7 @@ public struct Dataset: Sendable {
 
         let linesPath = folder + "/" + DatasetLayout.scenes
         let reader = JSONFieldReader(file: linesPath)
+        let inside = PathInside(folder: folder)
         let bytes = try FileIO.read(linesPath)
         var entries: [DatasetEntry] = []
         var lineNumber = 0
@@ -88,7 +95,7 @@ public struct Dataset: Sendable {
             let lineBytes = Array(bytes[start..<end])
             start = end + 1
             if lineBytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            entries.append(try Self.entry(reader.parse(bytes: lineBytes, firstLine: lineNumber), reader: reader, base: base, expected: entries.count))
+            entries.append(try Self.entry(reader.parse(bytes: lineBytes, firstLine: lineNumber), reader: reader, base: base, expected: entries.count, inside: inside))
         }
         guard entries.count == count else {
             throw InputError(file: linesPath, line: lineNumber, field: "", message: "\(entries.count) scenes, but \(metaPath) says count \(count)")
@@ -96,12 +103,12 @@ public struct Dataset: Sendable {
         self.entries = entries
     }
 
-    static func entry(_ v: JSONValue, reader: JSONFieldReader, base: Scene, expected: Int) throws -> DatasetEntry {
+    static func entry(_ v: JSONValue, reader: JSONFieldReader, base: Scene, expected: Int, inside: PathInside) throws -> DatasetEntry {
         _ = try reader.object(v, "", allowed: nil)
         let index = try v["index"].map { try reader.integer($0, "index", in: 0...Int(Int32.max)) } ?? expected
         guard index == expected else { throw reader.error(v["index"]!, "index", "expected \(expected) (lines are in index order)") }
-        let image = try reader.string(reader.required(v, "", "image"), "image")
-        let mask = try v["mask"].map { try reader.string($0, "mask") }
+        let image = try inside.check(reader.required(v, "", "image"), "image", reader: reader)
+        let mask = try v["mask"].map { try inside.check($0, "mask", reader: reader) }
         var scene = base
         if let c = v["camera"] { scene.camera = try SceneJSON.camera(from: c, "camera", base: base.camera, reader: reader) }
         try SceneJSON.readLightAndTable(v, into: &scene, reader: reader)
@@ -118,8 +125,63 @@ public struct Dataset: Sendable {
         return DatasetEntry(index: index, image: image, mask: mask, scene: scene)
     }
 
+    /// Every file the dataset is read from (meta.json, scenes.jsonl, images and masks): the
+    /// files no output of a command reading it may replace.
+    public var files: [String] {
+        var out = [folder + "/" + DatasetLayout.meta, folder + "/" + DatasetLayout.scenes]
+        for e in entries {
+            out.append(folder + "/" + e.image)
+            if let m = e.mask { out.append(folder + "/" + m) }
+        }
+        return out
+    }
+
+    /// Checks, from the PNG headers alone, that every image has its scene's camera size
+    /// (training reads images at that size; reading them resamples only other sizes).
+    /// A mismatch is an `InvalidFile` naming the image.
+    public func checkImageSizes() throws {
+        for e in entries {
+            let path = folder + "/" + e.image
+            let (w, h) = try PNG.size(ofFile: path)
+            let c = e.scene.camera
+            guard w == c.width && h == c.height else {
+                throw InvalidFile(path: path, message: "image is \(w)x\(h), but the dataset's camera for scene \(e.index) is \(c.width)x\(c.height) (meta.json, or the line's own camera in \(DatasetLayout.scenes))")
+            }
+        }
+    }
+
     /// The image of entry `i`, as floats v / 255.
     public func image(_ i: Int) throws -> Image {
         try PNG.readImage(folder + "/" + entries[i].image)
+    }
+}
+
+/// Checks that a dataset line's file path stays inside the dataset folder.
+struct PathInside {
+    let folder: String
+    /// The folder with every link resolved (nil when it cannot be resolved: then only the
+    /// lexical checks apply, and reading the file will fail by itself).
+    let resolvedFolder: String?
+
+    init(folder: String) {
+        self.folder = folder
+        resolvedFolder = FileIO.resolved(folder)
+    }
+
+    func check(_ v: JSONValue, _ field: String, reader: JSONFieldReader) throws -> String {
+        let path = try reader.string(v, field)
+        let shown = Echo.quoted(path)
+        if path.isEmpty { throw reader.error(v, field, "empty path") }
+        if path.hasPrefix("/") { throw reader.error(v, field, "\(shown) is an absolute path; paths are relative to the dataset folder") }
+        if path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            throw reader.error(v, field, "\(shown) contains a control character")
+        }
+        if path.split(separator: "/", omittingEmptySubsequences: true).contains("..") {
+            throw reader.error(v, field, "\(shown) contains \"..\"; paths must stay inside the dataset folder")
+        }
+        if let root = resolvedFolder, let real = FileIO.resolved(folder + "/" + path), !real.hasPrefix(root == "/" ? "/" : root + "/") {
+            throw reader.error(v, field, "\(shown) resolves (through a symbolic link) to \(Echo.quoted(real, limit: 4096)), outside the dataset folder")
+        }
+        return path
     }
 }

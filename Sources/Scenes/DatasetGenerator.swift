@@ -1,3 +1,4 @@
+import Files
 import JSON
 import Dispatch
 #if canImport(Glibc)
@@ -17,6 +18,8 @@ import Foundation
 ///   is appended to scenes.jsonl; resuming keeps the complete lines (a torn last line is
 ///   cut off), removes stray temporary files and continues after the last line.
 /// - images.npy is filled in place as `.images.npy.tmp` and renamed at the end.
+/// - Nothing but our own files is replaced or removed: a file the run reads (`inputs`, e.g.
+///   the spec) that one of them would replace is refused before anything is written.
 public struct DatasetGenerator {
     public var spec: BatchSpec
     public var count: Int
@@ -26,6 +29,8 @@ public struct DatasetGenerator {
     public var force = false
     public var resume = false
     public var npy = false
+    /// Files the run reads (the spec): refused as outputs.
+    public var inputs: [String] = []
     /// Stop (as if interrupted) once at least this many scenes are done; for tests.
     public var stopAfter: Int?
     /// Called on the calling thread after every chunk with (scenes done, total).
@@ -70,6 +75,7 @@ public struct DatasetGenerator {
     }
 
     static func isOurImageName(_ name: String) -> Bool {
+        if FileIO.isTemporaryName(name) { return true }
         var n = name
         if n.hasPrefix(".") && n.hasSuffix(".tmp") { n = String(n.dropFirst().dropLast(4)) }
         guard n.hasSuffix(".png") else { return false }
@@ -88,8 +94,25 @@ public struct DatasetGenerator {
                 try FileIO.remove(path(name))
             }
         }
-        for name in (try? FileIO.list(folder)) ?? [] where name.hasPrefix(".") && name.hasSuffix(".tmp") && name != ".images.npy.tmp" {
+        for name in (try? FileIO.list(folder)) ?? []
+        where (FileIO.isTemporaryName(name) || name.hasPrefix(".") && name.hasSuffix(".tmp")) && name != ".images.npy.tmp" {
             try FileIO.remove(path(name))
+        }
+    }
+
+    /// Refuses inputs that our files would replace, and our files' names taken by
+    /// something other than a regular file (scenes.jsonl and images.npy are written in place).
+    func checkOutputs() throws {
+        let top = [DatasetLayout.meta, DatasetLayout.scenes, DatasetLayout.npy, DatasetLayout.state, ".images.npy.tmp"].map(path)
+        for p in top { try FileIO.checkOutputTarget(p) }
+        try FileIO.checkOutputs(top, inputs: inputs)
+        let ourFolders = Set(["images", "masks"].compactMap { FileIO.identity(path($0)) })
+        for input in inputs {
+            guard let real = FileIO.resolved(input), let slash = real.lastIndex(of: "/") else { continue }
+            let parent = slash == real.startIndex ? "/" : String(real[..<slash])
+            if let id = FileIO.identity(parent), ourFolders.contains(id), Self.isOurImageName(String(real[real.index(after: slash)...])) {
+                throw RefusedOutput(path: input, message: "is an input but also one of the dataset's images or masks in \(folder); air never writes over its inputs")
+            }
         }
     }
 
@@ -97,6 +120,7 @@ public struct DatasetGenerator {
     func prepare(meta: String) throws -> Int? {
         if FileIO.exists(folder) && !FileIO.isDirectory(folder) { throw IOError(path: folder, message: "exists and is not a folder") }
         try FileIO.makeDirectories(folder)
+        try checkOutputs()
         let names = try FileIO.list(folder)
         let hasMeta = names.contains(DatasetLayout.meta), hasState = names.contains(DatasetLayout.state)
         if force {
@@ -116,7 +140,7 @@ public struct DatasetGenerator {
             throw Refusal(message: "\(folder) holds an interrupted generation; use --resume to continue it or --force to start over")
         } else if let other = names.first(where: { !Self.isOurs($0) }) ?? names.first {
             if !resume || !names.allSatisfy(Self.isOurs) {
-                throw Refusal(message: "\(folder) is not empty (it holds \"\(other)\"); use --force to write into it")
+                throw Refusal(message: "\(folder) is not empty (it holds \(Echo.quoted(other))); use --force to write into it")
             }
         }
         try FileIO.makeDirectories(path("images"))
@@ -149,7 +173,7 @@ public struct DatasetGenerator {
 
         // scenes.jsonl, appended chunk by chunk.
         let linesPath = path(DatasetLayout.scenes)
-        let linesFD = open(linesPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        let linesFD = open(linesPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
         guard linesFD >= 0 else { throw IOError.errno(linesPath, "cannot open") }
         defer { close(linesFD) }
 
@@ -159,7 +183,7 @@ public struct DatasetGenerator {
         let header = NPY.headerUInt8(shape: [count, h, w, 3])
         if npy {
             let fresh = !FileIO.exists(npyTmp)
-            npyFD = open(npyTmp, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            npyFD = open(npyTmp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
             guard npyFD >= 0 else { throw IOError.errno(npyTmp, "cannot open") }
             let total = off_t(header.count + count * imageBytes)
             if ftruncate(npyFD, total) != 0 { close(npyFD); throw IOError.errno(npyTmp, "cannot size") }
@@ -197,7 +221,7 @@ public struct DatasetGenerator {
         }
         if npy {
             if fsync(npyFD) != 0 { throw IOError.errno(npyTmp, "cannot sync") }
-            if rename(npyTmp, path(DatasetLayout.npy)) != 0 { throw IOError.errno(path(DatasetLayout.npy), "cannot rename into place") }
+            try FileIO.moveIntoPlace(npyTmp, path(DatasetLayout.npy))
         }
         try FileIO.writeAtomically(path(DatasetLayout.meta), text: meta)
         try FileIO.remove(path(DatasetLayout.state))

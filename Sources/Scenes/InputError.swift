@@ -59,8 +59,8 @@ public struct JSONFieldReader {
         }
         if let allowed {
             for m in members where !allowed.contains(m.key) {
-                throw error(m.value, Self.join(path, m.key),
-                            "unknown key \"\(m.key)\" (allowed: \(allowed.joined(separator: ", ")))")
+                throw error(m.value, Self.join(path, Echo.truncated(m.key)),
+                            "unknown key \(Echo.quoted(m.key)) (allowed: \(allowed.joined(separator: ", ")))")
             }
         }
         return members

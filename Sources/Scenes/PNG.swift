@@ -1,4 +1,5 @@
 import CPNG
+import Files
 
 /// 8-bit PNG encoding and decoding through libpng's simplified API.
 ///
@@ -79,22 +80,32 @@ public enum PNG {
     /// The largest image air decodes, in pixels (8192 × 8192; as floats, 768 MiB).
     public static let maxPixels = 8192 * 8192
 
+    /// The 8 bytes every PNG file starts with.
+    static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+
+    /// Content that is not a PNG, or one air does not read, is an `InvalidFile` naming `name`,
+    /// said in our words before libpng is asked (its messages name no file).
     public static func decode(_ data: [UInt8], channels: Int, name: String = "<png>") throws -> (width: Int, height: Int, pixels: [UInt8]) {
         precondition(channels == 1 || channels == 3)
+        if data.isEmpty { throw InvalidFile(path: name, message: "empty file, not a PNG") }
+        guard data.starts(with: signature) else {
+            throw InvalidFile(path: name, message: data.count < signature.count && signature.starts(with: data)
+                ? "truncated PNG (\(data.count) bytes)" : "not a PNG (the file does not start with the PNG signature)")
+        }
         var image = png_image()
         image.version = imageVersion
         let begun = data.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
         guard begun != 0 else {
             let m = message(of: &image)
             png_image_free(&image)
-            throw IOError(path: name, message: "not a readable PNG: \(m)")
+            throw InvalidFile(path: name, message: "not a readable PNG: \(m)")
         }
         image.format = channels == 3 ? formatRGB : formatGray
         let width = Int(image.width), height = Int(image.height)
         // The header's size is checked before anything is allocated for it.
         guard width * height <= maxPixels else {
             png_image_free(&image)
-            throw IOError(path: name, message: "PNG claims \(width)x\(height) pixels, more than the \(maxPixels) (8192 x 8192) air reads")
+            throw InvalidFile(path: name, message: "PNG claims \(width)x\(height) pixels, more than the \(maxPixels) (8192 x 8192) air reads")
         }
         var pixels = [UInt8](repeating: 0, count: width * height * channels)
         let ok = data.withUnsafeBytes { _ in
@@ -103,9 +114,20 @@ public enum PNG {
         guard ok != 0 else {
             let m = message(of: &image)
             png_image_free(&image)
-            throw IOError(path: name, message: "cannot decode PNG: \(m)")
+            throw InvalidFile(path: name, message: "cannot decode PNG: \(m)")
         }
         return (width, height, pixels)
+    }
+
+    /// The width and height a PNG file's header gives, read without decoding the image.
+    public static func size(ofFile path: String) throws -> (width: Int, height: Int) {
+        let head = try FileIO.read(path, prefix: 24)
+        if head.isEmpty { throw InvalidFile(path: path, message: "empty file, not a PNG") }
+        guard head.count == 24, head.starts(with: signature), Array(head[12..<16]) == Array("IHDR".utf8) else {
+            throw InvalidFile(path: path, message: "not a PNG (no PNG signature and header)")
+        }
+        func be32(_ i: Int) -> Int { head[i..<(i + 4)].reduce(0) { $0 << 8 | Int($1) } }
+        return (be32(16), be32(20))
     }
 
     /// Reads a PNG file as an RGB float image (v / 255).

@@ -47,7 +47,7 @@ extension Color {
         switch v.kind {
         case .string(let name):
             guard let c = Palette.color(named: name) else {
-                throw reader.error(v, path, "unknown colour name \"\(name)\" (palette: \(Palette.names.joined(separator: ", ")))")
+                throw reader.error(v, path, "unknown colour name \(Echo.quoted(name)) (palette: \(Palette.names.joined(separator: ", ")))")
             }
             return c
         case .array:

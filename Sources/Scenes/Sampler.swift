@@ -1,3 +1,4 @@
+import Dispatch
 import Random
 
 /// A scene drawn from a batch spec, with its instance mask when sampling needed one.
@@ -19,11 +20,18 @@ extension BatchSpec {
     /// Tries to place one object among those already placed before a fresh draw of the scene.
     static let placementTries = 100
 
+    /// The longest one scene's sampling may take, in seconds, whatever `max_attempts` allows:
+    /// a scene of the shipped specs takes well under a millisecond, and a spec whose scenes
+    /// cannot be met should fail in seconds, saying what to change, not run for minutes per
+    /// scene without a word. (A bound in time, not attempts: an attempt's cost grows with the
+    /// object count. It only decides between a scene and an error, never which scene.)
+    public static let sceneTimeLimit = 10.0
+
     /// Scene `index` of the batch. It depends only on (seed, index): it is drawn from
     /// `RNG(seed: seed).split(index)`, and rejected draws (overlapping footprints, an
     /// object showing fewer than `min_visible_pixels`) retry from that same stream, so
     /// the result is the same whatever order or thread asks for it.
-    public func sample(index: Int, seed: UInt64, renderer: some MaskRenderer) throws -> SampledScene {
+    public func sample(index: Int, seed: UInt64, renderer: some MaskRenderer, timeLimit: Double = BatchSpec.sceneTimeLimit) throws -> SampledScene {
         // The light and the effects come from streams of their own, so that specs without them
         // draw exactly the scenes they always did.
         var lightRNG = RNG(seed: seed).split(UInt64(index)).split(Self.lightStream)
@@ -42,7 +50,12 @@ extension BatchSpec {
             var rng = RNG(seed: seed).split(UInt64(index))
             // The count is drawn once: redrawing it on rejection would favour small counts.
             let n = rng.categorical(r.countWeights)
+            let start = DispatchTime.now().uptimeNanoseconds
             for attempt in 1...r.maxAttempts {
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                if seconds > timeLimit {
+                    throw SamplingError(index: index, message: "gave up after \((seconds * 10).rounded() / 10) s and \(attempt - 1) of max_attempts \(r.maxAttempts) attempts: no scene with \(n) objects met the constraints; \(Self.advice)")
+                }
                 guard let objects = Self.place(n, r, &rng) else { continue }
                 let scene = base.with(objects: objects)
                 if r.minVisiblePixels == 0 || n == 0 {
@@ -53,9 +66,11 @@ extension BatchSpec {
                     return SampledScene(scene: scene, mask: mask, attempts: attempt)
                 }
             }
-            throw SamplingError(index: index, message: "no scene with \(n) objects met the constraints in \(r.maxAttempts) attempts (table area too small or min_visible_pixels too high?)")
+            throw SamplingError(index: index, message: "no scene with \(n) objects met the constraints in \(r.maxAttempts) attempts; \(Self.advice)")
         }
     }
+
+    static let advice = "lower objects_per_scene or min_visible_pixels, or widen x and y (the table area), so that the objects fit without overlapping"
 
     static let lightStream: UInt64 = 0x6c69_6768_74
     static let effectsStream: UInt64 = 0x6566_6665_6374

@@ -124,9 +124,12 @@ public struct Light: Equatable, Sendable {
     /// Why this light cannot be rendered (field, message), or nil.
     public var problem: (field: String, message: String)? {
         if !(direction.x.isFinite && direction.y.isFinite && direction.z.isFinite) { return ("direction", "must be finite") }
+        if let (i, m) = SceneLimits.problem([direction.x, direction.y, direction.z]) { return ("direction[\(i)]", m) }
         if !(direction.z > 0) { return ("direction", "must point above the table (z > 0), got z = \(direction.z)") }
         if !(ambient.isFinite && ambient >= 0) { return ("ambient", "must be a finite number >= 0") }
         if !(diffuse.isFinite && diffuse >= 0) { return ("diffuse", "must be a finite number >= 0") }
+        if let m = SceneLimits.problem(ambient) { return ("ambient", m) }
+        if let m = SceneLimits.problem(diffuse) { return ("diffuse", m) }
         return nil
     }
 }

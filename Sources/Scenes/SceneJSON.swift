@@ -47,7 +47,7 @@ public enum SceneJSON {
         var l = base
         let join = { (key: String) in JSONFieldReader.join(path, key) }
         if let d = v["direction"] {
-            let n = try reader.numbers(d, join("direction"), count: 3)
+            let n = try reader.boundedNumbers(d, join("direction"), count: 3)
             l.direction = SIMD3(n[0], n[1], n[2])
         }
         if let a = v["ambient"] { l.ambient = try reader.number(a, join("ambient")) }
@@ -56,7 +56,7 @@ public enum SceneJSON {
             guard case .bool(let b) = s.kind else { throw reader.error(s, join("shadows"), "expected true or false") }
             l.shadows = b
         }
-        if let (field, message) = l.problem { throw reader.error(v[field] ?? v, join(field), message) }
+        if let (field, message) = l.problem { throw reader.error(v[String(field.prefix(while: { $0 != "[" }))] ?? v, join(field), message) }
         return l
     }
 
@@ -66,7 +66,7 @@ public enum SceneJSON {
         var c = base
         func vec(_ key: String) throws -> SIMD3<Double>? {
             guard let x = v[key] else { return nil }
-            let n = try reader.numbers(x, JSONFieldReader.join(path, key), count: 3)
+            let n = try reader.boundedNumbers(x, JSONFieldReader.join(path, key), count: 3)
             return SIMD3(n[0], n[1], n[2])
         }
         if let e = try vec("eye") { c.eye = e }
@@ -76,7 +76,8 @@ public enum SceneJSON {
         if let w = v["width"] { c.width = try reader.integer(w, JSONFieldReader.join(path, "width"), in: 1...Camera.maxSide) }
         if let h = v["height"] { c.height = try reader.integer(h, JSONFieldReader.join(path, "height"), in: 1...Camera.maxSide) }
         if let (field, message) = c.problem {
-            throw reader.error(v[field] ?? v, JSONFieldReader.join(path, field), message)
+            let key = String(field.prefix(while: { $0 != "[" }))
+            throw reader.error(v[key] ?? v, JSONFieldReader.join(path, field), message)
         }
         return c
     }
@@ -109,11 +110,11 @@ public enum SceneJSON {
         let shapeName = try reader.string(shapeValue, join("shape"))
         guard let shape = Shape(name: shapeName) else {
             throw reader.error(shapeValue, join("shape"),
-                               "unknown shape \"\(shapeName)\" (shapes: \(Shape.allCases.map(\.name).joined(separator: ", ")))")
+                               "unknown shape \(Echo.quoted(shapeName)) (shapes: \(Shape.allCases.map(\.name).joined(separator: ", ")))")
         }
         let color = try Color.parse(reader.required(v, path, "color"), join("color"), reader: reader)
-        let p = try reader.numbers(reader.required(v, path, "position"), join("position"), count: 2)
-        let rotation = try v["rotation"].map { try reader.number($0, join("rotation")) } ?? 0
+        let p = try reader.boundedNumbers(reader.required(v, path, "position"), join("position"), count: 2)
+        let rotation = try v["rotation"].map { try reader.bounded($0, join("rotation")) } ?? 0
         return SceneObject(shape: shape, color: color, position: SIMD2(p[0], p[1]), rotation: rotation)
     }
 

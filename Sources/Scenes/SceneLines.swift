@@ -1,3 +1,5 @@
+import Files
+
 /// A JSON-lines file of scenes (one per line), as `air infer --json` writes them or any other
 /// method might: each line an object with `objects` and optionally `image`; other keys (and
 /// per-object extras such as `color_name` or `confidence`) are ignored. Objects may overlap:

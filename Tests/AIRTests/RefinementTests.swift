@@ -136,6 +136,10 @@ final class ModelFileValidationTests: XCTestCase {
             ("\"maxObjects\":2", "\"maxObjects\":0", "maxObjects"),
             ("\"tableHalfWidth\":1.5", "\"tableHalfWidth\":0", "tableHalfWidth"),
             ("\"glimpseSize\":12", "\"glimpseSize\":100000", "glimpseSize"),
+            // A camera the renderer would call degenerate names the file and the field.
+            ("\"fovY\":40", "\"fovY\":1e-300", "fovY"),
+            ("\"eye\":[0,-4.5,7.5]", "\"eye\":[0,-4.5,1e300]", "camera: eye[2]"),
+            ("\"eye\":[0,-4.5,7.5]", "\"eye\":[0,0.3,7.5]", "camera: up"),
         ]
         for (from, to, field) in cases {
             XCTAssertTrue(good.contains(from), from)

@@ -108,6 +108,19 @@ final class TrainingTests: XCTestCase {
         }
     }
 
+    /// Checkpoints fall due by time, and once at the first logged step.
+    func testCheckpointCadence() {
+        var c = CheckpointCadence(interval: 300, start: 1000)
+        XCTAssertFalse(c.isDue(logged: false, now: 1010))
+        XCTAssertTrue(c.isDue(logged: true, now: 1010), "the first logged step")
+        c.saved(at: 1010, logged: true)
+        XCTAssertFalse(c.isDue(logged: true, now: 1020), "only the first")
+        XCTAssertFalse(c.isDue(logged: false, now: 1309))
+        XCTAssertTrue(c.isDue(logged: false, now: 1310))
+        c.saved(at: 1310, logged: false)
+        XCTAssertFalse(c.isDue(logged: true, now: 1400))
+    }
+
     /// The ELBO objective alone, from scratch, raises the ELBO it estimates.
     func testElboTrainingRaisesTheElbo() throws {
         let t = try tinyTrainer(steps: 80, objective: .elbo, evalImages: 1, learningRate: 3e-3)

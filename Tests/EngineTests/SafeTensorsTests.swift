@@ -105,6 +105,27 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["w.safetensors"])
     }
 
+    /// Models go through the one atomic-write helper: a FIFO (or device, folder, link) in the
+    /// way is refused, not replaced, and reading one does not block.
+    func testWriteRefusesAFIFOAndReadDoesNotBlockOnIt() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("st-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("m.safetensors").path
+        XCTAssertEqual(mkfifo(path, 0o644), 0)
+        XCTAssertThrowsError(try SafeTensors.write(["w": StoredTensor(shape: [1], values: [1])], metadata: [:], to: path)) { e in
+            XCTAssertTrue("\(e)".contains(path + ": exists and is a FIFO"), "\(e)")
+        }
+        XCTAssertThrowsError(try SafeTensors.read(path: path)) { e in
+            XCTAssertEqual((e as? SafeTensorsError)?.kind, .io)
+            XCTAssertTrue("\(e)".contains("not a regular file"), "\(e)")
+        }
+        var st = stat()
+        XCTAssertEqual(lstat(path, &st), 0)
+        XCTAssertEqual(st.st_mode & S_IFMT, S_IFIFO)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["m.safetensors"])
+    }
+
     func testReadMissingFileNamesIt() {
         XCTAssertThrowsError(try SafeTensors.read(path: "/nonexistent/dir/x.safetensors")) { e in
             let err = e as? SafeTensorsError

@@ -8,11 +8,13 @@ final class CLITests: XCTestCase {
         return root.appendingPathComponent(".build/debug/air").path
     }
 
-    func run(_ args: [String], stdin: String = "") throws -> (status: Int32, out: String, err: String) {
+    func run(_ args: [String], stdin: String = "", in directory: String? = nil, environment: [String: String]? = nil) throws -> (status: Int32, out: String, err: String) {
         guard FileManager.default.isExecutableFile(atPath: air) else { throw XCTSkip("build the air binary first (swift build)") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: air)
         p.arguments = args
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if let environment { p.environment = environment }
         let i = Pipe(), o = Pipe(), e = Pipe()
         p.standardInput = i; p.standardOutput = o; p.standardError = e
         try p.run()
@@ -80,6 +82,152 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try Dataset(folder: dir).entries.count, 3)
     }
 
+    /// No command writes over one of its own inputs (compared by device and inode, so any
+    /// spelling or hard link of the path is caught), nor over a FIFO; each refusal exits 1,
+    /// names the path and leaves the input as it was.
+    func testOutputsNeverReplaceInputs() throws {
+        let dir = "/tmp/air-cli-inputs-\(getpid())"
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        try FileIO.makeDirectories(dir)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let model = root + "/models/default.safetensors"
+        try FileIO.writeAtomically(dir + "/s.json", text: SceneJSONTests.example)
+        func refused(_ args: [String], _ path: String, unchanged file: String, _ line: UInt = #line) throws {
+            let before = try FileIO.read(file)
+            let r = try run(args)
+            XCTAssertEqual(r.status, 1, r.err, line: line)
+            XCTAssertTrue(r.err.contains(path + ": "), r.err, line: line)
+            XCTAssertTrue(r.err.contains("never writes over its inputs"), r.err, line: line)
+            XCTAssertEqual(try FileIO.read(file), before, line: line)
+        }
+        try refused(["render", dir + "/s.json", "-o", dir + "/s.json"], dir + "/s.json", unchanged: dir + "/s.json")
+        try refused(["render", dir + "/s.json", "-o", dir + "/x.png", "--mask", dir + "/./s.json"], dir + "/./s.json", unchanged: dir + "/s.json")
+        XCTAssertEqual(mkfifo(dir + "/fifo.png", 0o644), 0)
+        let r = try run(["render", dir + "/s.json", "-o", dir + "/fifo.png"])
+        XCTAssertEqual(r.status, 1, r.err)
+        XCTAssertTrue(r.err.contains(dir + "/fifo.png: exists and is a FIFO"), r.err)
+
+        var g = try run(["generate", "--count", "2", "--seed", "1", "--out", dir + "/data", "--quiet"])
+        XCTAssertEqual(g.status, 0, g.err)
+        let image = dir + "/data/images/000000.png"
+        try refused(["infer", "--model", model, image, "--json", image], image, unchanged: image)
+        try refused(["infer", "--model", model, dir + "/data/images", "--overlay", dir + "/data/images"],
+                    dir + "/data/images/000000.png", unchanged: image)
+        try refused(["infer", "--model", model, image, "--json", model], model, unchanged: model)
+        try refused(["eval", "--model", model, "--data", dir + "/data", "--json", dir + "/data/scenes.jsonl"],
+                    dir + "/data/scenes.jsonl", unchanged: dir + "/data/scenes.jsonl")
+        try refused(["calibrate", "--model", model, "--out", root + "/models/../models/default.safetensors", "--count", "10"],
+                    root + "/models/../models/default.safetensors", unchanged: model)
+        // generate: a spec that the dataset's meta.json would replace.
+        try FileIO.writeAtomically(dir + "/data/meta.json", text: #"{"count": 2, "seed": 4}"#)
+        try refused(["generate", "--spec", dir + "/data/meta.json", "--out", dir + "/data", "--force", "--quiet"],
+                    dir + "/data/meta.json", unchanged: dir + "/data/meta.json")
+        try FileIO.writeAtomically(dir + "/data/images/000001.png", text: #"{"count": 2}"#)
+        try refused(["generate", "--spec", dir + "/data/images/000001.png", "--out", dir + "/data", "--force", "--quiet"],
+                    dir + "/data/images/000001.png", unchanged: dir + "/data/images/000001.png")
+        g = try run(["generate", "--spec", dir + "/s2.json", "--out", dir + "/data", "--force", "--quiet"])
+        XCTAssertEqual(g.status, 2, "a missing spec is an I/O error, as before")
+    }
+
+    /// Each message of issue #9's list names what is wrong, in full and in our words.
+    func testMessagesNameWhatIsWrong() throws {
+        let dir = "/tmp/air-cli-messages-\(getpid())"
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        try FileIO.makeDirectories(dir)
+        func expect(_ args: [String], status: Int32, _ says: String, in directory: String? = nil, _ line: UInt = #line) throws {
+            let r = try run(args, in: directory)
+            XCTAssertEqual(r.status, status, r.err, line: line)
+            XCTAssertTrue(r.err.contains(says), "\(r.err) should say \(says)", line: line)
+        }
+        // Valid JSON, numbers out of range: the reader names the field (not "render failed ... code -1").
+        try FileIO.writeAtomically(dir + "/far.json", text: #"{"objects": [{"shape": "cube", "color": "red", "position": [1e308, 0]}]}"#)
+        try expect(["render", dir + "/far.json", "-o", dir + "/far.png"], status: 1, dir + "/far.json:1: objects[0].position[0]: 1e+308 is outside -1e6...1e6")
+        try FileIO.writeAtomically(dir + "/fov.json", text: #"{"camera": {"fov_y": 1e-300}, "objects": []}"#)
+        try expect(["render", dir + "/fov.json", "-o", dir + "/fov.png"], status: 1, "fov.json:1: camera.fov_y: fov_y must be in [0.01, 179] degrees")
+        // A NUL in a string is escaped, and the message goes on after it.
+        try FileIO.writeAtomically(dir + "/nul.json", text: #"{"objects": [{"shape": "cu\u0000be", "color": "red", "position": [0, 0]}]}"#)
+        try expect(["render", dir + "/nul.json", "-o", dir + "/nul.png"], status: 1, #"unknown shape "cu\u0000be" (shapes: cube"#)
+        // Invalid UTF-8 is bad input (1), not an I/O failure (2).
+        try FileIO.writeAtomically(dir + "/latin1.json", Array(#"{"objects": [], "x": ""#.utf8) + [0xE9] + Array("\"}".utf8))
+        try expect(["render", dir + "/latin1.json", "-o", dir + "/l.png"], status: 1, dir + "/latin1.json:1: not valid UTF-8 text")
+        // A huge bad key is echoed once, cut short.
+        let key = String(repeating: "k", count: 1_000_000)
+        try FileIO.writeAtomically(dir + "/key.json", text: #"{"objects": [], ""# + key + #"": 1}"#)
+        let r = try run(["render", dir + "/key.json", "-o", dir + "/k.png"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertLessThan(r.err.utf8.count, 600, r.err)
+        XCTAssertTrue(r.err.contains(#"unknown key "kkkkkkkkkk"#) && r.err.contains(#"…" (1000000 characters)"#), r.err)
+        // Negative numbers reach the validation.
+        try expect(["infer", "--batch-size", "-1", dir + "/x.png"], status: 64, "--batch-size must be >= 1")
+        try expect(["train", "--steps", "-5", "--out", dir + "/run"], status: 64, "--steps must be >= 1")
+        // An empty file given as an image.
+        try FileIO.writeAtomically(dir + "/empty.png", [])
+        try expect(["infer", dir + "/empty.png"], status: 1, dir + "/empty.png: empty file, not a PNG")
+        // Training images of another size than the dataset's camera name the image.
+        XCTAssertEqual(try run(["generate", "--count", "2", "--out", dir + "/data", "--quiet"]).status, 0)
+        try FileIO.writeAtomically(dir + "/data/images/000001.png", PNG.encode(Image(width: 1, height: 1, pixels: [0, 0, 0])))
+        try expect(["train", "--data", dir + "/data", "--steps", "1", "--out", dir + "/run", "--quiet"], status: 1,
+                   dir + "/data/images/000001.png: image is 1x1, but the dataset's camera for scene 1 is 64x64")
+        // The bundled model is found from any working directory, and AIR_MODEL wins.
+        let demo = try run(["demo", "--count", "1", "--seed", "3", "--out", dir + "/demo"], in: "/")
+        XCTAssertEqual(demo.status, 0, demo.err)
+        XCTAssertTrue(FileIO.exists(dir + "/demo/000000.png"))
+        let missing = try run(["infer", dir + "/data/images/000000.png"], in: "/", environment: ["AIR_MODEL": dir + "/none.safetensors"])
+        XCTAssertEqual(missing.status, 2, missing.err)
+        XCTAssertTrue(missing.err.contains(dir + "/none.safetensors"), missing.err)
+    }
+
+    /// `--force` over a run whose model is the new run's starting model reads it first and keeps
+    /// it until the first checkpoint replaces it.
+    func testForceFineTuneFromTheRunsOwnModel() throws {
+        let dir = "/tmp/air-cli-finetune-\(getpid())"
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        let tiny = ["--batch-size", "2", "--threads", "1", "--eval-images", "1", "--log-every", "1", "--quiet", "--max-objects", "1"]
+        var r = try run(["train", "--steps", "1", "--out", dir] + tiny)
+        XCTAssertEqual(r.status, 0, r.err)
+        r = try run(["train", "--init-from", dir + "/model.safetensors", "--out", dir, "--force", "--steps", "1", "--seed", "2"] + tiny)
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(FileIO.exists(dir + "/model.safetensors"))
+        XCTAssertTrue(FileIO.exists(dir + "/state.safetensors"))
+        // The state and metrics of a run are never an input's place.
+        r = try run(["train", "--spec", dir + "/metrics.jsonl", "--out", dir, "--force", "--steps", "1"] + tiny)
+        XCTAssertEqual(r.status, 1, r.err)
+    }
+
+    /// Checkpoints come by time (and after the first logged step), not every 500 steps: a run
+    /// killed between them resumes from the last one and ends bit for bit as an unbroken run.
+    func testCheckpointsByTimeAndKilledRunsResumeExactly() throws {
+        let dir = "/tmp/air-cli-cadence-\(getpid())"
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        let tiny = ["--steps", "4", "--batch-size", "2", "--threads", "1", "--eval-images", "1", "--log-every", "2",
+                    "--quiet", "--max-objects", "1", "--seed", "7"]
+        /// The step a run's state was saved at (its safetensors metadata).
+        func savedStep(_ run: String) throws -> String? {
+            let bytes = try FileIO.read(run + "/state.safetensors")
+            let n = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+            if case .string(let s)? = try parseJSON(bytes: Array(bytes[8..<(8 + n)]))["__metadata__"]?["step"]?.kind { return s }
+            return nil
+        }
+        var r = try run(["train", "--out", dir + "/whole"] + tiny)
+        XCTAssertEqual(r.status, 0, r.err)
+        // Killed after step 3 with a checkpoint every 0 s: the state is step 3's.
+        r = try run(["train", "--out", dir + "/killed", "--checkpoint-seconds", "0", "--abort-after", "3"] + tiny)
+        XCTAssertEqual(r.status, 3, r.err)
+        XCTAssertEqual(try savedStep(dir + "/killed"), "3")
+        r = try run(["train", "--out", dir + "/killed", "--resume", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(try FileIO.read(dir + "/killed/model.safetensors"), try FileIO.read(dir + "/whole/model.safetensors"))
+        // With the default five minutes, the first logged step (2) was still saved.
+        r = try run(["train", "--out", dir + "/early", "--abort-after", "3"] + tiny)
+        XCTAssertEqual(r.status, 3, r.err)
+        XCTAssertEqual(try savedStep(dir + "/early"), "2")
+        r = try run(["train", "--out", dir + "/early", "--resume", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(try FileIO.read(dir + "/early/model.safetensors"), try FileIO.read(dir + "/whole/model.safetensors"))
+        r = try run(["train", "--out", dir + "/x", "--checkpoint-minutes", "0"] + tiny)
+        XCTAssertEqual(r.status, 64, r.err)
+    }
+
     /// The learning commands end to end on a tiny budget: train two steps, resume rules,
     /// infer with overlays, evaluate, and clear errors for a bad model file.
     func testTrainInferEval() throws {
@@ -123,8 +271,26 @@ final class CLITests: XCTestCase {
         }
         XCTAssertEqual(report["images"]?.kind, .number(3, text: "3"))
 
+        // air adapt on the dataset's images alone, interrupted and resumed.
+        let adapt = ["adapt", "--model", model, "--images", dir + "/data/images", "--out", dir + "/adapt", "--steps", "2",
+                     "--batch-size", "2", "--threads", "1", "--eval-images", "1", "--search-renders", "40", "--quiet"]
+        r = try run(adapt + ["--stop-after", "1"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssert(r.out.contains("interrupted at step 1"), r.out)
+        r = try run(["adapt", "--out", dir + "/adapt", "--resume", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssert(r.out.contains("adapted 2 steps"), r.out)
+        XCTAssert(try FileIO.readText(dir + "/adapt/metrics.jsonl").contains("held_out_reconstruction_mse"))
+        r = try run(adapt)
+        XCTAssert(r.err.contains("already holds a run"), r.err)
+        r = try run(["adapt", "--model", model, "--images", dir + "/data", "--out", dir + "/adapt2"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssert(r.err.contains(dir + "/data: no PNG images"), r.err)
+
         // The readings `infer` wrote score exactly as the model run by `eval` itself.
-        r = try run(["eval", "--data", dir + "/data", "--pred", dir + "/out.jsonl", "--json", dir + "/report2.json"])
+        // (No model is needed, so a missing one does not matter.)
+        r = try run(["eval", "--data", dir + "/data", "--pred", dir + "/out.jsonl", "--json", dir + "/report2.json"],
+                    environment: ["AIR_MODEL": dir + "/missing.safetensors"])
         XCTAssertEqual(r.status, 0, r.err)
         let report2 = try parseJSON(FileIO.readText(dir + "/report2.json"))
         func number(_ v: JSONValue?) -> Double? { if case .number(let x, _)? = v?.kind { return x }; return nil }

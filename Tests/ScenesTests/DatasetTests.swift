@@ -137,6 +137,41 @@ final class DatasetTests: XCTestCase {
         XCTAssertEqual(Array(npy[start..<(start + px5.count)]), px5)
     }
 
+    /// A line's image or mask must name a file inside the dataset folder.
+    func testImagePathsMustStayInsideTheFolder() throws {
+        _ = try generator("d", count: 3).run()
+        let path = root + "/d/scenes.jsonl"
+        let lines = try FileIO.readText(path).split(separator: "\n").map(String.init)
+        try FileIO.writeAtomically(root + "/outside.png", FileIO.read(root + "/d/images/000001.png"))
+        XCTAssertEqual(symlink(root + "/outside.png", root + "/d/images/link.png"), 0)
+        XCTAssertEqual(symlink("000001.png", root + "/d/images/fine.png"), 0)
+        let cases: [(field: String, value: String, message: String)] = [
+            ("image", "../outside.png", #""../outside.png" contains "..""#),
+            ("image", "images/../../outside.png", #""images/../../outside.png" contains "..""#),
+            ("image", root + "/outside.png", "is an absolute path"),
+            ("image", "images/link.png", #""images/link.png" resolves (through a symbolic link) to "\#(root)/outside.png", outside the dataset folder"#),
+            ("mask", "/etc/passwd", #""/etc/passwd" is an absolute path"#),
+            ("image", "", "empty path"),
+        ]
+        for c in cases {
+            var l = lines
+            let image = c.field == "image" ? c.value : "images/000001.png"
+            let mask = c.field == "mask" ? c.value : "masks/000001.png"
+            l[1] = #"{"index": 1, "image": \#(JSONWriter.string(image)), "mask": \#(JSONWriter.string(mask)), "objects": []}"#
+            try FileIO.writeAtomically(path, text: l.joined(separator: "\n") + "\n")
+            XCTAssertThrowsError(try Dataset(folder: root + "/d"), c.value) { e in
+                XCTAssertTrue(e is InputError, "\(e)")
+                XCTAssertTrue("\(e)".hasPrefix("\(path):2: \(c.field): "), "\(e)")
+                XCTAssertTrue("\(e)".contains(c.message), "\(e)")
+            }
+        }
+        // A link that stays inside the folder is fine.
+        var l = lines
+        l[1] = #"{"index": 1, "image": "images/fine.png", "objects": []}"#
+        try FileIO.writeAtomically(path, text: l.joined(separator: "\n") + "\n")
+        XCTAssertEqual(try Dataset(folder: root + "/d").image(1), try PNG.readImage(root + "/outside.png"))
+    }
+
     func testReaderErrorsNameFileLineAndField() throws {
         _ = try generator("d", count: 3).run()
         let path = root + "/d/scenes.jsonl"

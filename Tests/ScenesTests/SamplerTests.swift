@@ -51,6 +51,23 @@ final class SamplerTests: XCTestCase {
         }
     }
 
+    /// max_attempts is bounded when the spec is read, and a scene whose constraints cannot be
+    /// met fails within the time bound, naming the scene and what to change.
+    func testCrowdedSpecsFailInBoundedTime() throws {
+        XCTAssertThrowsError(try smallSpec(#", "max_attempts": 1000000"#)) { e in
+            XCTAssertEqual((e as? InputError)?.field, "max_attempts", "\(e)")
+            XCTAssertTrue("\(e)".contains("outside 1...100000"), "\(e)")
+        }
+        let crowded = try BatchSpec.read(#"{"size": [16, 16], "spp": 1, "objects_per_scene": {"min": 255, "max": 255}, "max_attempts": 100000}"#, file: "crowded.json")
+        let started = Date()
+        XCTAssertThrowsError(try crowded.sample(index: 4, seed: 0, renderer: Rasterizer(), timeLimit: 0.3)) { e in
+            XCTAssertEqual((e as? SamplingError)?.index, 4)
+            XCTAssertTrue("\(e)".hasPrefix("scene 4: gave up after"), "\(e)")
+            XCTAssertTrue("\(e)".contains("lower objects_per_scene"), "\(e)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+    }
+
     func testSweeps() throws {
         let rot = try BatchSpec.read(#"{"kind": "rotation_sweep", "shape": "wedge", "color": "red", "position": [0, 0.3], "rotation": {"from": 0, "to": 360, "step": 5}}"#, file: "r.json")
         XCTAssertEqual(rot.count, 72)

@@ -68,7 +68,7 @@ final class SceneJSONTests: XCTestCase {
             (scene(one, camera: #"{"width": 0}"#), 2, "camera.width", "outside 1"),
             (scene(one, camera: #"{"width": 12.5}"#), 2, "camera.width", "whole number"),
             (scene(one, camera: #"{"height": "64"}"#), 2, "camera.height", "expected a number"),
-            (scene(one, camera: #"{"fov_y": 180}"#), 2, "camera.fov_y", "(0, 180)"),
+            (scene(one, camera: #"{"fov_y": 180}"#), 2, "camera.fov_y", "[0.01, 179]"),
             (scene(one, camera: #"{"eye": [0, -4, -1]}"#), 2, "camera.eye", "above the table"),
             (scene(one, camera: #"{"zoom": 2}"#), 2, "camera.zoom", "unknown key"),
             ("{\n\"objects\": [],\n\"lights\": 1\n}", 3, "lights", "unknown key"),
@@ -85,6 +85,40 @@ final class SceneJSONTests: XCTestCase {
                 XCTAssertTrue(e.description.contains(c.says), "\(e) should say \(c.says)")
                 XCTAssertTrue(e.description.hasPrefix("scene.json:\(c.line): "), "\(e)")
             }
+        }
+    }
+
+    /// Valid JSON whose numbers the renderer cannot take (it works in single precision) is
+    /// refused when read, naming the field, and what is accepted renders.
+    func testOutOfRangeNumbersNameTheField() throws {
+        let cube = { (p: String, r: String) in #"{"objects": [{"shape": "cube", "color": "red", "position": \#(p), "rotation": \#(r)}]"# }
+        let cases: [(text: String, field: String, says: String)] = [
+            (cube("[1e308, 0]", "0") + "}", "objects[0].position[0]", "1e+308 is outside -1e6...1e6"),
+            (cube("[0, -2e6]", "0") + "}", "objects[0].position[1]", "outside -1e6...1e6"),
+            (cube("[0, 0]", "1e7") + "}", "objects[0].rotation", "outside -1e6...1e6"),
+            (cube("[0, 0]", "0") + #", "camera": {"fov_y": 1e-300}}"#, "camera.fov_y", "fov_y must be in [0.01, 179] degrees, found 1e-300"),
+            (cube("[0, 0]", "0") + #", "camera": {"eye": [0, 1e300, 5]}}"#, "camera.eye[1]", "outside -1e6...1e6"),
+            (cube("[0, 0]", "0") + #", "camera": {"eye": [0, 0, 1], "target": [0, 0, 1.00000001]}}"#, "camera.target", "target equals eye"),
+            (cube("[0, 0]", "0") + #", "camera": {"eye": [0, 0, 1e-50]}}"#, "camera.eye", "above the table"),
+            (cube("[0, 0]", "0") + #", "light": {"ambient": 1e300}}"#, "light.ambient", "outside -1e6...1e6"),
+            (cube("[0, 0]", "0") + #", "light": {"direction": [1e300, 0, 1]}}"#, "light.direction[0]", "outside -1e6...1e6"),
+        ]
+        for c in cases {
+            XCTAssertThrowsError(try SceneJSON.read(c.text, file: "s.json"), c.field) { error in
+                guard let e = error as? InputError else { return XCTFail("\(error)") }
+                XCTAssertEqual(e.field, c.field, "\(e)")
+                XCTAssertTrue(e.message.contains(c.says), "\(e) should say \(c.says)")
+            }
+        }
+        XCTAssertThrowsError(try BatchSpec.read(#"{"x": [-1e308, 0]}"#, file: "spec.json")) { e in
+            XCTAssertEqual((e as? InputError)?.field, "x[0]", "\(e)")
+        }
+        // The extremes that are accepted render.
+        let r = Rasterizer()
+        for text in [cube("[1e6, -1e6]", "-1e6") + "}", cube("[0, 0]", "0") + #", "camera": {"fov_y": 0.01, "width": 8, "height": 8}}"#,
+                     cube("[0, 0]", "0") + #", "camera": {"fov_y": 179, "eye": [0, -1e6, 1e6], "width": 8, "height": 8}}"#] {
+            let s = try SceneJSON.read(text, file: "ok.json")
+            XCTAssertNoThrow(try r.render(s, samplesPerPixel: 1), text)
         }
     }
 

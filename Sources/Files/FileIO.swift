@@ -11,58 +11,46 @@ public struct IOError: Error, CustomStringConvertible, Equatable {
     public init(path: String, message: String) { self.path = path; self.message = message }
     public var description: String { "\(path): \(message)" }
 
-    static func errno(_ path: String, _ what: String) -> IOError {
+    public static func errno(_ path: String, _ what: String) -> IOError {
         IOError(path: path, message: "\(what): \(String(cString: strerror(Glibc.errno)))")
     }
 }
 
-/// Plain POSIX file helpers. Every write goes to a temporary file in the same folder
-/// and is renamed over the target, so a reader never sees a partial file and an
-/// interrupted write leaves only a `.NAME.tmp` file behind (removed on failure and by
-/// `air generate --resume`).
+/// A file that should be text but is not valid UTF-8: bad input (exit code 1), not an I/O
+/// failure. Names the file, the line and the column (in bytes) of the first bad byte.
+public struct NotUTF8Error: Error, CustomStringConvertible, Equatable {
+    public var path: String
+    public var line: Int
+    public var column: Int
+    public var description: String { "\(path):\(line): not valid UTF-8 text (bad byte at column \(column))" }
+}
+
+/// A file whose content is not what air expects (an empty file or a corrupt PNG given as an
+/// image): bad input (exit code 1), not an I/O failure. Names the file.
+public struct InvalidFile: Error, CustomStringConvertible, Equatable {
+    public var path: String
+    public var message: String
+    public init(path: String, message: String) { self.path = path; self.message = message }
+    public var description: String { "\(path): \(message)" }
+}
+
+/// Plain POSIX file helpers. Every write goes through `writeAtomically` (AtomicFile.swift).
 public enum FileIO {
-    /// The temporary name used for `path`: `.NAME.tmp` in the same folder.
-    public static func temporaryPath(for path: String) -> String {
-        let slash = path.lastIndex(of: "/")
-        let dir = slash.map { String(path[...$0]) } ?? ""
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        return dir + "." + name + ".tmp"
-    }
-
-    /// Writes `bytes` to `path` atomically (temp file + rename).
-    public static func writeAtomically(_ path: String, _ bytes: UnsafeRawBufferPointer) throws {
-        let tmp = temporaryPath(for: path)
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw IOError.errno(path, "cannot create") }
-        var done = 0
-        while done < bytes.count {
-            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0 {
-                if Glibc.errno == EINTR { continue }
-                let e = IOError.errno(path, "cannot write")
-                close(fd); unlink(tmp)
-                throw e
-            }
-            done += n
-        }
-        if close(fd) != 0 { let e = IOError.errno(path, "cannot write"); unlink(tmp); throw e }
-        if rename(tmp, path) != 0 { let e = IOError.errno(path, "cannot rename into place"); unlink(tmp); throw e }
-    }
-
-    public static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { try writeAtomically(path, $0) }
-    }
-
-    public static func writeAtomically(_ path: String, text: String) throws {
-        try writeAtomically(path, Array(text.utf8))
-    }
-
     /// Inputs larger than this are refused before reading (no input of air comes near it).
     public static let maxInputBytes = 1 << 30
 
     /// Reads a regular file. Devices, FIFOs and sockets are refused (they may block forever or
     /// never end), and so is a file over `maxInputBytes`.
     public static func read(_ path: String) throws -> [UInt8] {
+        try read(path, atMost: nil)
+    }
+
+    /// The first `count` bytes of a regular file (fewer when it is shorter).
+    public static func read(_ path: String, prefix count: Int) throws -> [UInt8] {
+        try read(path, atMost: count)
+    }
+
+    static func read(_ path: String, atMost limit: Int?) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw IOError.errno(path, "cannot open") }
         defer { close(fd) }
@@ -75,22 +63,45 @@ public enum FileIO {
             throw IOError(path: path, message: "\(info.st_size) bytes, more than the \(maxInputBytes >> 20) MiB air reads")
         }
         var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        out.reserveCapacity(min(Int(info.st_size), limit ?? Int.max))
+        var buffer = [UInt8](repeating: 0, count: min(1 << 16, max(1, limit ?? Int.max)))
         while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            let want = min(buffer.count, (limit ?? Int.max) - out.count)
+            if want == 0 { return out }
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, want) }
             if n < 0 {
                 if Glibc.errno == EINTR { continue }
                 throw IOError.errno(path, "cannot read")
             }
             if n == 0 { return out }
+            // A file growing while it is read must not get past the limit either.
+            guard out.count + n <= maxInputBytes else {
+                throw IOError(path: path, message: "grew past the \(maxInputBytes >> 20) MiB air reads while being read")
+            }
             out.append(contentsOf: buffer[0..<n])
         }
     }
 
     public static func readText(_ path: String) throws -> String {
         let bytes = try read(path)
-        guard let s = String(validating: bytes, as: UTF8.self) else { throw IOError(path: path, message: "not valid UTF-8 text") }
-        return s
+        if let s = String(validating: bytes, as: UTF8.self) { return s }
+        throw firstInvalidUTF8(bytes, path: path)
+    }
+
+    /// Where the first invalid UTF-8 sequence of `bytes` starts.
+    static func firstInvalidUTF8(_ bytes: [UInt8], path: String) -> NotUTF8Error {
+        var line = 1, lineStart = 0, i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            let length = b < 0x80 ? 1 : b >= 0xC2 && b < 0xE0 ? 2 : b >= 0xE0 && b < 0xF0 ? 3 : b >= 0xF0 && b < 0xF5 ? 4 : 0
+            if length == 0 || i + length > bytes.count
+                || String(validating: bytes[i..<(i + length)], as: UTF8.self) == nil {
+                break
+            }
+            if b == 0x0A { line += 1; lineStart = i + 1 }
+            i += length
+        }
+        return NotUTF8Error(path: path, line: line, column: i - lineStart + 1)
     }
 
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }

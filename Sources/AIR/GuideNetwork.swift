@@ -1,5 +1,6 @@
 import Engine
 import Random
+import Scenes
 
 /// The inference network q(z | x): the three parts of AIR.
 ///
@@ -20,6 +21,13 @@ public final class GuideNetwork: Module {
     public func setCalibration(_ c: ConfidenceCalibration?) { config.calibration = c }
     /// Sets the table's albedo (`air adapt --fit-table`): a world setting, not a weight.
     public func setTableColor(_ rgb: SIMD3<Double>) { config.tableColor = [rgb.x, rgb.y, rgb.z] }
+    /// Sets the camera's pose and field of view (`air adapt --fit-camera`); the image size stays.
+    public func setCamera(_ c: Camera) {
+        config.eye = [c.eye.x, c.eye.y, c.eye.z]
+        config.target = [c.target.x, c.target.y, c.target.z]
+        config.up = [c.up.x, c.up.y, c.up.z]
+        config.fovY = c.fovY
+    }
     /// Reads the (downsampled) observed and difference images of a step.
     let encoder: ConvEncoder
     let lstm: LSTMCell

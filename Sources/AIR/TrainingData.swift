@@ -27,13 +27,24 @@ public struct SpecSource: SceneSource {
     /// When set, every scene stands on this table instead of the spec's (the prior of a model
     /// whose table was fitted to a user's images).
     public let table: SIMD3<Double>?
-    public init(spec: BatchSpec, seed: UInt64, table: SIMD3<Double>? = nil) { self.spec = spec; self.seed = seed; self.table = table }
-    public var camera: Camera { spec.camera }
+    /// When set, every scene is seen through this camera's pose and field of view (a model whose
+    /// camera was fitted).
+    public let cameraPose: Camera?
+    public init(spec: BatchSpec, seed: UInt64, table: SIMD3<Double>? = nil, camera: Camera? = nil) {
+        self.spec = spec; self.seed = seed; self.table = table; cameraPose = camera
+    }
+    public var camera: Camera {
+        guard let c = cameraPose else { return spec.camera }
+        var out = spec.camera
+        (out.eye, out.target, out.up, out.fovY) = (c.eye, c.target, c.up, c.fovY)
+        return out
+    }
     public var samplesPerPixel: Int { spec.samplesPerPixel }
 
     public func scene(_ index: Int, renderer: Rasterizer) throws -> (scene: Scene, image: Image?) {
         var scene = try spec.sample(index: index, seed: seed, renderer: renderer).scene
         if let table { scene.tableColor = table }
+        if cameraPose != nil { scene.camera = camera }
         return (scene, try spec.observe(scene, index: index, seed: seed, renderer: renderer))
     }
 }

@@ -38,7 +38,7 @@ public enum TrainingSourceDescription: Codable, Equatable, Sendable {
             let priorSpec = try prior.map { try BatchSpec.read($0, file: folder + " (prior)") }
                 ?? (config.inferLight ? BatchSpec.varied : BatchSpec.default)
             let t = config.tableColor
-            return (train, held ?? train, SpecSource(spec: priorSpec, seed: seed ^ 0x51EE_9000, table: SIMD3(t[0], t[1], t[2])))
+            return (train, held ?? train, SpecSource(spec: priorSpec, seed: seed ^ 0x51EE_9000, table: SIMD3(t[0], t[1], t[2]), camera: config.camera))
         }
     }
 }

@@ -62,6 +62,9 @@ struct Adapt: ParsableCommand {
     @Flag(help: "Fit the table's colour to the images first (written into the adapted model).")
     var fitTable = false
 
+    @Flag(help: "Fit the camera's pose and field of view to the images first (written into the adapted model).")
+    var fitCamera = false
+
     @Flag(help: "Continue the run in OUT from its last checkpoint.")
     var resume = false
 
@@ -113,6 +116,7 @@ struct Adapt: ParsableCommand {
                 options = o
                 source = .images(folder: images!, prior: try spec.map { try FileIO.readText($0) })
                 if fitTable { try fitTableColor(network, folder: images!) }
+                if fitCamera { try fitCameraPose(network, folder: images!) }
             }
             let s = try source.sources(seed: options.seed, evalImages: options.evalImages, config: network.config)
             let trainer = try Trainer(network: network, source: s.train, heldOutSource: s.heldOut, options: options, sleepSource: s.prior)
@@ -128,6 +132,21 @@ struct Adapt: ParsableCommand {
                 print("adapted \(trainer.step) steps; model: \(run.modelPath)")
             }
         }
+    }
+
+    /// The search on 48 refined readings, the centring on the amortised readings of up to 2,000.
+    func fitCameraPose(_ network: GuideNetwork, folder images: String) throws {
+        let folder = try ImageFolderSource(folder: images, config: network.config)
+        let r = Rasterizer(threads: 1)
+        let all = try (0..<min(2000, folder.count)).map { try folder.scene($0, renderer: r).image! }
+        let amortized = try SceneReader(network: network, refine: false).read(all).map(\.scene)
+        let sample = Array(all.prefix(48))
+        let refined = try SceneReader(network: network, refine: true).read(sample).map(\.scene)
+        let camera = try CameraFit(config: network.config).fit(images: sample, scenes: refined,
+                                                                centring: Array(zip(all, amortized)).map { (image: $0.0, scene: $0.1) })
+        network.setCamera(camera)
+        print(String(format: "fitted camera: eye [%.3f, %.3f, %.3f], target [%.3f, %.3f, %.3f], fov_y %.2f",
+                     camera.eye.x, camera.eye.y, camera.eye.z, camera.target.x, camera.target.y, camera.target.z, camera.fovY))
     }
 
     /// Three rounds of reading (refined) and fitting, on up to 200 of the images.

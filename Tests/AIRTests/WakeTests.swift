@@ -137,3 +137,36 @@ final class WakeTests: XCTestCase {
         return folder
     }
 }
+
+final class CameraFitTests: XCTestCase {
+    /// A camera moved along the table is found by the prior's centring: the images come from the
+    /// model's camera shifted by (0.2, −0.15), the blocks stand symmetrically about the origin
+    /// (mean position 0, as the prior's), and the readings given are those under the model's
+    /// camera (every block seen shifted the other way).
+    func testCentringRecoversAShiftAlongTheTable() throws {
+        var cfg = tinyConfig(maxObjects: 2)
+        cfg.samplesPerPixel = 1
+        var truth = cfg.camera
+        let shift = SIMD3(0.2, -0.15, 0)
+        truth.eye += shift
+        truth.target += shift
+        let r = Rasterizer(threads: 1)
+        var images: [Image] = [], readings: [Scene] = []
+        for p in [SIMD2(0.6, 0.3), SIMD2(-0.6, -0.3), SIMD2(0.2, -0.7), SIMD2(-0.2, 0.7)] {
+            let o = SceneObject(shape: .cube, color: Color(rgb: SIMD3(0.9, 0.2, 0.1)), position: p, rotation: 10)
+            var s = cfg.scene(objects: [o])
+            s.camera = truth
+            images.append(PNG.quantized(try r.render(s, samplesPerPixel: 1)))
+            var read = o
+            read.position -= SIMD2(shift.x, shift.y)
+            readings.append(cfg.scene(objects: [read]))
+        }
+        var fit = CameraFit(config: cfg)
+        fit.polishRenders = 30
+        let camera = try fit.fit(images: Array(images.prefix(2)), scenes: Array(readings.prefix(2)),
+                                 centring: Array(zip(images, readings)).map { (image: $0.0, scene: $0.1) })
+        XCTAssertEqual(camera.eye.x - camera.target.x, truth.eye.x - truth.target.x, accuracy: 0.06)
+        XCTAssertEqual(camera.target.x, truth.target.x, accuracy: 0.06)
+        XCTAssertEqual(camera.target.y, truth.target.y, accuracy: 0.06)
+    }
+}

@@ -1,28 +1,36 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Foundation
+#endif
 import Scenes
 
 /// The camera that best explains a user's images, for a set-up whose camera is not exactly the
 /// model's: maximises Σ_images J(x, z; camera), J = log p(x | z) + log p(z) as in refinement,
 /// with each image's objects re-fitted (a short pose search) under every candidate camera, by a
-/// coordinate search over the eye, the target and the field of view, on shrinking steps.
+/// coordinate search over the eye, the target, the field of view and a zoom-against-dolly move,
+/// on shrinking steps.
 ///
 /// A camera moved along the table plane is exactly an image of all objects moved the other way
 /// (the table is an infinite plane, the light directional): the images alone cannot tell them
 /// apart. The prior can: positions are uniform on the table area, centred on the origin, so the
 /// camera is then moved so that the mean position of every object read is the origin (with
 /// 3,000 objects the mean's standard error is about 0.016 units, a third of a pixel). A turn
-/// about the vertical is, likewise, only told apart by the prior's square outline; it is not
-/// fitted.
+/// about the vertical is likewise told apart only by the prior: the readings, turned back, must
+/// fill the table area's square, whose outline thousands of objects show.
 public struct CameraFit {
     public var config: ModelConfig
     /// Renders per image of the pose search that re-fits the objects under a candidate camera.
     public var polishRenders = 60
+    /// What the last `fit` did after the search: the shift along the table and the turn (radians).
+    public private(set) var lastCentring = (shift: SIMD2<Double>(0, 0), turn: 0.0, objects: 0)
 
     public init(config: ModelConfig) { self.config = config }
 
     /// The fitted camera. `images` and `scenes` (good readings under `config`'s camera, a few
     /// dozen) drive the search; `centring` (images with their readings, ideally thousands) fixes
     /// the position along the table.
-    public func fit(images: [Image], scenes: [Scene], centring: [(image: Image, scene: Scene)]) throws -> Camera {
+    public mutating func fit(images: [Image], scenes: [Scene], centring: [(image: Image, scene: Scene)]) throws -> Camera {
         var options = RefinementOptions()
         options.maxRenders = polishRenders
         options.birthAndDeath = false
@@ -45,19 +53,27 @@ public struct CameraFit {
         var best = try score(camera)
         objects = best.objects
         // Steps: the eye and the target in scene units, the field of view ten times that in degrees.
-        for scale in [0.2, 0.1, 0.05, 0.025, 0.0125] {
+        for scale in [0.2, 0.1, 0.05, 0.025, 0.0125, 0.006, 0.003] {
             var improved = true, rounds = 0
-            while improved && rounds < 3 {
+            while improved && rounds < 8 {
                 improved = false
                 rounds += 1
-                for parameter in 0..<7 {
+                // 0–2 the eye, 3–5 the target, 6 the field of view, 7 the field of view with the
+                // eye moved along the view axis to keep the target's scale (zoom against dolly,
+                // which no single coordinate can try).
+                for parameter in 0..<8 {
                     for sign in [1.0, -1.0] {
                         var c = camera
                         let d = sign * scale
                         switch parameter {
                         case 0..<3: c.eye[parameter] += d
                         case 3..<6: c.target[parameter - 3] += d
-                        default: c.fovY += d * 10
+                        case 6: c.fovY += d * 10
+                        default:
+                            let oldScale = (c.eye - c.target).length * tan(c.fovY * .pi / 360)
+                            c.fovY += d * 10
+                            let distance = oldScale / tan(c.fovY * .pi / 360)
+                            c.eye = c.target + (c.eye - c.target) / (c.eye - c.target).length * distance
                         }
                         guard c.fovY > 1, c.fovY < 170, c.eye.z > 0.1 else { continue }
                         let s = try score(c)
@@ -70,20 +86,55 @@ public struct CameraFit {
                 }
             }
         }
-        // The position along the table: under a camera off by Δ along the table every object
-        // is read Δ the other way, so the readings' mean is −Δ where the prior's is 0.
-        var sum = SIMD2<Double>(0, 0), count = 0
+        // The position along the table and the turn about the vertical: under a camera moved by
+        // Δ along the table (turned by ψ) every object is read Δ the other way (turned by −ψ).
+        // The prior's positions are uniform on the table area: their mean is the origin and
+        // their outline the area's square.
+        var positions: [SIMD2<Double>] = []
         for (image, scene) in centring where !scene.objects.isEmpty {
             var s = scene
             s.camera = camera
             let (r, _) = try refiner.refine(image, start: s)
-            for o in r.objects { sum += o.position; count += 1 }
+            positions += r.objects.map(\.position)
         }
-        if count > 0 {
-            let mean = sum / Double(count)
-            camera.eye -= SIMD3(mean.x, mean.y, 0)
-            camera.target -= SIMD3(mean.x, mean.y, 0)
-        }
+        guard !positions.isEmpty else { return camera }
+        let mean = positions.reduce(SIMD2<Double>(0, 0), +) / Double(positions.count)
+        camera.eye -= SIMD3(mean.x, mean.y, 0)
+        camera.target -= SIMD3(mean.x, mean.y, 0)
+        let centred = positions.map { $0 - mean }
+        let turn = CameraFit.outlineTurn(centred, halfWidth: config.tableHalfWidth)
+        camera.eye = CameraFit.turned(camera.eye, by: turn)
+        camera.target = CameraFit.turned(camera.target, by: turn)
+        lastCentring = (-mean, turn, positions.count)
         return camera
     }
+
+    /// The turn ψ (radians, within ±0.2) that best fits turned positions into the table area's
+    /// square: fewest positions outside it (a count, so that a few wild readings do not steer
+    /// it), on a 0.001-radian grid; the middle of the best run of angles. Needs many positions
+    /// (thousands) for the outline to show; with fewer than 200 it is 0.
+    static func outlineTurn(_ positions: [SIMD2<Double>], halfWidth h: Double) -> Double {
+        guard positions.count >= 200 else { return 0 }
+        func outside(_ psi: Double) -> Int {
+            let c = cos(psi), s = sin(psi)
+            return positions.reduce(0) { n, p in
+                let q = SIMD2(c * p.x - s * p.y, s * p.x + c * p.y)
+                return n + (abs(q.x) > h || abs(q.y) > h ? 1 : 0)
+            }
+        }
+        let grid = (-200...200).map { Double($0) * 0.001 }
+        let counts = grid.map(outside)
+        let fewest = counts.min()!
+        let best = grid.indices.filter { counts[$0] == fewest }
+        return grid[best[best.count / 2]]
+    }
+
+    /// `p` turned by `psi` radians about the vertical through the origin.
+    static func turned(_ p: SIMD3<Double>, by psi: Double) -> SIMD3<Double> {
+        SIMD3(cos(psi) * p.x - sin(psi) * p.y, sin(psi) * p.x + cos(psi) * p.y, p.z)
+    }
+}
+
+extension SIMD3 where Scalar == Double {
+    fileprivate var length: Double { (self * self).sum().squareRoot() }
 }

@@ -134,17 +134,20 @@ struct Adapt: ParsableCommand {
         }
     }
 
-    /// The search on 48 refined readings, the centring on the amortised readings of up to 2,000.
+    /// The search on 96 refined readings, the centring on the amortised readings of up to 2,000.
     func fitCameraPose(_ network: GuideNetwork, folder images: String) throws {
         let folder = try ImageFolderSource(folder: images, config: network.config)
         let r = Rasterizer(threads: 1)
         let all = try (0..<min(2000, folder.count)).map { try folder.scene($0, renderer: r).image! }
         let amortized = try SceneReader(network: network, refine: false).read(all).map(\.scene)
-        let sample = Array(all.prefix(48))
+        let sample = Array(all.prefix(96))
         let refined = try SceneReader(network: network, refine: true).read(sample).map(\.scene)
-        let camera = try CameraFit(config: network.config).fit(images: sample, scenes: refined,
+        var fit = CameraFit(config: network.config)
+        let camera = try fit.fit(images: sample, scenes: refined,
                                                                 centring: Array(zip(all, amortized)).map { (image: $0.0, scene: $0.1) })
         network.setCamera(camera)
+        print(String(format: "camera centring on %d objects: moved (%.3f, %.3f) along the table, turned %.2f degrees",
+                     fit.lastCentring.objects, fit.lastCentring.shift.x, fit.lastCentring.shift.y, fit.lastCentring.turn * 180 / .pi))
         print(String(format: "fitted camera: eye [%.3f, %.3f, %.3f], target [%.3f, %.3f, %.3f], fov_y %.2f",
                      camera.eye.x, camera.eye.y, camera.eye.z, camera.target.x, camera.target.y, camera.target.z, camera.fovY))
     }

@@ -169,4 +169,15 @@ final class CameraFitTests: XCTestCase {
         XCTAssertEqual(camera.target.x, truth.target.x, accuracy: 0.06)
         XCTAssertEqual(camera.target.y, truth.target.y, accuracy: 0.06)
     }
+
+    /// Positions filling the table area's square, turned by 0.05 radians: the outline gives the
+    /// turn back, within the grid; a few wild readings outside do not move it.
+    func testOutlineTurnUndoesATurn() {
+        var rng = RNG(seed: 21)
+        var points: [SIMD2<Double>] = (0..<3000).map { _ in SIMD2(rng.uniformDouble() * 3 - 1.5, rng.uniformDouble() * 3 - 1.5) }
+        points = points.map { p in SIMD2(cos(0.05) * p.x - sin(0.05) * p.y, sin(0.05) * p.x + cos(0.05) * p.y) }
+        points += (0..<40).map { k in SIMD2(2.5 * cos(Double(k)), 2.5 * sin(Double(k))) }
+        XCTAssertEqual(CameraFit.outlineTurn(points, halfWidth: 1.5), -0.05, accuracy: 0.004)
+        XCTAssertEqual(CameraFit.outlineTurn(Array(points.prefix(100)), halfWidth: 1.5), 0)
+    }
 }

@@ -237,12 +237,7 @@ public final class Trainer {
         var m = TrainingMetrics(step: step + 1, objective: objective.rawValue, loss: 0, gradientNorm: 0, learningRate: 0, imagesPerSecond: 0)
         switch objective {
         case .sleep, .hybrid:
-            let terms = sleep.loss(batch, table: builder.tableColor, tape: tape, rng: &rng)
-            m.loss = Double(terms.loss.item)
-            guard m.loss.isFinite else { throw TrainingError.nonFinite(step: step + 1, what: "the loss") }
-            terms.loss.backward()
-            m.presence = terms.presence; m.position = terms.position; m.shape = terms.shape
-            m.color = terms.color; m.yaw = terms.yaw; m.refine = terms.refine
+            let terms = try sleepStep(batch, metrics: &m)
             if network.light != nil { m.light = terms.light }
             m.presenceAccuracy = terms.presenceAccuracy
         case .elbo:
@@ -260,12 +255,7 @@ public final class Trainer {
             let t = try wake.targets(images)
             let taught = try builder.teacherForced(targets: t.scenes, observed: batch.observed,
                                                    first: step * options.batchSize, noiseSeed: options.seed ^ 0x5EED)
-            let terms = sleep.loss(taught, table: builder.tableColor, tape: tape, rng: &rng)
-            m.loss = Double(terms.loss.item)
-            guard m.loss.isFinite else { throw TrainingError.nonFinite(step: step + 1, what: "the loss") }
-            terms.loss.backward()
-            m.presence = terms.presence; m.position = terms.position; m.shape = terms.shape
-            m.color = terms.color; m.yaw = terms.yaw; m.refine = terms.refine
+            _ = try sleepStep(taught, metrics: &m)
             m.searchGain = t.searchGain
             m.targetCount = t.meanCount
         }
@@ -296,6 +286,18 @@ public final class Trainer {
         }
         let n = Double(max(1, heldOut.images.count))
         return (mse / n, Double(count) / n)
+    }
+
+    /// −log q(z | x) on a batch of given latents (prior draws, or the wake phase's targets):
+    /// the loss, its backward pass and the per-term metrics.
+    private func sleepStep(_ batch: TrainingBatch, metrics m: inout TrainingMetrics) throws -> SleepObjective.Terms {
+        let terms = sleep.loss(batch, table: builder.tableColor, tape: tape, rng: &rng)
+        m.loss = Double(terms.loss.item)
+        guard m.loss.isFinite else { throw TrainingError.nonFinite(step: step + 1, what: "the loss") }
+        terms.loss.backward()
+        m.presence = terms.presence; m.position = terms.position; m.shape = terms.shape
+        m.color = terms.color; m.yaw = terms.yaw; m.refine = terms.refine
+        return terms
     }
 
     /// Full inference on the held-out scenes, scored (they must be labelled).

@@ -16,33 +16,35 @@ public final class Baselines: Module {
     }
 }
 
-/// The ELBO on observed images, L = E_q[log p(x | z) + log p(z) − log q(z | x)] (AIR-NOTES):
-/// - continuous latents are reparameterised (position = where + refinement, colour); the yaw is
-///   the deterministic angle of the predicted point. ∂ log p(x | z)/∂(x, y, yaw) comes from
-///   central finite differences through the renderer's one-object-moved re-renders, ∂/∂rgb from
-///   the renderer's shading images when it offers them (`ShadingRenderer`, exact: colour enters
-///   each pixel linearly) and from finite differences otherwise; all are fed into the graph as
-///   the upstream gradients of those latents;
-/// - presence and shape are sampled; their gradient is REINFORCE with per-step learning signals
-///   (only the terms a choice influences), input-dependent baselines and NVIL normalisation;
-/// - −log q of the continuous latents is taken through the reparameterised samples.
-/// The priors are those of the generative model: count uniform on 0…N, shape uniform, position
-/// uniform on the table area, colour uniform on [0, 1]³ (yaw: uniform, constant).
+/// The ELBO on observed images, L = E_q[log p(x | z) + log p(z) − log q(z | x)] (AIR-NOTES),
+/// with p the `GenerativeModel`'s prior, renderer and likelihood. One estimate in four parts:
+/// 1. `trace`: the guide reads each image step by step, sampling its latents and rendering
+///    what it has placed (the difference images' input);
+/// 2. `fit`: log p(x | z) of each sampled scene and its gradients by the objects' continuous
+///    latents — central finite differences through one-object-moved re-renders for x, y and
+///    yaw, the renderer's shading images for the colour (exact: colour enters each pixel
+///    linearly), finite differences for it otherwise;
+/// 3. `signals`: per step and image, the REINFORCE learning signal of the step's discrete
+///    choices (presence, shape) — only the terms they influence — normalised (NVIL), and its
+///    advantage over the input-dependent baseline;
+/// 4. `surrogate` and `seeds`: a scalar whose gradient, with the upstream gradients injected
+///    into the reparameterised latents (position = where + refinement, colour, yaw point),
+///    is −∇L plus the baselines' regression loss.
 public struct ElboObjective {
     public var network: GuideNetwork
     public var baselines: Baselines
-    public var renderer: any SceneRenderer
-    public var likelihood: GaussianLikelihood
+    public let model: GenerativeModel
+    public var renderer: any ShadingRenderer
     public var steps = FiniteDifferenceSteps()
     /// Running normalisation of the learning signals and of the advantages (NVIL).
     public var signalNormalizer = SignalNormalizer(decay: 0.9, minimumScale: 1)
     public var advantageNormalizer = SignalNormalizer(decay: 0.9, minimumScale: 0.1)
 
-    public init(network: GuideNetwork, baselines: Baselines, renderer: any SceneRenderer, sigma: Double) {
+    public init(network: GuideNetwork, baselines: Baselines, model: GenerativeModel) {
         self.network = network
         self.baselines = baselines
-        self.renderer = renderer
-        likelihood = GaussianLikelihood(sigma: sigma)
+        self.model = model
+        renderer = model.makeRenderer()
     }
 
     public struct Result {
@@ -56,33 +58,64 @@ public struct ElboObjective {
         public var meanCount: Double
     }
 
+    /// One recurrent step of the trace, for every image of the batch.
+    struct TraceStep {
+        /// log q(presence) (where a choice was made) + log q(shape) (where present): [B].
+        var scoreTerm: Tensor
+        /// The baseline's prediction of the step's normalised learning signal: [B].
+        var baseline: Tensor
+        /// −log q of the continuous latents at their samples, where present: [B].
+        var continuousLogQ: Tensor
+        /// The reparameterised samples that receive upstream gradients.
+        var position: Tensor, color: Tensor, yawPoint: Tensor
+        /// 1 where the step made a presence choice (the image was still reading) / placed an object.
+        var chose: [Float], present: [Float]
+        /// log q and log p of every choice of the step, per image (log p(n) is counted once, apart).
+        var logGuide: [Double], logPrior: [Double]
+    }
+
+    struct Trace {
+        var steps: [TraceStep] = []
+        var objects: [[SceneObject]]
+        var lights: [Light]
+    }
+
+    /// log p(x | z) of each image's sampled scene, and its gradients per object.
+    struct Fit {
+        var logLikelihood: [Double]
+        var pose: [[PoseGradient]]
+        var color: [[SIMD3<Double>]]
+    }
+
     /// One stochastic estimate on a batch of observed images ([B·H·W·3]).
     public mutating func estimate(observed: [Float], batch b: Int, table: SIMD3<Float>, tape: Tape, rng: inout RNG) throws -> Result {
-        let cfg = network.config, n = cfg.maxObjects, half = cfg.tableHalfWidth
+        let trace = try self.trace(observed: observed, batch: b, table: table, tape: tape, rng: &rng)
+        let fit = try self.fit(trace, observed: observed)
+        let (targets, advantages) = signals(trace, fit: fit)
+        let elbos = (0..<b).map { k in
+            fit.logLikelihood[k] + model.prior.logProb(count: trace.objects[k].count)
+                + trace.steps.map { $0.chose[k] == 1 ? $0.logPrior[k] - $0.logGuide[k] : 0 }.reduce(0, +)
+        }
+        return Result(surrogate: surrogate(trace, targets: targets, advantages: advantages, tape: tape),
+                      seeds: seeds(trace, fit: fit, batch: b),
+                      elbo: elbos.reduce(0, +) / Double(b),
+                      logLikelihood: fit.logLikelihood.reduce(0, +) / Double(b),
+                      meanCount: Double(trace.objects.map(\.count).reduce(0, +)) / Double(b))
+    }
+
+    /// Part 1: the guide's sampled reading of every image, rendering as it goes.
+    func trace(observed: [Float], batch b: Int, table: SIMD3<Float>, tape: Tape, rng: inout RNG) throws -> Trace {
+        let cfg = network.config, half = cfg.tableHalfWidth
         let pixels = cfg.width * cfg.height * 3
         let attention = Attention(config: cfg)
-        let camera = cfg.camera
         var rendered = [Float](repeating: 0, count: b * pixels)
         fillWithTable(&rendered, pixels: b * cfg.width * cfg.height, table: table)
-        var lights = [Light](repeating: Light(), count: b)
+        var trace = Trace(objects: Array(repeating: [], count: b), lights: Array(repeating: Light(), count: b))
         var state = network.lstm.zeroState(batch: b, on: tape)
         var previous = tape.zeros([b, LatentCode.size])
         var alive = [Bool](repeating: true, count: b)
-        var objects = [[SceneObject]](repeating: [], count: b)
 
-        // Per step: tensors whose gradients matter, and host copies of the per-image terms.
-        var scoreTerms: [Tensor] = []          // log q(pres) + log q(shape), [B], per step
-        var baselineOut: [Tensor] = []         // [B], per step
-        var stepMask: [[Float]] = []           // 1 where the step sampled a presence choice
-        var logGuide: [[Double]] = []          // log q of every choice of the step, per image
-        var logPrior: [[Double]] = []
-        var positions: [Tensor] = [], colors: [Tensor] = [], yawPoints: [Tensor] = []
-        var entropyRows: [Tensor] = []         // −log q(c) through the samples, [B], per step (masked)
-        var presentMasks: [[Float]] = []
-        let positionLogPrior = -log(Double(4 * half * half))   // uniform on the table area
-        let shapeLogPrior = -log(Double(Shape.allCases.count))
-
-        for i in 0..<n {
+        for i in 0..<cfg.maxObjects {
             let input = stepInput(observed: observed, rendered: rendered, table: table, batch: b,
                                   height: cfg.height, width: cfg.width, tape: tape)
             let r = network.read(input, previous: previous, state: state)
@@ -91,15 +124,15 @@ public struct ElboObjective {
             // likelihood does not model it).
             if i == 0, let head = network.light {
                 let out = head(r.features).values
-                for k in 0..<b { lights[k] = LightHead.decode(out, row: k) }
+                for k in 0..<b { trace.lights[k] = LightHead.decode(out, row: k) }
             }
-            let exists = alive.map { Float($0 ? 1 : 0) }
+            let chose = alive.map { Float($0 ? 1 : 0) }
             let presDist = Bernoulli(logits: r.presLogit)
             let presSample = presDist.sample(rng: &rng).values.enumerated().map { alive[$0.offset] ? $0.element : 0 }
-            let present = presSample.map { $0 > 0.5 }
             let presLogQ = presDist.logProb(tape.constant(shape: [b], values: presSample))
+            let present = presSample.map { Float($0 > 0.5 ? 1 : 0) }
 
-            // Where: reparameterised sample in normalised table units.
+            // Where: a reparameterised sample in normalised table units; the glimpse looks there.
             let whereNormal = Normal(mean: r.whereMean, logStd: r.whereLogStd)
             let whereSample = whereNormal.rsample(rng: &rng)
             let w = whereSample.values
@@ -107,28 +140,17 @@ public struct ElboObjective {
             for k in 0..<b {
                 thetas.replaceSubrange(6 * k..<6 * k + 6, with: attention.theta(x: Double(w[2 * k]) * half, y: Double(w[2 * k + 1]) * half))
             }
-            let out = network.look(input, theta: tape.constant(shape: [b, 2, 3], values: thetas), h: state.h)
-            let what = WhatHeads(out)
+            let what = WhatHeads(network.look(input, theta: tape.constant(shape: [b, 2, 3], values: thetas), h: state.h))
             let shapes = what.shape.sample(rng: &rng)
             let shapeLogQ = what.shape.logProb(shapes)
-            let colorNormal = what.color, refineNormal = what.refine
-            let colorSample = colorNormal.rsample(rng: &rng)
-            let refineSample = refineNormal.rsample(rng: &rng)
+            let colorSample = what.color.rsample(rng: &rng)
+            let refineSample = what.refine.rsample(rng: &rng)
             let position = whereSample * Float(half) + refineSample * Float(GuideNetwork.refineScale)
             let yawPoint = what.yawPoint(of: shapes, tape: tape)
+            let contLogQ = sum(whereNormal.logProb(whereSample), axes: [1]) + sum(what.color.logProb(colorSample), axes: [1])
+                + sum(what.refine.logProb(refineSample), axes: [1])
 
-            // −log q of the continuous latents at their samples (the guide's density there).
-            let contLogQ = sum(whereNormal.logProb(whereSample), axes: [1]) + sum(colorNormal.logProb(colorSample), axes: [1])
-                + sum(refineNormal.logProb(refineSample), axes: [1])
-            let presentF = present.map { Float($0 ? 1 : 0) }
-            entropyRows.append(maskedMultiply(contLogQ, tape.constant(shape: [b], values: presentF)))
-
-            scoreTerms.append(presLogQ * tape.constant(shape: [b], values: exists) + shapeLogQ * tape.constant(shape: [b], values: presentF))
-            baselineOut.append(baselines(h: state.h, features: r.features))
-            stepMask.append(exists)
-            presentMasks.append(presentF)
-            positions.append(position); colors.append(colorSample); yawPoints.append(yawPoint)
-
+            // The sampled objects, their log q and log p.
             let pq = presLogQ.values, sq = shapeLogQ.values, cq = contLogQ.values
             let pos = position.values, col = colorSample.values, yp = yawPoint.values
             var guide = [Double](repeating: 0, count: b), prior = [Double](repeating: 0, count: b)
@@ -136,109 +158,130 @@ public struct ElboObjective {
             var changed: [Int] = []
             for k in 0..<b where alive[k] {
                 guide[k] = Double(pq[k])
-                guard present[k] else { alive[k] = false; continue }
-                guide[k] += Double(sq[k]) + Double(cq[k])
-                prior[k] = shapeLogPrior + positionLogPrior
+                guard present[k] == 1 else { alive[k] = false; continue }
                 let shape = Shape(rawValue: shapes[k])!
                 let rgb = SIMD3((0..<3).map { min(max(Double(col[3 * k + $0]), 0), 1) })
                 let o = SceneObject(shape: shape, color: Color(rgb: rgb),
                                     position: SIMD2(Double(pos[2 * k]), Double(pos[2 * k + 1])),
                                     rotation: LatentCode.yaw(from: SIMD2(yp[2 * k], yp[2 * k + 1]), shape: shape))
-                objects[k].append(o)
+                guide[k] += Double(sq[k]) + Double(cq[k])
+                prior[k] = model.prior.logProb(o)
+                trace.objects[k].append(o)
                 codes.replaceSubrange(LatentCode.size * k..<LatentCode.size * (k + 1), with: LatentCode.code(o, config: cfg))
                 changed.append(k)
             }
-            logGuide.append(guide)
-            logPrior.append(prior)
+            trace.steps.append(TraceStep(
+                scoreTerm: presLogQ * tape.constant(shape: [b], values: chose) + shapeLogQ * tape.constant(shape: [b], values: present),
+                baseline: baselines(h: state.h, features: r.features),
+                continuousLogQ: maskedMultiply(contLogQ, tape.constant(shape: [b], values: present)),
+                position: position, color: colorSample, yawPoint: yawPoint,
+                chose: chose, present: present, logGuide: guide, logPrior: prior))
             previous = tape.constant(shape: [b, LatentCode.size], values: codes)
             for k in changed {
-                let img = try renderer.render(cfg.scene(light: lights[k], objects: objects[k]), samplesPerPixel: cfg.samplesPerPixel)
+                let img = try renderer.render(cfg.scene(light: trace.lights[k], objects: trace.objects[k]), samplesPerPixel: cfg.samplesPerPixel)
                 rendered.replaceSubrange(k * pixels..<(k + 1) * pixels, with: img.pixels)
             }
         }
+        return trace
+    }
 
-        // Likelihood of each sampled scene and its finite-difference gradients.
-        let fd = FiniteDifferenceEstimator(likelihood: likelihood, steps: steps)
-        var f = [Double](repeating: 0, count: b)
-        var poseGrads = [[PoseGradient]](repeating: [], count: b)
-        var colorGrads = [[SIMD3<Double>]](repeating: [], count: b)
-        for k in 0..<b {
+    /// Part 2: the likelihood of each sampled scene and its gradients.
+    func fit(_ trace: Trace, observed: [Float]) throws -> Fit {
+        let cfg = network.config, pixels = cfg.width * cfg.height * 3
+        var fit = Fit(logLikelihood: [], pose: [], color: [])
+        for (k, objects) in trace.objects.enumerated() {
             let obs = Image(width: cfg.width, height: cfg.height, pixels: Array(observed[k * pixels..<(k + 1) * pixels]))
-            let session = try renderer.session(base: cfg.scene(light: lights[k], objects: objects[k]), samplesPerPixel: cfg.samplesPerPixel)
-            f[k] = likelihood.logLikelihood(observed: obs, rendered: session.baseImage)
-            poseGrads[k] = try fd.centralPoseGradients(session: session, objects: objects[k], observed: obs)
-            if let exact = renderer as? any ShadingRenderer, !objects[k].isEmpty {
-                // Colour enters each pixel linearly: the exact gradient from the shading images.
-                let shade = try exact.shading(cfg.scene(light: lights[k], objects: objects[k]), samplesPerPixel: cfg.samplesPerPixel)
-                colorGrads[k] = likelihood.albedoGradient(observed: obs, rendered: session.baseImage,
-                                                          shading: shade, objectCount: objects[k].count)
-            } else {
-                colorGrads[k] = try fd.colorGradients(session: session, objects: objects[k], observed: obs)
-            }
+            let scene = cfg.scene(light: trace.lights[k], objects: objects)
+            let session = try renderer.session(base: scene, samplesPerPixel: cfg.samplesPerPixel)
+            let g = try gradients(model.likelihood, session: session, scene: scene, observed: obs)
+            fit.logLikelihood.append(g.value)
+            fit.pose.append(g.pose)
+            fit.color.append(g.color)
         }
+        return fit
+    }
 
-        // Learning signals (per image, per step), normalised; advantages against the baselines.
-        let countLogPrior = -log(Double(n + 1))
-        var flat: [Double] = []
-        for k in 0..<b {
-            let taken = (0..<n).filter { stepMask[$0][k] == 1 }
-            let s = ScoreFunction.learningSignals(likelihood: f[k], countLogPrior: countLogPrior,
-                                                  stepLogPrior: taken.map { logPrior[$0][k] },
-                                                  stepLogGuide: taken.map { logGuide[$0][k] })
-            flat += s   // image-major, step order: the order the cursors below read back
+    private func gradients<L: ImageLikelihood>(_ likelihood: L, session: any RenderSession, scene: Scene, observed: Image) throws
+        -> (value: Double, pose: [PoseGradient], color: [SIMD3<Double>]) {
+        let fd = FiniteDifferenceEstimator(likelihood: likelihood, steps: steps)
+        let value = likelihood.logLikelihood(observed: observed, rendered: session.baseImage)
+        let pose = try fd.centralPoseGradients(session: session, objects: scene.objects, observed: observed)
+        guard let gaussian = likelihood as? GaussianLikelihood, !scene.objects.isEmpty else {
+            return (value, pose, try fd.colorGradients(session: session, objects: scene.objects, observed: observed))
         }
-        let normalised = signalNormalizer.normalizeThenUpdate(flat)
-        var cursor = 0
+        // Colour enters each pixel linearly: the exact gradient from the shading images.
+        let shade = try renderer.shading(scene, samplesPerPixel: network.config.samplesPerPixel)
+        return (value, pose, gaussian.albedoGradient(observed: observed, rendered: session.baseImage,
+                                                     shading: shade, objectCount: scene.objects.count))
+    }
+
+    /// Part 3: the normalised learning signals r̃[step][image] (the baselines' targets) and the
+    /// normalised advantages r̃ − b, zero where a step made no choice.
+    mutating func signals(_ trace: Trace, fit: Fit) -> (targets: [[Float]], advantages: [[Float]]) {
+        let n = trace.steps.count, b = trace.objects.count
+        var raw: [Double] = []   // image-major, step order
+        for k in 0..<b {
+            let taken = trace.steps.filter { $0.chose[k] == 1 }
+            raw += ScoreFunction.learningSignals(likelihood: fit.logLikelihood[k],
+                                                 countLogPrior: model.prior.logProb(count: trace.objects[k].count),
+                                                 stepLogPrior: taken.map { $0.logPrior[k] },
+                                                 stepLogGuide: taken.map { $0.logGuide[k] })
+        }
+        let normalised = signalNormalizer.normalizeThenUpdate(raw)
         var targets = [[Float]](repeating: [Float](repeating: 0, count: b), count: n)
-        for k in 0..<b { for i in 0..<n where stepMask[i][k] == 1 { targets[i][k] = Float(normalised[cursor]); cursor += 1 } }
+        var cursor = 0
+        for k in 0..<b { for i in 0..<n where trace.steps[i].chose[k] == 1 { targets[i][k] = Float(normalised[cursor]); cursor += 1 } }
+        var rawAdvantages: [Double] = []   // step-major
+        for i in 0..<n {
+            let bv = trace.steps[i].baseline.values
+            for k in 0..<b where trace.steps[i].chose[k] == 1 { rawAdvantages.append(Double(targets[i][k] - bv[k])) }
+        }
+        let normAdv = advantageNormalizer.normalizeThenUpdate(rawAdvantages)
         var advantages = [[Float]](repeating: [Float](repeating: 0, count: b), count: n)
-        var rawAdv: [Double] = []
-        for i in 0..<n {
-            let bv = baselineOut[i].values
-            for k in 0..<b where stepMask[i][k] == 1 { rawAdv.append(Double(targets[i][k] - bv[k])) }
-        }
-        let normAdv = advantageNormalizer.normalizeThenUpdate(rawAdv)
         cursor = 0
-        for i in 0..<n { for k in 0..<b where stepMask[i][k] == 1 { advantages[i][k] = Float(normAdv[cursor]); cursor += 1 } }
+        for i in 0..<n { for k in 0..<b where trace.steps[i].chose[k] == 1 { advantages[i][k] = Float(normAdv[cursor]); cursor += 1 } }
+        return (targets, advantages)
+    }
 
-        // Surrogate: −(1/B) Σ [A·log q(discrete) − log q(continuous)] + (1/B) Σ (b − r̃)².
-        let invB = 1 / Float(b)
+    /// Part 4a: −(1/B) Σ [A · log q(discrete) − log q(continuous)] + (1/B) Σ (b − r̃)².
+    func surrogate(_ trace: Trace, targets: [[Float]], advantages: [[Float]], tape: Tape) -> Tensor {
+        let b = trace.objects.count, invB = 1 / Float(b)
         var surrogate = tape.zeros([])
-        for i in 0..<n {
+        for (i, s) in trace.steps.enumerated() {
             let a = tape.constant(shape: [b], values: advantages[i])
-            surrogate = surrogate - sum(scoreTerms[i] * a) * invB + sum(entropyRows[i]) * invB
-            let diff = baselineOut[i] - tape.constant(shape: [b], values: targets[i])
-            surrogate = surrogate + sum(square(diff) * tape.constant(shape: [b], values: stepMask[i])) * invB
+            surrogate = surrogate - sum(s.scoreTerm * a) * invB + sum(s.continuousLogQ) * invB
+            let diff = s.baseline - tape.constant(shape: [b], values: targets[i])
+            surrogate = surrogate + sum(square(diff) * tape.constant(shape: [b], values: s.chose)) * invB
         }
+        return surrogate
+    }
 
-        // Upstream gradients of −f/B for the reparameterised latents, per step.
+    /// Part 4b: the upstream gradients of −(f + log p(objects))/B for the reparameterised
+    /// latents of every step: the likelihood's from `fit`, the prior's own (position and colour).
+    func seeds(_ trace: Trace, fit: Fit, batch b: Int) -> [(Tensor, [Float])] {
+        let invB = 1 / Double(b)
         var seeds: [(Tensor, [Float])] = []
-        for i in 0..<n {
+        for (i, s) in trace.steps.enumerated() {
             var gp = [Float](repeating: 0, count: b * 2), gc = [Float](repeating: 0, count: b * 3), gy = [Float](repeating: 0, count: b * 2)
-            let yp = yawPoints[i].values, col = colors[i].values
-            for k in 0..<b where presentMasks[i][k] == 1 && i < objects[k].count {
-                let pg = poseGrads[k][i], cg = colorGrads[k][i]
-                gp[2 * k] = -Float(pg.x) * invB
-                gp[2 * k + 1] = -Float(pg.y) * invB
+            let yp = s.yawPoint.values, col = s.color.values
+            for k in 0..<b where s.present[k] == 1 && i < trace.objects[k].count {
+                let o = trace.objects[k][i], pose = fit.pose[k][i]
+                let dPrior = model.prior.positionLogProbAndGradient(o.position).gradient
+                gp[2 * k] = -Float((pose.x + dPrior.x) * invB)
+                gp[2 * k + 1] = -Float((pose.y + dPrior.y) * invB)
+                let dColor = fit.color[k][i] + model.prior.colorLogProbAndGradient(o.color.rgb).gradient
                 for c in 0..<3 {
+                    // The colour is clamped to [0, 1] before it is rendered: no gradient outside.
                     let v = col[3 * k + c]
-                    gc[3 * k + c] = (v >= 0 && v <= 1) ? -Float(cg[c]) * invB : 0
+                    gc[3 * k + c] = (v >= 0 && v <= 1) ? -Float(dColor[c] * invB) : 0
                 }
-                let g = LatentCode.yawGradient(point: SIMD2(yp[2 * k], yp[2 * k + 1]), shape: objects[k][i].shape, dYaw: pg.rotation)
-                gy[2 * k] = -Float(g.x) * invB
-                gy[2 * k + 1] = -Float(g.y) * invB
+                let g = LatentCode.yawGradient(point: SIMD2(yp[2 * k], yp[2 * k + 1]), shape: o.shape, dYaw: pose.rotation)
+                gy[2 * k] = -Float(g.x * invB)
+                gy[2 * k + 1] = -Float(g.y * invB)
             }
-            seeds.append((positions[i], gp)); seeds.append((colors[i], gc)); seeds.append((yawPoints[i], gy))
+            seeds += [(s.position, gp), (s.color, gc), (s.yawPoint, gy)]
         }
-
-        var elbo = 0.0
-        for k in 0..<b {
-            let taken = (0..<n).filter { stepMask[$0][k] == 1 }
-            elbo += f[k] + countLogPrior + taken.map { logPrior[$0][k] - logGuide[$0][k] }.reduce(0, +)
-        }
-        return Result(surrogate: surrogate, seeds: seeds, elbo: elbo / Double(b),
-                      logLikelihood: f.reduce(0, +) / Double(b),
-                      meanCount: Double(objects.map(\.count).reduce(0, +)) / Double(b))
+        return seeds
     }
 }
 

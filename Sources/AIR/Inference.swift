@@ -32,16 +32,17 @@ public struct InferredScene: Sendable {
 /// objects found so far with the real renderer (the difference input).
 public final class Inferrer {
     public let network: GuideNetwork
-    public let renderer: Rasterizer
+    /// Renders the objects found so far (the next step's difference input).
+    public let renderer: any SceneRenderer
     public let tableColor: SIMD3<Float>
     private let tape = Tape(recording: false)
     /// Per-batch image buffers, kept so that each batch does not map fresh memory.
     private var observed: [Float] = []
     private var rendered: [Float] = []
 
-    public init(network: GuideNetwork) throws {
+    public init(network: GuideNetwork, renderer: any SceneRenderer = Rasterizer(threads: 1)) throws {
         self.network = network
-        renderer = Rasterizer(threads: 1)
+        self.renderer = renderer
         let cfg = network.config
         let empty = try renderer.render(cfg.scene(), samplesPerPixel: cfg.samplesPerPixel)
         tableColor = SIMD3(empty.pixels[0], empty.pixels[1], empty.pixels[2])

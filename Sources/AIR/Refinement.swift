@@ -42,17 +42,28 @@ public struct RefinementReport: Sendable {
 public final class Refiner {
     public let config: ModelConfig
     public let options: RefinementOptions
-    let renderer = Rasterizer(threads: 1)
+    /// The generative model's renderer (its shading images give the colour move).
+    let renderer: any ShadingRenderer
+    /// The generative model's prior of the object count, added to J; nil: uniform (a constant).
+    let prior: ScenePrior?
     let spp: Int
     /// (position, yaw in degrees, light direction in degrees, light level) per level.
     static let levels: [(Double, Double, Double, Double)] = [
         (0.08, 6, 6, 0.04), (0.03, 2, 2, 0.015), (0.01, 0.7, 0.7, 0.005), (0.003, 0.2, 0.25, 0.002), (0.001, 0.07, 0.1, 0.001),
     ]
 
-    public init(config: ModelConfig, options: RefinementOptions = RefinementOptions()) {
+    public init(config: ModelConfig, options: RefinementOptions = RefinementOptions(),
+                renderer: any ShadingRenderer = Rasterizer(threads: 1), prior: ScenePrior? = nil) {
         self.config = config
         self.options = options
+        self.renderer = renderer
+        self.prior = prior
         spp = config.samplesPerPixel
+    }
+
+    /// The refiner of a generative model: its renderer and its count prior.
+    public convenience init(model: GenerativeModel, config: ModelConfig, options: RefinementOptions = RefinementOptions()) {
+        self.init(config: config, options: options, renderer: model.makeRenderer(), prior: model.prior)
     }
 
     /// The search's state: the scene, its rendering and J's parts.
@@ -153,7 +164,7 @@ struct Search {
     let penalty: Double
     let half: Double
     var state: Refiner.State
-    var session: CachedRenderSession
+    var session: any RenderSession
     var accepted: [String: Int] = [:]
     var renders = 0
 
@@ -165,13 +176,15 @@ struct Search {
         sigma = Refiner.robustSigma(observed, image, floor: refiner.options.minimumSigma)
         penalty = refiner.options.objectPenalty ?? 4 * log(Double(observed.pixels.count))
         state = Refiner.State(scene: start, image: image, sse: Refiner.sse(observed, image))
-        session = try CachedRenderSession(base: start, samplesPerPixel: refiner.spp)
+        session = try refiner.renderer.session(base: start, samplesPerPixel: refiner.spp)
         renders = 1
     }
 
     var logLikelihood: Double { -state.sse / (2 * sigma * sigma) }
     var objective: Double { objective(sse: state.sse, count: state.scene.objects.count) }
-    func objective(sse: Double, count: Int) -> Double { -sse / (2 * sigma * sigma) - penalty * Double(count) }
+    func objective(sse: Double, count: Int) -> Double {
+        -sse / (2 * sigma * sigma) - penalty * Double(count) + (refiner.prior?.logProb(count: count) ?? 0)
+    }
     var budgetLeft: Bool { renders < refiner.options.maxRenders }
 
     /// Whether `o` may stand at object index `k` (nil: a new object) under the prior.
@@ -215,7 +228,7 @@ struct Search {
         }
         state.scene.objects[k] = o
         state.sse += delta
-        session = try CachedRenderSession(base: state.scene, samplesPerPixel: refiner.spp)
+        session = try refiner.renderer.session(base: state.scene, samplesPerPixel: refiner.spp)
         renders += 1
         accepted[kind, default: 0] += 1
         return delta
@@ -279,7 +292,7 @@ struct Search {
         let sse = Refiner.sse(observed, image)
         guard objective(sse: sse, count: s.objects.count) > objective else { return false }
         state = Refiner.State(scene: s, image: image, sse: sse)
-        session = try CachedRenderSession(base: s, samplesPerPixel: refiner.spp)
+        session = try refiner.renderer.session(base: s, samplesPerPixel: refiner.spp)
         renders += 1
         accepted[kind, default: 0] += 1
         return true
@@ -462,7 +475,7 @@ struct Search {
                 s.objects.remove(at: k)
                 search.state = Refiner.State(scene: s, image: try search.refiner.renderer.render(s, samplesPerPixel: search.refiner.spp), sse: 0)
                 search.state.sse = Refiner.sse(search.observed, search.state.image)
-                search.session = try CachedRenderSession(base: s, samplesPerPixel: search.refiner.spp)
+                search.session = try search.refiner.renderer.session(base: s, samplesPerPixel: search.refiner.spp)
                 search.renders += 2
                 // A phantom often stands in a shadow the light put elsewhere: look for the light too.
                 if search.refiner.options.lightMoves {
@@ -570,7 +583,7 @@ struct Search {
         // Polish the newcomer before judging it: a rough guess explains only part of its pixels.
         let saved = state, savedSession = session, savedAccepted = accepted
         state = Refiner.State(scene: s, image: image, sse: sse)
-        session = try CachedRenderSession(base: s, samplesPerPixel: refiner.spp)
+        session = try refiner.renderer.session(base: s, samplesPerPixel: refiner.spp)
         let k = s.objects.count - 1
         // Coarse to fine from a step of a few tenths: the point under the residual's peak at
         // mid-height can be that far from the block's centre, and the levels after a birth move

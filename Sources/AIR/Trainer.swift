@@ -123,6 +123,8 @@ public final class Learner: Module {
 public final class Trainer {
     public let network: GuideNetwork
     public let options: TrainingOptions
+    /// p(z) p(x | z): the sleep phase's prior, the ELBO's densities, the wake search's renderer.
+    public let model: GenerativeModel
     public let builder: BatchBuilder
     public let optimizer: Adam
     public var sleep: SleepObjective
@@ -143,11 +145,15 @@ public final class Trainer {
     final class ResultBox: @unchecked Sendable { var value: Result<TrainingBatch, Error>? }
 
     /// `sleepSource`: with `rws` and `options.sleepEvery` > 0, where the sleep steps' scenes come
-    /// from (the model's prior); `source` may then be unlabelled images.
+    /// from (the model's prior); `source` may then be unlabelled images. `model`: by default the
+    /// prior of the spec that draws the sleep scenes (the default spec's for datasets and
+    /// image folders without one), the C renderer and a Gaussian likelihood of σ `options.sigma`.
     public init(network: GuideNetwork, source: any SceneSource, heldOutSource: any SceneSource, options: TrainingOptions,
-                sleepSource: (any SceneSource)? = nil) throws {
+                sleepSource: (any SceneSource)? = nil, model: GenerativeModel? = nil) throws {
         self.network = network
         self.options = options
+        let spec = ((sleepSource ?? source) as? SpecSource)?.spec ?? .default
+        self.model = model ?? GenerativeModel(spec: spec, config: network.config, sigma: options.sigma)
         if !source.labelled && ![.rws, .elbo].contains(options.objective) {
             throw TrainingError.unsupported("the \(options.objective.rawValue) objective needs scenes; unlabelled images train with rws or elbo")
         }
@@ -167,12 +173,12 @@ public final class Trainer {
                          schedule: .warmupCosine(warmup: options.warmup, total: options.steps,
                                                  floor: options.finalLearningRateFraction))
         sleep = SleepObjective(network: network)
-        elbo = ElboObjective(network: network, baselines: baselines, renderer: Rasterizer(threads: 1), sigma: options.sigma)
+        elbo = ElboObjective(network: network, baselines: baselines, model: self.model)
         var search = RefinementOptions()
         search.maxRenders = options.wakeSearchRenders
-        wake = try WakeObjective(network: network, refinement: search, threads: options.threads)
+        wake = try WakeObjective(network: network, model: self.model, refinement: search, threads: options.threads)
         rng = RNG(seed: options.seed).split(0x7261_696E)
-        let r = Rasterizer(threads: 1)
+        let r = Rasterizer(threads: 1)   // SceneSource draws through the spec's sampler, which needs masks
         var images: [Image] = [], truth: [[SceneObject]] = []
         let heldOutCount = (heldOutSource as? ImageFolderSource).map { min($0.count, options.evalImages) } ?? options.evalImages
         for i in 0..<heldOutCount {
@@ -275,9 +281,9 @@ public final class Trainer {
     /// Label-free monitoring: the amortised reading of each held-out image rendered and compared
     /// with it (mean squared error per pixel value), and the mean number of objects read.
     public func evaluateUnlabelled() throws -> (reconstructionMSE: Double, meanCount: Double) {
-        let inferrer = try Inferrer(network: network)
+        let inferrer = try Inferrer(network: network, renderer: model.makeRenderer())
         let predicted = try inferrer.infer(heldOut.images)
-        let r = Rasterizer(threads: 1)
+        let r = model.makeRenderer()
         var mse = 0.0, count = 0
         for (image, p) in zip(heldOut.images, predicted) {
             let img = try r.render(p.scene, samplesPerPixel: network.config.samplesPerPixel)
@@ -303,7 +309,7 @@ public final class Trainer {
     /// Full inference on the held-out scenes, scored (they must be labelled).
     public func evaluateHeldOut() throws -> EvaluationReport {
         guard let truth = heldOut.truth else { throw TrainingError.unsupported("the held-out images have no labels") }
-        let inferrer = try Inferrer(network: network)
+        let inferrer = try Inferrer(network: network, renderer: model.makeRenderer())
         let started = DispatchTime.now().uptimeNanoseconds
         let predicted = try inferrer.infer(heldOut.images)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9

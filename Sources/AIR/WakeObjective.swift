@@ -18,10 +18,11 @@ public final class WakeObjective {
     private let refiners: [Refiner]
     private let inferrer: Inferrer
 
-    public init(network: GuideNetwork, refinement: RefinementOptions, threads: Int = 1) throws {
+    /// The search runs under `model` (its renderer, its count prior).
+    public init(network: GuideNetwork, model: GenerativeModel, refinement: RefinementOptions, threads: Int = 1) throws {
         self.network = network
-        refiners = (0..<max(1, threads)).map { _ in Refiner(config: network.config, options: refinement) }
-        inferrer = try Inferrer(network: network)
+        refiners = (0..<max(1, threads)).map { _ in Refiner(model: model, config: network.config, options: refinement) }
+        inferrer = try Inferrer(network: network, renderer: model.makeRenderer())
     }
 
     /// What the search made of a batch.

@@ -164,6 +164,9 @@ struct Train: ParsableCommand {
             var rng = RNG(seed: options.seed)
             let network: GuideNetwork
             if let initFrom, let initial {
+                // Training moves the presence probabilities: a calibrated model's calibration no
+                // longer holds (run `air calibrate` again).
+                initial.setCalibration(nil)
                 network = initial
                 guard network.config == config else {
                     throw ValidationError("\(initFrom) was trained for another camera, image size or object count than the training scenes")

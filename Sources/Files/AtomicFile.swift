@@ -84,7 +84,7 @@ extension FileIO {
 
     /// Creates a new temporary file in `path`'s folder, exclusively (O_EXCL), with the
     /// permissions a new file gets (0644 under the umask).
-    public static func createTemporary(near path: String) throws -> (fd: Int32, path: String) {
+    public static func createTemporary(near path: String, readable: Bool = false) throws -> (fd: Int32, path: String) {
         let slash = path.lastIndex(of: "/")
         let dir = slash.map { String(path[...$0]) } ?? ""
         let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
@@ -92,7 +92,7 @@ extension FileIO {
         for _ in 0..<100 {
             let suffix = String((0..<6).map { _ in letters[Int(generator.next() % UInt64(letters.count))] })
             let tmp = dir + temporaryPrefix + suffix
-            let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
+            let fd = open(tmp, (readable ? O_RDWR : O_WRONLY) | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
             if fd >= 0 { return (fd, tmp) }
             if Glibc.errno != EEXIST { throw IOError.errno(path, "cannot create a temporary file in its folder") }
         }

@@ -49,6 +49,34 @@ public struct DatasetEntry: Equatable, Sendable {
     public var scene: Scene
 }
 
+/// A dataset's meta.json: the camera, light and table every line starts from, and the count.
+public struct DatasetHeader: Sendable {
+    public var folder: String
+    public var camera: Camera
+    /// meta.json's light and table (the spec's defaults when it has none), over which each line's own apply.
+    public var base: Scene
+    public var samplesPerPixel: Int
+    public var count: Int
+
+    public init(folder: String) throws {
+        self.folder = folder
+        let metaPath = folder + "/" + DatasetLayout.meta
+        let metaReader = JSONFieldReader(file: metaPath)
+        let meta = try metaReader.parse(FileIO.readText(metaPath))
+        _ = try metaReader.object(meta, "", allowed: nil)
+        let format = try metaReader.string(metaReader.required(meta, "", "format"), "format")
+        guard format == "air-scenes" else { throw metaReader.error(meta["format"]!, "format", "expected \"air-scenes\", found \(Echo.quoted(format))") }
+        let version = try metaReader.integer(metaReader.required(meta, "", "version"), "version", in: 0...Int(Int32.max))
+        guard version == 1 else { throw metaReader.error(meta["version"]!, "version", "unsupported version \(version) (this reader knows 1)") }
+        count = try metaReader.integer(metaReader.required(meta, "", "count"), "count", in: 0...Int(Int32.max))
+        camera = try meta["camera"].map { try SceneJSON.camera(from: $0, "camera", base: Camera(), reader: metaReader) } ?? Camera()
+        samplesPerPixel = try meta["spp"].map { try metaReader.integer($0, "spp", in: 1...16) } ?? 4
+        var base = Scene(camera: camera)
+        try SceneJSON.readLightAndTable(meta, into: &base, reader: metaReader)
+        self.base = base
+    }
+}
+
 /// A dataset read back: needs only meta.json, scenes.jsonl (image and each object's
 /// shape, color, position, rotation) and the images. A line's own `camera`, `light` and
 /// `table` override meta's; label fields and unknown keys are ignored.
@@ -66,41 +94,35 @@ public struct Dataset: Sendable {
     public var entries: [DatasetEntry]
 
     public init(folder: String) throws {
+        let header = try DatasetHeader(folder: folder)
         self.folder = folder
-        let metaPath = folder + "/" + DatasetLayout.meta
-        let metaReader = JSONFieldReader(file: metaPath)
-        let meta = try metaReader.parse(FileIO.readText(metaPath))
-        _ = try metaReader.object(meta, "", allowed: nil)
-        let format = try metaReader.string(metaReader.required(meta, "", "format"), "format")
-        guard format == "air-scenes" else { throw metaReader.error(meta["format"]!, "format", "expected \"air-scenes\", found \(Echo.quoted(format))") }
-        let version = try metaReader.integer(metaReader.required(meta, "", "version"), "version", in: 0...Int(Int32.max))
-        guard version == 1 else { throw metaReader.error(meta["version"]!, "version", "unsupported version \(version) (this reader knows 1)") }
-        let count = try metaReader.integer(metaReader.required(meta, "", "count"), "count", in: 0...Int(Int32.max))
-        camera = try meta["camera"].map { try SceneJSON.camera(from: $0, "camera", base: Camera(), reader: metaReader) } ?? Camera()
-        samplesPerPixel = try meta["spp"].map { try metaReader.integer($0, "spp", in: 1...16) } ?? 4
-        var base = Scene(camera: camera)
-        try SceneJSON.readLightAndTable(meta, into: &base, reader: metaReader)
-        self.base = base
-
-        let linesPath = folder + "/" + DatasetLayout.scenes
-        let reader = JSONFieldReader(file: linesPath)
-        let inside = PathInside(folder: folder)
-        let bytes = try FileIO.read(linesPath)
+        camera = header.camera
+        base = header.base
+        samplesPerPixel = header.samplesPerPixel
         var entries: [DatasetEntry] = []
-        var lineNumber = 0
-        var start = 0
-        while start < bytes.count {
-            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
-            lineNumber += 1
-            let lineBytes = Array(bytes[start..<end])
-            start = end + 1
-            if lineBytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            entries.append(try Self.entry(reader.parse(bytes: lineBytes, firstLine: lineNumber), reader: reader, base: base, expected: entries.count, inside: inside))
-        }
-        guard entries.count == count else {
-            throw InputError(file: linesPath, line: lineNumber, field: "", message: "\(entries.count) scenes, but \(metaPath) says count \(count)")
-        }
+        try Dataset.forEachEntry(header) { entries.append($0) }
         self.entries = entries
+    }
+
+    /// Every entry of the dataset's scenes.jsonl in index order, reading one line at a time
+    /// (constant memory, for exporters over millions of scenes). Checks the count against
+    /// meta.json at the end.
+    public static func forEachEntry(_ header: DatasetHeader, _ body: (DatasetEntry) throws -> Void) throws {
+        let linesPath = header.folder + "/" + DatasetLayout.scenes
+        let reader = JSONFieldReader(file: linesPath)
+        let inside = PathInside(folder: header.folder)
+        let lines = try LineReader(path: linesPath)
+        var seen = 0
+        while let line = try lines.next() {
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            let v = try reader.parse(bytes: Array(line), firstLine: lines.lineNumber)
+            try body(try entry(v, reader: reader, base: header.base, expected: seen, inside: inside))
+            seen += 1
+        }
+        guard seen == header.count else {
+            throw InputError(file: linesPath, line: lines.lineNumber, field: "",
+                             message: "\(seen) scenes, but \(header.folder)/\(DatasetLayout.meta) says count \(header.count)")
+        }
     }
 
     static func entry(_ v: JSONValue, reader: JSONFieldReader, base: Scene, expected: Int, inside: PathInside) throws -> DatasetEntry {

@@ -1,0 +1,86 @@
+"""The Python package against the air executable: the same pixels and masks as `air render`,
+the dataset reader against the files, inference through `air serve` against `air infer`."""
+import json
+import subprocess
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import air
+
+
+def test_render_is_byte_identical_to_air_render(air, dataset, tmp_path):
+    ds = air_pkg().Dataset(dataset)
+    scenes = [ds.scene(i) for i in range(12)]
+    images, masks = air_pkg().render(scenes, spp=4)
+    assert images.dtype == np.float32 and images.shape == (12, 64, 64, 3) and masks.shape == (12, 64, 64)
+    for i, scene in enumerate(scenes):
+        path = tmp_path / f"s{i}.json"
+        path.write_text(json.dumps(scene))
+        subprocess.run([air, "render", str(path), "-o", str(tmp_path / f"s{i}.png"), "--mask", str(tmp_path / f"m{i}.png")], check=True)
+        png = np.array(Image.open(tmp_path / f"s{i}.png").convert("RGB"))
+        assert np.array_equal(air_pkg().quantize(images[i]), png), f"scene {i}"
+        assert np.array_equal(masks[i], np.array(Image.open(tmp_path / f"m{i}.png"))), f"scene {i} mask"
+        # The dataset's own image was rendered and then passed through the spec's camera effects;
+        # its mask is the renderer's.
+        assert np.array_equal(masks[i], ds[i]["mask"])
+
+
+def air_pkg():
+    return air
+
+
+def test_render_checks_scenes_and_names_the_field():
+    with pytest.raises(air.SceneError, match=r"scene 1\.objects\[0\]\.shape"):
+        air.render([{"objects": []}, {"objects": [{"shape": "sphere", "color": "red", "position": [0, 0]}]}])
+    with pytest.raises(air.SceneError, match=r"scene 0\.objects\[0\]\.color"):
+        air.render([{"objects": [{"shape": "cube", "color": [2, 0, 0], "position": [0, 0]}]}])
+    with pytest.raises(air.SceneError, match=r"scene 0\.light\.direction"):
+        air.render([{"light": {"direction": [0, 0, -1]}, "objects": []}])
+
+
+def test_render_sizes_threads_and_shadows_agree():
+    scene = {"light": {"direction": [0.5, -0.3, 0.6], "shadows": True},
+             "objects": [{"shape": "brick", "color": "blue", "position": [0.2, -0.1], "rotation": 30},
+                         {"shape": "cylinder", "color": [0.3, 0.6, 0.2], "position": [-0.8, 0.5]}]}
+    a, _ = air.Renderer(threads=1).render([scene] * 5, size=(48, 32), spp=9)
+    b, _ = air.Renderer(threads=2).render([scene] * 5, size=(48, 32), spp=9)
+    assert a.shape == (5, 32, 48, 3) and np.array_equal(a, b) and np.array_equal(a[0], a[4])
+    plain = dict(scene, light={"direction": [0.5, -0.3, 0.6]})
+    c, _ = air.render([plain], size=(48, 32), spp=9)
+    assert (c[0] >= a[0]).all() and (c[0] > a[0]).any(), "a shadow only darkens"
+
+
+def test_dataset_reader(dataset):
+    ds = air.Dataset(dataset)
+    lines = [json.loads(l) for l in (dataset / "scenes.jsonl").read_text().splitlines()]
+    assert len(ds) == len(lines) == 40
+    item = ds[3]
+    png = np.array(Image.open(dataset / lines[3]["image"]).convert("RGB"))
+    assert item["image"].dtype == np.float32 and np.array_equal(np.round(item["image"] * 255).astype(np.uint8), png)
+    assert item["objects"] == lines[3]["objects"] and item["mask"].shape == (64, 64)
+    assert item["light"] == lines[3].get("light")
+    assert ds[-1]["index"] == 39
+    with pytest.raises(IndexError):
+        ds[40]
+
+
+def test_model_through_air_serve_matches_air_infer(air, dataset):
+    paths = [str(dataset / "images" / f"{i:06d}.png") for i in range(6)]
+    expected = [json.loads(l) for l in subprocess.run([air, "infer"] + paths, check=True, capture_output=True, text=True).stdout.splitlines()]
+    with air_pkg().Model(air=air) as model:
+        by_path = model.infer(paths)
+        ds = air_pkg().Dataset(dataset)
+        by_array = model.infer(np.stack([ds[i]["image"] for i in range(6)]))
+        with pytest.raises(ValueError, match="model reads"):
+            model.infer([np.zeros((10, 10, 3), np.float32)])
+        again = model.infer(paths[:1])   # the process survives a bad request
+    assert by_path == expected
+    for a, e in zip(by_array, expected):
+        e = dict(e)
+        e.pop("image", None)
+        assert {k: v for k, v in a.items() if k != "image"} == e
+    # (A batch of one: BLAS may round a batch of six differently in the last digits.)
+    alone = json.loads(subprocess.run([air, "infer", paths[0]], check=True, capture_output=True, text=True).stdout)
+    assert again[0] == alone

@@ -109,7 +109,9 @@ final class ProgressBar {
         let seconds = Double(now - start) / 1e9
         let rate = seconds > 0 ? Double(done - (first ?? 0)) / seconds : 0
         let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
-        fputs("\r[\(bar)] \(done)/\(total)  \(Int(rate)) scenes/s ", stderr)
+        let left = rate > 0 ? Double(total - done) / rate : 0
+        let eta = left >= 60 ? "\(Int(left / 60))m\(String(format: "%02d", Int(left) % 60))s" : "\(Int(left))s"
+        fputs("\r[\(bar)] \(done)/\(total)  \(Int(rate)) scenes/s  \(eta) left ", stderr)
     }
 
     func finish() {

@@ -225,16 +225,19 @@ final class Progress {
     let total: Int, enabled: Bool
     let started = Date()
     var lastDraw = Date.distantPast
+    /// The step the run (re)started from: the rate and time left count only this session's steps.
+    var firstStep: Int?
     init(total: Int, enabled: Bool) { self.total = total; self.enabled = enabled }
 
     func update(step: Int, metrics m: TrainingMetrics, eval: EvaluationReport?) {
+        if firstStep == nil { firstStep = step - 1 }
         guard enabled, Date().timeIntervalSince(lastDraw) > 0.2 || step == total else { return }
         lastDraw = Date()
         let frac = Double(step) / Double(max(total, 1))
         let width = 24, filled = Int(frac * Double(width))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        let elapsed = Date().timeIntervalSince(started)
-        let eta = frac > 0 ? elapsed * (1 - frac) / frac : 0
+        let elapsed = Date().timeIntervalSince(started), done = step - (firstStep ?? 0)
+        let eta = done > 0 ? elapsed * Double(total - step) / Double(done) : 0
         var line = String(format: "\r%6d/%d %@ %@ loss %8.3f  %5.0f img/s  ETA %3.0fm", step, total, bar, m.objective, m.loss, m.imagesPerSecond, eta / 60)
         if let elbo = m.elbo { line += String(format: "  ELBO %.0f", elbo) }
         if let e = eval, let c = e.overall.countAccuracy {

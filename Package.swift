@@ -42,9 +42,11 @@ let package = Package(
         .target(name: "Scenes", dependencies: ["Renderer", "CPNG", "Random", "JSON", "Files"]),
         .target(name: "Engine", dependencies: ["CBLAS", "Random", "JSON", "Files"], exclude: ["README.md"], swiftSettings: fast),
         .target(name: "AIR", dependencies: ["Engine", "Scenes", "Random"]),
+        // Self-contained HTML reports (inline SVG) of runs and evaluations.
+        .target(name: "Reports", dependencies: ["AIR"]),
         .executableTarget(
             name: "AirCLI",
-            dependencies: ["AIR", "Scenes", "Engine", "Random", "Renderer", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["AIR", "Reports", "Scenes", "Engine", "Random", "Renderer", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "RandomTests", dependencies: ["Random"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
@@ -52,6 +54,7 @@ let package = Package(
         .testTarget(name: "ScenesTests", dependencies: ["Scenes", "Renderer"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "AIRTests", dependencies: ["AIR", "Scenes", "Engine"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "AIR"]),
     ],
     swiftLanguageModes: [.v5],
     cxxLanguageStandard: .cxx17

@@ -4,6 +4,7 @@ import Scenes
 public struct PairScore: Equatable, Sendable {
     public var trueIndex: Int
     public var predictedIndex: Int
+    public var trueShape: Shape
     /// Euclidean distance between the (x, y) positions, in scene units.
     public var positionError: Double
     public var shapeCorrect: Bool
@@ -40,6 +41,7 @@ public struct ImageScore: Equatable, Sendable {
             return PairScore(
                 trueIndex: pair.row,
                 predictedIndex: pair.column,
+                trueShape: t.shape,
                 positionError: cost[pair.row][pair.column],
                 shapeCorrect: p.shape == t.shape,
                 colorRGBError: (d * d).sum().squareRoot(),
@@ -113,6 +115,10 @@ public struct Evaluation: Sendable {
         var report = EvaluationReport(overall: EvaluationMetrics(images, trueCount: nil),
                                       countConfusion: confusion, imagesPerSecond: rate, perCount: perCount)
         if let confidences { report.calibration = CalibrationReport(confidences) }
+        let pairs = images.flatMap(\.pairs)
+        report.perShape = Shape.allCases.map { shape in
+            ShapeErrors(shape: shape, pairs: pairs.filter { $0.trueShape == shape })
+        }
         return report
     }
 }

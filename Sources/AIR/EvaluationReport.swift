@@ -1,4 +1,5 @@
 import Foundation
+import Scenes
 
 /// The scores of one group of images (all of them, or those with one true count).
 /// A statistic over an empty set (no images, no matched pairs, no non-cylinder pair, no
@@ -111,6 +112,10 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
     public var perCount: [EvaluationMetrics]
     /// Reliability of the reported objects' confidences (when the readings carried them).
     public var calibration: CalibrationReport?
+    /// Per true shape: shape accuracy and histograms of the position and yaw errors.
+    public var perShape: [ShapeErrors]?
+    /// The worst-read images with their overlays (`air eval --json`), for reports.
+    public var worst: [WorstImage]?
 
     public init(overall: EvaluationMetrics, countConfusion: [[Int]], imagesPerSecond: Double?, perCount: [EvaluationMetrics]) {
         self.overall = overall
@@ -124,6 +129,8 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
         case imagesPerSecond = "images_per_second"
         case perCount = "per_count"
         case calibration
+        case perShape = "per_shape"
+        case worst
     }
 
     public init(from decoder: Decoder) throws {
@@ -133,6 +140,8 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
         imagesPerSecond = try c.decodeIfPresent(Double.self, forKey: .imagesPerSecond)
         perCount = try c.decode([EvaluationMetrics].self, forKey: .perCount)
         calibration = try c.decodeIfPresent(CalibrationReport.self, forKey: .calibration)
+        perShape = try c.decodeIfPresent([ShapeErrors].self, forKey: .perShape)
+        worst = try c.decodeIfPresent([WorstImage].self, forKey: .worst)
     }
 
     /// The overall metrics' keys and ours share one JSON object.
@@ -143,6 +152,8 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
         try c.encode(imagesPerSecond, forKey: .imagesPerSecond)
         try c.encode(perCount, forKey: .perCount)
         try c.encodeIfPresent(calibration, forKey: .calibration)
+        try c.encodeIfPresent(perShape, forKey: .perShape)
+        try c.encodeIfPresent(worst, forKey: .worst)
     }
 
     /// A few lines for a terminal: overall figures, the confusion matrix, then one line per count.
@@ -179,5 +190,76 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
             lines.append("  \(m.trueCount ?? -1): images \(m.images), count acc \(f(m.countAccuracy)), mean predicted \(f(m.predictedCountMean, 2)), shape \(f(m.shapeAccuracy)), colour name \(f(m.colorNameAccuracy)), position median \(f(m.positionErrorMedian)), rotation median \(f(m.rotationErrorMedianDeg, 1))")
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// The errors of the matched objects of one true shape, as histograms over fixed edges.
+public struct ShapeErrors: Codable, Equatable, Sendable {
+    public var shape: String
+    public var pairs: Int
+    public var shapeAccuracy: Double?
+    /// Position error (scene units) bin edges; the last bin is [last edge, ∞).
+    public static let positionEdges = [0, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]
+    /// Yaw error (degrees, modulo symmetry) bin edges; the last bin is [last edge, ∞).
+    public static let rotationEdges = [0.0, 0.25, 0.5, 1, 2, 5, 10, 20, 45]
+    public var positionHistogram: [Int]
+    /// Empty for cylinders (no identifiable yaw).
+    public var rotationHistogram: [Int]
+
+    enum CodingKeys: String, CodingKey {
+        case shape, pairs
+        case shapeAccuracy = "shape_accuracy"
+        case positionHistogram = "position_histogram"
+        case rotationHistogram = "rotation_histogram"
+    }
+
+    public init(shape: Shape, pairs: [PairScore]) {
+        self.shape = shape.name
+        self.pairs = pairs.count
+        shapeAccuracy = SampleStatistics.fraction(pairs.map(\.shapeCorrect))
+        positionHistogram = ShapeErrors.histogram(pairs.map(\.positionError), edges: ShapeErrors.positionEdges)
+        let rotations = pairs.compactMap(\.rotationError)
+        rotationHistogram = rotations.isEmpty ? [] : ShapeErrors.histogram(rotations, edges: ShapeErrors.rotationEdges)
+    }
+
+    /// counts[i] = values in [edges[i], edges[i + 1]) (the last bin open above).
+    public static func histogram(_ values: [Double], edges: [Double]) -> [Int] {
+        var counts = [Int](repeating: 0, count: edges.count)
+        for v in values {
+            guard let i = edges.lastIndex(where: { $0 <= v }) else { continue }
+            counts[i] += 1
+        }
+        return counts
+    }
+}
+
+/// One of the worst-read images of an evaluation.
+public struct WorstImage: Codable, Equatable, Sendable {
+    public var image: String
+    public var trueCount: Int
+    public var predictedCount: Int
+    /// 10 · |count error| + wrong shapes + Σ position errors (units): what ranks them.
+    public var badness: Double
+    /// The overlay (input | reconstruction, glimpses boxed) as a base64 PNG.
+    public var overlayPNG: String
+
+    public init(image: String, trueCount: Int, predictedCount: Int, badness: Double, overlayPNG: String) {
+        self.image = image
+        self.trueCount = trueCount
+        self.predictedCount = predictedCount
+        self.badness = badness
+        self.overlayPNG = overlayPNG
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case image, badness
+        case trueCount = "true_count"
+        case predictedCount = "predicted_count"
+        case overlayPNG = "overlay_png"
+    }
+
+    public static func badness(_ s: ImageScore) -> Double {
+        10 * Double(abs(s.trueCount - s.predictedCount)) + Double(s.pairs.filter { !$0.shapeCorrect }.count)
+            + s.pairs.map(\.positionError).reduce(0, +)
     }
 }

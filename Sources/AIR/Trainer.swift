@@ -103,10 +103,13 @@ public struct TrainingMetrics: Codable, Sendable {
     public var heldOutCountAccuracy: Double?
     public var heldOutPositionErrorMedian: Double?
     public var heldOutShapeAccuracy: Double?
+    public var heldOutYawErrorMedian: Double?
     /// Unlabelled held-out images: mean squared error of the amortised reading's rendering, and
     /// the mean number of objects read.
     public var heldOutReconstructionMSE: Double?
     public var heldOutMeanCount: Double?
+    /// Wall time since the run began (summed over resumed sessions), at logged steps.
+    public var elapsedSeconds: Double?
 }
 
 /// The guide and the baselines under one name space, for the optimiser and checkpoints.

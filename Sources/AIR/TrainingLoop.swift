@@ -46,6 +46,8 @@ public struct TrainingLoop {
         var stopped = false
         func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
         var cadence = CheckpointCadence(interval: checkpointSeconds, start: seconds())
+        // Wall time across sessions: a resumed run goes on from its last logged line.
+        let started = seconds() - run.loggedSeconds()
         while trainer.step < options.steps {
             if shouldStop() || stopAfter.map({ trainer.step - firstStep >= $0 }) == true { stopped = true; break }
             beforeStep(trainer.step - firstStep)
@@ -59,6 +61,7 @@ public struct TrainingLoop {
                         m.heldOutCountAccuracy = r.overall.countAccuracy
                         m.heldOutPositionErrorMedian = r.overall.positionErrorMedian
                         m.heldOutShapeAccuracy = r.overall.shapeAccuracy
+                        m.heldOutYawErrorMedian = r.overall.rotationErrorMedianDeg
                         lastEval = r
                     } else {
                         let u = try trainer.evaluateUnlabelled()
@@ -66,6 +69,7 @@ public struct TrainingLoop {
                         m.heldOutMeanCount = u.meanCount
                     }
                 }
+                m.elapsedSeconds = (seconds() - started).rounded(toPlaces: 1)
                 let line = String(decoding: try encoder.encode(m), as: UTF8.self)
                 pending.append(line)
                 logLine(line)
@@ -82,5 +86,12 @@ public struct TrainingLoop {
         try run.appendMetrics(pending)
         try run.save(trainer, source: source)
         return stopped ? .interrupted : .finished(last: last)
+    }
+}
+
+extension Double {
+    func rounded(toPlaces digits: Int) -> Double {
+        let scale = pow(10, Double(digits))
+        return (self * scale).rounded() / scale
     }
 }

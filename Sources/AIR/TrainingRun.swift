@@ -150,6 +150,14 @@ public struct TrainingRun {
         try FileIO.writeAtomically(metricsPath, text: old + lines.map { $0 + "\n" }.joined())
     }
 
+    /// The wall time the run had trained for at its last logged line (0 for a new run).
+    public func loggedSeconds() -> Double {
+        guard let text = try? FileIO.readText(metricsPath),
+              let line = text.split(separator: "\n").last, let data = line.data(using: .utf8),
+              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return 0 }
+        return obj["elapsed_seconds"] as? Double ?? 0
+    }
+
     public func truncateMetrics(after step: Int) throws {
         guard FileIO.exists(metricsPath) else { return }
         let kept = try FileIO.readText(metricsPath).split(separator: "\n").filter { line in

@@ -5,7 +5,7 @@ struct Air: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "air",
         abstract: "Attend, Infer, Repeat on scenes of toy blocks: render, generate datasets, train, infer, evaluate.",
-        subcommands: [Demo.self, Render.self, Generate.self, Train.self, Infer.self, Eval.self, Calibrate.self, Adapt.self, Export.self, Serve.self, Bench.self]
+        subcommands: [Demo.self, Render.self, Generate.self, Train.self, Infer.self, Eval.self, Calibrate.self, Adapt.self, Export.self, Serve.self, Report.self, Bench.self]
     )
 }
 

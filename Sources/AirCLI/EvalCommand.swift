@@ -43,11 +43,15 @@ struct Eval: ParsableCommand {
     @Option(parsing: .unconditional, help: "Images per batch.")
     var batchSize: Int = 64
 
+    @Option(parsing: .unconditional, help: "With --json and a model: keep this many worst-read images with overlays (for air report).")
+    var worst: Int = 12
+
     func validate() throws {
         if model != nil && pred != nil { throw ValidationError("give --model or --pred, not both") }
         if let limit, limit < 1 { throw ValidationError("--limit must be >= 1") }
         if refine && pred != nil { throw ValidationError("--refine needs a model, not --pred") }
         if batchSize < 1 { throw ValidationError("--batch-size must be >= 1") }
+        if !(0...1000).contains(worst) { throw ValidationError("--worst must be in 0...1000") }
     }
 
     func run() throws {
@@ -67,7 +71,8 @@ struct Eval: ParsableCommand {
                 var options = RefinementOptions()
                 options.maxRenders = maxRenders
                 let reader = try SceneReader(network: network, refine: refine, refinement: options)
-                report = try evaluate(reader: reader, images: images, truth: truth, batchSize: batchSize)
+                report = try evaluate(reader: reader, images: images, truth: truth, batchSize: batchSize,
+                                      names: dataset.entries.prefix(n).map(\.image), worst: json == nil ? 0 : worst)
             }
             print(report.summary)
             if let json {
@@ -98,7 +103,10 @@ func scoreReadings(_ path: String, dataset: Dataset, count: Int) throws -> Evalu
 
 /// Reads every image (timed: reading, with refinement and confidences), renders each reading
 /// for the reconstruction error, and scores it and its confidences against the truth.
-func evaluate(reader: SceneReader, images: [Image], truth: [[SceneObject]], batchSize: Int) throws -> EvaluationReport {
+/// With `worst` > 0 the report keeps that many worst-read images (by `WorstImage.badness`) with
+/// their overlays.
+func evaluate(reader: SceneReader, images: [Image], truth: [[SceneObject]], batchSize: Int,
+              names: [String] = [], worst: Int = 0) throws -> EvaluationReport {
     let started = DispatchTime.now().uptimeNanoseconds
     let readings = try reader.read(images, batchSize: batchSize)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
@@ -108,5 +116,18 @@ func evaluate(reader: SceneReader, images: [Image], truth: [[SceneObject]], batc
         evaluation.add(truth: truth[k], predicted: r.scene.objects, confidences: r.objects.map(\.confidence),
                        observed: images[k], reconstruction: recon)
     }
-    return evaluation.report(seconds: seconds)
+    var report = evaluation.report(seconds: seconds)
+    if worst > 0 {
+        let ranked = evaluation.images.indices.sorted {
+            WorstImage.badness(evaluation.images[$0]) > WorstImage.badness(evaluation.images[$1])
+        }
+        report.worst = try ranked.prefix(worst).filter { WorstImage.badness(evaluation.images[$0]) > 0 }.map { k in
+            let recon = try reader.inferrer.renderer.render(readings[k].scene, samplesPerPixel: reader.network.config.samplesPerPixel)
+            let picture = Overlay.draw(input: images[k], reconstruction: recon, inferred: readings[k].inferred)
+            let s = evaluation.images[k]
+            return WorstImage(image: k < names.count ? names[k] : "image \(k)", trueCount: s.trueCount, predictedCount: s.predictedCount,
+                              badness: WorstImage.badness(s), overlayPNG: Data(try PNG.encode(picture)).base64EncodedString())
+        }
+    }
+    return report
 }

@@ -10,7 +10,7 @@ enum SVG {
     static func number(_ v: Double) -> String {
         if v == 0 { return "0" }
         let a = abs(v)
-        if a >= 10000 || a < 0.001 { return String(format: "%.2g", v) }
+        if a < 0.001 { return String(format: "%.2g", v) }
         if a >= 100 { return String(format: "%.0f", v) }
         if a >= 1 { return String(format: "%.2f", v) }
         return String(format: "%.3f", v)
@@ -36,7 +36,7 @@ enum SVG {
         out += "<rect x=\"\(l)\" y=\"\(t)\" width=\"\(width - l - r)\" height=\"\(height - t - b)\" fill=\"#fafafa\" stroke=\"#999\"/>"
         for k in 0...4 {
             let fy = y0 + Double(k) / 4 * (y1 - y0), yy = height - b - Double(k) / 4 * (height - t - b)
-            let label = logY ? number(pow(10, fy)) : number(fy)
+            let label = logY ? String(format: "%.3g", pow(10, fy)) : number(fy)
             out += "<line x1=\"\(l)\" x2=\"\(width - r)\" y1=\"\(yy)\" y2=\"\(yy)\" stroke=\"#e4e4e4\"/>"
             out += "<text x=\"\(l - 4)\" y=\"\(yy + 4)\" font-size=\"10\" text-anchor=\"end\">\(label)</text>"
             let fx = x0 + Double(k) / 4 * (x1 - x0), xx = l + Double(k) / 4 * (width - l - r)

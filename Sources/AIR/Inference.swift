@@ -127,7 +127,12 @@ public final class Inferrer {
                 if step + 1 < cfg.maxObjects {
                     keep.append(j)
                     codes += LatentCode.code(o.object, config: cfg)
-                    let img = try renderer.render(cfg.scene(light: lights[k], objects: found[k].map(\.object)), samplesPerPixel: cfg.samplesPerPixel)
+                    let scene = cfg.scene(light: lights[k], objects: found[k].map(\.object))
+                    var img = try renderer.render(scene, samplesPerPixel: cfg.samplesPerPixel)
+                    if fitsCanvasColors, let shading = renderer as? any ShadingRenderer {
+                        let shade = try shading.shading(scene, samplesPerPixel: cfg.samplesPerPixel)
+                        Inferrer.fitNewestColor(&img, scene: scene, shade: shade, observed: observed[k * pixels..<(k + 1) * pixels])
+                    }
                     rendered.replaceSubrange(k * pixels..<(k + 1) * pixels, with: img.pixels)
                 }
             }
@@ -140,6 +145,36 @@ public final class Inferrer {
         return (0..<b).map { k in
             InferredScene(objects: found[k], stopPresence: stop[k],
                           scene: cfg.scene(light: lights[k], objects: found[k].map(\.object)))
+        }
+    }
+
+    /// Whether the difference images' canvas gives the newest object its least-squares albedo.
+    public var fitsCanvasColors = true
+
+    /// The canvas with the newest object's albedo replaced by the least-squares one on its
+    /// shading image (colour enters linearly: canvas += (a* − a) · shade, exact below the clamp),
+    /// so that an object the network reads a little dark (a white block) leaves no residual the
+    /// next step would take for another object. The reported colour stays the network's.
+    static func fitNewestColor(_ img: inout Image, scene: Scene, shade: [Float], observed: ArraySlice<Float>) {
+        let k = scene.objects.count - 1, offset = observed.startIndex
+        let plane = img.width * img.height
+        let c = scene.objects[k].color.rgb
+        var num = SIMD3<Double>(0, 0, 0), den = 0.0
+        for p in 0..<plane {
+            let s = Double(shade[k * plane + p])
+            if s == 0 { continue }
+            for ch in 0..<3 {
+                num[ch] += (Double(observed[offset + 3 * p + ch]) - Double(img.pixels[3 * p + ch]) + c[ch] * s) * s
+            }
+            den += s * s
+        }
+        guard den > 0 else { return }
+        let fitted = SIMD3((num / den).x.clamped, (num / den).y.clamped, (num / den).z.clamped)
+        let delta = fitted - c
+        for p in 0..<plane {
+            let s = Double(shade[k * plane + p])
+            if s == 0 { continue }
+            for ch in 0..<3 { img.pixels[3 * p + ch] = Float(Double(img.pixels[3 * p + ch]) + delta[ch] * s) }
         }
     }
 
@@ -179,3 +214,7 @@ import Glibc
 #else
 import Foundation
 #endif
+
+extension Double {
+    fileprivate var clamped: Double { Swift.min(Swift.max(self, 0), 1) }
+}

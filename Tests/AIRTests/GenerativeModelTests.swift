@@ -86,3 +86,24 @@ final class GenerativeModelTests: XCTestCase {
         XCTAssertLessThan(t.elbo.model.prior.logProb(count: 2), -9)
     }
 }
+
+/// The inference canvas's colour fit: an object read too dark is drawn with the albedo that
+/// explains the image, so the next step sees no residual where it stands.
+final class CanvasColorTests: XCTestCase {
+    func testNewestObjectGetsTheAlbedoThatExplainsTheImage() throws {
+        let r = Rasterizer(threads: 1)
+        var scene = Scene(camera: Camera())
+        let white = SceneObject(shape: .pyramid, color: Color(rgb: SIMD3(0.9, 0.9, 0.9)), position: SIMD2(0.3, -0.2), rotation: 20)
+        let red = SceneObject(shape: .cube, color: Color(rgb: SIMD3(0.85, 0.15, 0.15)), position: SIMD2(-0.8, 0.5), rotation: 0)
+        scene.objects = [red, white]
+        let observed = try r.render(scene, samplesPerPixel: 4)
+        var dark = scene
+        dark.objects[1].color = Color(rgb: SIMD3(0.7, 0.72, 0.68))
+        var canvas = try r.render(dark, samplesPerPixel: 4)
+        let before = zip(canvas.pixels, observed.pixels).map { abs($0 - $1) }.max()!
+        Inferrer.fitNewestColor(&canvas, scene: dark, shade: try r.shading(dark, samplesPerPixel: 4), observed: observed.pixels[...])
+        let after = zip(canvas.pixels, observed.pixels).map { abs($0 - $1) }.max()!
+        XCTAssertGreaterThan(before, 0.1)
+        XCTAssertLessThan(after, 1e-4)
+    }
+}

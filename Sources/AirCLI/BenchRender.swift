@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Random
 import Renderer
+import Scenes
 
 /// `air bench render`: renderer throughput, one JSON line per case.
 ///
@@ -38,10 +39,14 @@ struct BenchRender: ParsableCommand {
     @Option(help: "Seed for the random scenes.")
     var seed: UInt64 = 1
 
+    @Option(help: "Instead of the random cases: full renders of these scenes (scene JSON lines, one camera), one thread — the native side of python/bench_render.py.")
+    var scenes: String?
+
     @Option(help: "Scenes for the dataset-generation case (0 skips it; `air bench generate` runs it alone).")
     var generateCount: Int = 4000
 
     mutating func run() throws {
+        if let scenes { return try measureFile(scenes) }
         var camera = air_default_camera()
         camera.spp = Int32(spp)
         let hardware = ProcessInfo.processInfo.activeProcessorCount
@@ -103,6 +108,34 @@ struct BenchRender: ParsableCommand {
             elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         } while elapsed < seconds
         return (scenes, elapsed)
+    }
+
+    /// Full renders of a file's scenes, each under its own light, with the first scene's camera,
+    /// in batches of 256 on one thread until the time is up.
+    func measureFile(_ path: String) throws {
+        let text = try FileIO.readText(path)
+        let parsed = try text.split(separator: "\n").enumerated().map { try SceneJSON.read(String($1), file: path, firstLine: $0 + 1) }
+        guard let first = parsed.first else { throw ValidationError("\(path): no scenes") }
+        var cam = Rasterizer.cCamera(first.camera, samplesPerPixel: spp)
+        var list: [air_object] = [], offsets: [Int32] = [0], lights: [air_light] = []
+        for s in parsed {
+            list += s.objects.map(Rasterizer.cObject)
+            offsets.append(Int32(list.count))
+            lights.append(Rasterizer.cLight(s))
+        }
+        let pixels = Int(cam.width * cam.height)
+        var rgb = [Float](repeating: 0, count: parsed.count * pixels * 3)
+        var done = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        var elapsed = 0.0
+        repeat {
+            let status = air_render_batch(nil, &cam, lights, list, offsets, Int32(parsed.count), &rgb, nil)
+            guard status == 0 else { throw ValidationError(String(cString: air_error_string(status))) }
+            done += parsed.count
+            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        } while elapsed < seconds
+        print("{\"bench\": \"render\", \"mode\": \"full-file\", \"file\": \"\(path)\", \"scenes\": \(done), \"threads\": 1, "
+            + "\"seconds\": \(String(format: "%.3f", elapsed)), \"scenes_per_second\": \(String(format: "%.1f", Double(done) / elapsed))}")
     }
 
     /// Each thread keeps one cache per base scene and renders moves of each object in turn

@@ -26,7 +26,7 @@ public final class Rasterizer: MaskRenderer, ShadingRenderer {
         guard code == AIR_OK else { throw RenderError(code: code, message: String(cString: air_error_string(code))) }
     }
 
-    static func cCamera(_ c: Camera, samplesPerPixel: Int) -> air_camera {
+    public static func cCamera(_ c: Camera, samplesPerPixel: Int) -> air_camera {
         var cam = air_default_camera()
         cam.eye = (Float(c.eye.x), Float(c.eye.y), Float(c.eye.z))
         cam.target = (Float(c.target.x), Float(c.target.y), Float(c.target.z))
@@ -38,13 +38,13 @@ public final class Rasterizer: MaskRenderer, ShadingRenderer {
         return cam
     }
 
-    static func cLight(_ s: Scene) -> air_light {
+    public static func cLight(_ s: Scene) -> air_light {
         let d = s.light.direction, t = s.tableColor
         return air_light(direction: (d.x, d.y, d.z), ambient: s.light.ambient, diffuse: s.light.diffuse,
                          shadows: s.light.shadows ? 1 : 0, table_color: (Float(t.x), Float(t.y), Float(t.z)))
     }
 
-    static func cObject(_ o: SceneObject) -> air_object {
+    public static func cObject(_ o: SceneObject) -> air_object {
         air_object(shape: Int32(o.shape.rawValue),
                    color: (Float(o.color.rgb.x), Float(o.color.rgb.y), Float(o.color.rgb.z)),
                    x: Float(o.position.x), y: Float(o.position.y), rotation_deg: Float(o.rotation))

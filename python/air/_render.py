@@ -101,7 +101,14 @@ def _allowed(d, keys, where):
             raise SceneError(f"{where}: unknown key {k!r} (allowed: {', '.join(keys)})")
 
 
+_DEFAULT_CAMERA_ROW = tuple(DEFAULT_CAMERA.values())
+
+
 def camera_of(scene, size=None, where="scene"):
+    if "camera" not in scene:
+        if size is None:
+            return _DEFAULT_CAMERA_ROW
+        return _DEFAULT_CAMERA_ROW[:4] + tuple(size)
     c = dict(DEFAULT_CAMERA)
     cam = scene.get("camera", {})
     _allowed(cam, DEFAULT_CAMERA.keys(), where + ".camera")
@@ -120,7 +127,12 @@ def camera_of(scene, size=None, where="scene"):
     return (c["eye"], c["target"], c["up"], c["fov_y"], c["width"], c["height"])
 
 
+_DEFAULT_LIGHT_ROW = (DEFAULT_LIGHT["direction"], DEFAULT_LIGHT["ambient"], DEFAULT_LIGHT["diffuse"], 0, DEFAULT_TABLE)
+
+
 def _light_row(scene, where):
+    if "light" not in scene and "table" not in scene:
+        return _DEFAULT_LIGHT_ROW
     light = scene.get("light", {})
     _allowed(light, DEFAULT_LIGHT.keys(), where + ".light")
     d = _vector(light["direction"], 3, where + ".light.direction") if "direction" in light else DEFAULT_LIGHT["direction"]
@@ -139,8 +151,44 @@ def _light_row(scene, where):
     return (d, ambient, diffuse, int(shadows), t)
 
 
+_SHAPE_INDEX = {name: i for i, name in enumerate(SHAPES)}
+_OBJECT_KEYS = frozenset(("shape", "color", "position", "rotation"))
+_FINITE = math.isfinite
+
+
+def _fast_object_rows(objs):
+    """The common case without per-field messages; None when anything looks wrong (then the
+    careful parser below finds and names it)."""
+    rows = []
+    for o in objs:
+        if o.keys() - _OBJECT_KEYS:
+            return None
+        shape = _SHAPE_INDEX.get(o["shape"])
+        c = o["color"]
+        c = PALETTE.get(c) if type(c) is str else c
+        x, y = o["position"]
+        r = o.get("rotation", 0.0)
+        if shape is None or c is None or len(c) != 3:
+            return None
+        c0, c1, c2 = c
+        for v in (c0, c1, c2, x, y, r):
+            if type(v) not in (float, int) or not _FINITE(v):
+                return None
+        if not (0 <= c0 <= 1 and 0 <= c1 <= 1 and 0 <= c2 <= 1):
+            return None
+        rows.append((shape, (c0, c1, c2), x, y, r))
+    return rows
+
+
 def _object_rows(scene, where):
     objs = scene.get("objects")
+    if type(objs) is list and len(objs) <= 255:
+        try:
+            rows = _fast_object_rows(objs)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            rows = None
+        if rows is not None:
+            return rows
     if not isinstance(objs, list):
         raise SceneError(f"{where}.objects: required, a list of objects")
     if len(objs) > 255:
@@ -184,15 +232,17 @@ class Renderer:
             raise ValueError("spp must be 1, 4, 9 or 16")
         scenes = list(scenes)
         cameras, lights, objects, offsets = [], [], [], [0]
+        total = 0
         for i, s in enumerate(scenes):
+            if type(s) is not dict:
+                raise SceneError(f"scene {i}: expected a scene object")
             where = f"scene {i}"
-            if not isinstance(s, dict):
-                raise SceneError(f"{where}: expected a scene object")
             cameras.append(camera_of(s, size, where))
             lights.append(_light_row(s, where))
             rows = _object_rows(s, where)
             objects += rows
-            offsets.append(offsets[-1] + len(rows))
+            total += len(rows)
+            offsets.append(total)
         n = len(scenes)
         if n == 0:
             w, h = size or (DEFAULT_CAMERA["width"], DEFAULT_CAMERA["height"])
@@ -213,11 +263,39 @@ class Renderer:
                 end += 1
             cam = _camera(cameras[start], spp)
             first = offs[start]
+            # Every array handed to C is held in a name until the call returns: `.ctypes.data`
+            # of a temporary is the address of memory freed at once.
+            run_offsets = np.ascontiguousarray(offs[start:end + 1] - first)
+            run_lights, run_objects = lig[start:end], obj[first:]
             _check(_LIB.air_render_batch(
-                self._pool, ctypes.byref(cam), lig[start:end].ctypes.data, obj[first:].ctypes.data,
-                (offs[start:end + 1] - first).ctypes.data, end - start, images[start:end].ctypes.data,
+                self._pool, ctypes.byref(cam), run_lights.ctypes.data, run_objects.ctypes.data,
+                run_offsets.ctypes.data, end - start, images[start:end].ctypes.data,
                 out_masks[start:end].ctypes.data if masks else None))
             start = end
+        return images, out_masks
+
+
+    def render_arrays(self, objects, offsets, lights=None, camera=None, spp=4, masks=False):
+        """The fast path for many scenes: `objects` a numpy array of `OBJECT_DTYPE` (shape,
+        color[3], x, y, rotation_deg), scene s being objects[offsets[s]:offsets[s + 1]];
+        `lights` None (the default light) or an array of `LIGHT_DTYPE`, one per scene; `camera`
+        a scene-JSON camera dict (default the spec's). No per-scene Python work."""
+        objects = np.ascontiguousarray(objects, dtype=OBJECT_DTYPE)
+        offsets = np.ascontiguousarray(offsets, dtype=np.int32)
+        n = len(offsets) - 1
+        if n < 0 or offsets[0] != 0 or (np.diff(offsets) < 0).any() or offsets[-1] > len(objects):
+            raise ValueError("offsets must start at 0, never decrease and end within objects")
+        if lights is not None:
+            lights = np.ascontiguousarray(lights, dtype=LIGHT_DTYPE)
+            if len(lights) != n:
+                raise ValueError(f"{len(lights)} lights for {n} scenes")
+        c = camera_of({"camera": camera} if camera else {}, None, "camera")
+        images = np.empty((n, c[5], c[4], 3), np.float32)
+        out_masks = np.empty((n, c[5], c[4]), np.uint8) if masks else None
+        cam = _camera(c, spp)
+        _check(_LIB.air_render_batch(self._pool, ctypes.byref(cam), None if lights is None else lights.ctypes.data,
+                                     objects.ctypes.data if len(objects) else None, offsets.ctypes.data, n,
+                                     images.ctypes.data, out_masks.ctypes.data if masks else None))
         return images, out_masks
 
 

@@ -84,3 +84,20 @@ def test_model_through_air_serve_matches_air_infer(air, dataset):
     # (A batch of one: BLAS may round a batch of six differently in the last digits.)
     alone = json.loads(subprocess.run([air, "infer", paths[0]], check=True, capture_output=True, text=True).stdout)
     assert again[0] == alone
+
+
+def test_large_batches_and_the_array_path_agree_with_single_renders(dataset):
+    from air._render import LIGHT_DTYPE, OBJECT_DTYPE, _light_row, _object_rows
+    ds = air.Dataset(dataset)
+    scenes = [ds.scene(i % len(ds)) for i in range(300)]   # 300 scenes in one call
+    r = air.Renderer(threads=2)
+    batch, masks = r.render(scenes)
+    for i in (0, 7, 150, 299):
+        one, m = r.render([scenes[i]])
+        assert np.array_equal(batch[i], one[0]) and np.array_equal(masks[i], m[0])
+    rows = [_object_rows(s, "") for s in scenes]
+    objects = np.array([o for row in rows for o in row], dtype=OBJECT_DTYPE)
+    offsets = np.concatenate([[0], np.cumsum([len(row) for row in rows])]).astype(np.int32)
+    lights = np.array([_light_row(s, "") for s in scenes], dtype=LIGHT_DTYPE)
+    arrays, array_masks = r.render_arrays(objects, offsets, lights, camera=scenes[0]["camera"], masks=True)
+    assert np.array_equal(arrays, batch) and np.array_equal(array_masks, masks)

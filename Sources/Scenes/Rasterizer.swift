@@ -106,6 +106,26 @@ public final class Rasterizer: MaskRenderer, ShadingRenderer {
         return shade
     }
 
+    /// Geometry at the pixel centres: each ray's depth along the view axis (scene units; 0 where
+    /// it hits nothing), the outward world normal of the surface it hits (row-major, 3 per
+    /// pixel) and the instance mask. Light and shadows play no part.
+    public func geometry(_ scene: Scene) throws -> (depth: [Float], normals: [Float], mask: [UInt8]) {
+        var cam = Self.cCamera(scene.camera, samplesPerPixel: 1)
+        let objects = scene.objects.map(Self.cObject)
+        let n = scene.camera.width * scene.camera.height
+        var depth = [Float](repeating: 0, count: n), normals = [Float](repeating: 0, count: 3 * n)
+        var mask = [UInt8](repeating: 0, count: n)
+        let code = depth.withUnsafeMutableBufferPointer { d in
+            normals.withUnsafeMutableBufferPointer { nr in
+                mask.withUnsafeMutableBufferPointer { m in
+                    air_render_geometry(&cam, objects, Int32(objects.count), d.baseAddress, nr.baseAddress, m.baseAddress)
+                }
+            }
+        }
+        try Self.check(code)
+        return (depth, normals, mask)
+    }
+
     /// A session backed by air_cache: re-rendering with one object moved costs that
     /// object's rasterisation plus re-compositing the changed region.
     public func session(base: Scene, samplesPerPixel: Int) throws -> any RenderSession {

@@ -94,6 +94,14 @@ int32_t air_render(const air_camera *camera, const air_light *light, const air_o
 int32_t air_render_shading(const air_camera *camera, const air_light *light, const air_object *objects,
                            int32_t count, float *shade);
 
+/* Geometry at the pixel centres (the mask's rays): depth[width*height] the depth along the
+ * view axis (distance from the eye measured along the viewing direction, scene units) of the
+ * surface each ray hits, normals[width*height*3] that surface's outward world normal (the table:
+ * 0, 0, 1), mask as air_render's. A ray that hits nothing gets depth 0 and normal 0. Any output
+ * may be NULL. Light and shadows play no part. */
+int32_t air_render_geometry(const air_camera *camera, const air_object *objects, int32_t count,
+                            float *depth, float *normals, uint8_t *mask);
+
 /* ---- Many scenes per call, on a thread pool ---------------------------- */
 
 typedef struct air_pool air_pool;

@@ -42,6 +42,15 @@ struct Generate: ParsableCommand {
     @Flag(help: "Also write images.npy (N x H x W x 3 uint8).")
     var npy = false
 
+    @Flag(help: "Also write each scene's depth at the pixel centres: depth/NNNNNN.png (16-bit, units of 0.001 scene units, 0 = nothing) and depth/NNNNNN.npy (float32, scene units).")
+    var depth = false
+
+    @Flag(help: "Also write each scene's world surface normals: normals/NNNNNN.npy (float32 H x W x 3).")
+    var normals = false
+
+    @Flag(help: "Also write each object's amodal (full, unoccluded) mask: amodal/NNNNNN_KKK.png.")
+    var amodalMasks = false
+
     @Flag(help: "No progress bar.")
     var quiet = false
 
@@ -68,6 +77,9 @@ struct Generate: ParsableCommand {
             g.force = force
             g.resume = resume
             g.npy = npy
+            g.depth = depth
+            g.normals = normals
+            g.amodal = amodalMasks
             g.inputs = spec.map { [$0] } ?? []
             let bar = ProgressBar(total: n, enabled: !quiet)
             g.progress = { done, total in bar.update(done) }

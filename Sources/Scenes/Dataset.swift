@@ -16,9 +16,19 @@ public enum DatasetLayout {
     }
     public static func image(_ index: Int) -> String { "images/" + name(index) }
     public static func mask(_ index: Int) -> String { "masks/" + name(index) }
+    /// Depth PNGs store round(depth / depthUnit) as 16-bit grey (0: no surface): 0.001 scene
+    /// units, up to 65.535.
+    public static let depthUnit = 0.001
+    public static func depth(_ index: Int) -> String { "depth/" + name(index) }
+    public static func depthNPY(_ index: Int) -> String { "depth/" + name(index).dropLast(4) + ".npy" }
+    public static func normals(_ index: Int) -> String { "normals/" + name(index).dropLast(4) + ".npy" }
+    public static func amodal(_ index: Int, object k: Int) -> String {
+        let kk = String(k)
+        return "amodal/" + name(index).dropLast(4) + "_" + String(repeating: "0", count: max(0, 3 - kk.count)) + kk + ".png"
+    }
 
     /// One scenes.jsonl line (without the newline).
-    public static func line(index: Int, scene: Scene, labels: [ObjectLabel], mask: Bool) -> String {
+    public static func line(index: Int, scene: Scene, labels: [ObjectLabel], mask: Bool, extra: [(String, JSONValue)] = []) -> String {
         let objects: [JSONValue] = zip(scene.objects, labels).map { o, l in
             var m: [(String, JSONValue)] = [
                 ("shape", .str(o.shape.name)),
@@ -34,6 +44,7 @@ public enum DatasetLayout {
         }
         var members: [(String, JSONValue)] = [("index", .int(index)), ("image", .str(image(index)))]
         if mask { members.append(("mask", .str(Self.mask(index)))) }
+        members += extra
         members += SceneJSON.lightAndTableMembers(scene)
         members.append(("objects", .arr(objects)))
         return JSONWriter.compact(.obj(members))

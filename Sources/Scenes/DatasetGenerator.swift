@@ -29,6 +29,12 @@ public struct DatasetGenerator {
     public var force = false
     public var resume = false
     public var npy = false
+    /// Per scene, exact geometry at the pixel centres: depth (16-bit PNG in units of
+    /// `DatasetLayout.depthUnit` and float32 .npy in scene units), world normals (float32
+    /// .npy, H × W × 3) and each object's amodal (full, unoccluded) mask.
+    public var depth = false
+    public var normals = false
+    public var amodal = false
     /// Files the run reads (the spec): refused as outputs.
     public var inputs: [String] = []
     /// Stop (as if interrupted) once at least this many scenes are done; for tests.
@@ -62,6 +68,10 @@ public struct DatasetGenerator {
             ("camera", SceneJSON.json(spec.camera)), ("spp", .int(spec.samplesPerPixel)),
             ("seed", .uint(seed)), ("masks", .bool(true)), ("npy", .bool(npy)),
         ]
+        // Only when asked, so that datasets without them keep their exact bytes.
+        if depth { members += [("depth", .bool(true)), ("depth_png_unit", .num(DatasetLayout.depthUnit))] }
+        if normals { members.append(("normals", .bool(true))) }
+        if amodal { members.append(("amodal_masks", .bool(true))) }
         members.append(("spec", spec.json))
         return JSONWriter.pretty(.obj(members))
     }
@@ -71,20 +81,24 @@ public struct DatasetGenerator {
     /// Our own files, the only ones --force removes.
     static func isOurs(_ name: String) -> Bool {
         [DatasetLayout.meta, DatasetLayout.scenes, DatasetLayout.npy, DatasetLayout.state, ".images.npy.tmp",
-         "images", "masks"].contains(name)
+         "images", "masks", "depth", "normals", "amodal"].contains(name)
     }
 
     static func isOurImageName(_ name: String) -> Bool {
         if FileIO.isTemporaryName(name) { return true }
         var n = name
         if n.hasPrefix(".") && n.hasSuffix(".tmp") { n = String(n.dropFirst().dropLast(4)) }
-        guard n.hasSuffix(".png") else { return false }
-        let digits = n.dropLast(4)
-        return digits.count >= 6 && digits.allSatisfy(\.isNumber)
+        guard n.hasSuffix(".png") || n.hasSuffix(".npy") else { return false }
+        // NNNNNN.png, NNNNNN.npy, or an amodal mask NNNNNN_KKK.png.
+        let parts = n.dropLast(4).split(separator: "_", omittingEmptySubsequences: false)
+        guard parts.count <= 2, parts[0].count >= 6, parts[0].allSatisfy(\.isNumber) else { return false }
+        return parts.count == 1 || (parts[1].count == 3 && parts[1].allSatisfy(\.isNumber))
     }
 
+    static let dataFolders = ["images", "masks", "depth", "normals", "amodal"]
+
     func clean(removeData: Bool) throws {
-        for sub in ["images", "masks"] where FileIO.isDirectory(path(sub)) {
+        for sub in Self.dataFolders where FileIO.isDirectory(path(sub)) {
             for name in try FileIO.list(path(sub)) where Self.isOurImageName(name) && (removeData || name.hasPrefix(".")) {
                 try FileIO.remove(path(sub + "/" + name))
             }
@@ -106,7 +120,7 @@ public struct DatasetGenerator {
         let top = [DatasetLayout.meta, DatasetLayout.scenes, DatasetLayout.npy, DatasetLayout.state, ".images.npy.tmp"].map(path)
         for p in top { try FileIO.checkOutputTarget(p) }
         try FileIO.checkOutputs(top, inputs: inputs)
-        let ourFolders = Set(["images", "masks"].compactMap { FileIO.identity(path($0)) })
+        let ourFolders = Set(Self.dataFolders.compactMap { FileIO.identity(path($0)) })
         for input in inputs {
             guard let real = FileIO.resolved(input), let slash = real.lastIndex(of: "/") else { continue }
             let parent = slash == real.startIndex ? "/" : String(real[..<slash])
@@ -145,6 +159,9 @@ public struct DatasetGenerator {
         }
         try FileIO.makeDirectories(path("images"))
         try FileIO.makeDirectories(path("masks"))
+        if depth { try FileIO.makeDirectories(path("depth")) }
+        if normals { try FileIO.makeDirectories(path("normals")) }
+        if amodal { try FileIO.makeDirectories(path("amodal")) }
         try clean(removeData: false)
         try FileIO.writeAtomically(path(DatasetLayout.state), text: meta)
         return try completeLines()
@@ -264,7 +281,40 @@ public struct DatasetGenerator {
         try FileIO.writeAtomically(path(DatasetLayout.mask(i)), PNG.encodeMask(mask, width: w, height: h))
         if npyFD >= 0 { try pwriteAll(npyFD, pixels, at: off_t(npyOffset + i * imageBytes), path: path(".images.npy.tmp")) }
         let labels = Labels.compute(scene: sampled.scene, mask: mask)
-        return Produced(line: DatasetLayout.line(index: i, scene: sampled.scene, labels: labels, mask: true), attempts: sampled.attempts)
+        let extra = try writeGeometry(i, scene: sampled.scene, renderer: renderer)
+        return Produced(line: DatasetLayout.line(index: i, scene: sampled.scene, labels: labels, mask: true, extra: extra),
+                        attempts: sampled.attempts)
+    }
+
+    /// The depth, normals and amodal masks of scene i (those asked for), and their line members.
+    func writeGeometry(_ i: Int, scene: Scene, renderer: Rasterizer) throws -> [(String, JSONValue)] {
+        var members: [(String, JSONValue)] = []
+        let w = scene.camera.width, h = scene.camera.height
+        if depth || normals {
+            let g = try renderer.geometry(scene)
+            if depth {
+                let units = g.depth.map { UInt16(min(max(($0 / Float(DatasetLayout.depthUnit)).rounded(), 0), 65535)) }
+                try FileIO.writeAtomically(path(DatasetLayout.depth(i)), PNG.encodeGray16(units, width: w, height: h))
+                try FileIO.writeAtomically(path(DatasetLayout.depthNPY(i)), NPY.float32(g.depth, shape: [h, w]))
+                members += [("depth", .str(DatasetLayout.depth(i))), ("depth_npy", .str(DatasetLayout.depthNPY(i)))]
+            }
+            if normals {
+                try FileIO.writeAtomically(path(DatasetLayout.normals(i)), NPY.float32(g.normals, shape: [h, w, 3]))
+                members.append(("normals", .str(DatasetLayout.normals(i))))
+            }
+        }
+        if amodal {
+            var paths: [JSONValue] = []
+            for (k, o) in scene.objects.enumerated() {
+                var alone = scene
+                alone.objects = [o]
+                let m = try renderer.renderWithMask(alone, samplesPerPixel: 1, image: false, mask: true).mask!
+                try FileIO.writeAtomically(path(DatasetLayout.amodal(i, object: k)), PNG.encodeMask(m.map { $0 > 0 ? 255 : 0 }, width: w, height: h))
+                paths.append(.str(DatasetLayout.amodal(i, object: k)))
+            }
+            members.append(("amodal_masks", .arr(paths)))
+        }
+        return members
     }
 }
 

@@ -66,6 +66,35 @@ public enum PNG {
         throw IOError(path: "<png>", message: "PNG encoding failed: \(message)")
     }
 
+    /// Encodes 16-bit grey values as a 16-bit PNG (stored as given: libpng's linear format).
+    public static func encodeGray16(_ values: [UInt16], width: Int, height: Int) throws -> [UInt8] {
+        precondition(values.count == width * height)
+        var image = png_image()
+        image.version = imageVersion
+        image.width = UInt32(width)
+        image.height = UInt32(height)
+        image.format = UInt32(PNG_FORMAT_FLAG_LINEAR)
+        image.flags = flagFast
+        var capacity = height * (width * 2 + 1) * 9 / 8 + 1024
+        for _ in 0..<2 {
+            var out = [UInt8](repeating: 0, count: capacity)
+            var size = png_alloc_size_t(capacity)
+            let ok = out.withUnsafeMutableBytes { o in
+                values.withUnsafeBytes { p in png_image_write_to_memory(&image, o.baseAddress, &size, 0, p.baseAddress, 0, nil) }
+            }
+            if ok != 0 {
+                out.removeLast(out.count - Int(size))
+                return out
+            }
+            if Int(size) <= capacity { break }
+            capacity = Int(size)
+            image.warning_or_error = 0
+        }
+        let message = message(of: &image)
+        png_image_free(&image)
+        throw IOError(path: "<png>", message: "PNG encoding failed: \(message)")
+    }
+
     public static func encode(_ image: Image) throws -> [UInt8] {
         try encode(bytes(of: image), width: image.width, height: image.height, channels: 3)
     }

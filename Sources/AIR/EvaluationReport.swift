@@ -116,6 +116,8 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
     public var perShape: [ShapeErrors]?
     /// The worst-read images with their overlays (`air eval --json`), for reports.
     public var worst: [WorstImage]?
+    /// BOP's average recalls (MSSD, MSPD, VSD), overall and broken down.
+    public var bop: BOPReport?
 
     public init(overall: EvaluationMetrics, countConfusion: [[Int]], imagesPerSecond: Double?, perCount: [EvaluationMetrics]) {
         self.overall = overall
@@ -131,6 +133,7 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
         case calibration
         case perShape = "per_shape"
         case worst
+        case bop
     }
 
     public init(from decoder: Decoder) throws {
@@ -142,6 +145,7 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
         calibration = try c.decodeIfPresent(CalibrationReport.self, forKey: .calibration)
         perShape = try c.decodeIfPresent([ShapeErrors].self, forKey: .perShape)
         worst = try c.decodeIfPresent([WorstImage].self, forKey: .worst)
+        bop = try c.decodeIfPresent(BOPReport.self, forKey: .bop)
     }
 
     /// The overall metrics' keys and ours share one JSON object.
@@ -154,6 +158,7 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
         try c.encodeIfPresent(calibration, forKey: .calibration)
         try c.encodeIfPresent(perShape, forKey: .perShape)
         try c.encodeIfPresent(worst, forKey: .worst)
+        try c.encodeIfPresent(bop, forKey: .bop)
     }
 
     /// A few lines for a terminal: overall figures, the confusion matrix, then one line per count.
@@ -183,6 +188,13 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
             lines.append("  confidence bin   objects  mean confidence  fraction real")
             for b in cal.bins where b.objects > 0 {
                 lines.append(String(format: "  [%.1f, %.1f)  %9d  %15.3f  %13.3f", b.low, b.high, b.objects, b.meanConfidence ?? 0, b.accuracy ?? 0))
+            }
+        }
+        if let b = bop {
+            let o = b.overall
+            lines.append("BOP average recall over \(o.objects) true objects: AR \(f(o.ar)) (MSSD \(f(o.arMSSD)), MSPD \(f(o.arMSPD)), VSD \(f(o.arVSD)))")
+            for (name, r) in b.perShape.sorted(by: { $0.key < $1.key }) {
+                lines.append("  \(name): \(r.objects) objects, AR \(f(r.ar)) (MSSD \(f(r.arMSSD)), MSPD \(f(r.arMSPD)), VSD \(f(r.arVSD)))")
             }
         }
         lines.append("per true count:")

@@ -31,6 +31,12 @@ struct Eval: ParsableCommand {
     @Option(help: "Score these readings (JSON lines) instead of running a model.")
     var pred: String?
 
+    @Option(help: "Score these BOP-format estimates (CSV: scene_id,im_id,obj_id,score,R,t,time; mm; image ids = dataset indices) instead of running a model.")
+    var predBop: String?
+
+    @Option(help: "Write BOP's per-object errors (MSSD, MSPD, VSD) to this CSV file.")
+    var perObject: String?
+
     @Option(help: "Dataset folder (meta.json, scenes.jsonl, images/).")
     var data: String
 
@@ -47,9 +53,9 @@ struct Eval: ParsableCommand {
     var worst: Int = 12
 
     func validate() throws {
-        if model != nil && pred != nil { throw ValidationError("give --model or --pred, not both") }
+        if [model != nil, pred != nil, predBop != nil].filter({ $0 }).count > 1 { throw ValidationError("give one of --model, --pred and --pred-bop") }
         if let limit, limit < 1 { throw ValidationError("--limit must be >= 1") }
-        if refine && pred != nil { throw ValidationError("--refine needs a model, not --pred") }
+        if refine && (pred != nil || predBop != nil) { throw ValidationError("--refine needs a model, not --pred") }
         if batchSize < 1 { throw ValidationError("--batch-size must be >= 1") }
         if !(0...1000).contains(worst) { throw ValidationError("--worst must be in 0...1000") }
     }
@@ -57,13 +63,19 @@ struct Eval: ParsableCommand {
     func run() throws {
         try SceneCommandExit.run {
             let dataset = try Dataset(folder: data)
-            let model = pred == nil ? try self.model ?? BundledModel.locate() : nil
-            try FileIO.checkOutputs(json.map { [$0] } ?? [], inputs: dataset.files + [model, pred].compactMap { $0 })
+            let model = pred == nil && predBop == nil ? try self.model ?? BundledModel.locate() : nil
+            try FileIO.checkOutputs([json, perObject].compactMap { $0 }, inputs: dataset.files + [model, pred, predBop].compactMap { $0 })
             let n = min(limit ?? dataset.entries.count, dataset.entries.count)
             let truth = dataset.entries.prefix(n).map(\.scene.objects)
-            let report: EvaluationReport
+            var report: EvaluationReport
+            var predicted: [[SceneObject]]
             if let pred {
-                report = try scoreReadings(pred, dataset: dataset, count: n)
+                (report, predicted) = try scoreReadings(pred, dataset: dataset, count: n)
+            } else if let predBop {
+                predicted = try BOPEstimates.read(predBop, dataset: dataset, count: n)
+                var e = Evaluation()
+                for (t, p) in zip(truth, predicted) { e.add(truth: t, predicted: p) }
+                report = e.report()
             } else {
                 let (network, _) = try ModelFile.load(model ?? BundledModel.locate())
                 let names = dataset.entries.prefix(n).map { data + "/" + $0.image }
@@ -71,9 +83,13 @@ struct Eval: ParsableCommand {
                 var options = RefinementOptions()
                 options.maxRenders = maxRenders
                 let reader = try SceneReader(network: network, refine: refine, refinement: options)
-                report = try evaluate(reader: reader, images: images, truth: truth, batchSize: batchSize,
-                                      names: dataset.entries.prefix(n).map(\.image), worst: json == nil ? 0 : worst)
+                (report, predicted) = try evaluate(reader: reader, images: images, truth: truth, batchSize: batchSize,
+                                                   names: dataset.entries.prefix(n).map(\.image), worst: json == nil ? 0 : worst)
             }
+            var bop = BOPScores()
+            for k in 0..<n { try bop.add(image: k, truth: dataset.entries[k].scene, predicted: predicted[k]) }
+            report.bop = bop.report()
+            if let perObject { try FileIO.writeAtomically(perObject, text: bop.csv) }
             print(report.summary)
             if let json {
                 let encoder = JSONEncoder()
@@ -85,7 +101,7 @@ struct Eval: ParsableCommand {
 }
 
 /// Scores a readings file line by line against the dataset's first `count` scenes.
-func scoreReadings(_ path: String, dataset: Dataset, count: Int) throws -> EvaluationReport {
+func scoreReadings(_ path: String, dataset: Dataset, count: Int) throws -> (EvaluationReport, [[SceneObject]]) {
     let lines = try SceneLines.read(path)
     guard lines.count >= count else {
         throw InputError(file: path, line: lines.last?.line ?? 1, field: "", message: "\(lines.count) readings for \(count) dataset scenes")
@@ -98,7 +114,7 @@ func scoreReadings(_ path: String, dataset: Dataset, count: Int) throws -> Evalu
         }
         evaluation.add(truth: dataset.entries[i].scene.objects, predicted: l.objects)
     }
-    return evaluation.report()
+    return (evaluation.report(), lines.prefix(count).map(\.objects))
 }
 
 /// Reads every image (timed: reading, with refinement and confidences), renders each reading
@@ -106,7 +122,7 @@ func scoreReadings(_ path: String, dataset: Dataset, count: Int) throws -> Evalu
 /// With `worst` > 0 the report keeps that many worst-read images (by `WorstImage.badness`) with
 /// their overlays.
 func evaluate(reader: SceneReader, images: [Image], truth: [[SceneObject]], batchSize: Int,
-              names: [String] = [], worst: Int = 0) throws -> EvaluationReport {
+              names: [String] = [], worst: Int = 0) throws -> (EvaluationReport, [[SceneObject]]) {
     let started = DispatchTime.now().uptimeNanoseconds
     let readings = try reader.read(images, batchSize: batchSize)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
@@ -129,5 +145,5 @@ func evaluate(reader: SceneReader, images: [Image], truth: [[SceneObject]], batc
                               badness: WorstImage.badness(s), overlayPNG: Data(try PNG.encode(picture)).base64EncodedString())
         }
     }
-    return report
+    return (report, readings.map(\.scene.objects))
 }

@@ -8,7 +8,7 @@ import Glibc
 struct BenchExport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "COCO export speed: generates a dataset (default spec) in a scratch folder, then times `air export --format coco` on it; one JSON line."
+        abstract: "Export speed: generates a dataset (default spec) in a scratch folder, then times `air export` to COCO and to the BOP layout; one JSON line each."
     )
 
     @Option(help: "Scenes in the dataset.")
@@ -23,6 +23,7 @@ struct BenchExport: ParsableCommand {
             defer {
                 unlink(folder + "/coco.json")
                 BenchGenerate().removeTree(folder)
+                removeAll(folder + "-bop")
             }
             var g = DatasetGenerator(spec: BatchSpec.default, count: count, seed: 1, folder: folder)
             g.threads = defaultThreads()
@@ -37,6 +38,24 @@ struct BenchExport: ParsableCommand {
                 ("images_per_second", .num((Double(count) / seconds).rounded())),
             ])
             print(JSONWriter.compact(line))
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            let bop = try BOPExport(folder: folder).write(to: folder + "-bop", threads: defaultThreads())
+            let bopSeconds = Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e9
+            print(JSONWriter.compact(.obj([
+                ("bench", .str("export")), ("format", .str("bop")), ("images", .int(bop.images)), ("objects", .int(bop.objects)),
+                ("threads", .int(defaultThreads())), ("seconds", .num((bopSeconds * 1000).rounded() / 1000)),
+                ("images_per_second", .num((Double(count) / bopSeconds).rounded())),
+            ])))
+        }
+    }
+
+    /// Removes a folder tree of the benchmark's own making.
+    func removeAll(_ path: String) {
+        if FileIO.isDirectory(path) {
+            for name in (try? FileIO.list(path)) ?? [] { removeAll(path + "/" + name) }
+            rmdir(path)
+        } else {
+            unlink(path)
         }
     }
 }

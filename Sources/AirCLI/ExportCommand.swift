@@ -33,6 +33,9 @@ struct Export: ParsableCommand {
     @Option(help: "The file (coco) or folder (bop) to write.")
     var out: String
 
+    @Option(help: "Worker threads for --format bop (default: one per core); the output does not depend on it.")
+    var threads: Int?
+
     @Flag(help: "No progress bar.")
     var quiet = false
 
@@ -54,7 +57,7 @@ struct Export: ParsableCommand {
             throw ValidationError("\(out) exists and is not an empty folder; give a new folder for the BOP layout")
         }
         let bar = ProgressBar(total: export.header.count, enabled: !quiet)
-        let written = try export.write(to: out) { bar.update($0) }
+        let written = try export.write(to: out, threads: threads ?? defaultThreads()) { bar.update($0) }
         bar.finish()
         if !quiet { fputs("wrote \(written.images) images and \(written.objects) object poses to \(out)\n", stderr) }
     }

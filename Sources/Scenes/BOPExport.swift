@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
 import Files
 import JSON
 
@@ -48,7 +49,7 @@ public struct BOPExport {
         return (r, t)
     }
 
-    public func write(to out: String, progress: (Int) -> Void = { _ in }) throws -> (images: Int, objects: Int) {
+    public func write(to out: String, threads: Int = 1, progress: (Int) -> Void = { _ in }) throws -> (images: Int, objects: Int) {
         try FileIO.makeDirectories(out + "/models")
         try Self.writeModels(out + "/models")
         let scene = out + "/000000"
@@ -57,47 +58,39 @@ public struct BOPExport {
         let gtFile = try AtomicFileWriter(path: scene + "/scene_gt.json")
         let infoFile = try AtomicFileWriter(path: scene + "/scene_gt_info.json")
         for f in [cameraFile, gtFile, infoFile] { try f.write("{\n") }
-        let renderer = Rasterizer(threads: 1)
+        // Chunks of scenes are written on `threads` workers (each with its own renderer); the
+        // JSON members are appended in index order, so the files do not depend on the thread count.
+        let workers = max(1, threads)
+        let renderers = (0..<workers).map { _ in Rasterizer(threads: 1) }
         var images = 0, objects = 0
-        try Dataset.forEachEntry(header) { e in
-            let s = e.scene, w = s.camera.width, h = s.camera.height
-            let name = Self.padded(e.index)
-            let sep = images == 0 ? "" : ",\n"
-            let cam = Self.camera(s.camera)
-            try cameraFile.write(sep + "  \"\(e.index)\": " + JSONWriter.compact(.obj([
-                ("cam_K", .nums(cam.k)), ("cam_R_w2c", .nums(cam.r)), ("cam_t_w2c", .nums(cam.t)), ("depth_scale", .num(Self.depthScale)),
-            ])))
-            // rgb: the dataset's image as it is; depth: exact, from the renderer.
-            try FileIO.writeAtomically(scene + "/rgb/\(name).png", FileIO.read(header.folder + "/" + e.image))
-            let g = try renderer.geometry(s)
-            let depth = g.depth.map { UInt16(min(max(($0 / Float(DatasetLayout.depthUnit)).rounded(), 0), 65535)) }
-            try FileIO.writeAtomically(scene + "/depth/\(name).png", PNG.encodeGray16(depth, width: w, height: h))
-            let visible = g.mask
-            var gts: [JSONValue] = [], infos: [JSONValue] = []
-            for (k, o) in s.objects.enumerated() {
-                let pose = Self.pose(o, camera: s.camera)
-                gts.append(.obj([("cam_R_m2c", .nums(pose.r)), ("cam_t_m2c", .nums(pose.t)), ("obj_id", .int(o.shape.rawValue + 1))]))
-                var alone = s
-                alone.objects = [o]
-                let full = try renderer.renderWithMask(alone, samplesPerPixel: 1, image: false, mask: true).mask!
-                let mine = visible.map { $0 == UInt8(k + 1) ? UInt8(255) : 0 }
-                let all = full.map { $0 > 0 ? UInt8(255) : 0 }
-                let file = "\(name)_\(Self.padded(k)).png"
-                try FileIO.writeAtomically(scene + "/mask/" + file, PNG.encodeMask(all, width: w, height: h))
-                try FileIO.writeAtomically(scene + "/mask_visib/" + file, PNG.encodeMask(mine, width: w, height: h))
-                let nAll = all.filter { $0 > 0 }.count, nVisib = mine.filter { $0 > 0 }.count
-                infos.append(.obj([
-                    ("bbox_obj", .arr(Self.box(all, width: w).map { .int($0) })), ("bbox_visib", .arr(Self.box(mine, width: w).map { .int($0) })),
-                    ("px_count_all", .int(nAll)), ("px_count_valid", .int(nAll)), ("px_count_visib", .int(nVisib)),
-                    ("visib_fract", .num(nAll > 0 ? Double(nVisib) / Double(nAll) : 0)),
-                ]))
-                objects += 1
+        var chunk: [DatasetEntry] = []
+        func flush() throws {
+            var results = [Result<(camera: String, gt: String, info: String, objects: Int), Error>?](repeating: nil, count: chunk.count)
+            let entries = chunk
+            results.withUnsafeMutableBufferPointer { out in
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    for k in stride(from: w, to: entries.count, by: workers) {
+                        out[k] = Result { try self.writeImage(entries[k], into: scene, renderer: renderers[w]) }
+                    }
+                }
             }
-            try gtFile.write(sep + "  \"\(e.index)\": " + JSONWriter.compact(.arr(gts)))
-            try infoFile.write(sep + "  \"\(e.index)\": " + JSONWriter.compact(.arr(infos)))
-            images += 1
+            for r in results {
+                let (camera, gt, info, n) = try r!.get()
+                let sep = images == 0 ? "" : ",\n"
+                try cameraFile.write(sep + camera)
+                try gtFile.write(sep + gt)
+                try infoFile.write(sep + info)
+                images += 1
+                objects += n
+            }
+            chunk.removeAll(keepingCapacity: true)
             progress(images)
         }
+        try Dataset.forEachEntry(header) { e in
+            chunk.append(e)
+            if chunk.count == 256 { try flush() }
+        }
+        if !chunk.isEmpty { try flush() }
         for f in [cameraFile, gtFile, infoFile] {
             try f.write("\n}\n")
             try f.commit()
@@ -108,6 +101,41 @@ public struct BOPExport {
     static func padded(_ i: Int) -> String {
         let s = String(i)
         return String(repeating: "0", count: max(0, 6 - s.count)) + s
+    }
+
+    /// One image's files (rgb, depth, masks) and its three JSON members.
+    func writeImage(_ e: DatasetEntry, into scene: String, renderer: Rasterizer) throws -> (camera: String, gt: String, info: String, objects: Int) {
+        let s = e.scene, w = s.camera.width, h = s.camera.height
+        let name = Self.padded(e.index)
+        let cam = Self.camera(s.camera)
+        let camera = "  \"\(e.index)\": " + JSONWriter.compact(.obj([
+            ("cam_K", .nums(cam.k)), ("cam_R_w2c", .nums(cam.r)), ("cam_t_w2c", .nums(cam.t)), ("depth_scale", .num(Self.depthScale)),
+        ]))
+        // rgb: the dataset's image as it is; depth: exact, from the renderer.
+        try FileIO.writeAtomically(scene + "/rgb/\(name).png", FileIO.read(header.folder + "/" + e.image))
+        let g = try renderer.geometry(s)
+        let depth = g.depth.map { UInt16(min(max(($0 / Float(DatasetLayout.depthUnit)).rounded(), 0), 65535)) }
+        try FileIO.writeAtomically(scene + "/depth/\(name).png", PNG.encodeGray16(depth, width: w, height: h))
+        var gts: [JSONValue] = [], infos: [JSONValue] = []
+        for (k, o) in s.objects.enumerated() {
+            let pose = Self.pose(o, camera: s.camera)
+            gts.append(.obj([("cam_R_m2c", .nums(pose.r)), ("cam_t_m2c", .nums(pose.t)), ("obj_id", .int(o.shape.rawValue + 1))]))
+            var alone = s
+            alone.objects = [o]
+            let full = try renderer.renderWithMask(alone, samplesPerPixel: 1, image: false, mask: true).mask!
+            let mine = g.mask.map { $0 == UInt8(k + 1) ? UInt8(255) : 0 }
+            let all = full.map { $0 > 0 ? UInt8(255) : 0 }
+            let file = "\(name)_\(Self.padded(k)).png"
+            try FileIO.writeAtomically(scene + "/mask/" + file, PNG.encodeMask(all, width: w, height: h))
+            try FileIO.writeAtomically(scene + "/mask_visib/" + file, PNG.encodeMask(mine, width: w, height: h))
+            let nAll = all.filter { $0 > 0 }.count, nVisib = mine.filter { $0 > 0 }.count
+            infos.append(.obj([
+                ("bbox_obj", .arr(Self.box(all, width: w).map { .int($0) })), ("bbox_visib", .arr(Self.box(mine, width: w).map { .int($0) })),
+                ("px_count_all", .int(nAll)), ("px_count_valid", .int(nAll)), ("px_count_visib", .int(nVisib)),
+                ("visib_fract", .num(nAll > 0 ? Double(nVisib) / Double(nAll) : 0)),
+            ]))
+        }
+        return (camera, "  \"\(e.index)\": " + JSONWriter.compact(.arr(gts)), "  \"\(e.index)\": " + JSONWriter.compact(.arr(infos)), s.objects.count)
     }
 
     /// [x, y, w, h] of the set pixels, [-1, -1, 0, 0] when none (BOP's convention).

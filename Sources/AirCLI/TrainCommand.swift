@@ -157,7 +157,12 @@ struct Train: ParsableCommand {
                     sourceDescription = .defaultSpec
                 }
                 let src = try sourceDescription.sources(seed: o.seed, evalImages: o.evalImages, config: nil).train
-                config = ModelConfig(camera: src.camera, samplesPerPixel: src.samplesPerPixel, maxObjects: maxObjects ?? 3)
+                var c = ModelConfig(camera: src.camera, samplesPerPixel: src.samplesPerPixel, maxObjects: maxObjects ?? 3)
+                // Positions are read in units of the table area's half-width: the spec's area.
+                if let spec = (src as? SpecSource)?.spec, case .random(let r) = spec.kind {
+                    c.tableHalfWidth = [r.x.lowerBound, r.x.upperBound, r.y.lowerBound, r.y.upperBound].map(abs).max()!
+                }
+                config = c
                 options = o
             }
             let (source, heldOut, _) = try sourceDescription.sources(seed: options.seed, evalImages: options.evalImages, config: config)

@@ -26,6 +26,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // Open MPI (mpirun/srun jobs): the C API behind a shim of its handle macros.
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         // The rasteriser: C++17 + GLM behind a C header (renderer/include/air_renderer.h).
         .target(
             name: "Renderer",
@@ -39,14 +41,17 @@ let package = Package(
         .target(name: "Files"),
         // The line-keeping JSON parser and byte-stable writer, shared by Scenes and Engine.
         .target(name: "JSON"),
-        .target(name: "Scenes", dependencies: ["Renderer", "CPNG", "Random", "JSON", "Files"]),
+        // What the processes of a job do together (a single process, or MPI ranks).
+        .target(name: "Collective"),
+        .target(name: "MPI", dependencies: ["CMPI", "Collective"]),
+        .target(name: "Scenes", dependencies: ["Renderer", "CPNG", "Random", "JSON", "Files", "Collective"]),
         .target(name: "Engine", dependencies: ["CBLAS", "Random", "JSON", "Files"], exclude: ["README.md"], swiftSettings: fast),
         .target(name: "AIR", dependencies: ["Engine", "Scenes", "Random"]),
         // Self-contained HTML reports (inline SVG) of runs and evaluations.
         .target(name: "Reports", dependencies: ["AIR"]),
         .executableTarget(
             name: "AirCLI",
-            dependencies: ["AIR", "Reports", "Scenes", "Engine", "Random", "Renderer", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["AIR", "Reports", "Scenes", "MPI", "Collective", "Engine", "Random", "Renderer", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "RandomTests", dependencies: ["Random"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Collective
+import MPI
 import Dispatch
 import Scenes
 #if canImport(Glibc)
@@ -21,6 +23,8 @@ struct BenchGenerate: ParsableCommand {
 
     func run() throws {
         try SceneCommandExit.run {
+            let world = try MPIWorld.start()
+            if world.size > 1 || MPIWorld.launched { return try runRanks(world) }
             let all = defaultThreads()
             var folders: [String] = []
             // Scratch folders are removed only at the end: ext4 scans recently deleted
@@ -44,6 +48,26 @@ struct BenchGenerate: ParsableCommand {
                 fflush(stdout)
             }
         }
+    }
+
+    /// Under mpirun: one thread per rank, every rank generating its share; rank 0 prints.
+    func runRanks(_ world: any Collective) throws {
+        let folder = scratch + "-mpi"
+        var g = DatasetGenerator(spec: BatchSpec.default, count: count, seed: 1, folder: folder)
+        g.collective = world
+        g.threads = 1
+        g.force = true
+        try world.barrier()
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        _ = try g.run()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        guard world.isRoot else { return }
+        defer { removeTree(folder) }
+        print(JSONWriter.compact(.obj([
+            ("bench", .str("render")), ("mode", .str("generate")), ("ranks", .int(world.size)), ("threads_per_rank", .int(1)),
+            ("scenes", .int(count)), ("scratch", .str(scratch)), ("images_per_second", .num((Double(count) / seconds).rounded())),
+        ])))
+        fflush(stdout)
     }
 
     /// Removes the scratch dataset (only the files the generator writes).

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Collective
+import MPI
 import Dispatch
 import Scenes
 #if canImport(Glibc)
@@ -54,6 +56,12 @@ struct Generate: ParsableCommand {
     @Flag(help: "No progress bar.")
     var quiet = false
 
+    @Option(help: .hidden)
+    var abortAfter: Int?
+
+    @Option(help: .hidden)
+    var abortRank: Int = 1
+
     func validate() throws {
         if let count, count < 0 { throw ValidationError("--count must be >= 0") }
         if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
@@ -73,7 +81,10 @@ struct Generate: ParsableCommand {
                 throw ValidationError("--count \(n): the spec's sweep has only \(length) scenes")
             }
             var g = DatasetGenerator(spec: batch, count: n, seed: seed ?? batch.seed, folder: out)
-            g.threads = threads ?? defaultThreads()
+            // Under mpirun every rank renders its share (one thread each unless told).
+            let world = try MPIWorld.start()
+            g.collective = world
+            g.threads = threads ?? (world.size > 1 ? 1 : defaultThreads())
             g.force = force
             g.resume = resume
             g.npy = npy
@@ -81,11 +92,17 @@ struct Generate: ParsableCommand {
             g.normals = normals
             g.amodal = amodalMasks
             g.inputs = spec.map { [$0] } ?? []
-            let bar = ProgressBar(total: n, enabled: !quiet)
+            // Tests: rank `abortRank` exits (code 3) before the chunk that starts at or past
+            // `abortAfter`, as a killed rank would.
+            if let abortAfter {
+                let rank = world.rank, target = abortRank
+                g.beforeChunk = { lo in if rank == target && lo >= abortAfter { Glibc._exit(3) } }
+            }
+            let bar = ProgressBar(total: n, enabled: !quiet && world.isRoot)
             g.progress = { done, total in bar.update(done) }
             let report = try g.run()
             bar.finish()
-            if !quiet {
+            if !quiet && world.isRoot {
                 let what = report.resumedFrom > 0 ? " (resumed after \(report.resumedFrom))" : ""
                 fputs("wrote \(report.generated) scenes\(what) to \(out)\n", stderr)
             }

@@ -1,3 +1,4 @@
+import Collective
 import Files
 import JSON
 import Dispatch
@@ -29,6 +30,12 @@ public struct DatasetGenerator {
     public var force = false
     public var resume = false
     public var npy = false
+    /// The job's processes (MPI ranks): each renders and writes its share of every chunk of
+    /// scenes; rank 0 alone prepares the folder, writes scenes.jsonl in index order and
+    /// meta.json last, so the dataset's bytes do not depend on the number of ranks.
+    public var collective: any Collective = SingleProcess()
+    /// Called on every rank before each chunk with its first index (tests simulate kills).
+    public var beforeChunk: (Int) -> Void = { _ in }
     /// Per scene, exact geometry at the pixel centres: depth (16-bit PNG in units of
     /// `DatasetLayout.depthUnit` and float32 .npy in scene units), world normals (float32
     /// .npy, H × W × 3) and each object's amodal (full, unoccluded) mask.
@@ -181,83 +188,135 @@ public struct DatasetGenerator {
     /// Runs (or resumes) the generation.
     public func run() throws -> Report {
         let meta = metaText()
-        guard let done = try prepare(meta: meta) else {
+        let c = collective
+        // Rank 0 prepares the folder and says how many scenes are done (−1: all of them).
+        var verdict = ""
+        var doneAtRoot = -1
+        if c.isRoot {
+            do { doneAtRoot = try prepare(meta: meta) ?? -1 } catch { verdict = "\(error)"; if c.size == 1 { throw error } }
+        }
+        try agree(verdict)
+        let done = try c.broadcast(doneAtRoot)
+        guard done >= 0 else {
             return Report(generated: 0, resumedFrom: count, attempts: 0, complete: true)
         }
         let camera = spec.camera
         let w = camera.width, h = camera.height
         let imageBytes = w * h * 3
 
-        // scenes.jsonl, appended chunk by chunk.
+        // scenes.jsonl, appended chunk by chunk (rank 0).
         let linesPath = path(DatasetLayout.scenes)
-        let linesFD = open(linesPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
-        guard linesFD >= 0 else { throw IOError.errno(linesPath, "cannot open") }
-        defer { close(linesFD) }
+        var linesFD: Int32 = -1
+        if c.isRoot {
+            linesFD = open(linesPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
+            guard linesFD >= 0 else { throw IOError.errno(linesPath, "cannot open") }
+        }
+        defer { if linesFD >= 0 { close(linesFD) } }
 
-        // images.npy, filled in place.
+        // images.npy, filled in place: rank 0 sizes it, then every rank writes its scenes.
         let npyTmp = path(".images.npy.tmp")
         var npyFD: Int32 = -1
         let header = NPY.headerUInt8(shape: [count, h, w, 3])
         if npy {
-            let fresh = !FileIO.exists(npyTmp)
-            npyFD = open(npyTmp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
-            guard npyFD >= 0 else { throw IOError.errno(npyTmp, "cannot open") }
-            let total = off_t(header.count + count * imageBytes)
-            if ftruncate(npyFD, total) != 0 { close(npyFD); throw IOError.errno(npyTmp, "cannot size") }
-            try pwriteAll(npyFD, header, at: 0, path: npyTmp)
-            if fresh && done > 0 {
-                // The temporary array went missing: refill the done scenes from their PNGs.
-                for i in 0..<done {
-                    let px = try PNG.decode(FileIO.read(path(DatasetLayout.image(i))), channels: 3, name: path(DatasetLayout.image(i))).pixels
-                    try pwriteAll(npyFD, px, at: off_t(header.count + i * imageBytes), path: npyTmp)
+            if c.isRoot {
+                let fresh = !FileIO.exists(npyTmp)
+                npyFD = open(npyTmp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
+                guard npyFD >= 0 else { throw IOError.errno(npyTmp, "cannot open") }
+                let total = off_t(header.count + count * imageBytes)
+                if ftruncate(npyFD, total) != 0 { close(npyFD); throw IOError.errno(npyTmp, "cannot size") }
+                try pwriteAll(npyFD, header, at: 0, path: npyTmp)
+                if fresh && done > 0 {
+                    // The temporary array went missing: refill the done scenes from their PNGs.
+                    for i in 0..<done {
+                        let px = try PNG.decode(FileIO.read(path(DatasetLayout.image(i))), channels: 3, name: path(DatasetLayout.image(i))).pixels
+                        try pwriteAll(npyFD, px, at: off_t(header.count + i * imageBytes), path: npyTmp)
+                    }
                 }
+            }
+            try c.barrier()
+            if !c.isRoot {
+                npyFD = open(npyTmp, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+                guard npyFD >= 0 else { throw IOError.errno(npyTmp, "cannot open") }
             }
         }
         defer { if npyFD >= 0 { close(npyFD) } }
 
         let threads = max(1, threads)
-        let chunk = 32 * threads
+        let chunk = 32 * threads * c.size
         var next = done
         var attempts = 0
         while next < count {
             if let stop = stopAfter, next >= stop { break }
             let lo = next, hi = min(count, next + chunk)
-            let results = try produce(lo..<hi, threads: threads, npyFD: npyFD, npyOffset: header.count, imageBytes: imageBytes)
-            var text = ""
-            for r in results {
-                text += r.line
-                text += "\n"
-                attempts += r.attempts
+            beforeChunk(lo)
+            // Scene k of the chunk is rank (k − lo) mod size's.
+            let mine = Array(stride(from: lo + c.rank, to: hi, by: c.size))
+            var payload: [UInt8]
+            do {
+                let results = try produce(mine, threads: threads, npyFD: npyFD, npyOffset: header.count, imageBytes: imageBytes)
+                payload = Array(results.map { "\($0.attempts) \($0.line)\n" }.joined().utf8)
+            } catch {
+                if c.size == 1 { throw error }
+                payload = Array(("\u{0}" + "\(error)").utf8)
             }
-            try writeAll(linesFD, Array(text.utf8), path: linesPath)
+            var failure = ""
+            if c.isRoot {
+                let parts = try c.gather(payload, to: 0)
+                if let bad = parts.first(where: { $0.first == 0 }) {
+                    failure = String(decoding: bad.dropFirst(), as: UTF8.self)
+                } else {
+                    let lines = parts.map { String(decoding: $0, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).dropLast() }
+                    var text = ""
+                    for k in lo..<hi {
+                        let entry = lines[(k - lo) % c.size][(k - lo) / c.size]
+                        let space = entry.firstIndex(of: " ")!
+                        attempts += Int(entry[..<space])!
+                        text += entry[entry.index(after: space)...]
+                        text += "\n"
+                    }
+                    try writeAll(linesFD, Array(text.utf8), path: linesPath)
+                }
+            } else {
+                _ = try c.gather(payload, to: 0)
+            }
+            try agree(failure)
             next = hi
-            progress?(next, count)
+            if c.isRoot { progress?(next, count) }
         }
         if next < count {
             return Report(generated: next - done, resumedFrom: done, attempts: attempts, complete: false)
         }
-        if npy {
-            if fsync(npyFD) != 0 { throw IOError.errno(npyTmp, "cannot sync") }
-            try FileIO.moveIntoPlace(npyTmp, path(DatasetLayout.npy))
+        if c.isRoot {
+            if npy {
+                if fsync(npyFD) != 0 { throw IOError.errno(npyTmp, "cannot sync") }
+                try FileIO.moveIntoPlace(npyTmp, path(DatasetLayout.npy))
+            }
+            try FileIO.writeAtomically(path(DatasetLayout.meta), text: meta)
+            try FileIO.remove(path(DatasetLayout.state))
         }
-        try FileIO.writeAtomically(path(DatasetLayout.meta), text: meta)
-        try FileIO.remove(path(DatasetLayout.state))
+        try c.barrier()
         return Report(generated: count - done, resumedFrom: done, attempts: attempts, complete: true)
+    }
+
+    /// Rank 0's verdict to every rank: empty goes on, anything else stops every rank with it.
+    func agree(_ verdict: String) throws {
+        let message = String(decoding: try collective.broadcast(Array(verdict.utf8), from: 0), as: UTF8.self)
+        if !message.isEmpty { throw Refusal(message: collective.size > 1 ? "rank 0: " + message : message) }
     }
 
     struct Produced { var line = ""; var attempts = 0; var error: Error? }
 
-    /// Samples, renders and writes scenes `range` on `threads` threads (contiguous slices).
-    func produce(_ range: Range<Int>, threads: Int, npyFD: Int32, npyOffset: Int, imageBytes: Int) throws -> [Produced] {
-        var results = [Produced](repeating: Produced(), count: range.count)
+    /// Samples, renders and writes scenes `indices` on `threads` threads (contiguous slices).
+    func produce(_ indices: [Int], threads: Int, npyFD: Int32, npyOffset: Int, imageBytes: Int) throws -> [Produced] {
+        var results = [Produced](repeating: Produced(), count: indices.count)
         results.withUnsafeMutableBufferPointer { out in
             let out = out
             DispatchQueue.concurrentPerform(iterations: threads) { t in
                 let renderer = Rasterizer()
-                let per = (range.count + threads - 1) / threads
-                for k in (t * per)..<min(range.count, (t + 1) * per) {
+                let per = (indices.count + threads - 1) / threads
+                for k in min(t * per, indices.count)..<min(indices.count, (t + 1) * per) {
                     do {
-                        out[k] = try makeScene(range.lowerBound + k, renderer: renderer, npyFD: npyFD, npyOffset: npyOffset, imageBytes: imageBytes)
+                        out[k] = try makeScene(indices[k], renderer: renderer, npyFD: npyFD, npyOffset: npyOffset, imageBytes: imageBytes)
                     } catch {
                         out[k].error = error
                         return

@@ -1,0 +1,36 @@
+/// What the processes of one job can do together: the single process of a plain run, or the
+/// ranks of an MPI job (module MPI). Library code takes a `Collective` and never asks which.
+public protocol Collective: AnyObject {
+    /// This process's index, 0 ..< size.
+    var rank: Int { get }
+    var size: Int { get }
+    func barrier() throws
+    /// `bytes` from `root` to everyone (the others' argument is ignored).
+    func broadcast(_ bytes: [UInt8], from root: Int) throws -> [UInt8]
+    /// Every rank's bytes, in rank order, at `root` (empty elsewhere).
+    func gather(_ bytes: [UInt8], to root: Int) throws -> [[UInt8]]
+    /// The element-wise sum over ranks, in rank order (the same on every rank).
+    func allReduceSum(_ values: inout [Float]) throws
+}
+
+extension Collective {
+    public var isRoot: Bool { rank == 0 }
+
+    /// An integer from rank 0 to everyone.
+    public func broadcast(_ value: Int) throws -> Int {
+        let bytes = withUnsafeBytes(of: Int64(value).littleEndian) { Array($0) }
+        let got = try broadcast(bytes, from: 0)
+        return Int(got.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(as: Int64.self)) })
+    }
+}
+
+/// A job of one process: every collective is the identity.
+public final class SingleProcess: Collective {
+    public init() {}
+    public var rank: Int { 0 }
+    public var size: Int { 1 }
+    public func barrier() throws {}
+    public func broadcast(_ bytes: [UInt8], from root: Int) throws -> [UInt8] { bytes }
+    public func gather(_ bytes: [UInt8], to root: Int) throws -> [[UInt8]] { [bytes] }
+    public func allReduceSum(_ values: inout [Float]) throws {}
+}

@@ -80,6 +80,14 @@ public enum ReportPage {
                                                  rows: r.perCount.map { m in
             ["\(m.trueCount ?? -1)", "\(m.images)", pct(m.countAccuracy), pct(m.shapeAccuracy), num(m.positionErrorMedian), num(m.rotationErrorMedianDeg, "%.2f")]
         })
+        if let bop = r.bop {
+            func row(_ name: String, _ x: BOPRecall) -> [String] {
+                [name, "\(x.objects)", num(x.ar, "%.3f"), num(x.arMSSD, "%.3f"), num(x.arMSPD, "%.3f"), num(x.arVSD, "%.3f")]
+            }
+            body += "<h2>BOP average recall</h2>" + table(header: ["group", "objects", "AR", "AR_MSSD", "AR_MSPD", "AR_VSD"],
+                rows: [row("all", bop.overall)] + bop.perShape.sorted { $0.key < $1.key }.map { row($0.key, $0.value) }
+                    + bop.perVisibleFraction.sorted { $0.key < $1.key }.map { row("visible " + $0.key, $0.value) })
+        }
         var charts: [String] = []
         if let cal = r.calibration {
             let used = cal.bins.filter { $0.objects > 0 }

@@ -14,6 +14,9 @@ final class ReportPageTests: XCTestCase {
         e.add(truth: [cube], predicted: [moved], confidences: [0.9])
         e.add(truth: [cube], predicted: [cube, moved], confidences: [0.95, 0.2])
         var r = e.report()
+        r.bop = BOPReport(overall: BOPRecall(objects: 3, arMSSD: 0.5, arMSPD: 0.25, arVSD: 0.75, ar: 0.5),
+                          perShape: ["cube": BOPRecall(objects: 3, arMSSD: 0.5, arMSPD: 0.25, arVSD: 0.75, ar: 0.5)],
+                          perTrueCount: [:], perVisibleFraction: [:])
         r.worst = [WorstImage(image: "images/000001.png", trueCount: 1, predictedCount: 2, badness: 10, overlayPNG: "AAAA")]
         // Through JSON and back, as `air report EVAL.json` reads it.
         let encoded = try JSONEncoder().encode(r)
@@ -24,6 +27,7 @@ final class ReportPageTests: XCTestCase {
         XCTAssertEqual(r.perShape?.first { $0.shape == "cube" }?.positionHistogram, [1, 0, 0, 0, 1, 0, 0, 0, 0])
         XCTAssert(html.contains("50.0 %"), "count accuracy 1 of 2")
         XCTAssert(html.contains("reliability"))
+        XCTAssert(html.contains("BOP average recall") && html.contains("0.250"))
         XCTAssert(html.contains("cube: position error"))
         XCTAssert(html.contains("data:image/png;base64,AAAA"))
         XCTAssertFalse(html.contains("<script"), "no script")

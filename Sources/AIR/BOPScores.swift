@@ -26,6 +26,10 @@ public struct BOPRecall: Codable, Equatable, Sendable {
     /// The mean of the three.
     public var ar: Double
 
+    public init(objects: Int, arMSSD: Double, arMSPD: Double, arVSD: Double, ar: Double) {
+        (self.objects, self.arMSSD, self.arMSPD, self.arVSD, self.ar) = (objects, arMSSD, arMSPD, arVSD, ar)
+    }
+
     enum CodingKeys: String, CodingKey {
         case objects
         case arMSSD = "ar_mssd"
@@ -41,6 +45,10 @@ public struct BOPReport: Codable, Equatable, Sendable {
     public var perTrueCount: [String: BOPRecall]
     /// Keyed by visible-fraction bin: "0.0-0.1", "0.1-0.5", "0.5-0.9", "0.9-1.0".
     public var perVisibleFraction: [String: BOPRecall]
+
+    public init(overall: BOPRecall, perShape: [String: BOPRecall], perTrueCount: [String: BOPRecall], perVisibleFraction: [String: BOPRecall]) {
+        (self.overall, self.perShape, self.perTrueCount, self.perVisibleFraction) = (overall, perShape, perTrueCount, perVisibleFraction)
+    }
 
     enum CodingKeys: String, CodingKey {
         case overall

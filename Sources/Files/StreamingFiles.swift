@@ -91,15 +91,7 @@ public final class AtomicFileWriter {
     public func write(_ text: String) throws { try write(text.utf8) }
 
     private func flush() throws {
-        var done = 0
-        while done < pending.count {
-            let n = pending.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw IOError.errno(path, "cannot write")
-            }
-            done += n
-        }
+        try pending.withUnsafeBytes { try FileIO.writeAll(fd, $0, path: path) }
         pending.removeAll(keepingCapacity: true)
     }
 
@@ -140,15 +132,7 @@ public final class ScratchFile {
     }
 
     private func flush() throws {
-        var done = 0
-        while done < pending.count {
-            let n = pending.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw IOError.errno(path, "cannot write")
-            }
-            done += n
-        }
+        try pending.withUnsafeBytes { try FileIO.writeAll(fd, $0, path: path) }
         pending.removeAll(keepingCapacity: true)
     }
 
@@ -166,6 +150,21 @@ public final class ScratchFile {
             if n == 0 { return }
             try body(chunk[0..<n])
             offset += off_t(n)
+        }
+    }
+}
+
+extension FileIO {
+    /// Writes all of `bytes` to `fd` (retrying short writes and interruptions); an error names `path`.
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IOError.errno(path, "cannot write")
+            }
+            done += n
         }
     }
 }

@@ -390,13 +390,5 @@ func pwriteAll(_ fd: Int32, _ bytes: [UInt8], at offset: off_t, path: String) th
 }
 
 func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
-    var done = 0
-    while done < bytes.count {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, bytes.count - done) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            throw IOError.errno(path, "cannot write")
-        }
-        done += n
-    }
+    try bytes.withUnsafeBytes { try FileIO.writeAll(fd, $0, path: path) }
 }

@@ -35,13 +35,28 @@ public enum PNG {
     public static func encode(_ pixels: [UInt8], width: Int, height: Int, channels: Int) throws -> [UInt8] {
         precondition(channels == 1 || channels == 3)
         precondition(pixels.count == width * height * channels)
+        return try pixels.withUnsafeBytes {
+            try write($0, width: width, height: height, format: channels == 3 ? formatRGB : formatGray, rowBytes: width * channels)
+        }
+    }
+
+    /// Encodes 16-bit grey values as a 16-bit PNG (stored as given: libpng's linear format).
+    public static func encodeGray16(_ values: [UInt16], width: Int, height: Int) throws -> [UInt8] {
+        precondition(values.count == width * height)
+        return try values.withUnsafeBytes {
+            try write($0, width: width, height: height, format: UInt32(PNG_FORMAT_FLAG_LINEAR), rowBytes: width * 2)
+        }
+    }
+
+    /// libpng's simplified writer into memory.
+    static func write(_ pixels: UnsafeRawBufferPointer, width: Int, height: Int, format: UInt32, rowBytes: Int) throws -> [UInt8] {
         var image = png_image()
         image.version = imageVersion
         image.width = UInt32(width)
         image.height = UInt32(height)
-        image.format = channels == 3 ? formatRGB : formatGray
+        image.format = format
         image.flags = flagFast
-        let raw = height * (width * channels + 1)
+        let raw = height * (rowBytes + 1)
         // Deflate's worst case (stored blocks) plus chunk overhead, with room to spare;
         // should libpng still need more it says how much and we retry once.
         var capacity = raw + raw / 8 + 1024
@@ -49,38 +64,7 @@ public enum PNG {
             var out = [UInt8](repeating: 0, count: capacity)
             var size = png_alloc_size_t(capacity)
             let ok = out.withUnsafeMutableBytes { o in
-                pixels.withUnsafeBytes { p in
-                    png_image_write_to_memory(&image, o.baseAddress, &size, 0, p.baseAddress, 0, nil)
-                }
-            }
-            if ok != 0 {
-                out.removeLast(out.count - Int(size))
-                return out
-            }
-            if Int(size) <= capacity { break }
-            capacity = Int(size)
-            image.warning_or_error = 0
-        }
-        let message = message(of: &image)
-        png_image_free(&image)
-        throw IOError(path: "<png>", message: "PNG encoding failed: \(message)")
-    }
-
-    /// Encodes 16-bit grey values as a 16-bit PNG (stored as given: libpng's linear format).
-    public static func encodeGray16(_ values: [UInt16], width: Int, height: Int) throws -> [UInt8] {
-        precondition(values.count == width * height)
-        var image = png_image()
-        image.version = imageVersion
-        image.width = UInt32(width)
-        image.height = UInt32(height)
-        image.format = UInt32(PNG_FORMAT_FLAG_LINEAR)
-        image.flags = flagFast
-        var capacity = height * (width * 2 + 1) * 9 / 8 + 1024
-        for _ in 0..<2 {
-            var out = [UInt8](repeating: 0, count: capacity)
-            var size = png_alloc_size_t(capacity)
-            let ok = out.withUnsafeMutableBytes { o in
-                values.withUnsafeBytes { p in png_image_write_to_memory(&image, o.baseAddress, &size, 0, p.baseAddress, 0, nil) }
+                png_image_write_to_memory(&image, o.baseAddress, &size, 0, pixels.baseAddress, 0, nil)
             }
             if ok != 0 {
                 out.removeLast(out.count - Int(size))

@@ -28,6 +28,9 @@ struct Eval: ParsableCommand {
     @Option(parsing: .unconditional, help: "With --refine: at most this many renders per image.")
     var maxRenders: Int = RefinementOptions().maxRenders
 
+    @Option(parsing: .unconditional, help: "Report only objects at least this confident (calibrated models; default: the model's own threshold).")
+    var minConfidence: Double?
+
     @Option(help: "Score these readings (JSON lines) instead of running a model.")
     var pred: String?
 
@@ -57,6 +60,7 @@ struct Eval: ParsableCommand {
         if let limit, limit < 1 { throw ValidationError("--limit must be >= 1") }
         if refine && (pred != nil || predBop != nil) { throw ValidationError("--refine needs a model, not --pred") }
         if batchSize < 1 { throw ValidationError("--batch-size must be >= 1") }
+        if let minConfidence, !(0...1).contains(minConfidence) { throw ValidationError("--min-confidence must be in [0, 1]") }
         if !(0...1000).contains(worst) { throw ValidationError("--worst must be in 0...1000") }
     }
 
@@ -83,6 +87,7 @@ struct Eval: ParsableCommand {
                 var options = RefinementOptions()
                 options.maxRenders = maxRenders
                 let reader = try SceneReader(network: network, refine: refine, refinement: options)
+                if let minConfidence { reader.minimumConfidence = minConfidence }
                 (report, predicted) = try evaluate(reader: reader, images: images, truth: truth, batchSize: batchSize,
                                                    names: dataset.entries.prefix(n).map(\.image), worst: json == nil ? 0 : worst)
             }

@@ -336,9 +336,47 @@ struct Search {
                 _ = try deaths(polish: step.0)
                 while state.scene.objects.count < refiner.config.maxObjects, try birth(polish: step.0) {}
             }
+            if refiner.options.birthAndDeath && first && level == 2 { _ = try merge(polish: step.0) }
             if first && level == 2 { _ = try shapeRevisit(polish: step.0) }
         }
-        if refiner.options.birthAndDeath { _ = try deaths() }
+        if refiner.options.birthAndDeath {
+            _ = try deaths()
+            // A faint object (grey on the grey table, under a low light) stands out only once
+            // everything else is explained.
+            while state.scene.objects.count < refiner.config.maxObjects, try birth(polish: 0.01) {}
+            try keepVisible()
+        }
+    }
+
+    /// Each object's visible pixels in `scene` (nil when the renderer draws no instance masks).
+    func visiblePixels(_ scene: Scene) throws -> [Int]? {
+        guard let renderer = refiner.renderer as? any MaskRenderer,
+              let mask = try renderer.renderWithMask(scene, samplesPerPixel: refiner.spp, image: false, mask: true).mask else { return nil }
+        var counts = [Int](repeating: 0, count: scene.objects.count + 1)
+        for v in mask where Int(v) < counts.count { counts[Int(v)] += 1 }
+        return Array(counts.dropFirst())
+    }
+
+    /// Whether every object of `scene` shows as many pixels as the prior demands.
+    func isVisible(_ scene: Scene) throws -> Bool {
+        guard let counts = try visiblePixels(scene) else { return true }
+        return counts.allSatisfy { $0 >= refiner.config.minVisiblePixels }
+    }
+
+    /// The prior has no scene with an object (almost) hidden: such a reading explains the edges
+    /// of a compressed or blurred image with a sliver of block. The least visible goes until
+    /// every object shows enough.
+    mutating func keepVisible() throws {
+        while let counts = try visiblePixels(state.scene), let k = counts.indices.min(by: { counts[$0] < counts[$1] }),
+              counts[k] < refiner.config.minVisiblePixels {
+            var s = state.scene
+            s.objects.remove(at: k)
+            let image = try refiner.renderer.render(s, samplesPerPixel: refiner.spp)
+            state = Refiner.State(scene: s, image: image, sse: Refiner.sse(observed, image))
+            session = try refiner.renderer.session(base: s, samplesPerPixel: refiner.spp)
+            renders += 3
+            accepted["death", default: 0] += 1
+        }
     }
 
     mutating func poseSweep(position d: Double, yaw a: Double) throws -> Bool {
@@ -595,6 +633,49 @@ struct Search {
         return changed
     }
 
+    /// One block read as two (a brick as a cube beside a wedge): each close pair is proposed as one
+    /// object of every shape at the pair's centre, turned along the pair's axis, polished, and
+    /// kept if J rises. No single-object move can get there: each half explains its own pixels.
+    mutating func merge(polish d: Double) throws -> Bool {
+        let objects = state.scene.objects
+        for i in objects.indices {
+            for j in objects.indices where j > i && budgetLeft {
+                let a = objects[i], b = objects[j]
+                let gap = b.position - a.position
+                guard (gap * gap).sum() < 1.3 * 1.3 else { continue }
+                let centre = (a.position + b.position) / 2
+                let axis = atan2(gap.y, gap.x) * 180 / Double.pi
+                var best: (scene: Scene, image: Image, sse: Double)?
+                for shape in Shape.allCases {
+                    for yaw in shape.symmetryPeriod == nil ? [0] : [axis, axis + 90] {
+                        var s = state.scene
+                        s.objects.remove(at: j)
+                        let merged = SceneObject(shape: shape, color: a.color, position: centre, rotation: yaw)
+                        guard s.objects.enumerated().allSatisfy({ $0.offset == i || !Footprint.overlap($0.element, merged) }),
+                              abs(centre.x) <= half, abs(centre.y) <= half, budgetLeft else { continue }
+                        s.objects[i] = merged
+                        let image = try refiner.renderer.render(s, samplesPerPixel: refiner.spp)
+                        renders += 1
+                        let e = Refiner.sse(observed, image)
+                        if best == nil || e < best!.sse { best = (s, image, e) }
+                    }
+                }
+                guard let best else { continue }
+                let before = objective
+                if try attempt({ search in
+                    search.state = Refiner.State(scene: best.scene, image: best.image, sse: best.sse)
+                    search.session = try search.refiner.renderer.session(base: best.scene, samplesPerPixel: search.refiner.spp)
+                    search.renders += 1
+                    _ = try search.colorSweep()
+                    for (pd, yd) in [(d * 2, 8.0), (d, 3.0), (d / 2, 1.5)] { for _ in 0..<2 { _ = try search.poseSweep(position: pd, yaw: yd) } }
+                    _ = try search.colorSweep()
+                    return search.objective > before
+                }, kind: "merge") { return true }
+            }
+        }
+        return false
+    }
+
     /// Runs `change` on the search; keeps what it did when it returns true, else puts the state back.
     mutating func attempt(_ change: (inout Search) throws -> Bool, kind: String) throws -> Bool {
         let saved = state, savedSession = session, savedAccepted = accepted
@@ -710,7 +791,8 @@ struct Search {
             }
         }
         _ = try colorSweep()
-        if objective > objective(sse: saved.sse, count: saved.scene.objects.count) {
+        renders += 1
+        if objective > objective(sse: saved.sse, count: saved.scene.objects.count), try isVisible(state.scene) {
             accepted = savedAccepted
             accepted["birth", default: 0] += 1
             return true

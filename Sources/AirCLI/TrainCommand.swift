@@ -161,6 +161,7 @@ struct Train: ParsableCommand {
                 // Positions are read in units of the table area's half-width: the spec's area.
                 if let spec = (src as? SpecSource)?.spec, case .random(let r) = spec.kind {
                     c.tableHalfWidth = [r.x.lowerBound, r.x.upperBound, r.y.lowerBound, r.y.upperBound].map(abs).max()!
+                    c.minVisiblePixels = r.minVisiblePixels
                 }
                 config = c
                 options = o

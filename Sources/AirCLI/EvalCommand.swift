@@ -73,10 +73,13 @@ struct Eval: ParsableCommand {
             let truth = dataset.entries.prefix(n).map(\.scene.objects)
             var report: EvaluationReport
             var predicted: [[SceneObject]]
+            var poses: [[PoseErrors.Pose]]? = nil
             if let pred {
                 (report, predicted) = try scoreReadings(pred, dataset: dataset, count: n)
             } else if let predBop {
-                predicted = try BOPEstimates.read(predBop, dataset: dataset, count: n)
+                let estimates = try BOPEstimates.readPoses(predBop, dataset: dataset, count: n)
+                predicted = estimates.map { $0.map(\.object) }
+                poses = estimates.map { $0.map(\.pose) }
                 var e = Evaluation()
                 for (t, p) in zip(truth, predicted) { e.add(truth: t, predicted: p) }
                 report = e.report()
@@ -92,7 +95,7 @@ struct Eval: ParsableCommand {
                                                    names: dataset.entries.prefix(n).map(\.image), worst: json == nil ? 0 : worst)
             }
             var bop = BOPScores()
-            for k in 0..<n { try bop.add(image: k, truth: dataset.entries[k].scene, predicted: predicted[k]) }
+            for k in 0..<n { try bop.add(image: k, truth: dataset.entries[k].scene, predicted: predicted[k], poses: poses?[k]) }
             report.bop = bop.report()
             if let perObject { try FileIO.writeAtomically(perObject, text: bop.csv) }
             print(report.summary)

@@ -35,7 +35,12 @@ public struct CameraFit {
         options.maxRenders = polishRenders
         options.birthAndDeath = false
         options.lightMoves = false
-        let refiner = Refiner(config: config, options: options)
+        // Under the model's camera the readings of a turned or shifted set-up leave the table
+        // area near its edges: the pose search may not keep them on it, or the outline that
+        // tells the turn would be cut back to the model's own square.
+        var wide = config
+        wide.tableHalfWidth = config.tableHalfWidth * 1.3
+        let refiner = Refiner(config: wide, options: options)
         var objects = scenes.map(\.objects)
         func score(_ camera: Camera) throws -> (total: Double, objects: [[SceneObject]]) {
             var total = 0.0, fitted: [[SceneObject]] = []

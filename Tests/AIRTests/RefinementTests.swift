@@ -66,6 +66,77 @@ final class RefinementTests: XCTestCase {
         XCTAssertLessThan(evidence[2], 0)
     }
 
+    /// The network's light can be tens of degrees off; shadows then land where no object casts
+    /// them. The sky grid finds the light, and no object is invented for a shadow.
+    func testALightFarOffIsFoundFromTheShadows() throws {
+        let cfg = config()
+        var t = truth(cfg)
+        t.light = Light.from(elevation: 34, azimuth: 15, ambient: 0.4, diffuse: 0.75, shadows: true)
+        let observed = PNG.quantized(try Rasterizer().render(t, samplesPerPixel: 4))
+        var start = t
+        start.light = Light.from(elevation: 62, azimuth: 70, ambient: 0.28, diffuse: 0.7, shadows: true)
+        let (refined, report) = try Refiner(config: cfg).refine(observed, start: start)
+        XCTAssertEqual(refined.objects.count, 2, "\(report.accepted)")
+        let (el, az) = refined.light.elevationAzimuth
+        XCTAssertEqual(el, 34, accuracy: 3, "\(refined.light)")
+        XCTAssertEqual(az, 15, accuracy: 6, "\(refined.light)")
+        XCTAssertEqual(refined.light.ambient, 0.4, accuracy: 0.04)
+    }
+
+    /// One block read as two touching halves is read as one block again.
+    func testTwoHalvesOfABrickMergeIntoIt() throws {
+        let cfg = config()
+        var t = truth(cfg)
+        t.objects = [SceneObject(shape: .brick, color: Palette.color(named: "yellow")!, position: [0.2, 0.1], rotation: 0)]
+        let observed = PNG.quantized(try Rasterizer().render(t, samplesPerPixel: 4))
+        var start = t
+        start.objects = [
+            SceneObject(shape: .cube, color: Palette.color(named: "yellow")!, position: [-0.32, 0.1], rotation: 0),
+            SceneObject(shape: .wedge, color: Palette.color(named: "orange")!, position: [0.72, 0.1], rotation: 0),
+        ]
+        let (refined, report) = try Refiner(config: cfg).refine(observed, start: start)
+        XCTAssertEqual(refined.objects.map(\.shape), [.brick], "\(report.accepted)")
+        let d = refined.objects[0].position - t.objects[0].position
+        XCTAssertLessThan((d * d).sum().squareRoot(), 0.02)
+    }
+
+    /// The prior's support: a reading keeps only objects that show enough pixels.
+    func testObjectsShowingTooFewPixelsAreDropped() throws {
+        var cfg = config()
+        let t = truth(cfg)
+        let observed = PNG.quantized(try Rasterizer().render(t, samplesPerPixel: 4))
+        let mask = try Rasterizer().renderWithMask(t, samplesPerPixel: 4, image: false, mask: true).mask!
+        let visible = Labels.compute(scene: t, mask: mask).map(\.visiblePixels)
+        // At the smaller count every object stays; above the larger none may.
+        cfg.minVisiblePixels = visible.min()!
+        let (kept, _) = try Refiner(config: cfg).refine(observed, start: t)
+        XCTAssertEqual(kept.objects.count, 2)
+        cfg.minVisiblePixels = visible.max()! + 1
+        let (dropped, report) = try Refiner(config: cfg).refine(observed, start: t)
+        XCTAssertEqual(dropped.objects.count, 0, "visible \(visible), \(report.accepted)")
+    }
+
+    /// The light's levels: exact on a hand-made linear image, clamped at zero like a 1-D fit.
+    func testLevelsSolveTheLeastSquaresProblem() {
+        var rng = RNG(seed: 9)
+        let n = 300
+        let a = Image(width: 10, height: 10, pixels: (0..<n).map { _ in Float(rng.uniformDouble()) })
+        let d = Image(width: 10, height: 10, pixels: (0..<n).map { _ in Float(rng.uniformDouble()) })
+        let x = Image(width: 10, height: 10, pixels: (0..<n).map { 0.3 * a.pixels[$0] + 0.6 * d.pixels[$0] })
+        let fit = Search.levels(x, ambientOnly: a, diffuseOnly: d)!
+        XCTAssertEqual(fit.ambient, 0.3, accuracy: 1e-5)
+        XCTAssertEqual(fit.diffuse, 0.6, accuracy: 1e-5)
+        XCTAssertEqual(fit.sse, 0, accuracy: 1e-4)
+        // A negative ambient is no light: the diffuse level alone, by 1-D least squares.
+        let y = Image(width: 10, height: 10, pixels: (0..<n).map { -0.5 * a.pixels[$0] + 0.8 * d.pixels[$0] })
+        let clamped = Search.levels(y, ambientOnly: a, diffuseOnly: d)!
+        var dy = 0.0, dd = 0.0, yy = 0.0
+        for i in 0..<n { dy += Double(d.pixels[i]) * Double(y.pixels[i]); dd += Double(d.pixels[i] * d.pixels[i]); yy += Double(y.pixels[i] * y.pixels[i]) }
+        XCTAssertEqual(clamped.ambient, 0)
+        XCTAssertEqual(clamped.diffuse, dy / dd, accuracy: 1e-5)
+        XCTAssertEqual(clamped.sse, yy - dy * dy / dd, accuracy: 1e-4)
+    }
+
     func testRegionSumOfSquaresMatchesANaiveSum() {
         var rng = RNG(seed: 4)
         let a = Image(width: 13, height: 7, pixels: (0..<273).map { _ in Float(rng.uniformDouble()) })

@@ -34,8 +34,11 @@ public struct TrainingLoop {
     }
 
     /// Trains to the last step, or until `shouldStop`, or for at most `stopAfter` steps.
+    /// Data-parallel, every rank runs this loop; rank 0 alone evaluates and writes the run's
+    /// files, and its `shouldStop` stops every rank at the same step.
     public func train(stopAfter: Int? = nil) throws -> Outcome {
         let options = trainer.options
+        let collective = trainer.collective, root = collective.isRoot
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = .sortedKeys
@@ -49,12 +52,13 @@ public struct TrainingLoop {
         // Wall time across sessions: a resumed run goes on from its last logged line.
         let started = seconds() - run.loggedSeconds()
         while trainer.step < options.steps {
-            if shouldStop() || stopAfter.map({ trainer.step - firstStep >= $0 }) == true { stopped = true; break }
+            let stopNow = shouldStop() || stopAfter.map({ trainer.step - firstStep >= $0 }) == true
+            if collective.size > 1 ? try collective.broadcast(stopNow ? 1 : 0) == 1 : stopNow { stopped = true; break }
             beforeStep(trainer.step - firstStep)
             var m = try trainer.trainStep()
             let s = trainer.step
             let logged = s % options.logEvery == 0 || s == options.steps
-            if logged {
+            if logged && root {
                 if s % options.evalEvery == 0 || s == options.steps {
                     if trainer.heldOutIsLabelled {
                         let r = try trainer.evaluateHeldOut()
@@ -74,7 +78,7 @@ public struct TrainingLoop {
                 pending.append(line)
                 logLine(line)
             }
-            if cadence.isDue(logged: logged, now: seconds()) && s < options.steps {
+            if root && cadence.isDue(logged: logged, now: seconds()) && s < options.steps {
                 try run.appendMetrics(pending)
                 pending = []
                 try run.save(trainer, source: source)
@@ -83,8 +87,10 @@ public struct TrainingLoop {
             last = m
             progress(m, lastEval)
         }
-        try run.appendMetrics(pending)
-        try run.save(trainer, source: source)
+        if root {
+            try run.appendMetrics(pending)
+            try run.save(trainer, source: source)
+        }
         return stopped ? .interrupted : .finished(last: last)
     }
 }

@@ -32,12 +32,12 @@ func exampleStreams(root: RNG, step: Int, examples: Range<Int>) -> [RNG] {
     return examples.map { stepStream.split(UInt64($0)) }
 }
 
-/// Sums every parameter's gradient over the ranks (in place), in one all-reduce.
-func allReduceGradients(_ parameters: [Tensor], over collective: any Collective) throws {
+/// Sums every parameter's gradient over the ranks (in place), in one all-reduce through
+/// `flat` (kept by the caller, so that the megabytes are not allocated again every step).
+func allReduceGradients(_ parameters: [Tensor], over collective: any Collective, through flat: inout [Float]) throws {
     guard collective.size > 1 else { return }
     let grads = parameters.compactMap { p in p.currentGrad.map { (p.count, $0) } }
-    var flat = [Float]()
-    flat.reserveCapacity(grads.reduce(0) { $0 + $1.0 })
+    flat.removeAll(keepingCapacity: true)
     for (count, g) in grads { flat.append(contentsOf: UnsafeBufferPointer(start: g, count: count)) }
     try collective.allReduceSum(&flat)
     var at = 0

@@ -147,6 +147,11 @@ public final class Trainer {
     /// This rank's examples of every batch.
     public let share: BatchShare
     private let tape = Tape()
+    /// The gradients of every parameter in one vector, for the all-reduce.
+    private var gradientBuffer: [Float] = []
+    /// Wall time spent in the gradients' all-reduce so far (for benchmarks: what the ranks
+    /// spend talking rather than computing).
+    public private(set) var allReduceSeconds = 0.0
     /// Held-out images and, for a labelled source, their scenes (rank 0's alone: it evaluates).
     private let heldOut: (images: [Image], truth: [[SceneObject]]?)
     /// With `rws` and `sleepEvery`: the prior's scenes for the interleaved sleep steps.
@@ -293,7 +298,9 @@ public final class Trainer {
             m.searchGain = sums[0] / Double(share.total)
             m.targetCount = sums[1] / Double(share.total)
         }
-        try allReduceGradients(optimizer.allParameters, over: collective)
+        let reduceStarted = DispatchTime.now().uptimeNanoseconds
+        try allReduceGradients(optimizer.allParameters, over: collective, through: &gradientBuffer)
+        allReduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - reduceStarted) / 1e9
         let norm = clipGradientNorm(optimizer.allParameters, maxNorm: options.clipNorm)
         guard norm.isFinite else {
             learner.zeroGrad()

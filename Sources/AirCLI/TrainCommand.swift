@@ -181,12 +181,7 @@ struct Train: ParsableCommand {
                 sourceDescription = .defaultSpec
             }
             let src = try sourceDescription.sources(seed: o.seed, evalImages: o.evalImages, config: nil).train
-            var c = ModelConfig(camera: src.camera, samplesPerPixel: src.samplesPerPixel, maxObjects: maxObjects ?? 3)
-            // Positions are read in units of the table area's half-width: the spec's area.
-            if let spec = (src as? SpecSource)?.spec, case .random(let r) = spec.kind {
-                c.tableHalfWidth = [r.x.lowerBound, r.x.upperBound, r.y.lowerBound, r.y.upperBound].map(abs).max()!
-            }
-            config = c
+            config = trainingConfig(source: src, maxObjects: maxObjects ?? 3)
             options = o
         }
         let (source, heldOut, _) = try sourceDescription.sources(seed: options.seed, evalImages: options.evalImages, config: config)
@@ -219,6 +214,16 @@ struct Train: ParsableCommand {
             print("trained \(trainer.step) steps (loss \(String(format: "%.3f", last.loss))); model: \(run.modelPath)")
         }
     }
+}
+
+/// A new model's configuration for training scenes from `source`.
+func trainingConfig(source: any SceneSource, maxObjects: Int) -> ModelConfig {
+    var c = ModelConfig(camera: source.camera, samplesPerPixel: source.samplesPerPixel, maxObjects: maxObjects)
+    // Positions are read in units of the table area's half-width: the spec's area.
+    if let spec = (source as? SpecSource)?.spec, case .random(let r) = spec.kind {
+        c.tableHalfWidth = [r.x.lowerBound, r.x.upperBound, r.y.lowerBound, r.y.upperBound].map(abs).max()!
+    }
+    return c
 }
 
 /// Runs the shared training loop with Ctrl-C (a checkpoint, then stop) and a progress line on

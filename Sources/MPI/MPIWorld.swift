@@ -23,6 +23,9 @@ public final class MPIWorld: Collective {
     public let rank: Int
     public let size: Int
     let comm = air_mpi_comm_world()
+    /// The all-reduce's buffers, kept: allocating megabytes afresh for every gradient costs
+    /// as much as sending them (the kernel maps and zeroes new pages).
+    private var received: [Float] = [], partial: [Float] = []
 
     /// Whether the launcher set the job's size (Open MPI, PMI, or Slurm's PMIx).
     public static var launched: Bool {
@@ -81,20 +84,43 @@ public final class MPIWorld: Collective {
     }
 
     public func allReduceSum(_ values: inout [Float]) throws {
-        // MPI_Allreduce's order of summation is the library's; gathering to rank 0 and summing
-        // in rank order, then broadcasting, makes the result the same for any run of N ranks.
-        let bytes = values.withUnsafeBytes { Array($0) }
-        let parts = try gather(bytes, to: 0)
-        var sum = values
-        if rank == 0 {
-            sum = [Float](repeating: 0, count: values.count)
-            for p in parts {
-                p.withUnsafeBytes { raw in
-                    for (i, v) in raw.bindMemory(to: Float.self).enumerated() { sum[i] += v }
+        // MPI_Allreduce's order of summation is the library's. Here each rank sums one chunk of
+        // the vector over all ranks, in rank order, and the summed chunks are shared: the sum is
+        // the same for any run of N ranks (and the same as adding the ranks' vectors one after
+        // the other), and each rank sends and receives 2·(N−1)/N of the vector, as a ring does.
+        let n = values.count, ranks = size
+        guard ranks > 1 else { return }
+        func start(_ c: Int) -> Int { n * c / ranks }
+        let counts = (0..<ranks).map { Int32(start($0 + 1) - start($0)) }
+        let displacements = (0..<ranks).map { Int32(start($0)) }
+        let mine = Int(counts[rank])
+        // Chunk c of every rank goes to rank c.
+        if received.count < max(1, mine * ranks) { received = [Float](repeating: 0, count: max(1, mine * ranks)) }
+        var receiveCounts = [Int32](repeating: Int32(mine), count: ranks)
+        var receiveDisplacements = (0..<ranks).map { Int32($0 * mine) }
+        var sendCounts = counts, sendDisplacements = displacements
+        try values.withUnsafeMutableBufferPointer { v in
+            try received.withUnsafeMutableBufferPointer { r in
+                try MPIWorld.check("MPI_Alltoallv", MPI_Alltoallv(v.baseAddress, &sendCounts, &sendDisplacements, air_mpi_float(),
+                                                                  r.baseAddress, &receiveCounts, &receiveDisplacements, air_mpi_float(), comm))
+            }
+        }
+        if partial.count < max(1, mine) { partial = [Float](repeating: 0, count: max(1, mine)) }
+        partial.withUnsafeMutableBufferPointer { s in
+            received.withUnsafeBufferPointer { r in
+                s.baseAddress!.update(from: r.baseAddress!, count: mine)
+                for from in 1..<ranks {
+                    let part = r.baseAddress! + from * mine
+                    for i in 0..<mine { s[i] += part[i] }
                 }
             }
         }
-        let out = try broadcast(sum.withUnsafeBytes { Array($0) }, from: 0)
-        out.withUnsafeBytes { raw in values = Array(raw.bindMemory(to: Float.self)) }
+        var gatherCounts = counts, gatherDisplacements = displacements
+        try partial.withUnsafeMutableBufferPointer { s in
+            try values.withUnsafeMutableBufferPointer { v in
+                try MPIWorld.check("MPI_Allgatherv", MPI_Allgatherv(s.baseAddress, Int32(mine), air_mpi_float(),
+                                                                    v.baseAddress, &gatherCounts, &gatherDisplacements, air_mpi_float(), comm))
+            }
+        }
     }
 }

@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Random"]),
         .testTarget(name: "ScenesTests", dependencies: ["Scenes", "Renderer"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
-        .testTarget(name: "AIRTests", dependencies: ["AIR", "Scenes", "Engine"]),
+        .testTarget(name: "AIRTests", dependencies: ["AIR", "Scenes", "Engine", "Collective"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "AIR"]),
     ],
     swiftLanguageModes: [.v5],

@@ -154,11 +154,12 @@ struct Train: ParsableCommand {
                 try run.removeForReplacement(keeping: initFrom)
             }
         }
-        // Under mpirun the cores are the ranks': one thread each unless told.
-        let defaultThreads = world.size > 1 ? 1 : TrainingOptions().threads
+        // Under mpirun (even -np 1) the cores are the ranks': one thread each unless told.
+        let ranked = world.size > 1 || MPIWorld.launched
+        let defaultThreads = ranked ? 1 : TrainingOptions().threads
         if resume {
             var settings = try run.settings()
-            settings.options.threads = threads ?? (world.size > 1 ? 1 : settings.options.threads)
+            settings.options.threads = threads ?? (ranked ? 1 : settings.options.threads)
             (options, config, sourceDescription) = settings
         } else {
             var o = TrainingOptions()

@@ -68,7 +68,9 @@ public struct BOPScores {
 
     public init() {}
 
-    public mutating func add(image: Int, truth: Scene, predicted: [SceneObject]) throws {
+    /// `poses`: the estimates' full 6D poses (BOP results), one per `predicted`, for MSSD and
+    /// MSPD; `predicted` alone (poses resting on the table) otherwise.
+    public mutating func add(image: Int, truth: Scene, predicted: [SceneObject], poses: [PoseErrors.Pose]? = nil) throws {
         let score = ImageScore(truth: truth.objects, predicted: predicted)
         let g = try renderer.geometry(truth)
         for (k, t) in truth.objects.enumerated() {
@@ -82,8 +84,9 @@ public struct BOPScores {
                                      mssd: .infinity, mspd: .infinity, vsd: taus.map { _ in 1 }, width: truth.camera.width)
             if let pair = score.pairs.first(where: { $0.trueIndex == k }) {
                 let e = predicted[pair.predictedIndex]
-                row.mssd = PoseErrors.mssd(estimate: e, truth: t)
-                row.mspd = PoseErrors.mspd(estimate: e, truth: t, camera: truth.camera)
+                let pose = poses?[pair.predictedIndex] ?? PoseErrors.Pose(e)
+                row.mssd = PoseErrors.mssd(estimate: pose, truth: t)
+                row.mspd = PoseErrors.mspd(estimate: pose, truth: t, camera: truth.camera)
                 row.vsd = try PoseErrors.vsd(estimate: e, truth: t, scene: truth, sceneDepth: g.depth, taus: taus, renderer: renderer)
             }
             rows.append(row)

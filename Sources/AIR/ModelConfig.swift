@@ -30,6 +30,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// The table's albedo: a known property of the user's set-up, so that light and colour stay
     /// identifiable.
     public var tableColor: [Double] = [0.50, 0.48, 0.45]
+    /// The prior's support: every object shows at least this many pixels (the spec's
+    /// `min_visible_pixels`). Refinement keeps to it.
+    public var minVisiblePixels = 20
     /// Maps the network's presence probability and the residual around an object to a calibrated
     /// confidence (fitted after training, see `ConfidenceCalibration`); nil: the raw presence.
     public var calibration: ConfidenceCalibration?
@@ -38,7 +41,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case maxObjects, width, height, eye, target, up, fovY, samplesPerPixel, tableHalfWidth, glimpseWorld,
-             glimpseSize, glimpseHeight, hidden, encoderFeatures, glimpseFeatures, inferLight, tableColor, calibration
+             glimpseSize, glimpseHeight, hidden, encoderFeatures, glimpseFeatures, inferLight, tableColor, minVisiblePixels, calibration
     }
 
     /// Keys added after version 1 files may be missing: such a file is a model of the default
@@ -62,6 +65,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         glimpseFeatures = try c.decode(Int.self, forKey: .glimpseFeatures)
         inferLight = try c.decodeIfPresent(Bool.self, forKey: .inferLight) ?? false
         tableColor = try c.decodeIfPresent([Double].self, forKey: .tableColor) ?? [0.50, 0.48, 0.45]
+        minVisiblePixels = try c.decodeIfPresent(Int.self, forKey: .minVisiblePixels) ?? 20
         calibration = try c.decodeIfPresent(ConfidenceCalibration.self, forKey: .calibration)
     }
 
@@ -81,6 +85,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if !SceneLimits.fovY.contains(fovY) { return ("fovY", "\(fovY) is outside [0.01, 179] degrees") }
         if let (field, message) = camera.problem { return ("camera: " + field, message) }
         if ![1, 4, 9, 16].contains(samplesPerPixel) { return ("samplesPerPixel", "\(samplesPerPixel) is not 1, 4, 9 or 16") }
+        if outside(minVisiblePixels, 0...(width * height)) { return ("minVisiblePixels", "\(minVisiblePixels) is outside 0...\(width * height)") }
         if !(tableHalfWidth > 0 && tableHalfWidth <= 1000) { return ("tableHalfWidth", "\(tableHalfWidth) is outside (0, 1000]") }
         if !(glimpseWorld > 0 && glimpseWorld <= 1000) { return ("glimpseWorld", "\(glimpseWorld) is outside (0, 1000]") }
         if !glimpseHeight.isFinite { return ("glimpseHeight", "must be finite") }

@@ -45,21 +45,37 @@ public enum PoseErrors {
         SIMD3(r[0] * v.x + r[1] * v.y + r[2] * v.z, r[3] * v.x + r[4] * v.y + r[5] * v.z, r[6] * v.x + r[7] * v.y + r[8] * v.z)
     }
 
-    /// The object's pose in the world (mm): yaw about z, then the position on the table.
-    static func place(_ o: SceneObject, _ v: SIMD3<Double>) -> SIMD3<Double> {
-        let a = o.rotation * .pi / 180, c = cos(a), s = sin(a)
-        return SIMD3(c * v.x - s * v.y + o.position.x * mm, s * v.x + c * v.y + o.position.y * mm, v.z)
+    /// A rigid pose of a shape's mesh in the world (any 6D pose, not only one resting on the
+    /// table): x ↦ r x + t, r row-major, t in mm, x a vertex of `ShapeMeshes.mesh` in mm.
+    public struct Pose: Equatable, Sendable {
+        public var shape: Shape
+        public var r: [Double]
+        public var t: SIMD3<Double>
+
+        public init(shape: Shape, r: [Double], t: SIMD3<Double>) { (self.shape, self.r, self.t) = (shape, r, t) }
+
+        /// The pose of an object resting on the table: yaw about z, then its position.
+        public init(_ o: SceneObject) {
+            let a = o.rotation * .pi / 180, c = cos(a), s = sin(a)
+            self.init(shape: o.shape, r: [c, -s, 0, s, c, 0, 0, 0, 1], t: SIMD3(o.position.x * PoseErrors.mm, o.position.y * PoseErrors.mm, 0))
+        }
+
+        func place(_ v: SIMD3<Double>) -> SIMD3<Double> { PoseErrors.apply(r, v) + t }
     }
+
+    /// The object's pose in the world (mm): yaw about z, then the position on the table.
+    static func place(_ o: SceneObject, _ v: SIMD3<Double>) -> SIMD3<Double> { Pose(o).place(v) }
 
     /// min over the true shape's symmetries S of max over its vertices x of the distance
     /// between the estimate's x and the truth's S x (a function `distance` of two world points).
-    static func symmetricMax(estimate e: SceneObject, truth t: SceneObject, _ distance: (SIMD3<Double>, SIMD3<Double>) -> Double) -> Double {
+    static func symmetricMax(estimate e: Pose, truth t: SceneObject, _ distance: (SIMD3<Double>, SIMD3<Double>) -> Double) -> Double {
         let v = vertices(t.shape)
+        let truth = Pose(t)
         var best = Double.infinity
         for s in symmetries(t.shape) {
             var worst = 0.0
             for x in v {
-                worst = max(worst, distance(place(e, x), place(t, apply(s.r, x) + s.t)))
+                worst = max(worst, distance(e.place(x), truth.place(apply(s.r, x) + s.t)))
                 if worst >= best { break }
             }
             best = min(best, worst)
@@ -68,13 +84,21 @@ public enum PoseErrors {
     }
 
     /// MSSD in mm; infinite when the estimate's shape is not the truth's (another model).
-    public static func mssd(estimate e: SceneObject, truth t: SceneObject) -> Double {
+    public static func mssd(estimate e: SceneObject, truth t: SceneObject) -> Double { mssd(estimate: Pose(e), truth: t) }
+
+    /// MSSD in mm of an estimate in any 6D pose.
+    public static func mssd(estimate e: Pose, truth t: SceneObject) -> Double {
         guard e.shape == t.shape else { return .infinity }
         return symmetricMax(estimate: e, truth: t) { a, b in ((a - b) * (a - b)).sum().squareRoot() }
     }
 
     /// MSPD in pixels of `camera`; infinite for another shape or a point behind the camera.
     public static func mspd(estimate e: SceneObject, truth t: SceneObject, camera: Camera) -> Double {
+        mspd(estimate: Pose(e), truth: t, camera: camera)
+    }
+
+    /// MSPD in pixels of an estimate in any 6D pose.
+    public static func mspd(estimate e: Pose, truth t: SceneObject, camera: Camera) -> Double {
         guard e.shape == t.shape else { return .infinity }
         return symmetricMax(estimate: e, truth: t) { a, b in
             guard let pa = camera.project(a / mm), let pb = camera.project(b / mm) else { return .infinity }
@@ -82,7 +106,8 @@ public enum PoseErrors {
         }
     }
 
-    /// VSD (BOP 2019 visibility) for each τ (mm), with δ = 15 mm: `sceneDepth` is the true
+    /// VSD (BOP 2019 visibility, on distance images as the toolkit's `pose_error.vsd`) for each
+    /// τ (mm), with δ = 15 mm: `sceneDepth` is the true
     /// scene's depth map (scene units, 0 = nothing). 1 for another shape.
     public static func vsd(estimate e: SceneObject, truth t: SceneObject, scene: Scene, sceneDepth: [Float],
                            taus: [Double], renderer: Rasterizer, delta: Double = 15) throws -> [Double] {
@@ -92,12 +117,17 @@ public enum PoseErrors {
         let gt = try renderer.geometry(alone)
         alone.objects = [e]
         let est = try renderer.geometry(alone)
-        // Which pixels of each object alone are visible in the scene (its surface not behind the
-        // scene's by more than δ); the estimate is also visible wherever the truth is.
+        // As the toolkit, on distance images (the distance from the camera centre, not the depth
+        // along the view axis): which pixels of each object alone are visible in the scene (its
+        // surface not behind the scene's by more than δ); the estimate is also visible wherever
+        // the truth is.
+        let k = BOPExport.camera(scene.camera).k, width = scene.camera.width
         var union = 0
         var both: [(Double, Double)] = []
         for p in sceneDepth.indices {
-            let di = Double(sceneDepth[p]) * mm, dg = Double(gt.depth[p]) * mm, de = Double(est.depth[p]) * mm
+            let u = (Double(p % width) - k[2]) / k[0], v = (Double(p / width) - k[5]) / k[4]
+            let ray = (1 + u * u + v * v).squareRoot() * mm
+            let di = Double(sceneDepth[p]) * ray, dg = Double(gt.depth[p]) * ray, de = Double(est.depth[p]) * ray
             let visGT = gt.mask[p] == 1 && (di == 0 || dg - di <= delta)
             let visEst = est.mask[p] == 1 && (di == 0 || de - di <= delta || visGT)
             if visGT || visEst { union += 1 }

@@ -163,6 +163,8 @@ struct Search {
     let sigma: Double
     let penalty: Double
     let half: Double
+    /// The image at half size: the light's coarse proposals are ranked on it (`bestLight`).
+    let coarse: Image
     var state: Refiner.State
     var session: any RenderSession
     var accepted: [String: Int] = [:]
@@ -172,6 +174,7 @@ struct Search {
         self.refiner = refiner
         self.observed = observed
         half = refiner.config.tableHalfWidth
+        coarse = observed.areaResampled(width: max(observed.width / 2, 1), height: max(observed.height / 2, 1))
         let image = try refiner.renderer.render(start, samplesPerPixel: refiner.spp)
         sigma = Refiner.robustSigma(observed, image, floor: refiner.options.minimumSigma)
         penalty = refiner.options.objectPenalty ?? 4 * log(Double(observed.pixels.count))
@@ -305,6 +308,8 @@ struct Search {
     mutating func run() throws {
         let levels = Array(Refiner.levels.enumerated())
         let schedule = levels.map { ($0, true) } + levels.dropFirst(2).map { ($0, false) }
+        // Under a light tens of degrees off every shadow is somewhere else, and the poses bend
+        // to explain it: the light comes first, and then objects that explain nothing go.
         for ((level, step), first) in schedule where budgetLeft {
             for _ in 0..<refiner.options.sweepsPerLevel where budgetLeft {
                 var changed = false
@@ -316,6 +321,7 @@ struct Search {
             // The network's light direction may be tens of degrees off, which moves every
             // shadow: a wide search first, so that no object is invented to explain one.
             if refiner.options.lightMoves && level == 0 && first {
+                if state.scene.light.shadows { _ = try lightGrid() }
                 for a in [20.0, 10.0] { for _ in 0..<4 where try lightDirection(a, shadows: a == 20) {} }
                 _ = try lightLevels()
             }
@@ -330,9 +336,47 @@ struct Search {
                 _ = try deaths(polish: step.0)
                 while state.scene.objects.count < refiner.config.maxObjects, try birth(polish: step.0) {}
             }
+            if refiner.options.birthAndDeath && first && level == 2 { _ = try merge(polish: step.0) }
             if first && level == 2 { _ = try shapeRevisit(polish: step.0) }
         }
-        if refiner.options.birthAndDeath { _ = try deaths() }
+        if refiner.options.birthAndDeath {
+            _ = try deaths()
+            // A faint object (grey on the grey table, under a low light) stands out only once
+            // everything else is explained.
+            while state.scene.objects.count < refiner.config.maxObjects, try birth(polish: 0.01) {}
+            try keepVisible()
+        }
+    }
+
+    /// Each object's visible pixels in `scene` (nil when the renderer draws no instance masks).
+    func visiblePixels(_ scene: Scene) throws -> [Int]? {
+        guard let renderer = refiner.renderer as? any MaskRenderer,
+              let mask = try renderer.renderWithMask(scene, samplesPerPixel: refiner.spp, image: false, mask: true).mask else { return nil }
+        var counts = [Int](repeating: 0, count: scene.objects.count + 1)
+        for v in mask where Int(v) < counts.count { counts[Int(v)] += 1 }
+        return Array(counts.dropFirst())
+    }
+
+    /// Whether every object of `scene` shows as many pixels as the prior demands.
+    func isVisible(_ scene: Scene) throws -> Bool {
+        guard let counts = try visiblePixels(scene) else { return true }
+        return counts.allSatisfy { $0 >= refiner.config.minVisiblePixels }
+    }
+
+    /// The prior has no scene with an object (almost) hidden: such a reading explains the edges
+    /// of a compressed or blurred image with a sliver of block. The least visible goes until
+    /// every object shows enough.
+    mutating func keepVisible() throws {
+        while let counts = try visiblePixels(state.scene), let k = counts.indices.min(by: { counts[$0] < counts[$1] }),
+              counts[k] < refiner.config.minVisiblePixels {
+            var s = state.scene
+            s.objects.remove(at: k)
+            let image = try refiner.renderer.render(s, samplesPerPixel: refiner.spp)
+            state = Refiner.State(scene: s, image: image, sse: Refiner.sse(observed, image))
+            session = try refiner.renderer.session(base: s, samplesPerPixel: refiner.spp)
+            renders += 3
+            accepted["death", default: 0] += 1
+        }
     }
 
     mutating func poseSweep(position d: Double, yaw a: Double) throws -> Bool {
@@ -400,30 +444,133 @@ struct Search {
     }
 
     /// The light's direction: elevation and azimuth moved by `a` degrees (and, when asked, the
-    /// shadows switched), each a full render.
+    /// shadows switched), each proposal with its best levels (`bestLight`); the best is kept if
+    /// J rises.
     mutating func lightDirection(_ a: Double, shadows: Bool) throws -> Bool {
-        var changed = false
         let l = state.scene.light
         let (el, az) = l.elevationAzimuth
         let da = a / max(cos(el * Double.pi / 180), 0.05)
-        var proposals: [Light] = []
-        for (de, dz) in [(a, 0.0), (-a, 0.0), (0.0, da), (0.0, -da)] {
-            var p = Light.from(elevation: min(max(el + de, 5), 90), azimuth: az + dz, ambient: l.ambient, diffuse: l.diffuse, shadows: l.shadows)
-            p.direction = SIMD3(Light.rounded(p.direction.x), Light.rounded(p.direction.y), Light.rounded(p.direction.z))
-            proposals.append(p)
+        var proposals = [(a, 0.0), (-a, 0.0), (0.0, da), (0.0, -da)].map { de, dz in
+            Search.light(elevation: min(max(el + de, 5), 90), azimuth: az + dz, shadows: l.shadows)
         }
         if shadows {
             var p = l
             p.shadows.toggle()
             proposals.append(p)
         }
-        for p in proposals {
-            var s = state.scene
-            s.light = p
-            if try tryScene(s, kind: "light") { changed = true }
-        }
-        return changed
+        guard let best = try bestLight(among: proposals) else { return false }
+        var s = state.scene
+        s.light = best
+        return try tryScene(s, kind: "light")
     }
+
+    /// The light's direction from a coarse grid over the sky, for shadowed scenes: the network's
+    /// direction can be tens of degrees off, which moves every shadow further than the local moves
+    /// reach, and an object gets invented to explain one. The grid's best direction is polished
+    /// and kept if J rises.
+    mutating func lightGrid() throws -> Bool {
+        let grid = Search.gridElevations.flatMap { e in
+            let n = e >= 70 ? 8 : 18
+            return (0..<n).map { Search.light(elevation: e, azimuth: Double($0) * 360 / Double(n), shadows: true) }
+        }
+        guard let candidate = try bestLight(among: grid, halfSize: true), budgetLeft else { return false }
+        let before = objective
+        return try attempt({ search in
+            var s = search.state.scene
+            s.light = candidate
+            let image = try search.refiner.renderer.render(s, samplesPerPixel: search.refiner.spp)
+            search.state = Refiner.State(scene: s, image: image, sse: Refiner.sse(search.observed, image))
+            search.session = try search.refiner.renderer.session(base: s, samplesPerPixel: search.refiner.spp)
+            search.renders += 2
+            for a in [6.0, 3.0] { for _ in 0..<3 where try search.lightDirection(a, shadows: false) {} }
+            return search.objective > before
+        }, kind: "light")
+    }
+
+    /// A light from that direction (rounded as scenes store it); its levels are set later.
+    static func light(elevation: Double, azimuth: Double, shadows: Bool) -> Light {
+        var p = Light.from(elevation: elevation, azimuth: azimuth, ambient: 0, diffuse: 1, shadows: shadows)
+        p.direction = SIMD3(Light.rounded(p.direction.x), Light.rounded(p.direction.y), Light.rounded(p.direction.z))
+        return p
+    }
+
+    /// Of these lights (direction and shadows; their levels are ignored), the one that fits the
+    /// image best with its own best levels, those levels set; nil when none beats the current
+    /// light with its best levels. Scored on one-sample renders: the image is linear in the
+    /// levels and the ambient part does not depend on the direction, so each candidate costs one
+    /// cheap render (its diffuse part at one sample per pixel; at half size for a coarse search)
+    /// and a least-squares solve.
+    mutating func bestLight(among candidates: [Light], halfSize: Bool = false) throws -> Light? {
+        guard renders + candidates.count + 2 <= refiner.options.maxRenders else { return nil }
+        let target = halfSize ? coarse : observed
+        var s = state.scene
+        s.camera.width = target.width
+        s.camera.height = target.height
+        s.light.ambient = 1; s.light.diffuse = 0
+        let ambientOnly = try refiner.renderer.render(s, samplesPerPixel: 1)
+        renders += 1
+        var best: (light: Light, sse: Double)?
+        var current = Double.infinity
+        for (i, c) in ([state.scene.light] + candidates).enumerated() {
+            s.light = c
+            s.light.ambient = 0; s.light.diffuse = 1
+            guard let fit = Search.levels(target, ambientOnly: ambientOnly, diffuseOnly: try refiner.renderer.render(s, samplesPerPixel: 1)) else { continue }
+            renders += 1
+            if i == 0 { current = fit.sse; continue }
+            if fit.sse < (best?.sse ?? current) {
+                var l = c
+                l.ambient = Light.rounded(fit.ambient)
+                l.diffuse = Light.rounded(fit.diffuse)
+                best = (l, fit.sse)
+            }
+        }
+        return best?.light
+    }
+
+    /// The levels (a, d) ≥ 0 that make a · A + d · D closest to the image, and the squared error
+    /// left: A and D are the renderings under levels (1, 0) and (0, 1). Nil when A and D are
+    /// degenerate.
+    static func levels(_ observed: Image, ambientOnly a: Image, diffuseOnly d: Image) -> (ambient: Double, diffuse: Double, sse: Double)? {
+        var aa = 0.0, ad = 0.0, dd = 0.0, ax = 0.0, dx = 0.0, xx = 0.0
+        // Eight lanes in Float over blocks of 256 values, the blocks summed in Double.
+        observed.pixels.withUnsafeBufferPointer { xs in
+            a.pixels.withUnsafeBufferPointer { us in
+                d.pixels.withUnsafeBufferPointer { vs in
+                    var start = 0
+                    while start < xs.count {
+                        let end = min(start + 256, xs.count)
+                        var saa = SIMD8<Float>.zero, sad = saa, sdd = saa, sax = saa, sdx = saa, sxx = saa
+                        var i = start
+                        while i + 8 <= end {
+                            let u = UnsafeRawPointer(us.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
+                            let v = UnsafeRawPointer(vs.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
+                            let x = UnsafeRawPointer(xs.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
+                            saa += u * u; sad += u * v; sdd += v * v; sax += u * x; sdx += v * x; sxx += x * x
+                            i += 8
+                        }
+                        aa += Double(saa.sum()); ad += Double(sad.sum()); dd += Double(sdd.sum())
+                        ax += Double(sax.sum()); dx += Double(sdx.sum()); xx += Double(sxx.sum())
+                        while i < end {
+                            let u = Double(us[i]), v = Double(vs[i]), x = Double(xs[i])
+                            aa += u * u; ad += u * v; dd += v * v; ax += u * x; dx += v * x; xx += x * x
+                            i += 1
+                        }
+                        start = end
+                    }
+                }
+            }
+        }
+        let det = aa * dd - ad * ad
+        guard det > 1e-12 else { return nil }
+        var ambient = (ax * dd - dx * ad) / det, diffuse = (dx * aa - ax * ad) / det
+        // A level below zero is not a light: the best with it at zero instead.
+        if ambient < 0 { ambient = 0; diffuse = max(0, dx / dd) }
+        if diffuse < 0 { diffuse = 0; ambient = max(0, ax / aa) }
+        let sse = xx - 2 * (ambient * ax + diffuse * dx) + ambient * ambient * aa + 2 * ambient * diffuse * ad + diffuse * diffuse * dd
+        return (ambient, diffuse, sse)
+    }
+
+    static let gridElevations: [Double] = [22, 30, 38, 46, 55, 64, 76]
 
     /// The ambient and diffuse levels by least squares: the image is a · A + d · D with A and D the
     /// renderings under (1, 0) and (0, 1) (exact where nothing is clamped), two renders for the
@@ -436,16 +583,9 @@ struct Search {
         s.light.ambient = 0; s.light.diffuse = 1
         let d = try refiner.renderer.render(s, samplesPerPixel: refiner.spp)
         renders += 2
-        var aa = 0.0, ad = 0.0, dd = 0.0, ax = 0.0, dx = 0.0
-        for i in observed.pixels.indices {
-            let u = Double(a.pixels[i]), v = Double(d.pixels[i]), x = Double(observed.pixels[i])
-            aa += u * u; ad += u * v; dd += v * v; ax += u * x; dx += v * x
-        }
-        let det = aa * dd - ad * ad
-        guard det > 1e-12 else { return false }
-        let ambient = max(0, (ax * dd - dx * ad) / det), diffuse = max(0, (dx * aa - ax * ad) / det)
-        s.light.ambient = Light.rounded(ambient)
-        s.light.diffuse = Light.rounded(diffuse)
+        guard let fit = Search.levels(observed, ambientOnly: a, diffuseOnly: d) else { return false }
+        s.light.ambient = Light.rounded(fit.ambient)
+        s.light.diffuse = Light.rounded(fit.diffuse)
         guard s.light != state.scene.light else { return false }
         return try tryScene(s, kind: "light")
     }
@@ -479,6 +619,7 @@ struct Search {
                 search.renders += 2
                 // A phantom often stands in a shadow the light put elsewhere: look for the light too.
                 if search.refiner.options.lightMoves {
+                    if search.state.scene.light.shadows { _ = try search.lightGrid() }
                     for a in [10.0, 4.0] { for _ in 0..<3 where try search.lightDirection(a, shadows: false) {} }
                     _ = try search.lightLevels()
                 }
@@ -490,6 +631,49 @@ struct Search {
             }
         }
         return changed
+    }
+
+    /// One block read as two (a brick as a cube beside a wedge): each close pair is proposed as one
+    /// object of every shape at the pair's centre, turned along the pair's axis, polished, and
+    /// kept if J rises. No single-object move can get there: each half explains its own pixels.
+    mutating func merge(polish d: Double) throws -> Bool {
+        let objects = state.scene.objects
+        for i in objects.indices {
+            for j in objects.indices where j > i && budgetLeft {
+                let a = objects[i], b = objects[j]
+                let gap = b.position - a.position
+                guard (gap * gap).sum() < 1.3 * 1.3 else { continue }
+                let centre = (a.position + b.position) / 2
+                let axis = atan2(gap.y, gap.x) * 180 / Double.pi
+                var best: (scene: Scene, image: Image, sse: Double)?
+                for shape in Shape.allCases {
+                    for yaw in shape.symmetryPeriod == nil ? [0] : [axis, axis + 90] {
+                        var s = state.scene
+                        s.objects.remove(at: j)
+                        let merged = SceneObject(shape: shape, color: a.color, position: centre, rotation: yaw)
+                        guard s.objects.enumerated().allSatisfy({ $0.offset == i || !Footprint.overlap($0.element, merged) }),
+                              abs(centre.x) <= half, abs(centre.y) <= half, budgetLeft else { continue }
+                        s.objects[i] = merged
+                        let image = try refiner.renderer.render(s, samplesPerPixel: refiner.spp)
+                        renders += 1
+                        let e = Refiner.sse(observed, image)
+                        if best == nil || e < best!.sse { best = (s, image, e) }
+                    }
+                }
+                guard let best else { continue }
+                let before = objective
+                if try attempt({ search in
+                    search.state = Refiner.State(scene: best.scene, image: best.image, sse: best.sse)
+                    search.session = try search.refiner.renderer.session(base: best.scene, samplesPerPixel: search.refiner.spp)
+                    search.renders += 1
+                    _ = try search.colorSweep()
+                    for (pd, yd) in [(d * 2, 8.0), (d, 3.0), (d / 2, 1.5)] { for _ in 0..<2 { _ = try search.poseSweep(position: pd, yaw: yd) } }
+                    _ = try search.colorSweep()
+                    return search.objective > before
+                }, kind: "merge") { return true }
+            }
+        }
+        return false
     }
 
     /// Runs `change` on the search; keeps what it did when it returns true, else puts the state back.
@@ -607,7 +791,8 @@ struct Search {
             }
         }
         _ = try colorSweep()
-        if objective > objective(sse: saved.sse, count: saved.scene.objects.count) {
+        renders += 1
+        if objective > objective(sse: saved.sse, count: saved.scene.objects.count), try isVisible(state.scene) {
             accepted = savedAccepted
             accepted["birth", default: 0] += 1
             return true

@@ -28,6 +28,9 @@ struct Eval: ParsableCommand {
     @Option(parsing: .unconditional, help: "With --refine: at most this many renders per image.")
     var maxRenders: Int = RefinementOptions().maxRenders
 
+    @Option(parsing: .unconditional, help: "Report only objects at least this confident (calibrated models; default: the model's own threshold).")
+    var minConfidence: Double?
+
     @Option(help: "Score these readings (JSON lines) instead of running a model.")
     var pred: String?
 
@@ -57,6 +60,7 @@ struct Eval: ParsableCommand {
         if let limit, limit < 1 { throw ValidationError("--limit must be >= 1") }
         if refine && (pred != nil || predBop != nil) { throw ValidationError("--refine needs a model, not --pred") }
         if batchSize < 1 { throw ValidationError("--batch-size must be >= 1") }
+        if let minConfidence, !(0...1).contains(minConfidence) { throw ValidationError("--min-confidence must be in [0, 1]") }
         if !(0...1000).contains(worst) { throw ValidationError("--worst must be in 0...1000") }
     }
 
@@ -69,10 +73,13 @@ struct Eval: ParsableCommand {
             let truth = dataset.entries.prefix(n).map(\.scene.objects)
             var report: EvaluationReport
             var predicted: [[SceneObject]]
+            var poses: [[PoseErrors.Pose]]? = nil
             if let pred {
                 (report, predicted) = try scoreReadings(pred, dataset: dataset, count: n)
             } else if let predBop {
-                predicted = try BOPEstimates.read(predBop, dataset: dataset, count: n)
+                let estimates = try BOPEstimates.readPoses(predBop, dataset: dataset, count: n)
+                predicted = estimates.map { $0.map(\.object) }
+                poses = estimates.map { $0.map(\.pose) }
                 var e = Evaluation()
                 for (t, p) in zip(truth, predicted) { e.add(truth: t, predicted: p) }
                 report = e.report()
@@ -83,11 +90,12 @@ struct Eval: ParsableCommand {
                 var options = RefinementOptions()
                 options.maxRenders = maxRenders
                 let reader = try SceneReader(network: network, refine: refine, refinement: options)
+                if let minConfidence { reader.minimumConfidence = minConfidence }
                 (report, predicted) = try evaluate(reader: reader, images: images, truth: truth, batchSize: batchSize,
                                                    names: dataset.entries.prefix(n).map(\.image), worst: json == nil ? 0 : worst)
             }
             var bop = BOPScores()
-            for k in 0..<n { try bop.add(image: k, truth: dataset.entries[k].scene, predicted: predicted[k]) }
+            for k in 0..<n { try bop.add(image: k, truth: dataset.entries[k].scene, predicted: predicted[k], poses: poses?[k]) }
             report.bop = bop.report()
             if let perObject { try FileIO.writeAtomically(perObject, text: bop.csv) }
             print(report.summary)

@@ -223,6 +223,7 @@ func trainingConfig(source: any SceneSource, maxObjects: Int) -> ModelConfig {
     // Positions are read in units of the table area's half-width: the spec's area.
     if let spec = (source as? SpecSource)?.spec, case .random(let r) = spec.kind {
         c.tableHalfWidth = [r.x.lowerBound, r.x.upperBound, r.y.lowerBound, r.y.upperBound].map(abs).max()!
+        c.minVisiblePixels = r.minVisiblePixels
     }
     return c
 }

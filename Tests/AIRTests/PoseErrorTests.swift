@@ -66,6 +66,34 @@ final class PoseErrorTests: XCTestCase {
         for e in try vsd(obj(.cube, yaw: 45)) { XCTAssertEqual(e, 1 - octagon / (2 - octagon), accuracy: 0.02) }
     }
 
+    /// Estimates in any 6D pose (BOP results): a symmetry of the truth scores 0, a lift scores
+    /// its height, whatever pose resting on the table is nearest.
+    func testBOPSixDofEstimates() {
+        let truth = obj(.cube, 0.2, -0.1, yaw: 20)
+        let p = PoseErrors.Pose(truth)
+        // The cube turned half a turn about its own x axis through its centre (50 mm up).
+        let flipped = PoseErrors.Pose(shape: .cube, r: PoseErrors.multiply(p.r, [1, 0, 0, 0, -1, 0, 0, 0, -1]),
+                                      t: p.t + SIMD3(0, 0, 100))
+        XCTAssertEqual(PoseErrors.mssd(estimate: flipped, truth: truth), 0, accuracy: 1e-9)
+        XCTAssertEqual(PoseErrors.mspd(estimate: flipped, truth: truth, camera: Camera()), 0, accuracy: 1e-9)
+        var lifted = p
+        lifted.t.z += 10
+        XCTAssertEqual(PoseErrors.mssd(estimate: lifted, truth: truth), 10, accuracy: 1e-9)
+        // The flipped pose reads as the truth on the table.
+        let reading = BOPEstimates.tableReading(flipped)
+        XCTAssertEqual(reading.position.x, 0.2, accuracy: 1e-9)
+        XCTAssertEqual(reading.position.y, -0.1, accuracy: 1e-9)
+        XCTAssertEqual(PoseErrors.mssd(estimate: reading, truth: truth), 0, accuracy: 1e-9)
+        // A quarter turn about y (x axis to the vertical) keeps its yaw too.
+        // (The reading took its yaw from the x axis, which is vertical here, and lost it.)
+        let r = PoseErrors.multiply(p.r, [0, 0, 1, 0, 1, 0, -1, 0, 0]), c = SIMD3<Double>(0, 0, 50)
+        let quarter = PoseErrors.Pose(shape: .cube, r: r, t: p.t + PoseErrors.apply(p.r, c) - PoseErrors.apply(r, c))
+        XCTAssertEqual(PoseErrors.mssd(estimate: quarter, truth: truth), 0, accuracy: 1e-9)
+        let turned = BOPEstimates.tableReading(quarter)
+        XCTAssertEqual((turned.rotation.truncatingRemainder(dividingBy: 90) + 90).truncatingRemainder(dividingBy: 90), 20, accuracy: 1e-6)
+        XCTAssertEqual(PoseErrors.mssd(estimate: turned, truth: truth), 0, accuracy: 1e-6)
+    }
+
     /// Average recall over BOP's thresholds on hand-made errors.
     func testAverageRecallByHand() {
         let d = PoseErrors.diameter(.cube)

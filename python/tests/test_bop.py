@@ -38,21 +38,24 @@ def test_bop_layout(air, dataset, tmp_path):
         assert len(gts[i]) == len(line["objects"])
         for k, (gt, info, obj) in enumerate(zip(gts[i], infos[i], line["objects"])):
             R, t = np.array(gt["cam_R_m2c"]).reshape(3, 3), np.array(gt["cam_t_m2c"])
-            centre = R @ np.array([0, 0, HEIGHT[gt["obj_id"]] / 2 * 100]) + t
+            # BOP's model origin is the centre of the model's bounding box: t is the object's centre.
+            centre = t
             uv = (K @ centre)[:2] / centre[2]
             # Our labels use the spec's pixel coordinates (pixel i spans [i, i + 1)); BOP's
             # pixel centres are whole numbers.
             assert np.allclose(uv, np.array(obj["pixel_coords"]) - 0.5, atol=1e-3), (i, k)
             # The object's pose agrees with the world pose through the camera.
-            world = np.array([obj["position"][0] * 100, obj["position"][1] * 100, 0])
+            world = np.array([obj["position"][0] * 100, obj["position"][1] * 100, HEIGHT[gt["obj_id"]] / 2 * 100])
             assert np.allclose(R_w @ world + t_w, t, atol=1e-6)
             mv = np.array(Image.open(out / "000000" / "mask_visib" / f"{int(i):06d}_{k:06d}.png")) > 0
             mf = np.array(Image.open(out / "000000" / "mask" / f"{int(i):06d}_{k:06d}.png")) > 0
             assert np.array_equal(mv, visible == k + 1) and (mf | ~mv).all()
             assert info["px_count_visib"] == obj["visible_pixels"] == mv.sum() and info["px_count_all"] == mf.sum()
             if mv.any():
+                # Our labels' box excludes x1 and y1; BOP's (misc.calc_2d_bbox) spans the
+                # whole coordinates of the first and last pixels: w = x_max - x_min.
                 x0, y0, x1, y1 = obj["bbox"]
-                assert info["bbox_visib"] == [x0, y0, x1 - x0, y1 - y0]
+                assert info["bbox_visib"] == [x0, y0, x1 - 1 - x0, y1 - 1 - y0]
                 # Depth on the object's visible pixels: in front of the table, about as far as its centre.
                 assert abs(np.median(depth[mv]) - centre[2]) < 100
                 checked += 1

@@ -16,7 +16,7 @@ struct Train: ParsableCommand {
         scenes/default.json) or from a dataset (--data). OUT receives model.safetensors (the \
         latest model), state.safetensors (everything --resume needs) and metrics.jsonl. \
         A checkpoint is written every --checkpoint-minutes and after the first logged step; \
-        Ctrl-C saves a checkpoint and stops; `air train --out OUT --resume` continues exactly. \
+        Ctrl-C (SIGUSR1 under mpirun) saves a checkpoint and stops; `air train --out OUT --resume` continues exactly. \
         A non-finite loss or gradient stops training with the last checkpoint intact. \
         The network's arithmetic runs on one thread (bit-exact runs); --threads renders batches.
 
@@ -235,11 +235,16 @@ func trainingConfig(source: any SceneSource, maxObjects: Int) -> ModelConfig {
 func runTrainingLoop(trainer: Trainer, run: TrainingRun, source: TrainingSourceDescription, quiet: Bool,
                      checkpointSeconds: Double, stopAfter: Int?, abortAfter: Int? = nil, abortRank: Int? = nil) throws -> TrainingLoop.Outcome {
     let stop = StopFlag()
-    let signalSource = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-    signal(SIGINT, SIG_IGN)
-    signalSource.setEventHandler { stop.set() }
-    signalSource.resume()
-    defer { signalSource.cancel(); signal(SIGINT, SIG_DFL) }
+    // SIGUSR1 too: mpirun kills its ranks on Ctrl-C but passes SIGUSR1 on (and Slurm sends it
+    // before a time limit with --signal), so a job can still stop with a checkpoint.
+    let signalSources = [SIGINT, SIGUSR1].map { number in
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        signal(number, SIG_IGN)
+        source.setEventHandler { stop.set() }
+        source.resume()
+        return source
+    }
+    defer { for (source, number) in zip(signalSources, [SIGINT, SIGUSR1]) { source.cancel(); signal(number, SIG_DFL) } }
     let root = trainer.collective.isRoot, ranks = trainer.collective.size, rank = trainer.collective.rank
     let progress = Progress(total: trainer.options.steps, enabled: root && !quiet && isatty(2) != 0)
     var loop = TrainingLoop(trainer: trainer, run: run, source: source, checkpointSeconds: checkpointSeconds)
@@ -254,7 +259,7 @@ func runTrainingLoop(trainer: Trainer, run: TrainingRun, source: TrainingSourceD
     return try loop.train(stopAfter: stopAfter)
 }
 
-/// Set from the SIGINT handler's queue, read by the training loop.
+/// Set from the SIGINT and SIGUSR1 handlers' queue, read by the training loop.
 final class StopFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false

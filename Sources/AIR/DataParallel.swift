@@ -32,18 +32,72 @@ func exampleStreams(root: RNG, step: Int, examples: Range<Int>) -> [RNG] {
     return examples.map { stepStream.split(UInt64($0)) }
 }
 
-/// Sums every parameter's gradient over the ranks (in place), in one all-reduce through
-/// `flat` (kept by the caller, so that the megabytes are not allocated again every step).
-func allReduceGradients(_ parameters: [Tensor], over collective: any Collective, through flat: inout [Float]) throws {
-    guard collective.size > 1 else { return }
-    let grads = parameters.compactMap { p in p.currentGrad.map { (p.count, $0) } }
+// The optimiser step is sharded (ZeRO's first stage): rank c needs only chunk c of the summed
+// gradient (`Collective.chunk`, over the parameters laid end to end), clips it by the whole
+// gradient's norm and updates chunk c of the parameters and of Adam's moments; the ranks then
+// share the updated chunks. The traffic is an all-reduce's, while the update and the clipping,
+// which pass over every parameter and cost as much as a few images, are divided among the ranks.
+
+/// Per parameter, the elements of this rank's chunk of the parameters laid end to end.
+func chunkRanges(_ parameters: [Tensor], over collective: any Collective) -> [Range<Int>] {
+    let n = parameters.reduce(0) { $0 + $1.count }
+    let mine = collective.chunk(collective.rank, of: n)
+    var offset = 0
+    return parameters.map { p in
+        defer { offset += p.count }
+        let lo = max(mine.lowerBound, offset), hi = min(mine.upperBound, offset + p.count)
+        return lo < hi ? (lo - offset)..<(hi - offset) : 0..<0
+    }
+}
+
+/// Sums the gradients over the ranks, in rank order; this rank's chunk of the sum (`ranges`)
+/// replaces its parameters' gradients there. `flat`: kept by the caller, so that the megabytes
+/// are not allocated again every step.
+func reduceGradientChunks(_ parameters: [Tensor], ranges: [Range<Int>], over collective: any Collective,
+                          through flat: inout [Float]) throws {
     flat.removeAll(keepingCapacity: true)
-    for (count, g) in grads { flat.append(contentsOf: UnsafeBufferPointer(start: g, count: count)) }
-    try collective.allReduceSum(&flat)
+    for p in parameters {
+        if let g = p.currentGrad { flat.append(contentsOf: UnsafeBufferPointer(start: g, count: p.count)) }
+        else { flat.append(contentsOf: repeatElement(0, count: p.count)) }
+    }
+    let sum = try collective.reduceScatterSum(flat)
     var at = 0
-    for (count, g) in grads {
-        flat.withUnsafeBufferPointer { g.update(from: $0.baseAddress! + at, count: count) }
-        at += count
+    for (p, r) in zip(parameters, ranges) where !r.isEmpty {
+        if let g = p.currentGrad { sum.withUnsafeBufferPointer { (g + r.lowerBound).update(from: $0.baseAddress! + at, count: r.count) } }
+        at += r.count
+    }
+}
+
+/// `clipGradientNorm` of a sharded step: the norm of the whole summed gradient (the ranks'
+/// sums of squares added in rank order), this rank's chunk scaled to at most `maxNorm`.
+func clipGradientChunks(_ parameters: [Tensor], ranges: [Range<Int>], maxNorm: Float, over collective: any Collective) throws -> Float {
+    var squares = 0.0
+    for (p, r) in zip(parameters, ranges) {
+        guard let g = p.currentGrad else { continue }
+        for i in r { squares += Double(g[i]) * Double(g[i]) }
+    }
+    let norm = Float(try collective.sumInRankOrder([squares])[0].squareRoot())
+    if norm > maxNorm && norm > 0 {
+        let s = maxNorm / norm
+        for (p, r) in zip(parameters, ranges) {
+            guard let g = p.currentGrad else { continue }
+            for i in r { g[i] *= s }
+        }
+    }
+    return norm
+}
+
+/// Every rank's updated chunk of the parameters to every rank.
+func shareParameterChunks(_ parameters: [Tensor], ranges: [Range<Int>], over collective: any Collective) throws {
+    var mine: [Float] = []
+    for (p, r) in zip(parameters, ranges) where !r.isEmpty {
+        mine.append(contentsOf: UnsafeBufferPointer(start: p.data + r.lowerBound, count: r.count))
+    }
+    let all = try collective.allGatherChunks(mine, count: parameters.reduce(0) { $0 + $1.count })
+    var at = 0
+    for p in parameters {
+        all.withUnsafeBufferPointer { p.data.update(from: $0.baseAddress! + at, count: p.count) }
+        at += p.count
     }
 }
 
@@ -66,6 +120,25 @@ func stateFingerprint(_ trainer: Trainer) -> UInt64 {
 }
 
 extension Trainer {
+    /// Brings Adam's moments up to date on every rank: each rank updates its own chunk of them
+    /// alone, so before rank 0 writes a checkpoint every rank calls this.
+    public func gatherOptimizerState() throws {
+        guard collective.size > 1 else { return }
+        let named = optimizer.groups.flatMap(\.parameters)
+        let ranges = chunkRanges(named.map(\.tensor), over: collective)
+        let n = named.reduce(0) { $0 + $1.tensor.count }
+        for moment in ["m.", "v."] {
+            var mine: [Float] = []
+            for ((name, _), r) in zip(named, ranges) where !r.isEmpty { mine += optimizer.state[moment + name]![r] }
+            let all = try collective.allGatherChunks(mine, count: n)
+            var at = 0
+            for (name, t) in named {
+                optimizer.state[moment + name] = Array(all[at..<(at + t.count)])
+                at += t.count
+            }
+        }
+    }
+
     /// Throws on every rank (so none waits for the others) unless all ranks hold rank 0's
     /// state: after a start, a resume or a fine-tuning start, before the first step.
     public func checkRanksAgree() throws {

@@ -149,8 +149,8 @@ public final class Trainer {
     private let tape = Tape()
     /// The gradients of every parameter in one vector, for the all-reduce.
     private var gradientBuffer: [Float] = []
-    /// Wall time spent in the gradients' all-reduce so far (for benchmarks: what the ranks
-    /// spend talking rather than computing).
+    /// Wall time spent summing the gradients and sharing the updated parameters so far (for
+    /// benchmarks: what the ranks spend talking rather than computing).
     public private(set) var allReduceSeconds = 0.0
     /// Held-out images and, for a labelled source, their scenes (rank 0's alone: it evaluates).
     private let heldOut: (images: [Image], truth: [[SceneObject]]?)
@@ -298,17 +298,31 @@ public final class Trainer {
             m.searchGain = sums[0] / Double(share.total)
             m.targetCount = sums[1] / Double(share.total)
         }
-        let reduceStarted = DispatchTime.now().uptimeNanoseconds
-        try allReduceGradients(optimizer.allParameters, over: collective, through: &gradientBuffer)
-        allReduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - reduceStarted) / 1e9
-        let norm = clipGradientNorm(optimizer.allParameters, maxNorm: options.clipNorm)
+        // Data-parallel, each rank clips and updates its chunk of the summed gradient
+        // (`DataParallel.swift`); alone, all of it.
+        let parameters = optimizer.allParameters
+        let chunk = collective.size > 1 ? chunkRanges(parameters, over: collective) : nil
+        let norm: Float
+        if let chunk {
+            let reduceStarted = DispatchTime.now().uptimeNanoseconds
+            try reduceGradientChunks(parameters, ranges: chunk, over: collective, through: &gradientBuffer)
+            allReduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - reduceStarted) / 1e9
+            norm = try clipGradientChunks(parameters, ranges: chunk, maxNorm: options.clipNorm, over: collective)
+        } else {
+            norm = clipGradientNorm(parameters, maxNorm: options.clipNorm)
+        }
         guard norm.isFinite else {
             learner.zeroGrad()
             throw TrainingError.nonFinite(step: step + 1, what: "the gradient norm")
         }
         m.gradientNorm = Double(norm)
         m.learningRate = Double(optimizer.currentLearningRate(group: 0))
-        optimizer.step()
+        optimizer.step(only: chunk)
+        if let chunk {
+            let shareStarted = DispatchTime.now().uptimeNanoseconds
+            try shareParameterChunks(parameters, ranges: chunk, over: collective)
+            allReduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - shareStarted) / 1e9
+        }
         step += 1
         m.imagesPerSecond = Double(options.batchSize) / (Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
         return m

@@ -35,7 +35,8 @@ public struct TrainingLoop {
 
     /// Trains to the last step, or until `shouldStop`, or for at most `stopAfter` steps.
     /// Data-parallel, every rank runs this loop; rank 0 alone evaluates and writes the run's
-    /// files, and its `shouldStop` stops every rank at the same step.
+    /// files, and its `shouldStop` and checkpoint cadence rule every rank (which gather the
+    /// optimiser's state for each checkpoint).
     public func train(stopAfter: Int? = nil) throws -> Outcome {
         let options = trainer.options
         let collective = trainer.collective, root = collective.isRoot
@@ -48,12 +49,16 @@ public struct TrainingLoop {
         let firstStep = trainer.step
         var stopped = false
         func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+        /// Rank 0's decision, on every rank.
+        func rankZeroSays(_ decision: Bool) throws -> Bool {
+            collective.size > 1 ? try collective.broadcast(decision ? 1 : 0) == 1 : decision
+        }
         var cadence = CheckpointCadence(interval: checkpointSeconds, start: seconds())
         // Wall time across sessions: a resumed run goes on from its last logged line.
         let started = seconds() - run.loggedSeconds()
         while trainer.step < options.steps {
             let stopNow = shouldStop() || stopAfter.map({ trainer.step - firstStep >= $0 }) == true
-            if collective.size > 1 ? try collective.broadcast(stopNow ? 1 : 0) == 1 : stopNow { stopped = true; break }
+            if try rankZeroSays(stopNow) { stopped = true; break }
             beforeStep(trainer.step - firstStep)
             var m = try trainer.trainStep()
             let s = trainer.step
@@ -78,15 +83,19 @@ public struct TrainingLoop {
                 pending.append(line)
                 logLine(line)
             }
-            if root && cadence.isDue(logged: logged, now: seconds()) && s < options.steps {
-                try run.appendMetrics(pending)
-                pending = []
-                try run.save(trainer, source: source)
-                cadence.saved(at: seconds(), logged: logged)
+            if try rankZeroSays(root && cadence.isDue(logged: logged, now: seconds()) && s < options.steps) {
+                try trainer.gatherOptimizerState()
+                if root {
+                    try run.appendMetrics(pending)
+                    pending = []
+                    try run.save(trainer, source: source)
+                    cadence.saved(at: seconds(), logged: logged)
+                }
             }
             last = m
             progress(m, lastEval)
         }
+        try trainer.gatherOptimizerState()
         if root {
             try run.appendMetrics(pending)
             try run.save(trainer, source: source)

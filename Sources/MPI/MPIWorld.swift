@@ -23,9 +23,9 @@ public final class MPIWorld: Collective {
     public let rank: Int
     public let size: Int
     let comm = air_mpi_comm_world()
-    /// The all-reduce's buffers, kept: allocating megabytes afresh for every gradient costs
-    /// as much as sending them (the kernel maps and zeroes new pages).
-    private var received: [Float] = [], partial: [Float] = []
+    /// The all-reduce's receive buffer, kept: allocating megabytes afresh for every gradient
+    /// costs as much as sending them (the kernel maps and zeroes new pages).
+    private var received: [Float] = []
 
     /// Whether the launcher set the job's size (Open MPI, PMI, or Slurm's PMIx).
     public static var launched: Bool {
@@ -88,26 +88,31 @@ public final class MPIWorld: Collective {
         // the vector over all ranks, in rank order, and the summed chunks are shared: the sum is
         // the same for any run of N ranks (and the same as adding the ranks' vectors one after
         // the other), and each rank sends and receives 2·(N−1)/N of the vector, as a ring does.
+        guard size > 1 else { return }
+        values = try allGatherChunks(reduceScatterSum(values), count: values.count)
+    }
+
+    /// Chunk c of every rank's vector goes to rank c (`MPI_Alltoallv`), which adds them up in
+    /// rank order.
+    public func reduceScatterSum(_ values: [Float]) throws -> [Float] {
         let n = values.count, ranks = size
-        guard ranks > 1 else { return }
-        func start(_ c: Int) -> Int { n * c / ranks }
-        let counts = (0..<ranks).map { Int32(start($0 + 1) - start($0)) }
-        let displacements = (0..<ranks).map { Int32(start($0)) }
-        let mine = Int(counts[rank])
-        // Chunk c of every rank goes to rank c.
+        guard ranks > 1 else { return values }
+        var sendCounts = (0..<ranks).map { Int32(chunk($0, of: n).count) }
+        var sendDisplacements = (0..<ranks).map { Int32(chunk($0, of: n).lowerBound) }
+        let mine = chunk(rank, of: n).count
         if received.count < max(1, mine * ranks) { received = [Float](repeating: 0, count: max(1, mine * ranks)) }
         var receiveCounts = [Int32](repeating: Int32(mine), count: ranks)
         var receiveDisplacements = (0..<ranks).map { Int32($0 * mine) }
-        var sendCounts = counts, sendDisplacements = displacements
-        try values.withUnsafeMutableBufferPointer { v in
+        try values.withUnsafeBufferPointer { v in
             try received.withUnsafeMutableBufferPointer { r in
                 try MPIWorld.check("MPI_Alltoallv", MPI_Alltoallv(v.baseAddress, &sendCounts, &sendDisplacements, air_mpi_float(),
                                                                   r.baseAddress, &receiveCounts, &receiveDisplacements, air_mpi_float(), comm))
             }
         }
-        if partial.count < max(1, mine) { partial = [Float](repeating: 0, count: max(1, mine)) }
-        partial.withUnsafeMutableBufferPointer { s in
+        var sum = [Float](repeating: 0, count: mine)
+        sum.withUnsafeMutableBufferPointer { s in
             received.withUnsafeBufferPointer { r in
+                guard mine > 0 else { return }
                 s.baseAddress!.update(from: r.baseAddress!, count: mine)
                 for from in 1..<ranks {
                     let part = r.baseAddress! + from * mine
@@ -115,12 +120,25 @@ public final class MPIWorld: Collective {
                 }
             }
         }
-        var gatherCounts = counts, gatherDisplacements = displacements
-        try partial.withUnsafeMutableBufferPointer { s in
-            try values.withUnsafeMutableBufferPointer { v in
-                try MPIWorld.check("MPI_Allgatherv", MPI_Allgatherv(s.baseAddress, Int32(mine), air_mpi_float(),
-                                                                    v.baseAddress, &gatherCounts, &gatherDisplacements, air_mpi_float(), comm))
+        return sum
+    }
+
+    /// Every rank's chunk to every rank (`MPI_Allgatherv`).
+    public func allGatherChunks(_ chunk: [Float], count n: Int) throws -> [Float] {
+        let ranks = size
+        guard ranks > 1 else { return chunk }
+        var counts = (0..<ranks).map { Int32(self.chunk($0, of: n).count) }
+        var displacements = (0..<ranks).map { Int32(self.chunk($0, of: n).lowerBound) }
+        precondition(chunk.count == Int(counts[rank]), "allGatherChunks: \(chunk.count) values for a chunk of \(counts[rank])")
+        var out = [Float](repeating: 0, count: max(1, n))
+        let send = chunk.isEmpty ? [0] : chunk
+        try send.withUnsafeBufferPointer { s in
+            try out.withUnsafeMutableBufferPointer { o in
+                try MPIWorld.check("MPI_Allgatherv", MPI_Allgatherv(s.baseAddress, Int32(chunk.count), air_mpi_float(),
+                                                                    o.baseAddress, &counts, &displacements, air_mpi_float(), comm))
             }
         }
+        if n == 0 { out.removeAll() }
+        return out
     }
 }

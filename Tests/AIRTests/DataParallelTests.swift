@@ -42,7 +42,8 @@ final class DataParallelTests: XCTestCase {
 
     /// Three ranks train as one process with the same batch: the same parameters on every rank,
     /// within float rounding of the single process's (the batch's gradient is summed in three
-    /// parts), for the sleep objective and for the ELBO with its normalisers and baselines.
+    /// parts), for the sleep objective and for the ELBO with its normalisers and baselines; each
+    /// rank updates a third of the parameters and of Adam's moments.
     func testRanksTrainAsOneProcess() throws {
         for objective in [Objective.sleep, .elbo] {
             let single = try trainer(objective)
@@ -59,6 +60,11 @@ final class DataParallelTests: XCTestCase {
                     lock.lock(); losses[r].append(loss); lock.unlock()
                 }
             }
+            // Each rank updated its chunk of Adam's moments; gathered, they are the same everywhere.
+            try onThreads(3) { r in try ranks[r].gatherOptimizerState() }
+            XCTAssertEqual(ranks[0].optimizer.state, ranks[2].optimizer.state, "\(objective)")
+            let moments = single.optimizer.state.keys.sorted().flatMap { zip(single.optimizer.state[$0]!, ranks[1].optimizer.state[$0]!) }
+            XCTAssertLessThan(moments.map { abs($0 - $1) }.max()!, 1e-3, "\(objective): Adam's moments")
             XCTAssertEqual(params(ranks[0]), params(ranks[1]), "\(objective)")
             XCTAssertEqual(params(ranks[0]), params(ranks[2]), "\(objective)")
             XCTAssertEqual(losses[0], losses[1], "\(objective): every rank logs the batch's loss")

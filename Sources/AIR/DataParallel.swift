@@ -3,8 +3,9 @@ import Engine
 import Random
 
 /// Data-parallel training: the ranks of a job split every batch, each computes the gradient of
-/// its share of the batch's loss, the shares' gradients are summed, and every rank takes the
-/// same optimiser step. What makes N ranks train as one process with the same batch:
+/// its share of the batch's loss, the shares' gradients are summed, and every rank ends the
+/// step with the same parameters (each updates a chunk of them, below). What makes N ranks
+/// train as one process with the same batch:
 /// - scene i of step s, and every random number its example draws, depend on (seed, s, i)
 ///   alone (`exampleStreams`), not on which rank holds it;
 /// - every loss is divided by the whole batch's size, so the shares' gradients add up to the

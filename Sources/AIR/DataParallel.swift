@@ -91,6 +91,7 @@ func clipGradientChunks(_ parameters: [Tensor], ranges: [Range<Int>], maxNorm: F
 /// Every rank's updated chunk of the parameters to every rank.
 func shareParameterChunks(_ parameters: [Tensor], ranges: [Range<Int>], over collective: any Collective) throws {
     var mine: [Float] = []
+    mine.reserveCapacity(ranges.reduce(0) { $0 + $1.count })
     for (p, r) in zip(parameters, ranges) where !r.isEmpty {
         mine.append(contentsOf: UnsafeBufferPointer(start: p.data + r.lowerBound, count: r.count))
     }

@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "MPI", dependencies: ["CMPI", "Collective"]),
         .target(name: "Scenes", dependencies: ["Renderer", "CPNG", "Random", "JSON", "Files", "Collective"]),
         .target(name: "Engine", dependencies: ["CBLAS", "Random", "JSON", "Files"], exclude: ["README.md"], swiftSettings: fast),
-        .target(name: "AIR", dependencies: ["Engine", "Scenes", "Random"]),
+        .target(name: "AIR", dependencies: ["Engine", "Scenes", "Random", "Collective"]),
         // Self-contained HTML reports (inline SVG) of runs and evaluations.
         .target(name: "Reports", dependencies: ["AIR"]),
         .executableTarget(
@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Random"]),
         .testTarget(name: "ScenesTests", dependencies: ["Scenes", "Renderer"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
-        .testTarget(name: "AIRTests", dependencies: ["AIR", "Scenes", "Engine"]),
+        .testTarget(name: "AIRTests", dependencies: ["AIR", "Scenes", "Engine", "Collective"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "AIR"]),
     ],
     swiftLanguageModes: [.v5],

@@ -1,3 +1,4 @@
+import Collective
 import Engine
 import Random
 import Scenes
@@ -52,7 +53,8 @@ public struct ElboObjective {
         public var surrogate: Tensor
         /// Upstream gradients for the reparameterised latents, to pass to `Tape.backward`.
         public var seeds: [(Tensor, [Float])]
-        /// Mean ELBO estimate per image and mean log-likelihood.
+        /// Mean ELBO estimate per image, mean log-likelihood and mean object count (for one
+        /// rank's share of a batch: its part of the batch's means, which sum to them).
         public var elbo: Double
         public var logLikelihood: Double
         public var meanCount: Double
@@ -87,24 +89,30 @@ public struct ElboObjective {
         var color: [[SIMD3<Double>]]
     }
 
-    /// One stochastic estimate on a batch of observed images ([B·H·W·3]).
-    public mutating func estimate(observed: [Float], batch b: Int, table: SIMD3<Float>, tape: Tape, rng: inout RNG) throws -> Result {
-        let trace = try self.trace(observed: observed, batch: b, table: table, tape: tape, rng: &rng)
+    /// One stochastic estimate on a batch of observed images ([B·H·W·3]); `rows`: each image's
+    /// random stream. Data-parallel: `batch` is this rank's share of a batch of `total` images,
+    /// the shares held by consecutive ranks in order; the learning-signal statistics are then
+    /// the whole batch's (gathered over `collective`), and every rank must call this together.
+    public mutating func estimate(observed: [Float], batch b: Int, total: Int? = nil, table: SIMD3<Float>, tape: Tape,
+                                  rows: inout [RNG], collective: any Collective = SingleProcess()) throws -> Result {
+        precondition(rows.count == b, "ElboObjective.estimate: \(rows.count) random streams for \(b) images")
+        let total = total ?? b
+        let trace = try self.trace(observed: observed, batch: b, table: table, tape: tape, rows: &rows)
         let fit = try self.fit(trace, observed: observed)
-        let (targets, advantages) = signals(trace, fit: fit)
+        let (targets, advantages) = try signals(trace, fit: fit, collective: collective)
         let elbos = (0..<b).map { k in
             fit.logLikelihood[k] + model.prior.logProb(count: trace.objects[k].count)
                 + trace.steps.map { $0.chose[k] == 1 ? $0.logPrior[k] - $0.logGuide[k] : 0 }.reduce(0, +)
         }
-        return Result(surrogate: surrogate(trace, targets: targets, advantages: advantages, tape: tape),
-                      seeds: seeds(trace, fit: fit, batch: b),
-                      elbo: elbos.reduce(0, +) / Double(b),
-                      logLikelihood: fit.logLikelihood.reduce(0, +) / Double(b),
-                      meanCount: Double(trace.objects.map(\.count).reduce(0, +)) / Double(b))
+        return Result(surrogate: surrogate(trace, targets: targets, advantages: advantages, tape: tape, total: total),
+                      seeds: seeds(trace, fit: fit, batch: b, total: total),
+                      elbo: elbos.reduce(0, +) / Double(total),
+                      logLikelihood: fit.logLikelihood.reduce(0, +) / Double(total),
+                      meanCount: Double(trace.objects.map(\.count).reduce(0, +)) / Double(total))
     }
 
     /// Part 1: the guide's sampled reading of every image, rendering as it goes.
-    func trace(observed: [Float], batch b: Int, table: SIMD3<Float>, tape: Tape, rng: inout RNG) throws -> Trace {
+    func trace(observed: [Float], batch b: Int, table: SIMD3<Float>, tape: Tape, rows: inout [RNG]) throws -> Trace {
         let cfg = network.config, half = cfg.tableHalfWidth
         let pixels = cfg.width * cfg.height * 3
         let attention = Attention(config: cfg)
@@ -128,23 +136,23 @@ public struct ElboObjective {
             }
             let chose = alive.map { Float($0 ? 1 : 0) }
             let presDist = Bernoulli(logits: r.presLogit)
-            let presSample = presDist.sample(rng: &rng).values.enumerated().map { alive[$0.offset] ? $0.element : 0 }
+            let presSample = presDist.sample(rows: &rows).values.enumerated().map { alive[$0.offset] ? $0.element : 0 }
             let presLogQ = presDist.logProb(tape.constant(shape: [b], values: presSample))
             let present = presSample.map { Float($0 > 0.5 ? 1 : 0) }
 
             // Where: a reparameterised sample in normalised table units; the glimpse looks there.
             let whereNormal = Normal(mean: r.whereMean, logStd: r.whereLogStd)
-            let whereSample = whereNormal.rsample(rng: &rng)
+            let whereSample = whereNormal.rsample(rows: &rows)
             let w = whereSample.values
             var thetas = [Float](repeating: 0, count: b * 6)
             for k in 0..<b {
                 thetas.replaceSubrange(6 * k..<6 * k + 6, with: attention.theta(x: Double(w[2 * k]) * half, y: Double(w[2 * k + 1]) * half))
             }
             let what = WhatHeads(network.look(input, theta: tape.constant(shape: [b, 2, 3], values: thetas), h: state.h))
-            let shapes = what.shape.sample(rng: &rng)
+            let shapes = what.shape.sample(rows: &rows)
             let shapeLogQ = what.shape.logProb(shapes)
-            let colorSample = what.color.rsample(rng: &rng)
-            let refineSample = what.refine.rsample(rng: &rng)
+            let colorSample = what.color.rsample(rows: &rows)
+            let refineSample = what.refine.rsample(rows: &rows)
             let position = whereSample * Float(half) + refineSample * Float(GuideNetwork.refineScale)
             let yawPoint = what.yawPoint(of: shapes, tape: tape)
             let contLogQ = sum(whereNormal.logProb(whereSample), axes: [1]) + sum(what.color.logProb(colorSample), axes: [1])
@@ -216,8 +224,9 @@ public struct ElboObjective {
     }
 
     /// Part 3: the normalised learning signals r̃[step][image] (the baselines' targets) and the
-    /// normalised advantages r̃ − b, zero where a step made no choice.
-    mutating func signals(_ trace: Trace, fit: Fit) -> (targets: [[Float]], advantages: [[Float]]) {
+    /// normalised advantages r̃ − b, zero where a step made no choice. Both normalisers see the
+    /// whole batch's values, image by image in batch order, whichever rank holds the images.
+    mutating func signals(_ trace: Trace, fit: Fit, collective: any Collective) throws -> (targets: [[Float]], advantages: [[Float]]) {
         let n = trace.steps.count, b = trace.objects.count
         var raw: [Double] = []   // image-major, step order
         for k in 0..<b {
@@ -227,25 +236,23 @@ public struct ElboObjective {
                                                  stepLogPrior: taken.map { $0.logPrior[k] },
                                                  stepLogGuide: taken.map { $0.logGuide[k] })
         }
-        let normalised = signalNormalizer.normalizeThenUpdate(raw)
+        let normalised = try signalNormalizer.normalizeThenUpdate(raw, over: collective)
         var targets = [[Float]](repeating: [Float](repeating: 0, count: b), count: n)
         var cursor = 0
         for k in 0..<b { for i in 0..<n where trace.steps[i].chose[k] == 1 { targets[i][k] = Float(normalised[cursor]); cursor += 1 } }
-        var rawAdvantages: [Double] = []   // step-major
-        for i in 0..<n {
-            let bv = trace.steps[i].baseline.values
-            for k in 0..<b where trace.steps[i].chose[k] == 1 { rawAdvantages.append(Double(targets[i][k] - bv[k])) }
-        }
-        let normAdv = advantageNormalizer.normalizeThenUpdate(rawAdvantages)
+        var rawAdvantages: [Double] = []   // image-major, step order
+        let baselines = trace.steps.map(\.baseline.values)
+        for k in 0..<b { for i in 0..<n where trace.steps[i].chose[k] == 1 { rawAdvantages.append(Double(targets[i][k] - baselines[i][k])) } }
+        let normAdv = try advantageNormalizer.normalizeThenUpdate(rawAdvantages, over: collective)
         var advantages = [[Float]](repeating: [Float](repeating: 0, count: b), count: n)
         cursor = 0
-        for i in 0..<n { for k in 0..<b where trace.steps[i].chose[k] == 1 { advantages[i][k] = Float(normAdv[cursor]); cursor += 1 } }
+        for k in 0..<b { for i in 0..<n where trace.steps[i].chose[k] == 1 { advantages[i][k] = Float(normAdv[cursor]); cursor += 1 } }
         return (targets, advantages)
     }
 
     /// Part 4a: −(1/B) Σ [A · log q(discrete) − log q(continuous)] + (1/B) Σ (b − r̃)².
-    func surrogate(_ trace: Trace, targets: [[Float]], advantages: [[Float]], tape: Tape) -> Tensor {
-        let b = trace.objects.count, invB = 1 / Float(b)
+    func surrogate(_ trace: Trace, targets: [[Float]], advantages: [[Float]], tape: Tape, total: Int) -> Tensor {
+        let b = trace.objects.count, invB = 1 / Float(total)
         var surrogate = tape.zeros([])
         for (i, s) in trace.steps.enumerated() {
             let a = tape.constant(shape: [b], values: advantages[i])
@@ -258,8 +265,8 @@ public struct ElboObjective {
 
     /// Part 4b: the upstream gradients of −(f + log p(objects))/B for the reparameterised
     /// latents of every step: the likelihood's from `fit`, the prior's own (position and colour).
-    func seeds(_ trace: Trace, fit: Fit, batch b: Int) -> [(Tensor, [Float])] {
-        let invB = 1 / Double(b)
+    func seeds(_ trace: Trace, fit: Fit, batch b: Int, total: Int) -> [(Tensor, [Float])] {
+        let invB = 1 / Double(total)
         var seeds: [(Tensor, [Float])] = []
         for (i, s) in trace.steps.enumerated() {
             var gp = [Float](repeating: 0, count: b * 2), gc = [Float](repeating: 0, count: b * 3), gy = [Float](repeating: 0, count: b * 2)

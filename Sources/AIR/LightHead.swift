@@ -45,8 +45,9 @@ public enum LightHead {
 
     /// Sleep-phase loss of the head's output [B, 6] against the true lights: squared errors of
     /// the unit direction, the table shade and the ambient fraction (weighted by how precisely
-    /// the image fixes each), and the shadows' Bernoulli log-likelihood.
-    static func loss(_ out: Tensor, truth: [Light], tape: Tape) -> Tensor {
+    /// the image fixes each), and the shadows' Bernoulli log-likelihood; summed over the rows and
+    /// divided by `total` (the whole batch's size; the rows may be one rank's share of it).
+    static func loss(_ out: Tensor, truth: [Light], tape: Tape, total: Int? = nil) -> Tensor {
         let b = truth.count
         var dir = [Float](repeating: 0, count: b * 3), levels = [Float](repeating: 0, count: b * 2), shadow = [Float](repeating: 0, count: b)
         for (k, l) in truth.enumerated() {
@@ -55,7 +56,7 @@ public enum LightHead {
             levels[2 * k] = Float(t.shade); levels[2 * k + 1] = Float(t.fraction)
             shadow[k] = l.shadows ? 1 : 0
         }
-        let invB = 1 / Float(b)
+        let invB = 1 / Float(total ?? b)
         let d = slice(out, axis: 1, direction)
         let lv = slice(out, axis: 1, tableShade..<(ambientFraction + 1))
         let dirLoss = sum(square(d - tape.constant(shape: [b, 3], values: dir))) * (4 * invB)

@@ -37,21 +37,27 @@ public struct SleepObjective {
         public var presence = 0.0, position = 0.0, shape = 0.0, color = 0.0, yaw = 0.0, refine = 0.0, light = 0.0
         /// Fraction of steps whose presence decision (p > 0.5) matches the truth.
         public var presenceAccuracy = 0.0
+        /// The counts behind it (steps whose decision matched, steps that decided).
+        public var presenceCorrect = 0, presenceSteps = 0
     }
 
-    /// −(1/B) Σ log q(z | x), with the per-term breakdown.
-    public func loss(_ batch: TrainingBatch, table: SIMD3<Float>, tape: Tape, rng: inout RNG) -> Terms {
+    /// −(1/B) Σ log q(z | x), with the per-term breakdown. `rows`: each example's random stream
+    /// (its glimpse noise). `total`: B, the whole batch's size when `batch` is one rank's share
+    /// of it (the losses and terms are then this share's part of the batch's), by default
+    /// `batch.size`.
+    public func loss(_ batch: TrainingBatch, table: SIMD3<Float>, tape: Tape, rows: inout [RNG], total: Int? = nil) -> Terms {
         let cfg = network.config
         let b = batch.size, n = cfg.maxObjects
+        precondition(rows.count == b, "SleepObjective.loss: \(rows.count) random streams for \(b) examples")
         let attention = Attention(config: cfg)
         var state = network.lstm.zeroState(batch: b, on: tape)
         var previous = tape.zeros([b, LatentCode.size])
-        var total: Tensor? = nil
+        var sumOfTerms: Tensor? = nil
         var terms = Terms(loss: tape.zeros([]))
         var presCorrect = 0, presSteps = 0
-        let invB = 1 / Float(b)
+        let invB = 1 / Float(total ?? b)
 
-        func add(_ t: Tensor) { total = total.map { $0 + t } ?? t }
+        func add(_ t: Tensor) { sumOfTerms = sumOfTerms.map { $0 + t } ?? t }
         func masked(_ rows: Tensor, _ mask: [Float]) -> Tensor {
             sum(rows * tape.constant(shape: [b], values: mask)) * (-invB)
         }
@@ -62,7 +68,7 @@ public struct SleepObjective {
             let r = network.read(input, previous: previous, state: state)
             state = r.state
             if i == 0, let head = network.light {
-                let lightLoss = LightHead.loss(head(r.features), truth: batch.lights, tape: tape)
+                let lightLoss = LightHead.loss(head(r.features), truth: batch.lights, tape: tape, total: total)
                 add(lightLoss)
                 terms.light = Double(lightLoss.item)
             }
@@ -101,8 +107,8 @@ public struct SleepObjective {
                 truePos[2 * k] = Float(o.position.x / half)
                 truePos[2 * k + 1] = Float(o.position.y / half)
                 let lim = glimpseJitterLimit
-                let cx = o.position.x + min(max(gx - o.position.x, -lim), lim) + glimpseNoise * rng.normal()
-                let cy = o.position.y + min(max(gy - o.position.y, -lim), lim) + glimpseNoise * rng.normal()
+                let cx = o.position.x + min(max(gx - o.position.x, -lim), lim) + glimpseNoise * rows[k].normal()
+                let cy = o.position.y + min(max(gy - o.position.y, -lim), lim) + glimpseNoise * rows[k].normal()
                 thetas.replaceSubrange(6 * k..<6 * k + 6, with: attention.theta(x: cx, y: cy))
                 refineTarget[2 * k] = Float((o.position.x - cx) / GuideNetwork.refineScale)
                 refineTarget[2 * k + 1] = Float((o.position.y - cy) / GuideNetwork.refineScale)
@@ -143,7 +149,8 @@ public struct SleepObjective {
 
             previous = tape.constant(shape: [b, LatentCode.size], values: prevCodes)
         }
-        terms.loss = total!
+        terms.loss = sumOfTerms!
+        (terms.presenceCorrect, terms.presenceSteps) = (presCorrect, presSteps)
         terms.presenceAccuracy = presSteps > 0 ? Double(presCorrect) / Double(presSteps) : 1
         return terms
     }

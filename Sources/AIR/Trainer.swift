@@ -1,3 +1,4 @@
+import Collective
 import Dispatch
 import Engine
 import Random
@@ -119,10 +120,12 @@ public final class Learner: Module {
     init(guide: GuideNetwork, baselines: Baselines) { self.guide = guide; self.baselines = baselines }
 }
 
-/// Trains the guide: draws batches (the next one is rendered on another core while this one
-/// trains), steps Adam, guards against non-finite values, evaluates on held-out scenes.
-/// Everything a step uses is a function of (seed, step) and the saved state, so a resumed run
-/// continues bit for bit.
+/// Trains the guide: draws batches (with more than one thread, the next one is rendered on
+/// another core while this one trains), steps Adam, guards against non-finite values, evaluates
+/// on held-out scenes. Everything a step uses is a function of (seed, step) and the saved
+/// state, so a resumed run continues bit for bit. Over the ranks of a `Collective` it trains
+/// data-parallel (`DataParallel.swift`): each rank draws and learns from its share of every
+/// batch, and all ranks take the same steps.
 public final class Trainer {
     public let network: GuideNetwork
     public let options: TrainingOptions
@@ -135,10 +138,21 @@ public final class Trainer {
     public let wake: WakeObjective
     /// Everything the optimiser updates: the guide ("guide.…") and the ELBO's baselines ("baselines.…").
     public let learner: Learner
+    /// The root of the examples' random streams: example i of step s draws from
+    /// `rng.split(s).split(i)` (`exampleStreams`), whichever rank holds it.
     public var rng: RNG
     public internal(set) var step = 0
+    /// The ranks training together (a `SingleProcess` when alone).
+    public let collective: any Collective
+    /// This rank's examples of every batch.
+    public let share: BatchShare
     private let tape = Tape()
-    /// Held-out images and, for a labelled source, their scenes.
+    /// The gradients of every parameter in one vector, for the all-reduce.
+    private var gradientBuffer: [Float] = []
+    /// Wall time spent summing the gradients and sharing the updated parameters so far (for
+    /// benchmarks: what the ranks spend talking rather than computing).
+    public private(set) var allReduceSeconds = 0.0
+    /// Held-out images and, for a labelled source, their scenes (rank 0's alone: it evaluates).
     private let heldOut: (images: [Image], truth: [[SceneObject]]?)
     /// With `rws` and `sleepEvery`: the prior's scenes for the interleaved sleep steps.
     public let sleepBuilder: BatchBuilder?
@@ -151,10 +165,18 @@ public final class Trainer {
     /// from (the model's prior); `source` may then be unlabelled images. `model`: by default the
     /// prior of the spec that draws the sleep scenes (the default spec's for datasets and
     /// image folders without one), the C renderer and a Gaussian likelihood of σ `options.sigma`.
+    /// `collective`: the ranks that train together, each calling every method but the
+    /// evaluations in step.
     public init(network: GuideNetwork, source: any SceneSource, heldOutSource: any SceneSource, options: TrainingOptions,
-                sleepSource: (any SceneSource)? = nil, model: GenerativeModel? = nil) throws {
+                sleepSource: (any SceneSource)? = nil, model: GenerativeModel? = nil,
+                collective: any Collective = SingleProcess()) throws {
         self.network = network
         self.options = options
+        self.collective = collective
+        guard options.batchSize >= collective.size else {
+            throw TrainingError.unsupported("a batch of \(options.batchSize) cannot be shared by \(collective.size) ranks; give --batch-size \(collective.size) or more")
+        }
+        share = BatchShare(batch: options.batchSize, rank: collective.rank, ranks: collective.size)
         let spec = ((sleepSource ?? source) as? SpecSource)?.spec ?? .default
         self.model = model ?? GenerativeModel(spec: spec, config: network.config, sigma: options.sigma)
         if !source.labelled && ![.rws, .elbo].contains(options.objective) {
@@ -184,7 +206,7 @@ public final class Trainer {
         let r = Rasterizer(threads: 1)   // SceneSource draws through the spec's sampler, which needs masks
         var images: [Image] = [], truth: [[SceneObject]] = []
         let heldOutCount = (heldOutSource as? ImageFolderSource).map { min($0.count, options.evalImages) } ?? options.evalImages
-        for i in 0..<heldOutCount {
+        for i in 0..<(collective.isRoot ? heldOutCount : 0) {
             let s = try heldOutSource.scene(i, renderer: r)
             let img = try s.image ?? r.render(s.scene, samplesPerPixel: network.config.samplesPerPixel)
             images.append(PNG.quantized(img))
@@ -212,12 +234,13 @@ public final class Trainer {
         }
     }
 
+    /// This rank's share of the batch of `step`.
     private func batch(for step: Int) throws -> TrainingBatch {
-        let b = options.batchSize
+        let b = options.batchSize, share = self.share
         let build = { [builder, sleepBuilder, options, unowned self] (s: Int) in
             let sleeping = self.objective(at: s) == .sleep
             return try (sleeping ? sleepBuilder ?? builder : builder)
-                .batch(first: s * b, count: b, noiseSeed: options.seed ^ 0x5EED, prefixes: sleeping)
+                .batch(first: s * b + share.range.lowerBound, count: share.count, noiseSeed: options.seed ^ 0x5EED, prefixes: sleeping)
         }
         let current: TrainingBatch
         if let p = prefetched, p.step == step {
@@ -227,7 +250,8 @@ public final class Trainer {
             current = try build(step)
         }
         prefetched = nil
-        if step + 1 < options.steps {
+        // One thread (a rank of an MPI job, say) renders in turn; more render ahead.
+        if step + 1 < options.steps && options.threads > 1 {
             let group = DispatchGroup(), box = ResultBox()
             prefetchQueue.async(group: group) { box.value = Result { try build(step + 1) } }
             prefetched = (step + 1, group, box)
@@ -235,25 +259,28 @@ public final class Trainer {
         return current
     }
 
-    /// Runs one optimisation step and returns its metrics. Throws, leaving the parameters
-    /// untouched, if the loss or the gradient is not finite.
+    /// Runs one optimisation step and returns its metrics (the whole batch's, on every rank).
+    /// Throws, leaving the parameters untouched, if the loss or the gradient is not finite.
     public func trainStep() throws -> TrainingMetrics {
         let started = DispatchTime.now().uptimeNanoseconds
         let batch = try batch(for: step)
         defer { tape.reset() }
         learner.zeroGrad()
         let objective = self.objective(at: step)
+        var rows = exampleStreams(root: rng, step: step, examples: share.range)
         var m = TrainingMetrics(step: step + 1, objective: objective.rawValue, loss: 0, gradientNorm: 0, learningRate: 0, imagesPerSecond: 0)
         switch objective {
         case .sleep, .hybrid:
-            let terms = try sleepStep(batch, metrics: &m)
+            let terms = try sleepStep(batch, rows: &rows, metrics: &m)
             if network.light != nil { m.light = terms.light }
             m.presenceAccuracy = terms.presenceAccuracy
         case .elbo:
-            let e = try elbo.estimate(observed: batch.observed, batch: batch.size, table: builder.tableColor, tape: tape, rng: &rng)
-            m.loss = Double(e.surrogate.item)
-            m.elbo = e.elbo
-            guard m.loss.isFinite, e.elbo.isFinite else { throw TrainingError.nonFinite(step: step + 1, what: "the ELBO estimate") }
+            let e = try elbo.estimate(observed: batch.observed, batch: batch.size, total: share.total, table: builder.tableColor,
+                                      tape: tape, rows: &rows, collective: collective)
+            let sums = try collective.sumInRankOrder([Double(e.surrogate.item), e.elbo])
+            m.loss = sums[0]
+            m.elbo = sums[1]
+            guard m.loss.isFinite, sums[1].isFinite else { throw TrainingError.nonFinite(step: step + 1, what: "the ELBO estimate") }
             tape.backward(e.seeds + [(e.surrogate, [1])])
         case .rws:
             let pixels = network.config.width * network.config.height * 3
@@ -263,19 +290,39 @@ public final class Trainer {
             }
             let t = try wake.targets(images)
             let taught = try builder.teacherForced(targets: t.scenes, observed: batch.observed,
-                                                   first: step * options.batchSize, noiseSeed: options.seed ^ 0x5EED)
-            _ = try sleepStep(taught, metrics: &m)
-            m.searchGain = t.searchGain
-            m.targetCount = t.meanCount
+                                                   first: step * options.batchSize + share.range.lowerBound,
+                                                   noiseSeed: options.seed ^ 0x5EED)
+            _ = try sleepStep(taught, rows: &rows, metrics: &m)
+            let n = Double(t.scenes.count)
+            let sums = try collective.sumInRankOrder([t.searchGain * n, t.meanCount * n])
+            m.searchGain = sums[0] / Double(share.total)
+            m.targetCount = sums[1] / Double(share.total)
         }
-        let norm = clipGradientNorm(optimizer.allParameters, maxNorm: options.clipNorm)
+        // Data-parallel, each rank clips and updates its chunk of the summed gradient
+        // (`DataParallel.swift`); alone, all of it.
+        let parameters = optimizer.allParameters
+        let chunk = collective.size > 1 ? chunkRanges(parameters, over: collective) : nil
+        let norm: Float
+        if let chunk {
+            let reduceStarted = DispatchTime.now().uptimeNanoseconds
+            try reduceGradientChunks(parameters, ranges: chunk, over: collective, through: &gradientBuffer)
+            allReduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - reduceStarted) / 1e9
+            norm = try clipGradientChunks(parameters, ranges: chunk, maxNorm: options.clipNorm, over: collective)
+        } else {
+            norm = clipGradientNorm(parameters, maxNorm: options.clipNorm)
+        }
         guard norm.isFinite else {
             learner.zeroGrad()
             throw TrainingError.nonFinite(step: step + 1, what: "the gradient norm")
         }
         m.gradientNorm = Double(norm)
         m.learningRate = Double(optimizer.currentLearningRate(group: 0))
-        optimizer.step()
+        optimizer.step(only: chunk)
+        if let chunk {
+            let shareStarted = DispatchTime.now().uptimeNanoseconds
+            try shareParameterChunks(parameters, ranges: chunk, over: collective)
+            allReduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - shareStarted) / 1e9
+        }
         step += 1
         m.imagesPerSecond = Double(options.batchSize) / (Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
         return m
@@ -299,13 +346,20 @@ public final class Trainer {
 
     /// −log q(z | x) on a batch of given latents (prior draws, or the wake phase's targets):
     /// the loss, its backward pass and the per-term metrics.
-    private func sleepStep(_ batch: TrainingBatch, metrics m: inout TrainingMetrics) throws -> SleepObjective.Terms {
-        let terms = sleep.loss(batch, table: builder.tableColor, tape: tape, rng: &rng)
-        m.loss = Double(terms.loss.item)
+    /// The terms are the whole batch's (summed over the ranks before the loss is checked, so
+    /// that every rank stops at the same step).
+    private func sleepStep(_ batch: TrainingBatch, rows: inout [RNG], metrics m: inout TrainingMetrics) throws -> SleepObjective.Terms {
+        var terms = sleep.loss(batch, table: builder.tableColor, tape: tape, rows: &rows, total: share.total)
+        let sums = try collective.sumInRankOrder([Double(terms.loss.item), terms.presence, terms.position, terms.shape, terms.color,
+                                                  terms.yaw, terms.refine, terms.light,
+                                                  Double(terms.presenceCorrect), Double(terms.presenceSteps)])
+        m.loss = sums[0]
         guard m.loss.isFinite else { throw TrainingError.nonFinite(step: step + 1, what: "the loss") }
         terms.loss.backward()
-        m.presence = terms.presence; m.position = terms.position; m.shape = terms.shape
-        m.color = terms.color; m.yaw = terms.yaw; m.refine = terms.refine
+        (m.presence, m.position, m.shape, m.color, m.yaw, m.refine) = (sums[1], sums[2], sums[3], sums[4], sums[5], sums[6])
+        terms.light = sums[7]
+        (terms.presenceCorrect, terms.presenceSteps) = (Int(sums[8]), Int(sums[9]))
+        terms.presenceAccuracy = terms.presenceSteps > 0 ? sums[8] / sums[9] : 1
         return terms
     }
 

@@ -34,8 +34,12 @@ public struct TrainingLoop {
     }
 
     /// Trains to the last step, or until `shouldStop`, or for at most `stopAfter` steps.
+    /// Data-parallel, every rank runs this loop; rank 0 alone evaluates and writes the run's
+    /// files, and its `shouldStop` and checkpoint cadence rule every rank (which gather the
+    /// optimiser's state for each checkpoint).
     public func train(stopAfter: Int? = nil) throws -> Outcome {
         let options = trainer.options
+        let collective = trainer.collective, root = collective.isRoot
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = .sortedKeys
@@ -45,16 +49,21 @@ public struct TrainingLoop {
         let firstStep = trainer.step
         var stopped = false
         func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+        /// Rank 0's decision, on every rank.
+        func rankZeroSays(_ decision: Bool) throws -> Bool {
+            collective.size > 1 ? try collective.broadcast(decision ? 1 : 0) == 1 : decision
+        }
         var cadence = CheckpointCadence(interval: checkpointSeconds, start: seconds())
         // Wall time across sessions: a resumed run goes on from its last logged line.
         let started = seconds() - run.loggedSeconds()
         while trainer.step < options.steps {
-            if shouldStop() || stopAfter.map({ trainer.step - firstStep >= $0 }) == true { stopped = true; break }
+            let stopNow = shouldStop() || stopAfter.map({ trainer.step - firstStep >= $0 }) == true
+            if try rankZeroSays(stopNow) { stopped = true; break }
             beforeStep(trainer.step - firstStep)
             var m = try trainer.trainStep()
             let s = trainer.step
             let logged = s % options.logEvery == 0 || s == options.steps
-            if logged {
+            if logged && root {
                 if s % options.evalEvery == 0 || s == options.steps {
                     if trainer.heldOutIsLabelled {
                         let r = try trainer.evaluateHeldOut()
@@ -74,17 +83,23 @@ public struct TrainingLoop {
                 pending.append(line)
                 logLine(line)
             }
-            if cadence.isDue(logged: logged, now: seconds()) && s < options.steps {
-                try run.appendMetrics(pending)
-                pending = []
-                try run.save(trainer, source: source)
-                cadence.saved(at: seconds(), logged: logged)
+            if try rankZeroSays(root && cadence.isDue(logged: logged, now: seconds()) && s < options.steps) {
+                try trainer.gatherOptimizerState()
+                if root {
+                    try run.appendMetrics(pending)
+                    pending = []
+                    try run.save(trainer, source: source)
+                    cadence.saved(at: seconds(), logged: logged)
+                }
             }
             last = m
             progress(m, lastEval)
         }
-        try run.appendMetrics(pending)
-        try run.save(trainer, source: source)
+        try trainer.gatherOptimizerState()
+        if root {
+            try run.appendMetrics(pending)
+            try run.save(trainer, source: source)
+        }
         return stopped ? .interrupted : .finished(last: last)
     }
 }

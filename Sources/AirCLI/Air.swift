@@ -12,6 +12,6 @@ struct Air: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Release-build benchmarks printing JSON lines.",
-        subcommands: [BenchRender.self, BenchGenerate.self, BenchEngine.self, BenchInfer.self, BenchRefine.self, BenchExport.self]
+        subcommands: [BenchRender.self, BenchGenerate.self, BenchEngine.self, BenchInfer.self, BenchRefine.self, BenchExport.self, BenchTrain.self, BenchAllReduce.self]
     )
 }

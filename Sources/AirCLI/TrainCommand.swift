@@ -1,8 +1,10 @@
 import AIR
 import ArgumentParser
+import Collective
 import Dispatch
 import Engine
 import Foundation
+import MPI
 import Random
 import Scenes
 
@@ -14,9 +16,15 @@ struct Train: ParsableCommand {
         scenes/default.json) or from a dataset (--data). OUT receives model.safetensors (the \
         latest model), state.safetensors (everything --resume needs) and metrics.jsonl. \
         A checkpoint is written every --checkpoint-minutes and after the first logged step; \
-        Ctrl-C saves a checkpoint and stops; `air train --out OUT --resume` continues exactly. \
+        Ctrl-C (SIGUSR1 under mpirun) saves a checkpoint and stops; `air train --out OUT --resume` continues exactly. \
         A non-finite loss or gradient stops training with the last checkpoint intact. \
         The network's arithmetic runs on one thread (bit-exact runs); --threads renders batches.
+
+        Under `mpirun -np N` (or `srun`) the ranks train data-parallel: each draws, renders and \
+        learns from its share of every batch (one thread per rank unless --threads), the \
+        gradients are summed, and all ranks take the same step; the result equals a single \
+        process's with the same --batch-size up to float rounding. Rank 0 writes OUT. \
+        --resume continues with any number of ranks.
         """
     )
 
@@ -47,7 +55,7 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed for initialisation, scene draws and noise (default 1).")
     var seed: UInt64?
 
-    @Option(parsing: .unconditional, help: "Threads (one computes, the others render the next batch; default 2).")
+    @Option(parsing: .unconditional, help: "Threads (one computes, the others render the next batch; default 2, 1 per rank under mpirun).")
     var threads: Int?
 
     @Option(parsing: .unconditional, help: "Largest number of objects, the number of recurrent steps (default 3).")
@@ -86,6 +94,10 @@ struct Train: ParsableCommand {
     @Option(help: .hidden)
     var abortAfter: Int?
 
+    /// Under mpirun, only this rank aborts (--abort-after), as a killed rank would: for tests.
+    @Option(help: .hidden)
+    var abortRank: Int?
+
     /// Stops (with a checkpoint) after this many steps of this invocation, as Ctrl-C would: for tests.
     @Option(parsing: .unconditional, help: .hidden)
     var stopAfter: Int?
@@ -118,107 +130,136 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        try SceneCommandExit.run {
-            BLAS.setThreads(1)
-            let run = TrainingRun(folder: out)
-            let options: TrainingOptions, config: ModelConfig, sourceDescription: TrainingSourceDescription
-            // The inputs are read before anything in OUT is touched: --force must not remove
-            // the model a run starts from (--init-from OUT/model.safetensors).
-            let specText = try spec.map { try FileIO.readText($0) }
-            let initial = try initFrom.map { try ModelFile.load($0).network }
+        let world = try MPIWorld.start()
+        try exitingTogether(world) {
+            try SceneCommandExit.run { try train(world) }
+        }
+    }
+
+    func train(_ world: any Collective) throws {
+        BLAS.setThreads(1)
+        let run = TrainingRun(folder: out)
+        let options: TrainingOptions, config: ModelConfig, sourceDescription: TrainingSourceDescription
+        // The inputs are read before anything in OUT is touched: --force must not remove
+        // the model a run starts from (--init-from OUT/model.safetensors).
+        let specText = try spec.map { try FileIO.readText($0) }
+        let initial = try initFrom.map { try ModelFile.load($0).network }
+        // Rank 0 alone checks and clears OUT; the other ranks stop with its refusal.
+        try onRankZero(world) {
             try run.checkOutputs(inputs: spec.map { [$0] } ?? [], startingModel: initFrom)
             if resume {
                 guard run.exists else { throw ValidationError("no run to resume in \(out) (no state.safetensors)") }
-                var settings = try run.settings()
-                if let threads { settings.options.threads = threads }
-                (options, config, sourceDescription) = settings
+            } else if run.exists || FileIO.exists(run.modelPath) {
+                guard force else { throw ValidationError("\(out) already holds a run; --resume continues it, --force replaces it") }
+                try run.removeForReplacement(keeping: initFrom)
+            }
+        }
+        // Under mpirun (even -np 1) the cores are the ranks': one thread each unless told.
+        let ranked = world.size > 1 || MPIWorld.launched
+        let defaultThreads = ranked ? 1 : TrainingOptions().threads
+        if resume {
+            var settings = try run.settings()
+            settings.options.threads = threads ?? (ranked ? 1 : settings.options.threads)
+            (options, config, sourceDescription) = settings
+        } else {
+            var o = TrainingOptions()
+            if let objective { o.objective = Objective(rawValue: objective)! }
+            if let steps { o.steps = steps }
+            if let evalImages { o.evalImages = evalImages }
+            if let hybridSleepFraction { o.hybridSleepFraction = hybridSleepFraction }
+            if let sigma { o.sigma = sigma }
+            if let batchSize { o.batchSize = batchSize }
+            if let learningRate { o.learningRate = learningRate }
+            if let seed { o.seed = seed }
+            o.threads = threads ?? defaultThreads
+            if let logEvery { o.logEvery = logEvery }
+            o.evalEvery = max(o.logEvery, o.evalEvery / o.logEvery * o.logEvery)
+            if let data {
+                sourceDescription = .data(folder: data)
+            } else if let spec, let specText {
+                sourceDescription = .spec(text: specText, file: spec)
             } else {
-                if run.exists || FileIO.exists(run.modelPath) {
-                    guard force else { throw ValidationError("\(out) already holds a run; --resume continues it, --force replaces it") }
-                    try run.removeForReplacement(keeping: initFrom)
-                }
-                var o = TrainingOptions()
-                if let objective { o.objective = Objective(rawValue: objective)! }
-                if let steps { o.steps = steps }
-                if let evalImages { o.evalImages = evalImages }
-                if let hybridSleepFraction { o.hybridSleepFraction = hybridSleepFraction }
-                if let sigma { o.sigma = sigma }
-                if let batchSize { o.batchSize = batchSize }
-                if let learningRate { o.learningRate = learningRate }
-                if let seed { o.seed = seed }
-                if let threads { o.threads = threads }
-                if let logEvery { o.logEvery = logEvery }
-                o.evalEvery = max(o.logEvery, o.evalEvery / o.logEvery * o.logEvery)
-                if let data {
-                    sourceDescription = .data(folder: data)
-                } else if let spec, let specText {
-                    sourceDescription = .spec(text: specText, file: spec)
-                } else {
-                    sourceDescription = .defaultSpec
-                }
-                let src = try sourceDescription.sources(seed: o.seed, evalImages: o.evalImages, config: nil).train
-                var c = ModelConfig(camera: src.camera, samplesPerPixel: src.samplesPerPixel, maxObjects: maxObjects ?? 3)
-                // Positions are read in units of the table area's half-width: the spec's area.
-                if let spec = (src as? SpecSource)?.spec, case .random(let r) = spec.kind {
-                    c.tableHalfWidth = [r.x.lowerBound, r.x.upperBound, r.y.lowerBound, r.y.upperBound].map(abs).max()!
-                    c.minVisiblePixels = r.minVisiblePixels
-                }
-                config = c
-                options = o
+                sourceDescription = .defaultSpec
             }
-            let (source, heldOut, _) = try sourceDescription.sources(seed: options.seed, evalImages: options.evalImages, config: config)
-            var rng = RNG(seed: options.seed)
-            let network: GuideNetwork
-            if let initFrom, let initial {
-                // Training moves the presence probabilities: a calibrated model's calibration no
-                // longer holds (run `air calibrate` again).
-                initial.setCalibration(nil)
-                network = initial
-                guard network.config == config else {
-                    throw ValidationError("\(initFrom) was trained for another camera, image size or object count than the training scenes")
-                }
-            } else {
-                network = GuideNetwork(config: config, rng: &rng)
+            let src = try sourceDescription.sources(seed: o.seed, evalImages: o.evalImages, config: nil).train
+            config = trainingConfig(source: src, maxObjects: maxObjects ?? 3)
+            options = o
+        }
+        let (source, heldOut, _) = try sourceDescription.sources(seed: options.seed, evalImages: options.evalImages, config: config)
+        var rng = RNG(seed: options.seed)
+        let network: GuideNetwork
+        if let initFrom, let initial {
+            // Training moves the presence probabilities: a calibrated model's calibration no
+            // longer holds (run `air calibrate` again).
+            initial.setCalibration(nil)
+            network = initial
+            guard network.config == config else {
+                throw ValidationError("\(initFrom) was trained for another camera, image size or object count than the training scenes")
             }
-            let trainer = try Trainer(network: network, source: source, heldOutSource: heldOut, options: options)
-            if resume {
-                try run.restore(into: trainer)
-                try run.truncateMetrics(after: trainer.step)
-            }
-            let outcome = try runTrainingLoop(trainer: trainer, run: run, source: sourceDescription, quiet: quiet,
-                                              checkpointSeconds: checkpointSeconds ?? 60 * checkpointMinutes,
-                                              stopAfter: stopAfter, abortAfter: abortAfter)
-            if case .interrupted = outcome {
-                print("interrupted at step \(trainer.step); checkpoint saved. Continue with: air train --out \(out) --resume")
-            } else if case let .finished(last?) = outcome {
-                print("trained \(trainer.step) steps (loss \(String(format: "%.3f", last.loss))); model: \(run.modelPath)")
-            }
+        } else {
+            network = GuideNetwork(config: config, rng: &rng)
+        }
+        let trainer = try Trainer(network: network, source: source, heldOutSource: heldOut, options: options, collective: world)
+        if resume {
+            try run.restore(into: trainer)
+            if world.isRoot { try run.truncateMetrics(after: trainer.step) }
+        }
+        try trainer.checkRanksAgree()
+        let outcome = try runTrainingLoop(trainer: trainer, run: run, source: sourceDescription, quiet: quiet,
+                                          checkpointSeconds: checkpointSeconds ?? 60 * checkpointMinutes,
+                                          stopAfter: stopAfter, abortAfter: abortAfter, abortRank: abortRank)
+        guard world.isRoot else { return }
+        if case .interrupted = outcome {
+            print("interrupted at step \(trainer.step); checkpoint saved. Continue with: air train --out \(out) --resume")
+        } else if case let .finished(last?) = outcome {
+            print("trained \(trainer.step) steps (loss \(String(format: "%.3f", last.loss))); model: \(run.modelPath)")
         }
     }
 }
 
+/// A new model's configuration for training scenes from `source`.
+func trainingConfig(source: any SceneSource, maxObjects: Int) -> ModelConfig {
+    var c = ModelConfig(camera: source.camera, samplesPerPixel: source.samplesPerPixel, maxObjects: maxObjects)
+    // Positions are read in units of the table area's half-width: the spec's area.
+    if let spec = (source as? SpecSource)?.spec, case .random(let r) = spec.kind {
+        c.tableHalfWidth = [r.x.lowerBound, r.x.upperBound, r.y.lowerBound, r.y.upperBound].map(abs).max()!
+        c.minVisiblePixels = r.minVisiblePixels
+    }
+    return c
+}
+
 /// Runs the shared training loop with Ctrl-C (a checkpoint, then stop) and a progress line on
 /// stderr (metrics lines instead when quiet or not a terminal).
-/// `abortAfter` (tests): exit with code 3, without a checkpoint, after that many steps, as a kill would.
+/// `abortAfter` (tests): exit with code 3, without a checkpoint, after that many steps, as a kill
+/// would; under mpirun only rank `abortRank` if given. Rank 0 alone shows progress.
 func runTrainingLoop(trainer: Trainer, run: TrainingRun, source: TrainingSourceDescription, quiet: Bool,
-                     checkpointSeconds: Double, stopAfter: Int?, abortAfter: Int? = nil) throws -> TrainingLoop.Outcome {
+                     checkpointSeconds: Double, stopAfter: Int?, abortAfter: Int? = nil, abortRank: Int? = nil) throws -> TrainingLoop.Outcome {
     let stop = StopFlag()
-    let signalSource = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-    signal(SIGINT, SIG_IGN)
-    signalSource.setEventHandler { stop.set() }
-    signalSource.resume()
-    defer { signalSource.cancel(); signal(SIGINT, SIG_DFL) }
-    let progress = Progress(total: trainer.options.steps, enabled: !quiet && isatty(2) != 0)
+    // SIGUSR1 too: mpirun kills its ranks on Ctrl-C but passes SIGUSR1 on (and Slurm sends it
+    // before a time limit with --signal), so a job can still stop with a checkpoint.
+    let signalSources = [SIGINT, SIGUSR1].map { number in
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        signal(number, SIG_IGN)
+        source.setEventHandler { stop.set() }
+        source.resume()
+        return source
+    }
+    defer { for (source, number) in zip(signalSources, [SIGINT, SIGUSR1]) { source.cancel(); signal(number, SIG_DFL) } }
+    let root = trainer.collective.isRoot, ranks = trainer.collective.size, rank = trainer.collective.rank
+    let progress = Progress(total: trainer.options.steps, enabled: root && !quiet && isatty(2) != 0)
     var loop = TrainingLoop(trainer: trainer, run: run, source: source, checkpointSeconds: checkpointSeconds)
     loop.shouldStop = { stop.isSet }
-    if let abortAfter { loop.beforeStep = { if $0 >= abortAfter { Foundation.exit(3) } } }
+    if let abortAfter, abortRank.map({ $0 == rank }) ?? true {
+        // A rank of a job exits without MPI_Finalize (which would wait for the others), as a kill would.
+        loop.beforeStep = { if $0 >= abortAfter { if ranks > 1 { _exit(3) } else { Foundation.exit(3) } } }
+    }
     loop.progress = { m, eval in progress.update(step: m.step, metrics: m, eval: eval) }
-    if quiet || isatty(2) == 0 { loop.logLine = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } }
+    if root && (quiet || isatty(2) == 0) { loop.logLine = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } }
     defer { progress.finish() }
     return try loop.train(stopAfter: stopAfter)
 }
 
-/// Set from the SIGINT handler's queue, read by the training loop.
+/// Set from the SIGINT and SIGUSR1 handlers' queue, read by the training loop.
 final class StopFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false

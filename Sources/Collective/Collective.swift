@@ -11,10 +11,31 @@ public protocol Collective: AnyObject {
     func gather(_ bytes: [UInt8], to root: Int) throws -> [[UInt8]]
     /// The element-wise sum over ranks, in rank order (the same on every rank).
     func allReduceSum(_ values: inout [Float]) throws
+    /// The two halves of `allReduceSum`, for a rank that needs only its chunk of the sum
+    /// (`chunk(rank, of: values.count)`): that chunk of the element-wise sum, added in rank order.
+    func reduceScatterSum(_ values: [Float]) throws -> [Float]
+    /// The vector of `count` values whose chunk c is rank c's `chunk`, on every rank.
+    func allGatherChunks(_ chunk: [Float], count: Int) throws -> [Float]
 }
 
 extension Collective {
     public var isRoot: Bool { rank == 0 }
+
+    /// Chunk c of a vector of n values split over the ranks: consecutive, as even as can be.
+    public func chunk(_ c: Int, of n: Int) -> Range<Int> { (n * c / size)..<(n * (c + 1) / size) }
+
+    /// Through `gather` and `broadcast` (ranks of `MPIWorld` exchange chunks directly).
+    public func reduceScatterSum(_ values: [Float]) throws -> [Float] {
+        var sum = values
+        try allReduceSum(&sum)
+        return Array(sum[chunk(rank, of: values.count)])
+    }
+
+    public func allGatherChunks(_ chunk: [Float], count: Int) throws -> [Float] {
+        if size == 1 { return chunk }
+        let parts = try allGather(chunk.map(Double.init))
+        return parts.flatMap { $0.map(Float.init) }
+    }
 
     /// An integer from rank 0 to everyone.
     public func broadcast(_ value: Int) throws -> Int {

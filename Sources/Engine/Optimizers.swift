@@ -116,26 +116,55 @@ public final class Adam: Optimizer {
         self.init([ParameterGroup(module, learningRate: learningRate)], schedule: schedule)
     }
 
-    public func step() {
+    public func step() { step(only: nil) }
+
+    /// A step that updates (values and moments) only the elements `ranges[k]` of the k-th
+    /// parameter (`allParameters` order), and zeroes every gradient: the share of a data-parallel
+    /// rank that updates one chunk of the parameters. Nil: every element, `step()`.
+    public func step(only ranges: [Range<Int>]?) {
+        precondition(ranges == nil || ranges!.count == allParameters.count, "Adam.step: one range per parameter")
         stepCount += 1
         let f = schedule.factor(stepCount)
         let c1 = 1 - powf(beta1, Float(stepCount)), c2 = 1 - powf(beta2, Float(stepCount))
+        var k = -1
         for g in groups {
             let lr = g.learningRate * f
             for (name, p) in g.parameters {
+                k += 1
                 guard let grad = p.currentGrad else { continue }
+                let elements = ranges?[k] ?? 0..<p.count
                 let b1 = beta1, b2 = beta2, eps = epsilon, decay = weightDecay * lr
                 let x = p.data
                 // Moved out of the dictionary while updated (no copy, no overlapping access).
                 var mBuf = state.removeValue(forKey: "m." + name)!, vBuf = state.removeValue(forKey: "v." + name)!
-                mBuf.withUnsafeMutableBufferPointer { m in
-                    vBuf.withUnsafeMutableBufferPointer { v in
-                        for i in 0..<p.count {
+                mBuf.withUnsafeMutableBufferPointer { mb in
+                    vBuf.withUnsafeMutableBufferPointer { vb in
+                        let m = mb.baseAddress!, v = vb.baseAddress!
+                        // Eight lanes at a time, each lane the scalar tail's very operations in
+                        // the same order (no fused or reassociated arithmetic): the same bits, and
+                        // the update no longer weighs on a step of a small batch.
+                        var i = elements.lowerBound
+                        let w1 = F8(repeating: b1), w2 = F8(repeating: b2), r1 = F8(repeating: 1 - b1), r2 = F8(repeating: 1 - b2)
+                        let k1 = F8(repeating: c1), k2 = F8(repeating: c2), e8 = F8(repeating: eps)
+                        let l8 = F8(repeating: lr), d8 = F8(repeating: decay)
+                        while i + 8 <= elements.upperBound {
+                            let gi = load8(grad, i)
+                            let mi = w1 * load8(m, i) + r1 * gi
+                            let vi = w2 * load8(v, i) + r2 * gi * gi
+                            store8(mi, m, i)
+                            store8(vi, v, i)
+                            let update = (mi / k1) / ((vi / k2).squareRoot() + e8)
+                            let xi = load8(x, i)
+                            store8(xi - (l8 * update + d8 * xi), x, i)
+                            i += 8
+                        }
+                        while i < elements.upperBound {
                             let gi = grad[i]
                             m[i] = b1 * m[i] + (1 - b1) * gi
                             v[i] = b2 * v[i] + (1 - b2) * gi * gi
                             let update = (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
                             x[i] -= lr * update + decay * x[i]
+                            i += 1
                         }
                     }
                 }

@@ -23,6 +23,9 @@ public final class MPIWorld: Collective {
     public let rank: Int
     public let size: Int
     let comm = air_mpi_comm_world()
+    /// The all-reduce's receive buffer, kept: allocating megabytes afresh for every gradient
+    /// costs as much as sending them (the kernel maps and zeroes new pages).
+    private var received: [Float] = []
 
     /// Whether the launcher set the job's size (Open MPI, PMI, or Slurm's PMIx).
     public static var launched: Bool {
@@ -81,20 +84,60 @@ public final class MPIWorld: Collective {
     }
 
     public func allReduceSum(_ values: inout [Float]) throws {
-        // MPI_Allreduce's order of summation is the library's; gathering to rank 0 and summing
-        // in rank order, then broadcasting, makes the result the same for any run of N ranks.
-        let bytes = values.withUnsafeBytes { Array($0) }
-        let parts = try gather(bytes, to: 0)
-        var sum = values
-        if rank == 0 {
-            sum = [Float](repeating: 0, count: values.count)
-            for p in parts {
-                p.withUnsafeBytes { raw in
-                    for (i, v) in raw.bindMemory(to: Float.self).enumerated() { sum[i] += v }
-                }
+        // MPI_Allreduce's order of summation is the library's. Here each rank sums one chunk of
+        // the vector over all ranks, in rank order, and the summed chunks are shared: the sum is
+        // the same for any run of N ranks (and the same as adding the ranks' vectors one after
+        // the other), and each rank sends and receives 2·(N−1)/N of the vector, as a ring does.
+        guard size > 1 else { return }
+        values = try allGatherChunks(reduceScatterSum(values), count: values.count)
+    }
+
+    /// Chunk c of every rank's vector goes to rank c (`MPI_Alltoallv`), which adds them up in
+    /// rank order.
+    public func reduceScatterSum(_ values: [Float]) throws -> [Float] {
+        let n = values.count, ranks = size
+        guard ranks > 1 else { return values }
+        var sendCounts = (0..<ranks).map { Int32(chunk($0, of: n).count) }
+        var sendDisplacements = (0..<ranks).map { Int32(chunk($0, of: n).lowerBound) }
+        let mine = chunk(rank, of: n).count
+        if received.count < max(1, mine * ranks) { received = [Float](repeating: 0, count: max(1, mine * ranks)) }
+        var receiveCounts = [Int32](repeating: Int32(mine), count: ranks)
+        var receiveDisplacements = (0..<ranks).map { Int32($0 * mine) }
+        try values.withUnsafeBufferPointer { v in
+            try received.withUnsafeMutableBufferPointer { r in
+                try MPIWorld.check("MPI_Alltoallv", MPI_Alltoallv(v.baseAddress, &sendCounts, &sendDisplacements, air_mpi_float(),
+                                                                  r.baseAddress, &receiveCounts, &receiveDisplacements, air_mpi_float(), comm))
             }
         }
-        let out = try broadcast(sum.withUnsafeBytes { Array($0) }, from: 0)
-        out.withUnsafeBytes { raw in values = Array(raw.bindMemory(to: Float.self)) }
+        // Megabytes: left uninitialised (rank 0's part is copied in first), not zeroed.
+        return [Float](unsafeUninitializedCapacity: mine) { s, initialised in
+            received.withUnsafeBufferPointer { r in
+                guard mine > 0 else { return }
+                s.baseAddress!.initialize(from: r.baseAddress!, count: mine)
+                for from in 1..<ranks {
+                    let part = r.baseAddress! + from * mine
+                    for i in 0..<mine { s[i] += part[i] }
+                }
+            }
+            initialised = mine
+        }
+    }
+
+    /// Every rank's chunk to every rank (`MPI_Allgatherv`).
+    public func allGatherChunks(_ chunk: [Float], count n: Int) throws -> [Float] {
+        let ranks = size
+        guard ranks > 1 else { return chunk }
+        var counts = (0..<ranks).map { Int32(self.chunk($0, of: n).count) }
+        var displacements = (0..<ranks).map { Int32(self.chunk($0, of: n).lowerBound) }
+        precondition(chunk.count == Int(counts[rank]), "allGatherChunks: \(chunk.count) values for a chunk of \(counts[rank])")
+        let send = chunk.isEmpty ? [0] : chunk
+        // Every element is received: the megabytes are not zeroed first.
+        return try [Float](unsafeUninitializedCapacity: max(1, n)) { o, initialised in
+            try send.withUnsafeBufferPointer { s in
+                try MPIWorld.check("MPI_Allgatherv", MPI_Allgatherv(s.baseAddress, Int32(chunk.count), air_mpi_float(),
+                                                                    o.baseAddress, &counts, &displacements, air_mpi_float(), comm))
+            }
+            initialised = n
+        }
     }
 }

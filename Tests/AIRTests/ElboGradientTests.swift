@@ -39,8 +39,10 @@ final class ElboGradientTests: XCTestCase {
 
         func estimate(_ tape: Tape) throws -> ElboObjective.Result {
             var objective = t.elbo   // a copy: the running normalisers stay as they were
-            var r = RNG(seed: 11)
-            return try objective.estimate(observed: batch.observed, batch: 4, table: t.builder.tableColor, tape: tape, rng: &r)
+            // Seed 12 since each image has its own stream (seed 11's draws now put a colour
+            // sample where the central difference straddles the clamp and errs by 3 %).
+            var rows = (0..<4).map { RNG(seed: 12).split(UInt64($0)) }
+            return try objective.estimate(observed: batch.observed, batch: 4, table: t.builder.tableColor, tape: tape, rows: &rows)
         }
         t.learner.zeroGrad()
         let tape = Tape()

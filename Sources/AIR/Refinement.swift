@@ -165,6 +165,7 @@ struct Search {
     let half: Double
     /// The image at half size: the light's coarse proposals are ranked on it (`bestLight`).
     let coarse: Image
+    var lightScores: LightScores?
     var state: Refiner.State
     var session: any RenderSession
     var accepted: [String: Int] = [:]
@@ -343,7 +344,7 @@ struct Search {
             _ = try deaths()
             // A faint object (grey on the grey table, under a low light) stands out only once
             // everything else is explained.
-            while state.scene.objects.count < refiner.config.maxObjects, try birth(polish: 0.01) {}
+            while state.scene.objects.count < refiner.config.maxObjects, try birth(polish: 0.01, windows: 1) {}
             try keepVisible()
         }
     }
@@ -470,7 +471,7 @@ struct Search {
     /// and kept if J rises.
     mutating func lightGrid() throws -> Bool {
         let grid = Search.gridElevations.flatMap { e in
-            let n = e >= 70 ? 8 : 18
+            let n = e >= 70 ? 8 : e >= 45 ? 12 : 18
             return (0..<n).map { Search.light(elevation: e, azimuth: Double($0) * 360 / Double(n), shadows: true) }
         }
         guard let candidate = try bestLight(among: grid, halfSize: true), budgetLeft else { return false }
@@ -506,60 +507,68 @@ struct Search {
         var s = state.scene
         s.camera.width = target.width
         s.camera.height = target.height
-        s.light.ambient = 1; s.light.diffuse = 0
-        let ambientOnly = try refiner.renderer.render(s, samplesPerPixel: 1)
-        renders += 1
-        var best: (light: Light, sse: Double)?
-        var current = Double.infinity
-        for (i, c) in ([state.scene.light] + candidates).enumerated() {
+        // The ambient part and the directions already scored hold while the objects stay.
+        if lightScores?.objects != s.objects || lightScores?.halfSize != halfSize {
+            s.light.ambient = 1; s.light.diffuse = 0
+            let ambientOnly = try refiner.renderer.render(s, samplesPerPixel: 1)
+            renders += 1
+            lightScores = LightScores(objects: s.objects, halfSize: halfSize, ambientOnly: ambientOnly,
+                                      fixed: Search.ambientSums(target, ambientOnly: ambientOnly))
+        }
+        func score(_ c: Light) throws -> (ambient: Double, diffuse: Double, sse: Double)? {
+            let key = LightScores.Key(direction: c.direction, shadows: c.shadows)
+            if let known = lightScores!.scored[key] { return known }
             s.light = c
             s.light.ambient = 0; s.light.diffuse = 1
-            guard let fit = Search.levels(target, ambientOnly: ambientOnly, diffuseOnly: try refiner.renderer.render(s, samplesPerPixel: 1)) else { continue }
+            let fit = Search.levels(target, ambientOnly: lightScores!.ambientOnly, fixed: lightScores!.fixed,
+                                    diffuseOnly: try refiner.renderer.render(s, samplesPerPixel: 1))
             renders += 1
-            if i == 0 { current = fit.sse; continue }
-            if fit.sse < (best?.sse ?? current) {
-                var l = c
-                l.ambient = Light.rounded(fit.ambient)
-                l.diffuse = Light.rounded(fit.diffuse)
-                best = (l, fit.sse)
-            }
+            lightScores!.scored[key] = fit
+            return fit
+        }
+        let current = try score(state.scene.light)?.sse ?? .infinity
+        var best: (light: Light, sse: Double)?
+        for c in candidates {
+            guard let fit = try score(c), fit.sse < (best?.sse ?? current) else { continue }
+            var l = c
+            l.ambient = Light.rounded(fit.ambient)
+            l.diffuse = Light.rounded(fit.diffuse)
+            best = (l, fit.sse)
         }
         return best?.light
+    }
+
+    /// `bestLight`'s memory for one set of objects: their ambient-only rendering, its sums, and
+    /// the fit of every direction scored so far.
+    struct LightScores {
+        struct Key: Hashable {
+            var direction: SIMD3<Double>
+            var shadows: Bool
+        }
+        var objects: [SceneObject]
+        var halfSize: Bool
+        var ambientOnly: Image
+        var fixed: (aa: Double, ax: Double, xx: Double)
+        var scored: [Key: (ambient: Double, diffuse: Double, sse: Double)?] = [:]
     }
 
     /// The levels (a, d) ≥ 0 that make a · A + d · D closest to the image, and the squared error
     /// left: A and D are the renderings under levels (1, 0) and (0, 1). Nil when A and D are
     /// degenerate.
     static func levels(_ observed: Image, ambientOnly a: Image, diffuseOnly d: Image) -> (ambient: Double, diffuse: Double, sse: Double)? {
-        var aa = 0.0, ad = 0.0, dd = 0.0, ax = 0.0, dx = 0.0, xx = 0.0
-        // Eight lanes in Float over blocks of 256 values, the blocks summed in Double.
-        observed.pixels.withUnsafeBufferPointer { xs in
-            a.pixels.withUnsafeBufferPointer { us in
-                d.pixels.withUnsafeBufferPointer { vs in
-                    var start = 0
-                    while start < xs.count {
-                        let end = min(start + 256, xs.count)
-                        var saa = SIMD8<Float>.zero, sad = saa, sdd = saa, sax = saa, sdx = saa, sxx = saa
-                        var i = start
-                        while i + 8 <= end {
-                            let u = UnsafeRawPointer(us.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
-                            let v = UnsafeRawPointer(vs.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
-                            let x = UnsafeRawPointer(xs.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
-                            saa += u * u; sad += u * v; sdd += v * v; sax += u * x; sdx += v * x; sxx += x * x
-                            i += 8
-                        }
-                        aa += Double(saa.sum()); ad += Double(sad.sum()); dd += Double(sdd.sum())
-                        ax += Double(sax.sum()); dx += Double(sdx.sum()); xx += Double(sxx.sum())
-                        while i < end {
-                            let u = Double(us[i]), v = Double(vs[i]), x = Double(xs[i])
-                            aa += u * u; ad += u * v; dd += v * v; ax += u * x; dx += v * x; xx += x * x
-                            i += 1
-                        }
-                        start = end
-                    }
-                }
-            }
-        }
+        levels(observed, ambientOnly: a, fixed: ambientSums(observed, ambientOnly: a), diffuseOnly: d)
+    }
+
+    /// A·A, A·x and x·x: what `levels` needs of the image and the ambient part alone.
+    static func ambientSums(_ observed: Image, ambientOnly a: Image) -> (aa: Double, ax: Double, xx: Double) {
+        let (ax, aa, _) = dots(a, observed, observed)
+        return (aa, ax, dots(observed, observed, observed).1)
+    }
+
+    static func levels(_ observed: Image, ambientOnly a: Image, fixed: (aa: Double, ax: Double, xx: Double),
+                       diffuseOnly d: Image) -> (ambient: Double, diffuse: Double, sse: Double)? {
+        let (aa, ax, xx) = fixed
+        let (ad, dd, dx) = dots(d, a, observed)
         let det = aa * dd - ad * ad
         guard det > 1e-12 else { return nil }
         var ambient = (ax * dd - dx * ad) / det, diffuse = (dx * aa - ax * ad) / det
@@ -568,6 +577,39 @@ struct Search {
         if diffuse < 0 { diffuse = 0; ambient = max(0, ax / aa) }
         let sse = xx - 2 * (ambient * ax + diffuse * dx) + ambient * ambient * aa + 2 * ambient * diffuse * ad + diffuse * diffuse * dd
         return (ambient, diffuse, sse)
+    }
+
+    /// (u·v, u·u, u·w) for images u, v, w of one size: eight lanes in Float over blocks of 256
+    /// values, the blocks summed in Double.
+    static func dots(_ u: Image, _ v: Image, _ w: Image) -> (Double, Double, Double) {
+        var uv = 0.0, uu = 0.0, uw = 0.0
+        u.pixels.withUnsafeBufferPointer { us in
+            v.pixels.withUnsafeBufferPointer { vs in
+                w.pixels.withUnsafeBufferPointer { ws in
+                    var start = 0
+                    while start < us.count {
+                        let end = min(start + 256, us.count)
+                        var suv = SIMD8<Float>.zero, suu = suv, suw = suv
+                        var i = start
+                        while i + 8 <= end {
+                            let x = UnsafeRawPointer(us.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
+                            let y = UnsafeRawPointer(vs.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
+                            let z = UnsafeRawPointer(ws.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
+                            suv += x * y; suu += x * x; suw += x * z
+                            i += 8
+                        }
+                        uv += Double(suv.sum()); uu += Double(suu.sum()); uw += Double(suw.sum())
+                        while i < end {
+                            let x = Double(us[i])
+                            uv += x * Double(vs[i]); uu += x * x; uw += x * Double(ws[i])
+                            i += 1
+                        }
+                        start = end
+                    }
+                }
+            }
+        }
+        return (uv, uu, uw)
     }
 
     static let gridElevations: [Double] = [22, 30, 38, 46, 55, 64, 76]
@@ -690,28 +732,39 @@ struct Search {
         return false
     }
 
-    /// Proposes one new object where the residual is largest: every shape, a few yaws, the colour
-    /// read from the image; the best is polished and kept if J rises.
-    mutating func birth(polish d: Double) throws -> Bool {
+    /// Proposes one new object where the residual is largest (up to `windows` places): every
+    /// shape, a few yaws, the colour read from the image; the best is polished and kept if J rises.
+    mutating func birth(polish d: Double, windows: Int = 3) throws -> Bool {
         let cfg = refiner.config
         guard state.scene.objects.count < cfg.maxObjects, budgetLeft else { return false }
         let w = observed.width, h = observed.height
-        // The 5×5 window with the largest residual energy.
-        var energy = [Double](repeating: 0, count: w * h)
-        for p in 0..<(w * h) {
-            var e = 0.0
-            for c in 0..<3 { let v = Double(observed.pixels[3 * p + c]) - Double(state.image.pixels[3 * p + c]); e += v * v }
-            energy[p] = e
+        // Each 5×5 window's residual energy, from a summed-area table of the pixels' energy.
+        var table = [Double](repeating: 0, count: (w + 1) * (h + 1))
+        observed.pixels.withUnsafeBufferPointer { x in
+            state.image.pixels.withUnsafeBufferPointer { r in
+                for y in 0..<h {
+                    var row = 0.0
+                    for i in 0..<w {
+                        let p = 3 * (y * w + i)
+                        let a = x[p] - r[p], b = x[p + 1] - r[p + 1], c = x[p + 2] - r[p + 2]
+                        row += Double(a * a + b * b + c * c)
+                        table[(y + 1) * (w + 1) + i + 1] = table[y * (w + 1) + i + 1] + row
+                    }
+                }
+            }
+        }
+        func window(_ x: Int, _ y: Int) -> Double {
+            let x0 = x - 2, x1 = x + 3, y0 = y - 2, y1 = y + 3
+            return table[y1 * (w + 1) + x1] - table[y0 * (w + 1) + x1] - table[y1 * (w + 1) + x0] + table[y0 * (w + 1) + x0]
         }
         // Up to three windows, each the largest left once the others' surroundings are set aside
         // (the largest may be a place no object can stand, such as past the table's edge).
         var taken: [(x: Int, y: Int)] = []
-        for _ in 0..<3 {
+        for _ in 0..<windows {
             var best = (score: 0.0, x: 0, y: 0)
             for y in 2..<(h - 2) {
                 for x in 2..<(w - 2) where !taken.contains(where: { abs($0.x - x) < 8 && abs($0.y - y) < 8 }) {
-                    var s = 0.0
-                    for dy in -2...2 { for dx in -2...2 { s += energy[(y + dy) * w + x + dx] } }
+                    let s = window(x, y)
                     if s > best.score { best = (s, x, y) }
                 }
             }

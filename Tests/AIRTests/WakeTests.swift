@@ -170,6 +170,29 @@ final class CameraFitTests: XCTestCase {
         XCTAssertEqual(camera.target.y, truth.target.y, accuracy: 0.06)
     }
 
+    /// The centring's readings may leave the model's table area: a set-up turned or shifted
+    /// against the model's puts blocks past its edge, and the outline must see them there. A
+    /// block at x = 1.6 (the area ends at 1.5), read at 1.45, is re-fitted to 1.6: the mean
+    /// with one at −1.2 is 0.2, and the camera moves by it (0.15 if the reading stopped at 1.5).
+    func testCentringReadingsMayLeaveTheModelsArea() throws {
+        var cfg = tinyConfig(maxObjects: 2)
+        cfg.samplesPerPixel = 1
+        let r = Rasterizer(threads: 1)
+        var images: [Image] = [], readings: [Scene] = []
+        for (x, read) in [(1.6, 1.45), (-1.2, -1.2)] {
+            let o = SceneObject(shape: .cube, color: Color(rgb: SIMD3(0.9, 0.2, 0.1)), position: SIMD2(x, 0), rotation: 10)
+            images.append(PNG.quantized(try r.render(cfg.scene(objects: [o]), samplesPerPixel: 1)))
+            var guess = o
+            guess.position.x = read
+            readings.append(cfg.scene(objects: [guess]))
+        }
+        var fit = CameraFit(config: cfg)
+        fit.polishRenders = 40
+        _ = try fit.fit(images: [images[1]], scenes: [readings[1]],
+                        centring: Array(zip(images, readings)).map { (image: $0.0, scene: $0.1) })
+        XCTAssertEqual(fit.lastCentring.shift.x, -0.2, accuracy: 0.03)
+    }
+
     /// Positions filling the table area's square, turned by 0.05 radians: the outline gives the
     /// turn back, within the grid; a few wild readings outside do not move it.
     func testOutlineTurnUndoesATurn() {

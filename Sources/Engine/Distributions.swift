@@ -91,19 +91,19 @@ public struct Categorical {
 
     /// One class index per row.
     public func sample(rng: inout RNG) -> [Int] {
-        let k = classes, rows = logits.count / k
-        var out = [Int](repeating: 0, count: rows)
-        for r in 0..<rows {
-            var u = rng.uniformFloat()
-            var chosen = k - 1
-            for j in 0..<k {
-                let p = expf(logProbs.data[r * k + j])
-                if u < p { chosen = j; break }
-                u -= p
-            }
-            out[r] = chosen
+        (0..<(logits.count / classes)).map { draw(row: $0, u: rng.uniformFloat()) }
+    }
+
+    /// The class of row r at uniform draw u: the inverse of its cumulative distribution.
+    func draw(row r: Int, u: Float) -> Int {
+        let k = classes
+        var u = u
+        for j in 0..<k {
+            let p = expf(logProbs.data[r * k + j])
+            if u < p { return j }
+            u -= p
         }
-        return out
+        return k - 1
     }
 
     /// log P(class) per row.

@@ -48,20 +48,9 @@ extension Bernoulli {
 extension Categorical {
     /// `sample(rng:)` with one stream per row (rows: every axis but the last).
     public func sample(rows: inout [RNG]) -> [Int] {
-        let k = classes, n = logits.count / k
+        let n = logits.count / classes
         precondition(n == rows.count, "Categorical.sample: \(rows.count) streams for \(n) rows")
-        var out = [Int](repeating: 0, count: n)
-        for r in 0..<n {
-            var u = rows[r].uniformFloat()
-            var chosen = k - 1
-            for j in 0..<k {
-                let p = expf(logProbs.data[r * k + j])
-                if u < p { chosen = j; break }
-                u -= p
-            }
-            out[r] = chosen
-        }
-        return out
+        return (0..<n).map { draw(row: $0, u: rows[$0].uniformFloat()) }
     }
 }
 

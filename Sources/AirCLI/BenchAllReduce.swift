@@ -32,7 +32,7 @@ struct BenchAllReduce: ParsableCommand {
     func run() throws {
         let world = try MPIWorld.start()
         try exitingTogether(world) {
-            try SceneCommandExit.run {
+            try SceneCommandExit.run(in: world) {
                 let count = floats ?? gradientSize()
                 var rng = RNG(seed: UInt64(world.rank + 1))
                 let values = (0..<count).map { _ in rng.uniformFloat() }

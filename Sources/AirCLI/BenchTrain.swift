@@ -44,7 +44,7 @@ struct BenchTrain: ParsableCommand {
     func run() throws {
         let world = try MPIWorld.start()
         try exitingTogether(world) {
-            try SceneCommandExit.run {
+            try SceneCommandExit.run(in: world) {
                 BLAS.setThreads(1)
                 var o = TrainingOptions()
                 o.objective = Objective(rawValue: objective)!

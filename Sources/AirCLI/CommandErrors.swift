@@ -1,4 +1,6 @@
+import AIR
 import ArgumentParser
+import Collective
 import Engine
 import Scenes
 #if canImport(Glibc)
@@ -9,20 +11,46 @@ import Glibc
 /// error, a refusal to overwrite), 2 I/O failure (cannot read, create or write a file).
 /// Argument-parser usage errors keep ArgumentParser's own code (64).
 enum SceneCommandExit {
-    static func run(_ body: () throws -> Void) throws {
+    /// Runs a command's work; an error is said (once for a job of many ranks, see `say`) and
+    /// becomes the exit code.
+    static func run(in world: (any Collective)? = nil, _ body: () throws -> Void) throws {
         do {
             try body()
         } catch let e as ExitCode {
             throw e
-        } catch let e as IOError {
-            report("\(e)")
-            throw ExitCode(2)
-        } catch let e as SafeTensorsError where e.kind == .io {
-            report("\(e)")
-            throw ExitCode(2)
         } catch {
+            say(error, in: world)
+            throw ExitCode(code(of: error))
+        }
+    }
+
+    static func code(of error: Error) -> Int32 {
+        if error is IOError { return 2 }
+        if let e = error as? SafeTensorsError, e.kind == .io { return 2 }
+        return 1
+    }
+
+    /// Reports an error. In a job of many ranks an error of the settings or of files every rank
+    /// reads whole is every rank's: rank 0 says it once. Anything else may be one rank's own and
+    /// says which (an image of the wrong size is read by one rank only).
+    static func say(_ error: Error, in world: (any Collective)?) {
+        guard let world, world.size > 1 else { return report("\(error)") }
+        if world.isRoot {
             report("\(error)")
-            throw ExitCode(1)
+        } else if !isEveryRanks(error) {
+            report("rank \(world.rank): \(error)")
+        } else {
+            // mpirun ends the job when the first rank leaves: give rank 0 time to say it.
+            usleep(300_000)
+        }
+    }
+
+    private static func isEveryRanks(_ error: Error) -> Bool {
+        if error is ValidationError { return true }
+        guard let e = error as? TrainingError else { return false }
+        switch e {
+        case .unsupported, .badModel, .badRun, .nonFinite: return true
+        case .imageSize: return false
         }
     }
 

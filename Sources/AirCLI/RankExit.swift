@@ -14,7 +14,7 @@ func exitingTogether(_ world: any Collective, _ body: () throws -> Void) throws 
     } catch let e as ExitCode {
         leave(e.rawValue)
     } catch {
-        SceneCommandExit.report("\(error)")
+        SceneCommandExit.say(error, in: world)
         leave(1)
     }
 }

@@ -132,7 +132,7 @@ struct Train: ParsableCommand {
     func run() throws {
         let world = try MPIWorld.start()
         try exitingTogether(world) {
-            try SceneCommandExit.run { try train(world) }
+            try SceneCommandExit.run(in: world) { try train(world) }
         }
     }
 

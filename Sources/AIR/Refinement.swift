@@ -295,11 +295,21 @@ struct Search {
         renders += 1
         let sse = Refiner.sse(observed, image)
         guard objective(sse: sse, count: s.objects.count) > objective else { return false }
-        state = Refiner.State(scene: s, image: image, sse: sse)
-        session = try refiner.renderer.session(base: s, samplesPerPixel: refiner.spp)
-        renders += 1
+        try adopt(s, image: image, sse: sse)
         accepted[kind, default: 0] += 1
         return true
+    }
+
+    /// Makes `scene` the search's state: its rendering (`image`, else rendered now), its SSE and
+    /// a fresh session of one-object-moved re-renders from it.
+    mutating func adopt(_ scene: Scene, image: Image? = nil, sse: Double? = nil) throws {
+        let image = try image ?? {
+            renders += 1
+            return try refiner.renderer.render(scene, samplesPerPixel: refiner.spp)
+        }()
+        state = Refiner.State(scene: scene, image: image, sse: sse ?? Refiner.sse(observed, image))
+        session = try refiner.renderer.session(base: scene, samplesPerPixel: refiner.spp)
+        renders += 1
     }
 
     /// Coarse to fine, twice (the second pass from the third level): within a level the poses
@@ -309,8 +319,6 @@ struct Search {
     mutating func run() throws {
         let levels = Array(Refiner.levels.enumerated())
         let schedule = levels.map { ($0, true) } + levels.dropFirst(2).map { ($0, false) }
-        // Under a light tens of degrees off every shadow is somewhere else, and the poses bend
-        // to explain it: the light comes first, and then objects that explain nothing go.
         for ((level, step), first) in schedule where budgetLeft {
             for _ in 0..<refiner.options.sweepsPerLevel where budgetLeft {
                 var changed = false
@@ -372,10 +380,8 @@ struct Search {
               counts[k] < refiner.config.minVisiblePixels {
             var s = state.scene
             s.objects.remove(at: k)
-            let image = try refiner.renderer.render(s, samplesPerPixel: refiner.spp)
-            state = Refiner.State(scene: s, image: image, sse: Refiner.sse(observed, image))
-            session = try refiner.renderer.session(base: s, samplesPerPixel: refiner.spp)
-            renders += 3
+            try adopt(s)
+            renders += 1   // the mask
             accepted["death", default: 0] += 1
         }
     }
@@ -479,10 +485,7 @@ struct Search {
         return try attempt({ search in
             var s = search.state.scene
             s.light = candidate
-            let image = try search.refiner.renderer.render(s, samplesPerPixel: search.refiner.spp)
-            search.state = Refiner.State(scene: s, image: image, sse: Refiner.sse(search.observed, image))
-            search.session = try search.refiner.renderer.session(base: s, samplesPerPixel: search.refiner.spp)
-            search.renders += 2
+            try search.adopt(s)
             for a in [6.0, 3.0] { for _ in 0..<3 where try search.lightDirection(a, shadows: false) {} }
             return search.objective > before
         }, kind: "light")
@@ -655,10 +658,7 @@ struct Search {
             if try attempt({ search in
                 var s = search.state.scene
                 s.objects.remove(at: k)
-                search.state = Refiner.State(scene: s, image: try search.refiner.renderer.render(s, samplesPerPixel: search.refiner.spp), sse: 0)
-                search.state.sse = Refiner.sse(search.observed, search.state.image)
-                search.session = try search.refiner.renderer.session(base: s, samplesPerPixel: search.refiner.spp)
-                search.renders += 2
+                try search.adopt(s)
                 // A phantom often stands in a shadow the light put elsewhere: look for the light too.
                 if search.refiner.options.lightMoves {
                     if search.state.scene.light.shadows { _ = try search.lightGrid() }
@@ -705,9 +705,7 @@ struct Search {
                 guard let best else { continue }
                 let before = objective
                 if try attempt({ search in
-                    search.state = Refiner.State(scene: best.scene, image: best.image, sse: best.sse)
-                    search.session = try search.refiner.renderer.session(base: best.scene, samplesPerPixel: search.refiner.spp)
-                    search.renders += 1
+                    try search.adopt(best.scene, image: best.image, sse: best.sse)
                     _ = try search.colorSweep()
                     for (pd, yd) in [(d * 2, 8.0), (d, 3.0), (d / 2, 1.5)] { for _ in 0..<2 { _ = try search.poseSweep(position: pd, yaw: yd) } }
                     _ = try search.colorSweep()

@@ -35,10 +35,10 @@ public struct SleepObjective {
         public var loss: Tensor
         /// Per-term means over the batch (negative log-likelihoods), for logging.
         public var presence = 0.0, position = 0.0, shape = 0.0, color = 0.0, yaw = 0.0, refine = 0.0, light = 0.0
-        /// Fraction of steps whose presence decision (p > 0.5) matches the truth.
-        public var presenceAccuracy = 0.0
-        /// The counts behind it (steps whose decision matched, steps that decided).
+        /// Steps whose presence decision (p > 0.5) matches the truth, and steps that decided.
         public var presenceCorrect = 0, presenceSteps = 0
+        /// Fraction of steps whose presence decision matches the truth.
+        public var presenceAccuracy: Double { presenceSteps > 0 ? Double(presenceCorrect) / Double(presenceSteps) : 1 }
     }
 
     /// −(1/B) Σ log q(z | x), with the per-term breakdown. `rows`: each example's random stream
@@ -151,7 +151,6 @@ public struct SleepObjective {
         }
         terms.loss = sumOfTerms!
         (terms.presenceCorrect, terms.presenceSteps) = (presCorrect, presSteps)
-        terms.presenceAccuracy = presSteps > 0 ? Double(presCorrect) / Double(presSteps) : 1
         return terms
     }
 }

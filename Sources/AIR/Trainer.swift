@@ -359,7 +359,6 @@ public final class Trainer {
         (m.presence, m.position, m.shape, m.color, m.yaw, m.refine) = (sums[1], sums[2], sums[3], sums[4], sums[5], sums[6])
         terms.light = sums[7]
         (terms.presenceCorrect, terms.presenceSteps) = (Int(sums[8]), Int(sums[9]))
-        terms.presenceAccuracy = terms.presenceSteps > 0 ? sums[8] / sums[9] : 1
         return terms
     }
 

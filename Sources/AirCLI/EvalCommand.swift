@@ -19,17 +19,7 @@ struct Eval: ParsableCommand {
         """
     )
 
-    @Option(help: "Model file (default: the bundled model, as for air infer).")
-    var model: String?
-
-    @Flag(help: "Refine each reading by render-and-compare search.")
-    var refine = false
-
-    @Option(parsing: .unconditional, help: "With --refine: at most this many renders per image.")
-    var maxRenders: Int = RefinementOptions().maxRenders
-
-    @Option(parsing: .unconditional, help: "Report only objects at least this confident (calibrated models; default: the model's own threshold).")
-    var minConfidence: Double?
+    @OptionGroup var reading: ReadingFlags
 
     @Option(help: "Score these readings (JSON lines) instead of running a model.")
     var pred: String?
@@ -49,25 +39,20 @@ struct Eval: ParsableCommand {
     @Option(parsing: .unconditional, help: "Evaluate only the first N scenes.")
     var limit: Int?
 
-    @Option(parsing: .unconditional, help: "Images per batch.")
-    var batchSize: Int = 64
-
     @Option(parsing: .unconditional, help: "With --json and a model: keep this many worst-read images with overlays (for air report).")
     var worst: Int = 12
 
     func validate() throws {
-        if [model != nil, pred != nil, predBop != nil].filter({ $0 }).count > 1 { throw ValidationError("give one of --model, --pred and --pred-bop") }
+        if [reading.model != nil, pred != nil, predBop != nil].filter({ $0 }).count > 1 { throw ValidationError("give one of --model, --pred and --pred-bop") }
         if let limit, limit < 1 { throw ValidationError("--limit must be >= 1") }
-        if refine && (pred != nil || predBop != nil) { throw ValidationError("--refine needs a model, not --pred") }
-        if batchSize < 1 { throw ValidationError("--batch-size must be >= 1") }
-        if let minConfidence, !(0...1).contains(minConfidence) { throw ValidationError("--min-confidence must be in [0, 1]") }
+        if reading.refine && (pred != nil || predBop != nil) { throw ValidationError("--refine needs a model, not --pred") }
         if !(0...1000).contains(worst) { throw ValidationError("--worst must be in 0...1000") }
     }
 
     func run() throws {
         try SceneCommandExit.run {
             let dataset = try Dataset(folder: data)
-            let model = pred == nil && predBop == nil ? try self.model ?? BundledModel.locate() : nil
+            let model = pred == nil && predBop == nil ? try reading.modelPath() : nil
             try FileIO.checkOutputs([json, perObject].compactMap { $0 }, inputs: dataset.files + [model, pred, predBop].compactMap { $0 })
             let n = min(limit ?? dataset.entries.count, dataset.entries.count)
             let truth = dataset.entries.prefix(n).map(\.scene.objects)
@@ -84,14 +69,10 @@ struct Eval: ParsableCommand {
                 for (t, p) in zip(truth, predicted) { e.add(truth: t, predicted: p) }
                 report = e.report()
             } else {
-                let (network, _) = try ModelFile.load(model ?? BundledModel.locate())
+                let reader = try reading.reader()
                 let names = dataset.entries.prefix(n).map { data + "/" + $0.image }
-                let images = try fitImages(try (0..<n).map { try dataset.image($0) }, names: names, config: network.config)
-                var options = RefinementOptions()
-                options.maxRenders = maxRenders
-                let reader = try SceneReader(network: network, refine: refine, refinement: options)
-                if let minConfidence { reader.minimumConfidence = minConfidence }
-                (report, predicted) = try evaluate(reader: reader, images: images, truth: truth, batchSize: batchSize,
+                let images = try fitImages(try (0..<n).map { try dataset.image($0) }, names: names, config: reader.network.config)
+                (report, predicted) = try evaluate(reader: reader, images: images, truth: truth, batchSize: reading.batchSize,
                                                    names: dataset.entries.prefix(n).map(\.image), worst: json == nil ? 0 : worst)
             }
             var bop = BOPScores()

@@ -86,7 +86,7 @@ final class ConvEncoder: Module {
 
     func callAsFunction(_ x: Tensor) -> Tensor {
         var h = x
-        for conv in convs { h = relu(conv(h)) }
+        for conv in convs { h = conv(h, relu: true) }
         return relu(output(h.flattened()))
     }
 }

@@ -37,34 +37,40 @@ extension GuideNetwork {
 
     /// The what-outputs [B, `WhatHeads.Layout.width`] from a glimpse of `input` through θ [B, 2, 3] and the state h.
     func look(_ input: StepInput, theta: Tensor, h: Tensor) -> Tensor {
-        look(full: input.full, theta: theta, h: h)
+        look(glimpse: input.glimpses(theta: theta, size: config.glimpseSize), h: h)
     }
 
-    /// The same from the full-resolution input alone: inference builds it only for the rows that
-    /// take a glimpse (the encoder after the glimpse costs far more than the glimpse).
-    func look(full: Tensor, theta: Tensor, h: Tensor) -> Tensor {
-        let g = glimpse(full, theta: theta, height: config.glimpseSize, width: config.glimpseSize)
-        return what(concat([glimpseEncoder(g), h], axis: 1))
+    /// The same from the glimpses [B, G, G, 6] themselves.
+    func look(glimpse g: Tensor, h: Tensor) -> Tensor {
+        what(concat([glimpseEncoder(g), h], axis: 1))
     }
 }
 
-/// A step's input on the tape: the full-resolution 6-channel image the glimpse reads, and its
-/// 2×2 average the encoder reads (made here, not by a pooling op: the input needs no gradient).
+/// A step's input: the 6-channel image (observed − table colour, observed − rendering) at half
+/// resolution on the tape, which the encoder reads, and what its full-resolution version is made
+/// of, which the glimpses read only where they look (`glimpseInput`). The input needs no
+/// gradient, so neither is an op.
 struct StepInput {
-    var full: Tensor   // [B, H, W, 6]
     var half: Tensor   // [B, H/2, W/2, 6]
+    let observed: [Float], rendered: [Float], renderedOffset: Int, rows: [Int], table: SIMD3<Float>, height: Int, width: Int
+    let tape: Tape
+
+    /// The glimpses [B, size, size, 6] through θ [B, 2, 3].
+    func glimpses(theta: Tensor, size: Int) -> Tensor {
+        glimpseInput(observed: observed, rendered: rendered, renderedOffset: renderedOffset, rows: rows, table: table,
+                     height: height, width: width, theta: theta, size: size, tape: tape)
+    }
 }
 
 /// Builds the input of the images `rows` (all when nil) from the observed images and the
 /// renderings of the objects found so far (both [N·H·W·3], values in [0, 1]). Channels:
 /// observed − table colour, observed − rendering.
-func stepInput(observed: [Float], rendered: [Float], rows: [Int]? = nil, table: SIMD3<Float>,
+func stepInput(observed: [Float], rendered: [Float], renderedOffset: Int = 0, rows: [Int]? = nil, table: SIMD3<Float>,
                batch: Int, height: Int, width: Int, tape: Tape) -> StepInput {
     let rows = rows ?? Array(0..<batch)
-    return StepInput(full: fullInput(observed: observed, rendered: rendered, rows: rows, table: table,
+    return StepInput(half: halfInput(observed: observed, rendered: rendered, renderedOffset: renderedOffset, rows: rows, table: table,
                                      height: height, width: width, tape: tape),
-                     half: halfInput(observed: observed, rendered: rendered, rows: rows, table: table,
-                                     height: height, width: width, tape: tape))
+                     observed: observed, rendered: rendered, renderedOffset: renderedOffset, rows: rows, table: table, height: height, width: width, tape: tape)
 }
 
 /// Sets the first `pixels` RGB pixels of `buffer` to the table colour: the rendering of an
@@ -77,35 +83,53 @@ func fillWithTable(_ buffer: inout [Float], pixels: Int, table: SIMD3<Float>) {
     }
 }
 
-/// The full-resolution part of a step's input, [rows.count, H, W, 6].
-func fullInput(observed: [Float], rendered: [Float], rows: [Int], table: SIMD3<Float>,
-               height: Int, width: Int, tape: Tape) -> Tensor {
+/// Glimpses [rows.count, size, size, 6] of the full-resolution step input through θ [rows, 2, 3]:
+/// equal bit for bit to `glimpse` of the whole 6-channel image, but each channel value is made
+/// only at the taps a glimpse reads (a glimpse covers a few percent of a 128×128 image).
+func glimpseInput(observed: [Float], rendered: [Float], renderedOffset: Int = 0, rows: [Int], table: SIMD3<Float>,
+                  height: Int, width: Int, theta: Tensor, size: Int, tape: Tape) -> Tensor {
+    precondition(theta.shape[0] == rows.count, "glimpseInput: θ \(theta.shape) for \(rows.count) rows")
+    let grid = affineGrid(theta, height: size, width: size)
+    let out = tape.uninitialized([rows.count, size, size, 6])
     let plane = height * width
-    let full = tape.uninitialized([rows.count, height, width, 6])
-    let d = full.data
-    let t0 = table.x, t1 = table.y, t2 = table.z
+    let t = [table.x, table.y, table.z]
     observed.withUnsafeBufferPointer { o in
         rendered.withUnsafeBufferPointer { r in
-            for (k, row) in rows.enumerated() {
-                var src = o.baseAddress! + row * plane * 3, ren = r.baseAddress! + row * plane * 3
-                var dst = d + k * plane * 6
-                for _ in 0..<plane {
-                    let v0 = src[0], v1 = src[1], v2 = src[2]
-                    dst[0] = v0 - t0; dst[1] = v1 - t1; dst[2] = v2 - t2
-                    dst[3] = v0 - ren[0]; dst[4] = v1 - ren[1]; dst[5] = v2 - ren[2]
-                    src += 3; ren += 3; dst += 6
+            var g = UnsafePointer(grid.data), d = out.data
+            for row in rows {
+                let src = o.baseAddress! + row * plane * 3, ren = r.baseAddress! + renderedOffset + row * plane * 3
+                /// Channel c of the input at pixel p.
+                @inline(__always) func value(_ p: Int, _ c: Int) -> Float {
+                    c < 3 ? src[3 * p + c] - t[c] : src[3 * p + c - 3] - ren[3 * p + c - 3]
+                }
+                for _ in 0..<(size * size) {
+                    let taps = BilinearTaps(x: g[0], y: g[1], width: width, height: height)
+                    let (w00, w01, w10, w11) = taps.weights
+                    if taps.inside {
+                        for c in 0..<6 {
+                            d[c] = w00 * value(taps.p00, c) + w01 * value(taps.p01, c)
+                                + w10 * value(taps.p10, c) + w11 * value(taps.p11, c)
+                        }
+                    } else {
+                        for c in 0..<6 { d[c] = 0 }
+                        if taps.p00 >= 0 { for c in 0..<6 { d[c] += w00 * value(taps.p00, c) } }
+                        if taps.p01 >= 0 { for c in 0..<6 { d[c] += w01 * value(taps.p01, c) } }
+                        if taps.p10 >= 0 { for c in 0..<6 { d[c] += w10 * value(taps.p10, c) } }
+                        if taps.p11 >= 0 { for c in 0..<6 { d[c] += w11 * value(taps.p11, c) } }
+                    }
+                    g += 2; d += 6
                 }
             }
         }
     }
-    return full
+    return out
 }
 
 /// The 2×2 average of the full input, [rows.count, H/2, W/2, 6], read straight from the images
 /// (so that inference need not build the full input of rows that take no glimpse). Each tap's
 /// difference is rounded as in the full input, and summed in the same order, so it equals
 /// averaging `fullInput` bit for bit.
-func halfInput(observed: [Float], rendered: [Float], rows: [Int], table: SIMD3<Float>,
+func halfInput(observed: [Float], rendered: [Float], renderedOffset: Int = 0, rows: [Int], table: SIMD3<Float>,
                height: Int, width: Int, tape: Tape) -> Tensor {
     let plane = height * width, h2 = height / 2, w2 = width / 2
     let half = tape.uninitialized([rows.count, h2, w2, 6])
@@ -113,7 +137,7 @@ func halfInput(observed: [Float], rendered: [Float], rows: [Int], table: SIMD3<F
     observed.withUnsafeBufferPointer { o in
         rendered.withUnsafeBufferPointer { r in
             for (k, row) in rows.enumerated() {
-                let src = o.baseAddress! + row * plane * 3, ren = r.baseAddress! + row * plane * 3
+                let src = o.baseAddress! + row * plane * 3, ren = r.baseAddress! + renderedOffset + row * plane * 3
                 var out = q + k * h2 * w2 * 6
                 for y in 0..<h2 {
                     for x in 0..<w2 {

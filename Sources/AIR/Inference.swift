@@ -90,8 +90,8 @@ public final class Inferrer {
 
         for step in 0..<cfg.maxObjects where !rows.isEmpty {
             let m = rows.count
-            // The encoder reads the half-resolution input of every row; the full one is built
-            // below only for the rows that take a glimpse.
+            // The encoder reads the half-resolution input of every row; the full-resolution one
+            // is sampled below only where the glimpses of the rows that take one look.
             let half = halfInput(observed: observed, rendered: rendered, rows: rows, table: tableColor,
                                  height: cfg.height, width: cfg.width, tape: tape)
             let r = network.read(half: half, previous: previous, state: state)
@@ -112,10 +112,11 @@ public final class Inferrer {
                 thetas.replaceSubrange(6 * i..<6 * i + 6,
                                        with: attention.theta(x: Double(mean[2 * j]) * tableHalf, y: Double(mean[2 * j + 1]) * tableHalf))
             }
-            let full = fullInput(observed: observed, rendered: rendered, rows: present.map { rows[$0] },
-                                 table: tableColor, height: cfg.height, width: cfg.width, tape: tape)
+            let g = glimpseInput(observed: observed, rendered: rendered, rows: present.map { rows[$0] }, table: tableColor,
+                                 height: cfg.height, width: cfg.width, theta: tape.constant(shape: [present.count, 2, 3], values: thetas),
+                                 size: cfg.glimpseSize, tape: tape)
             let h = present.count == m ? r.state.h : gather(r.state.h, indices: present, axis: 0)
-            let out = network.look(full: full, theta: tape.constant(shape: [present.count, 2, 3], values: thetas), h: h).values
+            let out = network.look(glimpse: g, h: h).values
             var keep: [Int] = []
             var codes: [Float] = []
             for (i, j) in present.enumerated() {

@@ -10,9 +10,13 @@ public struct TrainingBatch {
     public var lights: [Light]
     /// Observed images, [B·H·W·3] in [0, 1].
     public var observed: [Float]
-    /// `prefixes[i]`: renderings of each scene's first i objects (slightly perturbed, as the
-    /// guide's own estimates will be), [B·H·W·3]; i = 0 is the bare table.
-    public var prefixes: [[Float]]
+    /// N planes of renderings, [N·B·H·W·3] (one plane per step, kept in one array: a crowded
+    /// batch's planes are tens of MB): plane i renders each scene's first i objects (slightly
+    /// perturbed, as the guide's own estimates will be); plane 0 is the bare table.
+    public var prefixes: [Float]
+
+    /// Where plane i of `prefixes` starts.
+    public func prefixOffset(_ i: Int) -> Int { i * observed.count }
 
     public var size: Int { objects.count }
 }
@@ -63,7 +67,7 @@ public struct SleepObjective {
         }
 
         for i in 0..<n {
-            let input = stepInput(observed: batch.observed, rendered: batch.prefixes[i], table: table,
+            let input = stepInput(observed: batch.observed, rendered: batch.prefixes, renderedOffset: batch.prefixOffset(i), table: table,
                                   batch: b, height: cfg.height, width: cfg.width, tape: tape)
             let r = network.read(input, previous: previous, state: state)
             state = r.state

@@ -136,8 +136,7 @@ public final class BatchBuilder {
         }
         }
         if let failure { throw failure }
-        let prefixes = (0..<(withPrefixes ? n : 0)).map { i in Array(prefixFlat[(i * count * pixels)..<((i + 1) * count * pixels)]) }
-        return TrainingBatch(objects: objects, lights: lights, observed: observed, prefixes: prefixes)
+        return TrainingBatch(objects: objects, lights: lights, observed: observed, prefixes: prefixFlat)
     }
 
     /// Renders the teacher-forced prefixes of one scene (objects in canonical order) into row
@@ -187,8 +186,7 @@ public final class BatchBuilder {
             }
         }
         if let failure { throw failure }
-        let prefixes = (0..<n).map { i in Array(prefixFlat[(i * count * pixels)..<((i + 1) * count * pixels)]) }
-        return TrainingBatch(objects: ordered, lights: targets.map(\.light), observed: observed, prefixes: prefixes)
+        return TrainingBatch(objects: ordered, lights: targets.map(\.light), observed: observed, prefixes: prefixFlat)
     }
 
     private func perturb(_ l: Light, _ rng: inout RNG) -> Light {

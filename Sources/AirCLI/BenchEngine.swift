@@ -127,7 +127,7 @@ struct BenchEngine: ParsableCommand {
             tape.reset()
             let img = tape.watch(x)
             var h = img
-            for l in layers { h = relu(l(h)) }
+            for l in layers { h = l(h, relu: true) }
             tape.backward([(h, seed)])
             for l in layers { l.zeroGrad() }
         }

@@ -58,7 +58,7 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Threads (one computes, the others render the next batch; default 2, 1 per rank under mpirun).")
     var threads: Int?
 
-    @Option(parsing: .unconditional, help: "Largest number of objects, the number of recurrent steps (default 3).")
+    @Option(parsing: .unconditional, help: "Largest number of objects, the number of recurrent steps (default: the spec's most objects per scene, at least 3).")
     var maxObjects: Int?
 
     @Option(help: "Output folder of the run.")
@@ -114,7 +114,7 @@ struct Train: ParsableCommand {
         if let f = hybridSleepFraction, !(0...1).contains(f) { throw ValidationError("--hybrid-sleep-fraction must be in [0, 1]") }
         if let sigma, !(sigma > 0 && sigma.isFinite) { throw ValidationError("--sigma must be a positive number") }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be a positive number") }
-        if let maxObjects, !(1...16).contains(maxObjects) { throw ValidationError("--max-objects must be in 1...16") }
+        if let maxObjects, !(1...64).contains(maxObjects) { throw ValidationError("--max-objects must be in 1...64") }
         if let objective, Objective(rawValue: objective) == nil {
             throw ValidationError("--objective must be one of \(Objective.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -182,7 +182,11 @@ struct Train: ParsableCommand {
                 sourceDescription = .defaultSpec
             }
             let src = try sourceDescription.sources(seed: o.seed, evalImages: o.evalImages, config: nil).train
-            config = trainingConfig(source: src, maxObjects: maxObjects ?? 3)
+            let most = maxObjects ?? max(3, specMaxObjects(src) ?? 3)
+            guard most <= 64 else {
+                throw ValidationError("the spec allows \(most) objects per scene, more than a model reads (64); pass --max-objects")
+            }
+            config = trainingConfig(source: src, maxObjects: most)
             options = o
         }
         let (source, heldOut, _) = try sourceDescription.sources(seed: options.seed, evalImages: options.evalImages, config: config)
@@ -215,6 +219,12 @@ struct Train: ParsableCommand {
             print("trained \(trainer.step) steps (loss \(String(format: "%.3f", last.loss))); model: \(run.modelPath)")
         }
     }
+}
+
+/// The most objects a scene of `source`'s spec can hold (nil: not a random spec).
+func specMaxObjects(_ source: any SceneSource) -> Int? {
+    guard let spec = (source as? SpecSource)?.spec, case .random(let r) = spec.kind else { return nil }
+    return r.countWeights.lastIndex { $0 > 0 }
 }
 
 /// A new model's configuration for training scenes from `source`.

@@ -9,36 +9,60 @@ struct ConvGeometry {
     var rows: Int { batch * outH * outW }
     var patch: Int { kernelH * kernelW * channels }
 
-    /// Walks the im2col matrix in runs: for each output pixel and kernel row, the in-bounds taps
-    /// are one contiguous run of the NHWC image (kx₁ − kx₀ pixels × C channels), reported as
-    /// `inside(colOffset, imageOffset, length)`; taps in the zero padding as `outside(colOffset, length)`.
+    /// Output pixels per block: the block's im2col rows (about 512 KB) stay in cache from the
+    /// copy through the GEMMs that read them, which is what keeps the GEMMs near their in-cache
+    /// speed (the whole im2col matrix of a batch is tens of MB).
+    var blockRows: Int { max(16, min(rows, 131_072 / max(patch, 1))) }
+
+    /// Walks the im2col rows of output pixels `pixels` in runs: for each output pixel and kernel
+    /// row, the in-bounds taps are one contiguous run of the NHWC image (kx₁ − kx₀ pixels × C
+    /// channels), reported as `inside(colOffset, imageOffset, length)`; taps in the zero padding
+    /// as `outside(colOffset, length)`. Column offsets count from the range's first row.
     @inline(__always)
-    func forEachRun(_ inside: (Int, Int, Int) -> Void, outside: (Int, Int) -> Void = { _, _ in }) {
+    func forEachRun(_ pixels: Range<Int>, _ inside: (Int, Int, Int) -> Void, outside: (Int, Int) -> Void = { _, _ in }) {
         let rowLength = kernelW * channels
-        for b in 0..<batch {
-            for oy in 0..<outH {
-                for ox in 0..<outW {
-                    let row = ((b * outH + oy) * outW + ox) * patch
-                    let x0 = ox * stride - padding
-                    let kx0 = max(0, -x0), kx1 = min(kernelW, width - x0)
-                    for ky in 0..<kernelH {
-                        let iy = oy * stride - padding + ky
-                        let col = row + ky * rowLength
-                        if iy < 0 || iy >= height || kx0 >= kx1 { outside(col, rowLength); continue }
-                        if kx0 > 0 { outside(col, kx0 * channels) }
-                        inside(col + kx0 * channels, ((b * height + iy) * width + x0 + kx0) * channels, (kx1 - kx0) * channels)
-                        if kx1 < kernelW { outside(col + kx1 * channels, (kernelW - kx1) * channels) }
-                    }
-                }
+        let plane = outH * outW
+        for r in pixels {
+            let b = r / plane, oy = (r % plane) / outW, ox = r % outW
+            let row = (r - pixels.lowerBound) * patch
+            let x0 = ox * stride - padding
+            let kx0 = max(0, -x0), kx1 = min(kernelW, width - x0)
+            for ky in 0..<kernelH {
+                let iy = oy * stride - padding + ky
+                let col = row + ky * rowLength
+                if iy < 0 || iy >= height || kx0 >= kx1 { outside(col, rowLength); continue }
+                if kx0 > 0 { outside(col, kx0 * channels) }
+                inside(col + kx0 * channels, ((b * height + iy) * width + x0 + kx0) * channels, (kx1 - kx0) * channels)
+                if kx1 < kernelW { outside(col + kx1 * channels, (kernelW - kx1) * channels) }
             }
         }
     }
+
+    /// The im2col rows of `pixels` into `cols`. The runs are short (a kernel row of a few
+    /// channels), so they are copied inline rather than by memmove calls.
+    func im2col(_ pixels: Range<Int>, from image: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>) {
+        forEachRun(pixels, { col, img, n in copyFloats(image + img, to: cols + col, n) },
+                   outside: { col, n in (cols + col).update(repeating: 0, count: n) })
+    }
+}
+
+@inline(__always)
+func copyFloats(_ s: UnsafePointer<Float>, to d: UnsafeMutablePointer<Float>, _ n: Int) {
+    var i = 0
+    while i + 8 <= n { store8(load8(s, i), d, i); i += 8 }
+    while i < n { d[i] = s[i]; i += 1 }
 }
 
 /// Convolution: x [B, H, W, C], weight [O, KH, KW, C] (OHWI), bias [O] → [B, OH, OW, O],
-/// OH = (H + 2·padding − KH) / stride + 1. Zero padding. Each output channel's filter is one
-/// contiguous row matching an im2col row, so forward is cols · Wᵀ and dW = dYᵀ · cols.
-public func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
+/// OH = (H + 2·padding − KH) / stride + 1. Zero padding. With `relu` the output is
+/// max(0, ·) (fused: one pass over the output while it is in cache).
+///
+/// Each output channel's filter is one contiguous row matching an im2col row, so forward is
+/// cols · Wᵀ, dW = dYᵀ · cols and dcols = dY · W (scattered back onto the image: col2im).
+/// All three run block by block of output pixels (`ConvGeometry.blockRows`), the block's
+/// im2col rows rebuilt in the backward pass instead of kept: copying them again costs less
+/// than reading a batch-sized matrix back from memory.
+public func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int = 1, padding: Int = 0, relu: Bool = false) -> Tensor {
     precondition(x.rank == 4 && weight.rank == 4 && x.shape[3] == weight.shape[3],
                  "conv2d: input \(x.shape) (NHWC) does not match weight \(weight.shape) (O, KH, KW, C)")
     precondition(stride >= 1 && padding >= 0, "conv2d: stride \(stride), padding \(padding)")
@@ -53,42 +77,77 @@ public func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int =
     if let bias { precondition(bias.count == o, "conv2d: bias \(bias.shape) for \(o) channels") }
     let y = tape.result([g.batch, g.outH, g.outW, o], requiresGrad: grad)
 
-    // im2col: [rows, patch]; a 1×1 stride-1 unpadded conv is already in this layout.
+    // A 1×1 stride-1 unpadded conv's input is already its im2col matrix.
     let direct = kh == 1 && kw == 1 && stride == 1 && padding == 0
-    let cols: UnsafeMutablePointer<Float>
-    if direct {
-        cols = x.data
-    } else {
-        cols = tape.scratch(g.rows * g.patch)
-        let px = x.data
-        g.forEachRun({ col, img, n in (cols + col).update(from: px + img, count: n) },
-                     outside: { col, n in (cols + col).update(repeating: 0, count: n) })
+    let step = direct ? max(g.rows, 1) : g.blockRows
+    let blocks = Swift.stride(from: 0, to: g.rows, by: step).map { $0..<min($0 + step, g.rows) }
+    let cols = direct ? x.data : tape.scratch(min(g.blockRows, g.rows) * g.patch)
+    /// The im2col rows of a block (a view of x when direct).
+    func im2col(_ pixels: Range<Int>) -> UnsafeMutablePointer<Float> {
+        if direct { return x.data + pixels.lowerBound * g.patch }
+        g.im2col(pixels, from: x.data, into: cols)
+        return cols
     }
-    if let bias { fillRows(y.data, with: bias.data, rows: g.rows, cols: o) }
-    sgemm(false, true, g.rows, o, g.patch, 1, cols, weight.data, bias == nil ? 0 : 1, y.data)
+
+    for pixels in blocks {
+        let out = y.data + pixels.lowerBound * o, n = pixels.count
+        sgemm(false, true, n, o, g.patch, 1, im2col(pixels), weight.data, 0, out)
+        addBiasAndActivate(out, bias: bias?.data, rows: n, cols: o, relu: relu)
+    }
 
     if grad {
         tape.record {
             guard let gy = y.currentGrad else { return }
-            if weight.requiresGrad {
-                let (gw, fresh) = weight.gradForWrite()
-                sgemm(true, false, o, g.patch, g.rows, 1, gy, cols, fresh ? 0 : 1, gw)
+            // Through the ReLU: the gradient where the output is positive.
+            var dy = UnsafePointer(gy)
+            if relu {
+                let masked = tape.scratch(y.count)
+                zipInto8(y.data, gy, masked, y.count, overwrite: true,
+                         { y, g in g.replacing(with: 0, where: y .<= 0) }, { y, g in y > 0 ? g : 0 })
+                dy = UnsafePointer(masked)
             }
-            if let bias, bias.requiresGrad { addColumnSums(gy, rows: g.rows, cols: o, into: bias.gradBuffer()) }
-            if x.requiresGrad {
-                if direct {
-                    let (gx, fresh) = x.gradForWrite()
-                    sgemm(false, false, g.rows, g.patch, o, 1, gy, weight.data, fresh ? 0 : 1, gx)
+            if let bias, bias.requiresGrad { addColumnSums(dy, rows: g.rows, cols: o, into: bias.gradBuffer()) }
+            let wantW = weight.requiresGrad, wantX = x.requiresGrad
+            guard wantW || wantX else { return }
+            let gw = wantW ? weight.gradForWrite() : nil
+            let gx = wantX ? x.gradBuffer() : nil
+            let dcols = wantX && !direct ? tape.scratch(min(g.blockRows, g.rows) * g.patch) : nil
+            for (i, pixels) in blocks.enumerated() {
+                let dyBlock = dy + pixels.lowerBound * o, n = pixels.count
+                if let gw { sgemm(true, false, o, g.patch, n, 1, dyBlock, im2col(pixels), i == 0 && gw.overwrite ? 0 : 1, gw.pointer) }
+                guard let gx else { continue }
+                if let dcols {
+                    sgemm(false, false, n, g.patch, o, 1, dyBlock, weight.data, 0, dcols)
+                    g.forEachRun(pixels) { col, img, len in accumulate(dcols + col, into: gx + img, len) }
                 } else {
-                    let gx = x.gradBuffer()    // col2im: dcols = dY · Wᵀ, scattered back onto the image
-                    let dcols = tape.scratch(g.rows * g.patch)
-                    sgemm(false, false, g.rows, g.patch, o, 1, gy, weight.data, 0, dcols)
-                    g.forEachRun { col, img, n in accumulate(dcols + col, into: gx + img, n) }
+                    sgemm(false, false, n, g.patch, o, 1, dyBlock, weight.data, 1, gx + pixels.lowerBound * g.patch)
                 }
             }
         }
     }
     return y
+}
+
+/// y[r, j] += bias[j], then max(0, ·) with `relu`, row by row.
+@inline(__always)
+func addBiasAndActivate(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, rows: Int, cols: Int, relu: Bool) {
+    for r in 0..<rows {
+        let row = y + r * cols
+        var j = 0
+        while j + 8 <= cols {
+            var v = load8(row, j)
+            if let bias { v += load8(bias, j) }
+            if relu { v.replace(with: 0, where: v .< 0) }
+            store8(v, row, j)
+            j += 8
+        }
+        while j < cols {
+            var v = row[j]
+            if let bias { v += bias[j] }
+            row[j] = relu ? max(v, 0) : v
+            j += 1
+        }
+    }
 }
 
 /// Max pooling over `kernel`×`kernel` windows with `stride` (default = kernel), no padding.

@@ -60,8 +60,9 @@ public final class Conv2d: Module {
         self.padding = padding
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        conv2d(x, weight, bias, stride: stride, padding: padding)
+    /// With `relu`, max(0, ·) fused into the convolution.
+    public func callAsFunction(_ x: Tensor, relu: Bool = false) -> Tensor {
+        conv2d(x, weight, bias, stride: stride, padding: padding, relu: relu)
     }
 }
 

@@ -68,46 +68,28 @@ public func gridSample(_ image: Tensor, _ grid: Tensor) -> Tensor {
     let (h, w) = (grid.shape[1], grid.shape[2])
     let y = tape.result([batch, h, w, C], requiresGrad: grad)
     let fw = Float(W), fh = Float(H)
-
-    /// The four taps of a sample: image offsets (−1 when outside) and the fractional position.
-    struct Taps { var o00, o01, o10, o11: Int; var fx, fy: Float }
-    @inline(__always) func taps(_ b: Int, _ gx: Float, _ gy: Float) -> Taps {
-        let u = ((gx + 1) * fw - 1) / 2, v = ((gy + 1) * fh - 1) / 2
-        // Far outside the image every tap is out of bounds (whatever the weights); clamp before
-        // converting to Int. Flooring the clamped value by truncation spares a call to floorf per
-        // coordinate, and equals floorf wherever a tap can be inside.
-        let uc = max(min(u, fw + 1), -2), vc = max(min(v, fh + 1), -2)
-        let xt = Int(uc), yt = Int(vc)
-        let x0 = Float(xt) > uc ? xt - 1 : xt, y0 = Float(yt) > vc ? yt - 1 : yt
-        let x0f = Float(x0), y0f = Float(y0)
-        @inline(__always) func at(_ yy: Int, _ xx: Int) -> Int {
-            (xx >= 0 && xx < W && yy >= 0 && yy < H) ? ((b * H + yy) * W + xx) * C : -1
-        }
-        return Taps(o00: at(y0, x0), o01: at(y0, x0 + 1), o10: at(y0 + 1, x0), o11: at(y0 + 1, x0 + 1),
-                    fx: u - x0f, fy: v - y0f)
-    }
+    @inline(__always) func taps(_ gx: Float, _ gy: Float) -> BilinearTaps { BilinearTaps(x: gx, y: gy, width: W, height: H) }
 
     // Walks grid and output with pointers: this loop runs once per glimpse pixel at inference.
-    let img = image.data
     var gp = UnsafePointer(grid.data), out = y.data
     for b in 0..<batch {
+        let img = image.data + b * H * W * C
         for _ in 0..<(h * w) {
-            let t = taps(b, gp[0], gp[1])
+            let t = taps(gp[0], gp[1])
             gp += 2
             defer { out += C }
-            let w00 = (1 - t.fx) * (1 - t.fy), w01 = t.fx * (1 - t.fy), w10 = (1 - t.fx) * t.fy, w11 = t.fx * t.fy
-            if t.o00 >= 0 && t.o11 >= 0 {
-                // All four taps inside (the common case): no bounds checks, one pass.
-                let a = img + t.o00, bb = img + t.o01, cc = img + t.o10, d = img + t.o11
+            let (w00, w01, w10, w11) = t.weights
+            if t.inside {
+                let a = img + t.p00 * C, bb = img + t.p01 * C, cc = img + t.p10 * C, d = img + t.p11 * C
                 var c = 0
                 while c < C { out[c] = w00 * a[c] + w01 * bb[c] + w10 * cc[c] + w11 * d[c]; c += 1 }
                 continue
             }
             for c in 0..<C { out[c] = 0 }
-            if t.o00 >= 0 { for c in 0..<C { out[c] += w00 * img[t.o00 + c] } }
-            if t.o01 >= 0 { for c in 0..<C { out[c] += w01 * img[t.o01 + c] } }
-            if t.o10 >= 0 { for c in 0..<C { out[c] += w10 * img[t.o10 + c] } }
-            if t.o11 >= 0 { for c in 0..<C { out[c] += w11 * img[t.o11 + c] } }
+            if t.p00 >= 0 { for c in 0..<C { out[c] += w00 * img[t.p00 * C + c] } }
+            if t.p01 >= 0 { for c in 0..<C { out[c] += w01 * img[t.p01 * C + c] } }
+            if t.p10 >= 0 { for c in 0..<C { out[c] += w10 * img[t.p10 * C + c] } }
+            if t.p11 >= 0 { for c in 0..<C { out[c] += w11 * img[t.p11 * C + c] } }
         }
     }
     if grad {
@@ -116,24 +98,26 @@ public func gridSample(_ image: Tensor, _ grid: Tensor) -> Tensor {
             let gImg = image.requiresGrad ? image.gradBuffer() : nil
             let gGrid = grid.requiresGrad ? grid.gradBuffer() : nil
             for b in 0..<batch {
+                let img = image.data + b * H * W * C
+                let gImgB = gImg.map { $0 + b * H * W * C }
                 for p in 0..<(h * w) {
                     let gp = grid.data + (b * h * w + p) * 2
-                    let t = taps(b, gp[0], gp[1])
+                    let t = taps(gp[0], gp[1])
+                    let o00 = t.p00 * C, o01 = t.p01 * C, o10 = t.p10 * C, o11 = t.p11 * C
                     let g = gy + (b * h * w + p) * C
-                    if let gImg {
-                        let w00 = (1 - t.fx) * (1 - t.fy), w01 = t.fx * (1 - t.fy)
-                        let w10 = (1 - t.fx) * t.fy, w11 = t.fx * t.fy
-                        if t.o00 >= 0 { for c in 0..<C { gImg[t.o00 + c] += w00 * g[c] } }
-                        if t.o01 >= 0 { for c in 0..<C { gImg[t.o01 + c] += w01 * g[c] } }
-                        if t.o10 >= 0 { for c in 0..<C { gImg[t.o10 + c] += w10 * g[c] } }
-                        if t.o11 >= 0 { for c in 0..<C { gImg[t.o11 + c] += w11 * g[c] } }
+                    if let gImg = gImgB {
+                        let (w00, w01, w10, w11) = t.weights
+                        if t.p00 >= 0 { for c in 0..<C { gImg[o00 + c] += w00 * g[c] } }
+                        if t.p01 >= 0 { for c in 0..<C { gImg[o01 + c] += w01 * g[c] } }
+                        if t.p10 >= 0 { for c in 0..<C { gImg[o10 + c] += w10 * g[c] } }
+                        if t.p11 >= 0 { for c in 0..<C { gImg[o11 + c] += w11 * g[c] } }
                     }
                     if let gGrid {
                         // d out / du and d out / dv from the bilinear form, summed over channels.
                         var du: Float = 0, dv: Float = 0
                         for c in 0..<C {
-                            let v00 = t.o00 >= 0 ? img[t.o00 + c] : 0, v01 = t.o01 >= 0 ? img[t.o01 + c] : 0
-                            let v10 = t.o10 >= 0 ? img[t.o10 + c] : 0, v11 = t.o11 >= 0 ? img[t.o11 + c] : 0
+                            let v00 = t.p00 >= 0 ? img[o00 + c] : 0, v01 = t.p01 >= 0 ? img[o01 + c] : 0
+                            let v10 = t.p10 >= 0 ? img[o10 + c] : 0, v11 = t.p11 >= 0 ? img[o11 + c] : 0
                             du += g[c] * ((1 - t.fy) * (v01 - v00) + t.fy * (v11 - v10))
                             dv += g[c] * ((1 - t.fx) * (v10 - v00) + t.fx * (v11 - v01))
                         }

@@ -24,6 +24,36 @@ func tinySpec() throws -> BatchSpec {
     """, file: "tiny.json")
 }
 
+final class StepInputTests: XCTestCase {
+    /// The glimpses sampled straight from the observed images and renderings equal, bit for bit,
+    /// the spatial transformer's glimpses of the whole 6-channel input built first, for windows
+    /// inside, across the edge of and outside the image, and for a rendering plane at an offset.
+    func testGlimpsesEqualTheTransformersOnTheFullInput() {
+        let (b, h, w, size) = (3, 10, 12, 5)
+        let plane = h * w * 3
+        let observed = (0..<(b * plane)).map { Float(($0 * 37) % 101) / 100 }
+        let rendered = [Float](repeating: 0.3, count: plane) + (0..<(b * plane)).map { Float(($0 * 53) % 97) / 96 }
+        let table = SIMD3<Float>(0.5, 0.48, 0.45)
+        let rows = [2, 0]
+        let theta: [Float] = [0.4, 0, 0.1, 0, 0.4, -0.2, 0.5, 0.1, 0.9, -0.1, 0.5, 0.7]
+        let tape = Tape()
+        var full = [Float]()
+        for row in rows {
+            for p in 0..<(h * w) {
+                let o = observed[row * plane + 3 * p..<row * plane + 3 * p + 3].map { $0 }
+                let r = rendered[plane + row * plane + 3 * p..<plane + row * plane + 3 * p + 3].map { $0 }
+                full += [o[0] - table.x, o[1] - table.y, o[2] - table.z, o[0] - r[0], o[1] - r[1], o[2] - r[2]]
+            }
+        }
+        let thetaT = tape.constant(shape: [2, 2, 3], values: theta)
+        let reference = glimpse(tape.constant(shape: [2, h, w, 6], values: full), theta: thetaT, height: size, width: size).values
+        let sampled = glimpseInput(observed: observed, rendered: rendered, renderedOffset: plane, rows: rows, table: table,
+                                   height: h, width: w, theta: thetaT, size: size, tape: tape).values
+        XCTAssertEqual(sampled, reference)
+        XCTAssertTrue(reference.contains(0) && reference.contains { $0 != 0 }, "the second window must reach outside the image")
+    }
+}
+
 final class LatentCodeTests: XCTestCase {
     func testYawPointRoundTripsModuloSymmetry() {
         for shape in Shape.allCases {

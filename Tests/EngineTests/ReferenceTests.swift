@@ -30,6 +30,55 @@ final class ReferenceTests: XCTestCase {
         }
     }
 
+    /// A convolution of many output pixels runs block by block (`ConvGeometry.blockRows`), with the
+    /// block's im2col rows rebuilt in the backward pass, and may fuse its ReLU. Its output and its
+    /// gradients for x, W and b against Float64 sums of the definitions, over several blocks.
+    func testBlockedConv2dAndFusedReLUAgainstDirectGradients() {
+        let (b, h, w, c, o, k, stride, padding) = (4, 15, 14, 40, 5, 3, 1, 1)
+        let g = ConvGeometry(batch: b, height: h, width: w, channels: c, kernelH: k, kernelW: k, stride: stride,
+                             padding: padding, outH: h, outW: w)
+        XCTAssertGreaterThan(g.rows, 2 * g.blockRows, "the case must span several blocks")
+        let xv = randomValues(b * h * w * c, seed: 11), wv = randomValues(o * k * k * c, -0.1, 0.1, seed: 12)
+        let bv = randomValues(o, -0.2, 0.2, seed: 13), r = randomValues(b * h * w * o, seed: 14)
+        for relu in [false, true] {
+            let x = Tensor.parameter(shape: [b, h, w, c], values: xv), wt = Tensor.parameter(shape: [o, k, k, c], values: wv)
+            let bias = Tensor.parameter(shape: [o], values: bv)
+            let tape = Tape()
+            let y = conv2d(tape.watch(x), tape.watch(wt), tape.watch(bias), stride: stride, padding: padding, relu: relu)
+            tape.backward([(y, r)])
+            // The reference: pre-activations, then the upstream gradient through the ReLU.
+            var pre = [Double](repeating: 0, count: b * h * w * o)
+            func tap(_ n: Int, _ i: Int, _ j: Int, _ dy: Int, _ dx: Int) -> Int? {
+                let iy = i * stride - padding + dy, ix = j * stride - padding + dx
+                return iy >= 0 && iy < h && ix >= 0 && ix < w ? ((n * h + iy) * w + ix) * c : nil
+            }
+            for n in 0..<b { for i in 0..<h { for j in 0..<w { for q in 0..<o {
+                var s = Double(bv[q])
+                for dy in 0..<k { for dx in 0..<k { if let at = tap(n, i, j, dy, dx) {
+                    for ch in 0..<c { s += Double(xv[at + ch]) * Double(wv[((q * k + dy) * k + dx) * c + ch]) }
+                } } }
+                pre[((n * h + i) * w + j) * o + q] = s
+            } } } }
+            let up = (0..<pre.count).map { relu && pre[$0] <= 0 ? 0 : Double(r[$0]) }
+            var gx = [Double](repeating: 0, count: xv.count), gw = [Double](repeating: 0, count: wv.count)
+            var gb = [Double](repeating: 0, count: o)
+            for n in 0..<b { for i in 0..<h { for j in 0..<w { for q in 0..<o {
+                let u = up[((n * h + i) * w + j) * o + q]
+                gb[q] += u
+                for dy in 0..<k { for dx in 0..<k { if let at = tap(n, i, j, dy, dx) {
+                    let wq = ((q * k + dy) * k + dx) * c
+                    for ch in 0..<c { gx[at + ch] += u * Double(wv[wq + ch]); gw[wq + ch] += u * Double(xv[at + ch]) }
+                } } }
+            } } } }
+            let yv = y.values
+            for i in 0..<pre.count { XCTAssertEqual(Double(yv[i]), relu ? max(pre[i], 0) : pre[i], accuracy: 1e-4, "y relu \(relu)") }
+            for (name, got, want) in [("x", x.grad!, gx), ("W", wt.grad!, gw), ("b", bias.grad!, gb)] {
+                let worst = zip(got, want).map { abs(Double($0) - $1) }.max()!
+                XCTAssertLessThan(worst, 1e-3, "d\(name), relu \(relu)")
+            }
+        }
+    }
+
     func testGlimpseAgainstDirectBilinearSampling() {
         let (b, h, w, c, gh, gw) = (2, 9, 11, 3, 4, 5)
         let img = randomValues(b * h * w * c, seed: 4)

@@ -126,35 +126,41 @@ func glimpseInput(observed: [Float], rendered: [Float], renderedOffset: Int = 0,
 }
 
 /// The 2×2 average of the full input, [rows.count, H/2, W/2, 6], read straight from the images
-/// (so that inference need not build the full input of rows that take no glimpse). Each tap's
-/// difference is rounded as in the full input, and summed in the same order, so it equals
-/// averaging `fullInput` bit for bit.
+/// (so that nothing builds the full input). Each tap's difference is rounded as in the full
+/// input, and summed in the same order, so it equals averaging the full input bit for bit.
 func halfInput(observed: [Float], rendered: [Float], renderedOffset: Int = 0, rows: [Int], table: SIMD3<Float>,
                height: Int, width: Int, tape: Tape) -> Tensor {
     let plane = height * width, h2 = height / 2, w2 = width / 2
     let half = tape.uninitialized([rows.count, h2, w2, 6])
-    let q = half.data
     observed.withUnsafeBufferPointer { o in
         rendered.withUnsafeBufferPointer { r in
             for (k, row) in rows.enumerated() {
-                let src = o.baseAddress! + row * plane * 3, ren = r.baseAddress! + renderedOffset + row * plane * 3
-                var out = q + k * h2 * w2 * 6
-                for y in 0..<h2 {
-                    for x in 0..<w2 {
-                        // Taps: pixels (2x, 2y), (2x + 1, 2y), (2x, 2y + 1), (2x + 1, 2y + 1).
-                        let p0 = ((2 * y) * width + 2 * x) * 3, p1 = p0 + 3, p2 = p0 + width * 3, p3 = p2 + 3
-                        for c in 0..<3 {
-                            let a0 = src[p0 + c], a1 = src[p1 + c], b0 = src[p2 + c], b1 = src[p3 + c]
-                            let tc = table[c]
-                            out[c] = 0.25 * (((a0 - tc) + (a1 - tc)) + ((b0 - tc) + (b1 - tc)))
-                            out[c + 3] = 0.25 * (((a0 - ren[p0 + c]) + (a1 - ren[p1 + c]))
-                                                 + ((b0 - ren[p2 + c]) + (b1 - ren[p3 + c])))
-                        }
-                        out += 6
-                    }
-                }
+                writeHalfInput(observed: o.baseAddress! + row * plane * 3, rendered: r.baseAddress! + renderedOffset + row * plane * 3,
+                               table: table, width: width, rows: 0..<h2, into: half.data + k * h2 * w2 * 6)
             }
         }
     }
     return half
+}
+
+/// Half-resolution rows `rows` of one image's input, into `out` (the image's [H/2, W/2, 6] block).
+/// Inference rewrites only the rows a new object changed.
+func writeHalfInput(observed src: UnsafePointer<Float>, rendered ren: UnsafePointer<Float>, table: SIMD3<Float>,
+                    width: Int, rows: Range<Int>, into block: UnsafeMutablePointer<Float>) {
+    let w2 = width / 2
+    for y in rows {
+        var out = block + y * w2 * 6
+        for x in 0..<w2 {
+            // Taps: pixels (2x, 2y), (2x + 1, 2y), (2x, 2y + 1), (2x + 1, 2y + 1).
+            let p0 = ((2 * y) * width + 2 * x) * 3, p1 = p0 + 3, p2 = p0 + width * 3, p3 = p2 + 3
+            for c in 0..<3 {
+                let a0 = src[p0 + c], a1 = src[p1 + c], b0 = src[p2 + c], b1 = src[p3 + c]
+                let tc = table[c]
+                out[c] = 0.25 * (((a0 - tc) + (a1 - tc)) + ((b0 - tc) + (b1 - tc)))
+                out[c + 3] = 0.25 * (((a0 - ren[p0 + c]) + (a1 - ren[p1 + c]))
+                                     + ((b0 - ren[p2 + c]) + (b1 - ren[p3 + c])))
+            }
+            out += 6
+        }
+    }
 }

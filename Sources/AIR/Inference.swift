@@ -39,6 +39,9 @@ public final class Inferrer {
     /// Per-batch image buffers, kept so that each batch does not map fresh memory.
     private var observed: [Float] = []
     private var rendered: [Float] = []
+    /// Each image's half-resolution step input ([H/2, W/2, 6] per image), rewritten after each
+    /// step only in the rows the new object changed.
+    private var half: [Float] = []
 
     public init(network: GuideNetwork, renderer: any SceneRenderer = Rasterizer(threads: 1)) throws {
         self.network = network
@@ -77,6 +80,9 @@ public final class Inferrer {
             observed.replaceSubrange(k * pixels..<(k + 1) * pixels, with: im.pixels)
         }
         fillWithTable(&rendered, pixels: b * cfg.width * cfg.height, table: tableColor)
+        let h2 = cfg.height / 2, block = h2 * (cfg.width / 2) * 6
+        if half.count < b * block { half = [Float](repeating: 0, count: b * block) }
+        for k in 0..<b { updateHalf(k, rows: 0..<h2) }
         var found = [[InferredObject]](repeating: [], count: b)
         var lights = [Light](repeating: Light(), count: b)
         var stop = [Double?](repeating: nil, count: b)
@@ -92,8 +98,10 @@ public final class Inferrer {
             let m = rows.count
             // The encoder reads the half-resolution input of every row; the full-resolution one
             // is sampled below only where the glimpses of the rows that take one look.
-            let half = halfInput(observed: observed, rendered: rendered, rows: rows, table: tableColor,
-                                 height: cfg.height, width: cfg.width, tape: tape)
+            let half = tape.uninitialized([m, h2, cfg.width / 2, 6])
+            self.half.withUnsafeBufferPointer { h in
+                for (j, k) in rows.enumerated() { (half.data + j * block).update(from: h.baseAddress! + k * block, count: block) }
+            }
             let r = network.read(half: half, previous: previous, state: state)
             if step == 0, let head = network.light {
                 let out = head(r.features).values
@@ -124,6 +132,13 @@ public final class Inferrer {
                 let o = decode(Array(out[i * width..<(i + 1) * width]),
                                center: SIMD2(Double(mean[2 * j]) * tableHalf, Double(mean[2 * j + 1]) * tableHalf),
                                theta: Array(thetas[6 * i..<6 * i + 6]), presence: presence[j], camera: camera)
+                // A step that reads an object found before (its centre inside that footprint)
+                // has lost its way: the residual it would leave draws every later step to the
+                // same spot. The prior never places objects so; the image's reading stops.
+                if found[k].contains(where: { Footprint.sameObject($0.object, o.object) }) {
+                    stop[k] = presence[j]
+                    continue
+                }
                 found[k].append(o)
                 if step + 1 < cfg.maxObjects {
                     keep.append(j)
@@ -134,7 +149,7 @@ public final class Inferrer {
                         let shade = try shading.shading(scene, samplesPerPixel: cfg.samplesPerPixel)
                         Inferrer.fitNewestColor(&img, scene: scene, shade: shade, observed: observed[k * pixels..<(k + 1) * pixels])
                     }
-                    rendered.replaceSubrange(k * pixels..<(k + 1) * pixels, with: img.pixels)
+                    updateRendering(k, to: img.pixels)
                 }
             }
             if keep.isEmpty { break }
@@ -149,6 +164,41 @@ public final class Inferrer {
         }
     }
 
+    /// Writes image k's new rendering of the objects found so far and brings its half-resolution
+    /// input up to date in the rows where the rendering changed (a new object changes a band of
+    /// rows; the rest of the input stays as it was, bit for bit).
+    private func updateRendering(_ k: Int, to pixels: [Float]) {
+        let cfg = network.config, rowLength = cfg.width * 3, start = k * cfg.width * cfg.height * 3
+        var first: Int?, last = 0
+        rendered.withUnsafeMutableBufferPointer { r in
+            pixels.withUnsafeBufferPointer { p in
+                for y in 0..<cfg.height where memcmp(r.baseAddress! + start + y * rowLength, p.baseAddress! + y * rowLength,
+                                                     rowLength * MemoryLayout<Float>.size) != 0 {
+                    if first == nil { first = y }
+                    last = y
+                }
+                if let first {
+                    (r.baseAddress! + start + first * rowLength).update(from: p.baseAddress! + first * rowLength,
+                                                                      count: (last + 1 - first) * rowLength)
+                }
+            }
+        }
+        if let first { updateHalf(k, rows: first / 2..<last / 2 + 1) }
+    }
+
+    /// Rewrites half-resolution rows `rows` of image k's step input.
+    private func updateHalf(_ k: Int, rows: Range<Int>) {
+        let cfg = network.config, pixels = cfg.width * cfg.height * 3, block = (cfg.height / 2) * (cfg.width / 2) * 6
+        observed.withUnsafeBufferPointer { o in
+            rendered.withUnsafeBufferPointer { r in
+                half.withUnsafeMutableBufferPointer { h in
+                    writeHalfInput(observed: o.baseAddress! + k * pixels, rendered: r.baseAddress! + k * pixels, table: tableColor,
+                                   width: cfg.width, rows: rows, into: h.baseAddress! + k * block)
+                }
+            }
+        }
+    }
+
     /// Whether the difference images' canvas gives the newest object its least-squares albedo.
     public var fitsCanvasColors = true
 
@@ -160,8 +210,12 @@ public final class Inferrer {
         let k = scene.objects.count - 1, offset = observed.startIndex
         let plane = img.width * img.height
         let c = scene.objects[k].color.rgb
+        // Only the object's own pixels take part: the span of its nonzero shading.
+        let shading = shade[(k * plane)..<((k + 1) * plane)]
+        guard let firstLit = shading.firstIndex(where: { $0 != 0 }), let lastLit = shading.lastIndex(where: { $0 != 0 }) else { return }
+        let lit = (firstLit - k * plane)...(lastLit - k * plane)
         var num = SIMD3<Double>(0, 0, 0), den = 0.0
-        for p in 0..<plane {
+        for p in lit {
             let s = Double(shade[k * plane + p])
             if s == 0 { continue }
             for ch in 0..<3 {
@@ -172,7 +226,7 @@ public final class Inferrer {
         guard den > 0 else { return }
         let fitted = SIMD3((num / den).x.clamped, (num / den).y.clamped, (num / den).z.clamped)
         let delta = fitted - c
-        for p in 0..<plane {
+        for p in lit {
             let s = Double(shade[k * plane + p])
             if s == 0 { continue }
             for ch in 0..<3 { img.pixels[3 * p + ch] = Float(Double(img.pixels[3 * p + ch]) + delta[ch] * s) }

@@ -8,7 +8,7 @@ import Scenes
 struct BenchInfer: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infer",
-        abstract: "Inference throughput of a model on fresh default scenes, one JSON line.",
+        abstract: "Inference throughput of a model on fresh scenes (default: the default scenes), one JSON line.",
         discussion: """
         Times --repeats passes over the images (after a warm-up batch) and reports the fastest \
         as images_per_second (the machines are shared: the fastest pass is the least disturbed), \
@@ -22,6 +22,9 @@ struct BenchInfer: ParsableCommand {
     @Option(help: "Model file.")
     var model: String = defaultModelPath
 
+    @Option(help: "Batch spec of the scenes (its camera and size must be the model's; default: the default scenes).")
+    var spec: String?
+
     @Option(help: "Images per batch.")
     var batchSize: Int = 64
 
@@ -32,11 +35,9 @@ struct BenchInfer: ParsableCommand {
         try SceneCommandExit.run {
             let (network, _) = try ModelFile.load(model)
             let renderer = Rasterizer(threads: 1)
-            let batch = BatchSpec.default
-            let inputs = try (0..<images).map { i in
-                PNG.quantized(try renderer.render(batch.sample(index: i, seed: 99, renderer: renderer).scene,
-                                                  samplesPerPixel: batch.samplesPerPixel))
-            }
+            var batch = BatchSpec.default
+            if let spec { batch = try BatchSpec.read(FileIO.readText(spec), file: spec) }
+            let inputs = try batch.observedScenes(count: images, seed: 99, renderer: renderer).images
             let inferrer = try Inferrer(network: network)
             _ = try inferrer.infer(Array(inputs.prefix(batchSize)), batchSize: batchSize)   // warm-up
             var rates: [Double] = []
@@ -47,8 +48,8 @@ struct BenchInfer: ParsableCommand {
             }
             rates.sort()
             let threads = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].flatMap(Int.init) ?? 1
-            print(String(format: "{\"bench\": \"infer\", \"threads\": %d, \"batch\": %d, \"images\": %d, \"repeats\": %d, \"images_per_second\": %.1f, \"median_images_per_second\": %.1f}",
-                         threads, batchSize, images, rates.count, rates.last!, rates[rates.count / 2]))
+            print(String(format: "{\"bench\": \"infer\", \"size\": \"%dx%d\", \"max_objects\": %d, \"threads\": %d, \"batch\": %d, \"images\": %d, \"repeats\": %d, \"images_per_second\": %.1f, \"median_images_per_second\": %.1f}",
+                         network.config.width, network.config.height, network.config.maxObjects, threads, batchSize, images, rates.count, rates.last!, rates[rates.count / 2]))
         }
     }
 }

@@ -22,8 +22,14 @@ struct ConvGeometry {
     func forEachRun(_ pixels: Range<Int>, _ inside: (Int, Int, Int) -> Void, outside: (Int, Int) -> Void = { _, _ in }) {
         let rowLength = kernelW * channels
         let plane = outH * outW
+        guard !pixels.isEmpty else { return }
+        // The output pixel (b, oy, ox) of row r, stepped along rather than divided out per row.
+        var b = pixels.lowerBound / plane, oy = (pixels.lowerBound % plane) / outW, ox = pixels.lowerBound % outW
         for r in pixels {
-            let b = r / plane, oy = (r % plane) / outW, ox = r % outW
+            defer {
+                ox += 1
+                if ox == outW { ox = 0; oy += 1; if oy == outH { oy = 0; b += 1 } }
+            }
             let row = (r - pixels.lowerBound) * patch
             let x0 = ox * stride - padding
             let kx0 = max(0, -x0), kx1 = min(kernelW, width - x0)

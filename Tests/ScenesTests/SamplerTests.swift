@@ -91,6 +91,25 @@ final class SamplerTests: XCTestCase {
         XCTAssertEqual(d.samplesPerPixel, 4)
         XCTAssertEqual(try BatchSpec.read(FileIO.readText(root + "/scenes/rotation-sweep.json"), file: "r").count, 72)
         XCTAssertEqual(try BatchSpec.read(FileIO.readText(root + "/scenes/position-grid.json"), file: "g").count, 169)
+        // Issue 12's crowded world, exactly: 0–10 objects (uniform), uniform shapes, palette
+        // colours, x, y on [−2.5, 2.5], any yaw, at least 30 visible pixels, the farther camera at
+        // 128×128 and spp 4, the default light and table; the generalisation spec stops at 6.
+        for (name, most) in [("crowded", 10), ("crowded-0-6", 6)] {
+            let c = try BatchSpec.read(FileIO.readText(root + "/scenes/\(name).json"), file: name)
+            guard case .random(let r) = c.kind else { return XCTFail(name) }
+            XCTAssertEqual(r.countWeights, [Double](repeating: 1, count: most + 1), name)
+            XCTAssertEqual(r.shapeWeights, [1, 1, 1, 1, 1])
+            XCTAssertEqual(r.colors, BatchSpec.Random().colors)
+            XCTAssertEqual(r.x, -2.5...2.5); XCTAssertEqual(r.y, -2.5...2.5)
+            XCTAssertTrue(r.rotation == (0, 360))
+            XCTAssertEqual(r.minVisiblePixels, 30)
+            XCTAssertEqual(c.camera.eye, SIMD3(0, -7.5, 12.5)); XCTAssertEqual(c.camera.target, SIMD3(0, 0.5, 0))
+            XCTAssertEqual(c.camera.up, SIMD3(0, 0, 1)); XCTAssertEqual(c.camera.fovY, 40)
+            XCTAssertEqual(c.camera.width, 128); XCTAssertEqual(c.camera.height, 128)
+            XCTAssertEqual(c.samplesPerPixel, 4)
+            XCTAssertNil(c.light); XCTAssertNil(c.effects)
+            XCTAssertEqual(c.tableColor, Scene.defaultTableColor)
+        }
         for name in ["example", "all-shapes", "empty"] {
             _ = try SceneJSON.read(FileIO.readText(root + "/scenes/\(name).json"), file: name)
         }

@@ -16,8 +16,8 @@ final class BundledModelTests: XCTestCase {
         return (images, scenes.map(\.objects))
     }
 
-    func evaluate(_ specName: String, count: Int, seed: UInt64, refine: Bool) throws -> EvaluationReport {
-        let (network, _) = try ModelFile.load(Self.root.appendingPathComponent("models/default.safetensors").path)
+    func evaluate(_ specName: String, count: Int, seed: UInt64, refine: Bool, model: String = "models/default.safetensors") throws -> EvaluationReport {
+        let (network, _) = try ModelFile.load(Self.root.appendingPathComponent(model).path)
         XCTAssertNotNil(network.config.calibration, "the bundled model is calibrated")
         let (images, truth) = try scenes(specName, count: count, seed: seed)
         let readings = try SceneReader(network: network, refine: refine).read(images)
@@ -52,5 +52,16 @@ final class BundledModelTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(m.countAccuracy!, 0.96)
         XCTAssertLessThanOrEqual(m.positionErrorMedian!, 0.004)
         XCTAssertLessThanOrEqual(m.rotationErrorMedianDeg!, 0.5)
+    }
+
+    /// The crowded model (models/crowded.safetensors) on fresh crowded scenes: its per-object
+    /// readings are sharp (README: shape 0.91, position median 0.007, yaw 1.5° on 1,100 scenes);
+    /// its counts are not yet, so the bound is only what a regression would break.
+    func testCrowdedModelReadsCrowdedScenes() throws {
+        let m = try evaluate("scenes/crowded.json", count: 40, seed: 20_261_201, refine: false, model: "models/crowded.safetensors").overall
+        XCTAssertGreaterThanOrEqual(m.countAccuracy!, 0.45)
+        XCTAssertGreaterThanOrEqual(m.shapeAccuracy!, 0.80)
+        XCTAssertLessThanOrEqual(m.positionErrorMedian!, 0.02)
+        XCTAssertLessThanOrEqual(m.rotationErrorMedianDeg!, 3)
     }
 }

@@ -132,13 +132,6 @@ public final class Inferrer {
                 let o = decode(Array(out[i * width..<(i + 1) * width]),
                                center: SIMD2(Double(mean[2 * j]) * tableHalf, Double(mean[2 * j + 1]) * tableHalf),
                                theta: Array(thetas[6 * i..<6 * i + 6]), presence: presence[j], camera: camera)
-                // A step that reads an object found before (its centre inside that footprint)
-                // has lost its way: the residual it would leave draws every later step to the
-                // same spot. The prior never places objects so; the image's reading stops.
-                if found[k].contains(where: { Footprint.sameObject($0.object, o.object) }) {
-                    stop[k] = presence[j]
-                    continue
-                }
                 found[k].append(o)
                 if step + 1 < cfg.maxObjects {
                     keep.append(j)

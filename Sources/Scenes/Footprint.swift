@@ -54,25 +54,6 @@ public enum Footprint {
         return true
     }
 
-    /// Whether the point lies inside the object's footprint (convex, counter-clockwise or not).
-    public static func contains(_ object: SceneObject, _ point: SIMD2<Double>) -> Bool {
-        let poly = polygon(object)
-        var sign = 0.0
-        for i in 0..<poly.count {
-            let e = poly[(i + 1) % poly.count] - poly[i], d = point - poly[i]
-            let cross = e.x * d.y - e.y * d.x
-            if cross * sign < 0 { return false }
-            if cross != 0 { sign = cross }
-        }
-        return true
-    }
-
-    /// Whether two readings are of one object: either centre lies inside the other's footprint.
-    /// Footprints of one scene never overlap, let alone so far.
-    public static func sameObject(_ a: SceneObject, _ b: SceneObject) -> Bool {
-        contains(a, b.position) || contains(b, a.position)
-    }
-
     public static func overlap(_ a: SceneObject, _ b: SceneObject) -> Bool {
         // Cheap reject: footprints lie within their circumscribed circles.
         let d = a.position - b.position

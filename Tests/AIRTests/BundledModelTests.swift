@@ -54,14 +54,14 @@ final class BundledModelTests: XCTestCase {
         XCTAssertLessThanOrEqual(m.rotationErrorMedianDeg!, 0.5)
     }
 
-    /// The crowded model (models/crowded.safetensors) on fresh crowded scenes: its per-object
-    /// readings are sharp (README: shape 0.91, position median 0.007, yaw 1.5° on 1,100 scenes);
-    /// its counts are not yet, so the bound is only what a regression would break.
+    /// The crowded model (models/crowded.safetensors) on fresh crowded scenes (README: count
+    /// 0.73, shape 0.75, position median 0.012, yaw 2.3° on 1,100 scenes, short of issue #12's
+    /// targets): bounds that a regression would break.
     func testCrowdedModelReadsCrowdedScenes() throws {
         let m = try evaluate("scenes/crowded.json", count: 40, seed: 20_261_201, refine: false, model: "models/crowded.safetensors").overall
-        XCTAssertGreaterThanOrEqual(m.countAccuracy!, 0.45)
-        XCTAssertGreaterThanOrEqual(m.shapeAccuracy!, 0.80)
-        XCTAssertLessThanOrEqual(m.positionErrorMedian!, 0.02)
-        XCTAssertLessThanOrEqual(m.rotationErrorMedianDeg!, 3)
+        XCTAssertGreaterThanOrEqual(m.countAccuracy!, 0.5)
+        XCTAssertGreaterThanOrEqual(m.shapeAccuracy!, 0.55)
+        XCTAssertLessThanOrEqual(m.positionErrorMedian!, 0.03)
+        XCTAssertLessThanOrEqual(m.rotationErrorMedianDeg!, 4)
     }
 }

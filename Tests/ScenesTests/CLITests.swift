@@ -177,6 +177,32 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(missing.err.contains(dir + "/none.safetensors"), missing.err)
     }
 
+    /// A new model has as many steps as its spec's scenes have objects at most (at least 3), so
+    /// `air train --spec scenes/crowded.json` needs no flag; a spec beyond a model's 64 asks for one.
+    func testMaxObjectsDefaultsToTheSpecs() throws {
+        let dir = "/tmp/air-cli-maxobjects-\(getpid())"
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        func spec(_ most: Int) throws -> String {
+            let path = dir + "/spec-\(most).json"
+            let side = most > 10 ? 20 : 2.5      // room for every object
+            try FileIO.writeAtomically(path, text: #"{"kind": "random", "objects_per_scene": {"min": 0, "max": \#(most)}, "x": [-\#(side), \#(side)], "y": [-\#(side), \#(side)]}"#)
+            return path
+        }
+        let tiny = ["--steps", "1", "--batch-size", "2", "--threads", "1", "--eval-images", "1", "--log-every", "1", "--quiet", "--objective", "sleep"]
+        var r = try run(["train", "--spec", try spec(5), "--out", dir + "/five"] + tiny)
+        XCTAssertEqual(r.status, 0, r.err)
+        let bytes = try FileIO.read(dir + "/five/model.safetensors")
+        let n = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        guard case .string(let config)? = try parseJSON(bytes: Array(bytes[8..<(8 + n)]))["__metadata__"]?["config"]?.kind else {
+            return XCTFail("no config in the model's metadata")
+        }
+        XCTAssertTrue(config.contains(#""maxObjects":5"#), config)
+        r = try run(["train", "--spec", try spec(70), "--out", dir + "/seventy"] + tiny)
+        XCTAssertNotEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.err.contains("70 objects") && r.err.contains("--max-objects"), r.err)
+    }
+
     /// `--force` over a run whose model is the new run's starting model reads it first and keeps
     /// it until the first checkpoint replaces it.
     func testForceFineTuneFromTheRunsOwnModel() throws {

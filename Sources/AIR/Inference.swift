@@ -98,11 +98,11 @@ public final class Inferrer {
             let m = rows.count
             // The encoder reads the half-resolution input of every row; the full-resolution one
             // is sampled below only where the glimpses of the rows that take one look.
-            let half = tape.uninitialized([m, h2, cfg.width / 2, 6])
-            self.half.withUnsafeBufferPointer { h in
-                for (j, k) in rows.enumerated() { (half.data + j * block).update(from: h.baseAddress! + k * block, count: block) }
+            let input = tape.uninitialized([m, h2, cfg.width / 2, 6])
+            half.withUnsafeBufferPointer { h in
+                for (j, k) in rows.enumerated() { (input.data + j * block).update(from: h.baseAddress! + k * block, count: block) }
             }
-            let r = network.read(half: half, previous: previous, state: state)
+            let r = network.read(half: input, previous: previous, state: state)
             if step == 0, let head = network.light {
                 let out = head(r.features).values
                 for k in 0..<b { lights[k] = LightHead.decode(out, row: k) }

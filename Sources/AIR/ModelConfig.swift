@@ -5,6 +5,8 @@ import Scenes
 public struct ModelConfig: Codable, Equatable, Sendable {
     /// The largest number of objects (N, the number of recurrent steps).
     public var maxObjects = 3
+    /// The most steps a model may have.
+    public static let maxObjectsLimit = 64
     /// Image size the network reads (the camera's).
     public var width = 64
     public var height = 64
@@ -75,7 +77,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// size is bounded before anything is allocated for it.
     public var problem: (field: String, message: String)? {
         func outside(_ v: Int, _ r: ClosedRange<Int>) -> Bool { !r.contains(v) }
-        if outside(maxObjects, 1...64) { return ("maxObjects", "\(maxObjects) is outside 1...64") }
+        if outside(maxObjects, 1...Self.maxObjectsLimit) { return ("maxObjects", "\(maxObjects) is outside 1...\(Self.maxObjectsLimit)") }
         if outside(width, 2...1024) || width % 2 != 0 { return ("width", "\(width) is not an even number in 2...1024") }
         if outside(height, 2...1024) || height % 2 != 0 { return ("height", "\(height) is not an even number in 2...1024") }
         for (name, v) in [("eye", eye), ("target", target), ("up", up), ("tableColor", tableColor)] where v.count != 3 || !v.allSatisfy(\.isFinite) {

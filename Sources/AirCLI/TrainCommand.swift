@@ -114,7 +114,9 @@ struct Train: ParsableCommand {
         if let f = hybridSleepFraction, !(0...1).contains(f) { throw ValidationError("--hybrid-sleep-fraction must be in [0, 1]") }
         if let sigma, !(sigma > 0 && sigma.isFinite) { throw ValidationError("--sigma must be a positive number") }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be a positive number") }
-        if let maxObjects, !(1...64).contains(maxObjects) { throw ValidationError("--max-objects must be in 1...64") }
+        if let maxObjects, !(1...ModelConfig.maxObjectsLimit).contains(maxObjects) {
+            throw ValidationError("--max-objects must be in 1...\(ModelConfig.maxObjectsLimit)")
+        }
         if let objective, Objective(rawValue: objective) == nil {
             throw ValidationError("--objective must be one of \(Objective.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -183,8 +185,8 @@ struct Train: ParsableCommand {
             }
             let src = try sourceDescription.sources(seed: o.seed, evalImages: o.evalImages, config: nil).train
             let most = maxObjects ?? max(3, specMaxObjects(src) ?? 3)
-            guard most <= 64 else {
-                throw ValidationError("the spec allows \(most) objects per scene, more than a model reads (64); pass --max-objects")
+            guard most <= ModelConfig.maxObjectsLimit else {
+                throw ValidationError("the spec allows \(most) objects per scene, more than a model reads (\(ModelConfig.maxObjectsLimit)); pass --max-objects")
             }
             config = trainingConfig(source: src, maxObjects: most)
             options = o
@@ -221,17 +223,22 @@ struct Train: ParsableCommand {
     }
 }
 
+/// The random scenes `source` draws from (nil: a dataset or a sweep).
+func randomSpec(of source: any SceneSource) -> BatchSpec.Random? {
+    guard let spec = (source as? SpecSource)?.spec, case .random(let r) = spec.kind else { return nil }
+    return r
+}
+
 /// The most objects a scene of `source`'s spec can hold (nil: not a random spec).
 func specMaxObjects(_ source: any SceneSource) -> Int? {
-    guard let spec = (source as? SpecSource)?.spec, case .random(let r) = spec.kind else { return nil }
-    return r.countWeights.lastIndex { $0 > 0 }
+    randomSpec(of: source)?.countWeights.lastIndex { $0 > 0 }
 }
 
 /// A new model's configuration for training scenes from `source`.
 func trainingConfig(source: any SceneSource, maxObjects: Int) -> ModelConfig {
     var c = ModelConfig(camera: source.camera, samplesPerPixel: source.samplesPerPixel, maxObjects: maxObjects)
     // Positions are read in units of the table area's half-width: the spec's area.
-    if let spec = (source as? SpecSource)?.spec, case .random(let r) = spec.kind {
+    if let r = randomSpec(of: source) {
         c.tableHalfWidth = [r.x.lowerBound, r.x.upperBound, r.y.lowerBound, r.y.upperBound].map(abs).max()!
         c.minVisiblePixels = r.minVisiblePixels
     }

@@ -47,16 +47,9 @@ struct ConvGeometry {
     /// The im2col rows of `pixels` into `cols`. The runs are short (a kernel row of a few
     /// channels), so they are copied inline rather than by memmove calls.
     func im2col(_ pixels: Range<Int>, from image: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>) {
-        forEachRun(pixels, { col, img, n in copyFloats(image + img, to: cols + col, n) },
+        forEachRun(pixels, { col, img, n in map8(image + img, cols + col, n, { $0 }, { $0 }) },
                    outside: { col, n in (cols + col).update(repeating: 0, count: n) })
     }
-}
-
-@inline(__always)
-func copyFloats(_ s: UnsafePointer<Float>, to d: UnsafeMutablePointer<Float>, _ n: Int) {
-    var i = 0
-    while i + 8 <= n { store8(load8(s, i), d, i); i += 8 }
-    while i < n { d[i] = s[i]; i += 1 }
 }
 
 /// Convolution: x [B, H, W, C], weight [O, KH, KW, C] (OHWI), bias [O] → [B, OH, OW, O],
@@ -108,8 +101,7 @@ public func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int =
             var dy = UnsafePointer(gy)
             if relu {
                 let masked = tape.scratch(y.count)
-                zipInto8(y.data, gy, masked, y.count, overwrite: true,
-                         { y, g in g.replacing(with: 0, where: y .<= 0) }, { y, g in y > 0 ? g : 0 })
+                reluGradient(y.data, gy, into: masked, y.count, overwrite: true)
                 dy = UnsafePointer(masked)
             }
             if let bias, bias.requiresGrad { addColumnSums(dy, rows: g.rows, cols: o, into: bias.gradBuffer()) }

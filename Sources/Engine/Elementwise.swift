@@ -100,11 +100,17 @@ public func relu(_ x: Tensor) -> Tensor {
         tape.record {
             guard let gy = y.currentGrad else { return }
             let (gx, overwrite) = x.gradForWrite()
-            zipInto8(x.data, gy, gx, n, overwrite: overwrite,
-                     { x, g in g.replacing(with: 0, where: x .<= 0) }, { x, g in x > 0 ? g : 0 })
+            reluGradient(x.data, gy, into: gx, n, overwrite: overwrite)
         }
     }
     return y
+}
+
+/// g (+)= gy where v > 0, else 0: ReLU's backward, from its input or (the same sign) its output.
+@inline(__always)
+func reluGradient(_ v: UnsafePointer<Float>, _ gy: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>, _ n: Int, overwrite: Bool) {
+    zipInto8(v, gy, g, n, overwrite: overwrite,
+             { v, g in g.replacing(with: 0, where: v .<= 0) }, { v, g in v > 0 ? g : 0 })
 }
 
 /// ELU with α = 1: x for x > 0, e^x − 1 otherwise.

@@ -13,11 +13,11 @@ import Scenes
 ///
 /// A camera moved along the table plane is exactly an image of all objects moved the other way
 /// (the table is an infinite plane, the light directional): the images alone cannot tell them
-/// apart. The prior can: positions are uniform on the table area, centred on the origin, so the
-/// camera is then moved so that the mean position of every object read is the origin (with
-/// 3,000 objects the mean's standard error is about 0.016 units, a third of a pixel). A turn
-/// about the vertical is likewise told apart only by the prior: the readings, turned back, must
-/// fill the table area's square, whose outline thousands of objects show.
+/// apart. The prior can: positions are uniform on the table area's square, centred on the
+/// origin. The camera is first moved so that the mean position of every object read is the
+/// origin (with 3,000 objects the mean's standard error is about 0.016 units, a fifth of a
+/// pixel), then turned about the vertical and moved along the table so that the readings fill
+/// the square, whose outline thousands of objects show to a few thousandths of a unit.
 public struct CameraFit {
     public var config: ModelConfig
     /// Renders per image of the pose search that re-fits the objects under a candidate camera.
@@ -104,13 +104,27 @@ public struct CameraFit {
         }
         guard !positions.isEmpty else { return camera }
         let mean = positions.reduce(SIMD2<Double>(0, 0), +) / Double(positions.count)
+        var p = positions.map { $0 - mean }
+        var shift = -mean, turn = 0.0
         camera.eye -= SIMD3(mean.x, mean.y, 0)
         camera.target -= SIMD3(mean.x, mean.y, 0)
-        let centred = positions.map { $0 - mean }
-        let turn = CameraFit.outlineTurn(centred, halfWidth: config.tableHalfWidth)
-        camera.eye = CameraFit.turned(camera.eye, by: turn)
-        camera.target = CameraFit.turned(camera.target, by: turn)
-        lastCentring = (-mean, turn, positions.count)
+        // The mean is only as good as its standard error (0.016 units for 3,000 objects); the
+        // square's edges, which thousands of objects outline, fix the turn and then the shift
+        // far better. Twice, because a shift changes the best turn a little.
+        for _ in 0..<2 {
+            let psi = CameraFit.outlineTurn(p, halfWidth: config.tableHalfWidth)
+            p = p.map { CameraFit.turned($0, by: psi) }
+            camera.eye = CameraFit.turned(camera.eye, by: psi)
+            camera.target = CameraFit.turned(camera.target, by: psi)
+            shift = CameraFit.turned(shift, by: psi)
+            turn += psi
+            let s = CameraFit.outlineShift(p, halfWidth: config.tableHalfWidth)
+            p = p.map { $0 - s }
+            camera.eye -= SIMD3(s.x, s.y, 0)
+            camera.target -= SIMD3(s.x, s.y, 0)
+            shift -= s
+        }
+        lastCentring = (shift, turn, positions.count)
         return camera
     }
 
@@ -132,6 +146,41 @@ public struct CameraFit {
         let fewest = counts.min()!
         let best = grid.indices.filter { counts[$0] == fewest }
         return grid[best[best.count / 2]]
+    }
+
+    /// The shift d (within ±0.1 on each axis, on a 0.0005 grid) that best fits `positions − d`
+    /// into the table area's square: on each axis, the most likely edge of a uniform
+    /// distribution on [d − h, d + h] read with Gaussian noise (its width also fitted) and a few
+    /// wild readings. The readings near the edges decide it: in simulation, with 3,000 positions
+    /// read with noise 0.015, it lands within about 0.003, against the mean's 0.016 and the
+    /// fewest-outside count's 0.005. With fewer than 200 positions it is 0.
+    static func outlineShift(_ positions: [SIMD2<Double>], halfWidth h: Double) -> SIMD2<Double> {
+        guard positions.count >= 200 else { return SIMD2(0, 0) }
+        func phi(_ z: Double) -> Double { 0.5 * erfc(-z / 2.0.squareRoot()) }
+        func best(_ values: [Double]) -> Double {
+            var top = (logLikelihood: -Double.infinity, d: 0.0)
+            for sigma in [0.005, 0.01, 0.02, 0.04] {
+                for k in -200...200 {
+                    let d = Double(k) * 0.0005
+                    // Far inside, the density is flat: only readings within 8σ of an edge count.
+                    var ll = 0.0
+                    for x in values where abs(abs(x - d) - h) < 8 * sigma {
+                        let p = (phi((x - d + h) / sigma) - phi((x - d - h) / sigma)) / (2 * h)
+                        ll += log(0.995 * p + 0.005 / 10) - log(0.995 / (2 * h) + 0.005 / 10)
+                    }
+                    for x in values where abs(abs(x - d) - h) >= 8 * sigma && abs(x - d) > h {
+                        ll += log(0.005 / 10) - log(0.995 / (2 * h) + 0.005 / 10)
+                    }
+                    if ll > top.logLikelihood { top = (ll, d) }
+                }
+            }
+            return top.d
+        }
+        return SIMD2(best(positions.map(\.x)), best(positions.map(\.y)))
+    }
+
+    static func turned(_ p: SIMD2<Double>, by psi: Double) -> SIMD2<Double> {
+        SIMD2(cos(psi) * p.x - sin(psi) * p.y, sin(psi) * p.x + cos(psi) * p.y)
     }
 
     /// `p` turned by `psi` radians about the vertical through the origin.

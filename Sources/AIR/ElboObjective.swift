@@ -80,6 +80,15 @@ public struct ElboObjective {
         var steps: [TraceStep] = []
         var objects: [[SceneObject]]
         var lights: [Light]
+        /// Each image's sampled scene rendered, [B·H·W·3] (what the last step saw, plus the last object).
+        var rendered: [Float] = []
+
+        /// log p(x, z) − log q(z | x) of image k's sampled scene z, given log p(x | z): the
+        /// importance weight of z as a draw from q.
+        func logWeight(image k: Int, logLikelihood: Double, prior: ScenePrior) -> Double {
+            logLikelihood + prior.logProb(count: objects[k].count)
+                + steps.map { $0.chose[k] == 1 ? $0.logPrior[k] - $0.logGuide[k] : 0 }.reduce(0, +)
+        }
     }
 
     /// log p(x | z) of each image's sampled scene, and its gradients per object.
@@ -100,10 +109,7 @@ public struct ElboObjective {
         let trace = try self.trace(observed: observed, batch: b, table: table, tape: tape, rows: &rows)
         let fit = try self.fit(trace, observed: observed)
         let (targets, advantages) = try signals(trace, fit: fit, collective: collective)
-        let elbos = (0..<b).map { k in
-            fit.logLikelihood[k] + model.prior.logProb(count: trace.objects[k].count)
-                + trace.steps.map { $0.chose[k] == 1 ? $0.logPrior[k] - $0.logGuide[k] : 0 }.reduce(0, +)
-        }
+        let elbos = (0..<b).map { trace.logWeight(image: $0, logLikelihood: fit.logLikelihood[$0], prior: model.prior) }
         return Result(surrogate: surrogate(trace, targets: targets, advantages: advantages, tape: tape, total: total),
                       seeds: seeds(trace, fit: fit, batch: b, total: total),
                       elbo: elbos.reduce(0, +) / Double(total),
@@ -190,6 +196,7 @@ public struct ElboObjective {
                 rendered.replaceSubrange(k * pixels..<(k + 1) * pixels, with: img.pixels)
             }
         }
+        trace.rendered = rendered
         return trace
     }
 

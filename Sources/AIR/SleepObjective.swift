@@ -14,6 +14,10 @@ public struct TrainingBatch {
     /// batch's planes are tens of MB): plane i renders each scene's first i objects (slightly
     /// perturbed, as the guide's own estimates will be); plane 0 is the bare table.
     public var prefixes: [Float]
+    /// Each example's weight in the loss (nil: 1 each): the wake phase's importance weights.
+    public var weights: [Float]? = nil
+    /// Whether the scenes' lights are targets for the light head (not where they are its own reading).
+    public var teachesLight = true
 
     /// Where plane i of `prefixes` starts.
     public func prefixOffset(_ i: Int) -> Int { i * observed.count }
@@ -60,6 +64,8 @@ public struct SleepObjective {
         var terms = Terms(loss: tape.zeros([]))
         var presCorrect = 0, presSteps = 0
         let invB = 1 / Float(total ?? b)
+        let weights = batch.weights ?? [Float](repeating: 1, count: b)
+        precondition(weights.count == b, "SleepObjective.loss: \(weights.count) weights for \(b) examples")
 
         func add(_ t: Tensor) { sumOfTerms = sumOfTerms.map { $0 + t } ?? t }
         func masked(_ rows: Tensor, _ mask: [Float]) -> Tensor {
@@ -71,7 +77,7 @@ public struct SleepObjective {
                                   batch: b, height: cfg.height, width: cfg.width, tape: tape)
             let r = network.read(input, previous: previous, state: state)
             state = r.state
-            if i == 0, let head = network.light {
+            if i == 0, batch.teachesLight, let head = network.light {
                 let lightLoss = LightHead.loss(head(r.features), truth: batch.lights, tape: tape, total: total)
                 add(lightLoss)
                 terms.light = Double(lightLoss.item)
@@ -81,7 +87,7 @@ public struct SleepObjective {
             let exists = batch.objects.map { Float($0.count >= i ? 1 : 0) }
             let present = batch.objects.map { Float($0.count > i ? 1 : 0) }
             let presLL = Bernoulli(logits: r.presLogit).logProb(tape.constant(shape: [b], values: present))
-            let presLoss = masked(presLL, exists)
+            let presLoss = masked(presLL, zip(exists, weights).map(*))
             add(presLoss)
             terms.presence += Double(presLoss.item)
             let logits = r.presLogit.values
@@ -129,22 +135,24 @@ public struct SleepObjective {
             }
             let whereLL = sum(Normal(mean: r.whereMean, logStd: r.whereLogStd)
                 .logProb(tape.constant(shape: [b, 2], values: truePos)), axes: [1])
-            let posLoss = masked(whereLL, present)
+            let presentWeights = zip(present, weights).map(*)
+            let posLoss = masked(whereLL, presentWeights)
             add(posLoss)
             terms.position += Double(posLoss.item)
 
             // What, from a glimpse.
             let out = network.look(input, theta: tape.constant(shape: [b, 2, 3], values: thetas), h: state.h)
             let what = WhatHeads(out)
-            let shapeLoss = masked(what.shape.logProb(shapes), present)
+            let shapeLoss = masked(what.shape.logProb(shapes), presentWeights)
             let colorLL = sum(what.color.logProb(tape.constant(shape: [b, 3], values: colors)), axes: [1])
-            let colorLoss = masked(colorLL, present)
+            let colorLoss = masked(colorLL, presentWeights)
             let refineLL = sum(what.refine.logProb(tape.constant(shape: [b, 2], values: refineTarget)), axes: [1])
-            let refineLoss = masked(refineLL, present)
+            let refineLoss = masked(refineLL, presentWeights)
             // The yaw point of the true shape, as squared distance to the target point.
             let yawWidth = WhatHeads.Layout.yaw.count
             let yawErr = square(what.yawPoints - tape.constant(shape: [b, yawWidth], values: yawTarget))
-            let yawLoss = sum(yawErr * tape.constant(shape: [b, yawWidth], values: WhatHeads.yawMask(yawShapes))) * (yawWeight * invB)
+            let yawMask = WhatHeads.yawMask(yawShapes).enumerated().map { $0.element * weights[$0.offset / yawWidth] }
+            let yawLoss = sum(yawErr * tape.constant(shape: [b, yawWidth], values: yawMask)) * (yawWeight * invB)
             add(shapeLoss); add(colorLoss); add(refineLoss); add(yawLoss)
             terms.shape += Double(shapeLoss.item)
             terms.color += Double(colorLoss.item)

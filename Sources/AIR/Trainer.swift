@@ -15,7 +15,8 @@ public enum Objective: String, Codable, CaseIterable, Sendable {
     case hybrid
     /// Reweighted wake-sleep's wake phase alone (no prior samples, no labels): the guide learns
     /// log q(z* | x) of its own readings of the observed images improved by the
-    /// render-and-compare search (`WakeObjective`).
+    /// render-and-compare search (`WakeObjective`), or, with `TrainingOptions.wakeParticles`,
+    /// of K particles drawn from itself, importance-weighted (`WakeParticles`).
     case rws
 }
 
@@ -45,12 +46,15 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var wakeSearchRenders = 600
     /// With `rws`: every this-many-th step is a sleep step on the prior (0: none).
     public var sleepEvery = 0
+    /// With `rws`: K > 0 draws K importance-weighted particles per image from the guide
+    /// instead of searching (0: the search).
+    public var wakeParticles = 0
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case objective, steps, batchSize, learningRate, finalLearningRateFraction, warmup, clipNorm, seed, threads,
              logEvery, evalEvery, evalImages, hybridSleepFraction, sigma, baselineLearningRateFactor,
-             wakeSearchRenders, sleepEvery
+             wakeSearchRenders, sleepEvery, wakeParticles
     }
 
     /// Runs saved before a field existed get its default.
@@ -75,6 +79,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         baselineLearningRateFactor = try get(.baselineLearningRateFactor, d.baselineLearningRateFactor)
         wakeSearchRenders = try get(.wakeSearchRenders, d.wakeSearchRenders)
         sleepEvery = try get(.sleepEvery, d.sleepEvery)
+        wakeParticles = try get(.wakeParticles, d.wakeParticles)
     }
 }
 
@@ -97,6 +102,10 @@ public struct TrainingMetrics: Codable, Sendable {
     /// targets' mean object count.
     public var searchGain: Double?
     public var targetCount: Double?
+    /// rws steps with particles: the mean effective number of particles (1 / Σ w̃²) and the
+    /// K-sample bound on log p(x) per image.
+    public var effectiveParticles: Double?
+    public var importanceBound: Double?
     public var gradientNorm: Double
     public var learningRate: Double
     public var imagesPerSecond: Double
@@ -147,6 +156,8 @@ public final class Trainer {
     /// This rank's examples of every batch.
     public let share: BatchShare
     private let tape = Tape()
+    /// The wake particles' forward passes (no gradient is taken through them).
+    private let particleTape = Tape()
     /// The gradients of every parameter in one vector, for the all-reduce.
     private var gradientBuffer: [Float] = []
     /// Wall time spent summing the gradients and sharing the updated parameters so far (for
@@ -282,6 +293,8 @@ public final class Trainer {
             m.elbo = sums[1]
             guard m.loss.isFinite, sums[1].isFinite else { throw TrainingError.nonFinite(step: step + 1, what: "the ELBO estimate") }
             tape.backward(e.seeds + [(e.surrogate, [1])])
+        case .rws where options.wakeParticles > 0:
+            try particleWakeStep(batch, rows: rows, metrics: &m)
         case .rws:
             let pixels = network.config.width * network.config.height * 3
             let images = (0..<batch.size).map { k in
@@ -326,6 +339,29 @@ public final class Trainer {
         step += 1
         m.imagesPerSecond = Double(options.batchSize) / (Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
         return m
+    }
+
+    /// The wake phase with K particles per image from the guide, importance-weighted: the
+    /// sleep loss on every particle, weighted. Each rank holds its images' particles whole.
+    private func particleWakeStep(_ batch: TrainingBatch, rows: [RNG], metrics m: inout TrainingMetrics) throws {
+        let K = options.wakeParticles
+        let draw = try WakeParticles.draw(elbo: elbo, observed: batch.observed, batch: batch.size, particles: K,
+                                          table: builder.tableColor, tape: particleTape, rows: rows.map { $0.split(0x9A27) })
+        particleTape.reset()
+        var taught = try builder.teacherForced(targets: draw.scenes,
+                                               observed: WakeParticles.replicate(batch.observed, pixels: batch.observed.count / max(1, batch.size),
+                                                                                 images: batch.size, times: K),
+                                               first: (step * options.batchSize + share.range.lowerBound) * K,
+                                               noiseSeed: options.seed ^ 0x5EED)
+        taught.weights = draw.weights
+        taught.teachesLight = false
+        var particleRows = (0..<batch.size * K).map { rows[$0 / K].split(0x6C00 + UInt64($0 % K)) }
+        _ = try sleepStep(taught, rows: &particleRows, metrics: &m)
+        let n = Double(batch.size)
+        let sums = try collective.sumInRankOrder([draw.effectiveParticles * n, draw.meanCount * n, draw.logMarginal * n])
+        m.effectiveParticles = sums[0] / Double(share.total)
+        m.targetCount = sums[1] / Double(share.total)
+        m.importanceBound = sums[2] / Double(share.total)
     }
 
     /// Label-free monitoring: the amortised reading of each held-out image rendered and compared

@@ -11,7 +11,8 @@ struct Adapt: ParsableCommand {
         discussion: """
         No labels are read: each step reads a batch of the images with the model, improves each \
         reading by render-and-compare search under the likelihood, and trains the network towards \
-        the improved readings (the wake phase of reweighted wake-sleep, --objective rws). Every \
+        the improved readings (the wake phase of reweighted wake-sleep, --objective rws; with \
+        --particles K, towards K readings drawn from the model itself, importance-weighted). Every \
         --sleep-every-th step is a sleep step on scenes from the model's prior (default the \
         built-in training prior), so that the network keeps what it knows while it fits your \
         images. The last --eval-images images are held back and scored without labels \
@@ -47,6 +48,9 @@ struct Adapt: ParsableCommand {
     @Option(parsing: .unconditional, help: "Renders per image of the search that improves each reading.")
     var searchRenders: Int = TrainingOptions().wakeSearchRenders
 
+    @Option(parsing: .unconditional, help: "K importance-weighted particles per image drawn from the model itself (reweighted wake-sleep) instead of the search (0: the search).")
+    var particles: Int = 0
+
     @Option(parsing: .unconditional, help: "Images held back for label-free monitoring.")
     var evalImages: Int = 200
 
@@ -81,6 +85,7 @@ struct Adapt: ParsableCommand {
         if steps < 1 { throw ValidationError("--steps must be >= 1") }
         if batchSize < 1 { throw ValidationError("--batch-size must be >= 1") }
         if sleepEvery < 0 { throw ValidationError("--sleep-every must be >= 0") }
+        if particles < 0 { throw ValidationError("--particles must be >= 0") }
         if searchRenders < 1 { throw ValidationError("--search-renders must be >= 1") }
         if threads < 1 { throw ValidationError("--threads must be >= 1") }
         if evalImages < 1 { throw ValidationError("--eval-images must be >= 1") }
@@ -113,6 +118,7 @@ struct Adapt: ParsableCommand {
                 o.objective = .rws
                 (o.steps, o.batchSize, o.learningRate, o.seed, o.threads) = (steps, batchSize, learningRate, seed, threads)
                 (o.sleepEvery, o.wakeSearchRenders, o.evalImages, o.warmup) = (sleepEvery, searchRenders, evalImages, min(100, steps / 10))
+                o.wakeParticles = particles
                 options = o
                 source = .images(folder: images!, prior: try spec.map { try FileIO.readText($0) })
                 if fitTable { try fitTableColor(network, folder: images!) }

@@ -40,6 +40,12 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "With --objective hybrid: the fraction of steps before ELBO steps are interleaved (default 0.9).")
     var hybridSleepFraction: Double?
 
+    @Option(parsing: .unconditional, help: "With --objective rws: K importance-weighted particles per image drawn from the network itself (reweighted wake-sleep) instead of the render-and-compare search.")
+    var particles: Int?
+
+    @Option(parsing: .unconditional, help: "With --objective rws: every N-th step is a sleep step on the spec's scenes (reweighted wake-sleep's sleep phase; default 0: none).")
+    var sleepEvery: Int?
+
     @Option(parsing: .unconditional, help: "Standard deviation of the ELBO's per-pixel Gaussian likelihood (default 0.05).")
     var sigma: Double?
 
@@ -112,6 +118,14 @@ struct Train: ParsableCommand {
         if let logEvery, logEvery < 1 { throw ValidationError("--log-every must be >= 1") }
         if !(checkpointMinutes > 0 && checkpointMinutes.isFinite) { throw ValidationError("--checkpoint-minutes must be a positive number") }
         if let f = hybridSleepFraction, !(0...1).contains(f) { throw ValidationError("--hybrid-sleep-fraction must be in [0, 1]") }
+        if let sleepEvery {
+            if sleepEvery < 0 { throw ValidationError("--sleep-every must be >= 0") }
+            if !resume && objective != Objective.rws.rawValue { throw ValidationError("--sleep-every needs --objective rws") }
+        }
+        if let particles {
+            if particles < 1 { throw ValidationError("--particles must be >= 1") }
+            if !resume && objective != Objective.rws.rawValue { throw ValidationError("--particles needs --objective rws") }
+        }
         if let sigma, !(sigma > 0 && sigma.isFinite) { throw ValidationError("--sigma must be a positive number") }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be a positive number") }
         if let maxObjects, !(1...ModelConfig.maxObjectsLimit).contains(maxObjects) {
@@ -124,7 +138,7 @@ struct Train: ParsableCommand {
             let given = [("--spec", spec != nil), ("--data", data != nil), ("--objective", objective != nil),
                          ("--steps", steps != nil), ("--batch-size", batchSize != nil), ("--learning-rate", learningRate != nil),
                          ("--seed", seed != nil), ("--max-objects", maxObjects != nil), ("--log-every", logEvery != nil), ("--init-from", initFrom != nil),
-                         ("--hybrid-sleep-fraction", hybridSleepFraction != nil), ("--sigma", sigma != nil), ("--eval-images", evalImages != nil)].filter(\.1).map(\.0)
+                         ("--hybrid-sleep-fraction", hybridSleepFraction != nil), ("--sigma", sigma != nil), ("--particles", particles != nil), ("--sleep-every", sleepEvery != nil), ("--eval-images", evalImages != nil)].filter(\.1).map(\.0)
             if !given.isEmpty {
                 throw ValidationError("--resume continues with the run's stored settings; drop \(given.joined(separator: ", "))")
             }
@@ -170,6 +184,8 @@ struct Train: ParsableCommand {
             if let evalImages { o.evalImages = evalImages }
             if let hybridSleepFraction { o.hybridSleepFraction = hybridSleepFraction }
             if let sigma { o.sigma = sigma }
+            if let particles { o.wakeParticles = particles }
+            if let sleepEvery { o.sleepEvery = sleepEvery }
             if let batchSize { o.batchSize = batchSize }
             if let learningRate { o.learningRate = learningRate }
             if let seed { o.seed = seed }

@@ -203,4 +203,21 @@ final class CameraFitTests: XCTestCase {
         XCTAssertEqual(CameraFit.outlineTurn(points, halfWidth: 1.5), -0.05, accuracy: 0.004)
         XCTAssertEqual(CameraFit.outlineTurn(Array(points.prefix(100)), halfWidth: 1.5), 0)
     }
+
+    /// Positions filling the square, moved by (0.03, −0.02) and read with noise: the outline
+    /// gives the shift back to a few thousandths, several times closer than their mean does.
+    func testOutlineShiftUndoesAShift() {
+        var rng = RNG(seed: 22)
+        let shift = SIMD2(0.03, -0.02)
+        let points: [SIMD2<Double>] = (0..<3000).map { _ in
+            SIMD2(rng.uniformDouble() * 3 - 1.5, rng.uniformDouble() * 3 - 1.5) + shift
+                + SIMD2(rng.uniformDouble() - 0.5, rng.uniformDouble() - 0.5) * 0.03 * 1.7
+        }
+        let found = CameraFit.outlineShift(points, halfWidth: 1.5)
+        XCTAssertEqual(found.x, shift.x, accuracy: 0.003)
+        XCTAssertEqual(found.y, shift.y, accuracy: 0.003)
+        let mean = points.reduce(SIMD2(0, 0), +) / Double(points.count)
+        XCTAssertGreaterThan(max(abs(mean.x - shift.x), abs(mean.y - shift.y)), 0.006)
+        XCTAssertEqual(CameraFit.outlineShift(Array(points.prefix(100)), halfWidth: 1.5), SIMD2(0, 0))
+    }
 }

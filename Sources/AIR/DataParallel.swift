@@ -51,22 +51,11 @@ func chunkRanges(_ parameters: [Tensor], over collective: any Collective) -> [Ra
     }
 }
 
-/// Sums the gradients over the ranks, in rank order; this rank's chunk of the sum (`ranges`)
-/// replaces its parameters' gradients there. `flat`: kept by the caller, so that the megabytes
-/// are not allocated again every step.
-func reduceGradientChunks(_ parameters: [Tensor], ranges: [Range<Int>], over collective: any Collective,
-                          through flat: inout [Float]) throws {
-    flat.removeAll(keepingCapacity: true)
-    for p in parameters {
-        if let g = p.currentGrad { flat.append(contentsOf: UnsafeBufferPointer(start: g, count: p.count)) }
-        else { flat.append(contentsOf: repeatElement(0, count: p.count)) }
-    }
-    let sum = try collective.reduceScatterSum(flat)
-    var at = 0
-    for (p, r) in zip(parameters, ranges) where !r.isEmpty {
-        if let g = p.currentGrad { sum.withUnsafeBufferPointer { (g + r.lowerBound).update(from: $0.baseAddress! + at, count: r.count) } }
-        at += r.count
-    }
+/// Sums the gradients over the ranks, in rank order, in place: this rank's chunk of the block's
+/// gradients becomes the sum's (the rest of it is left as it was).
+func reduceGradientChunks(_ block: ParameterBlock, over collective: any Collective) throws {
+    let g = block.gradientPointer()
+    try collective.reduceScatterSum(g, count: block.count, into: g + collective.chunk(collective.rank, of: block.count).lowerBound)
 }
 
 /// `clipGradientNorm` of a sharded step: the norm of the whole summed gradient (the ranks'
@@ -88,19 +77,9 @@ func clipGradientChunks(_ parameters: [Tensor], ranges: [Range<Int>], maxNorm: F
     return norm
 }
 
-/// Every rank's updated chunk of the parameters to every rank.
-func shareParameterChunks(_ parameters: [Tensor], ranges: [Range<Int>], over collective: any Collective) throws {
-    var mine: [Float] = []
-    mine.reserveCapacity(ranges.reduce(0) { $0 + $1.count })
-    for (p, r) in zip(parameters, ranges) where !r.isEmpty {
-        mine.append(contentsOf: UnsafeBufferPointer(start: p.data + r.lowerBound, count: r.count))
-    }
-    let all = try collective.allGatherChunks(mine, count: parameters.reduce(0) { $0 + $1.count })
-    var at = 0
-    for p in parameters {
-        all.withUnsafeBufferPointer { p.data.update(from: $0.baseAddress! + at, count: p.count) }
-        at += p.count
-    }
+/// Every rank's updated chunk of the parameters to every rank, in place.
+func shareParameterChunks(_ block: ParameterBlock, over collective: any Collective) throws {
+    try collective.allGatherChunks(inPlace: block.valuePointer, count: block.count)
 }
 
 /// A fingerprint of everything a step depends on: parameters, optimiser moments and step,

@@ -24,10 +24,14 @@ extension GuideNetwork {
 
     /// The same from the half-resolution input alone (all that the encoder reads).
     func read(half: Tensor, previous: Tensor, state: (h: Tensor, c: Tensor)) -> Read {
-        let e = encoder(half)
+        recur(features: encoder(half), previous: previous, state: state)
+    }
+
+    /// The same from the encoder's features [B, encoderFeatures] of the input.
+    func recur(features e: Tensor, previous: Tensor, state: (h: Tensor, c: Tensor)) -> Read {
         let s = lstm(concat([e, previous], axis: 1), state)
         let pw = presWhere(s.h)
-        let b = half.shape[0]
+        let b = e.shape[0]
         return Read(state: s,
                     presLogit: slice(pw, axis: 1, 0..<1).reshaped([b]),
                     whereMean: slice(pw, axis: 1, 1..<3),

@@ -53,30 +53,47 @@ public struct SleepObjective {
     /// (its glimpse noise). `total`: B, the whole batch's size when `batch` is one rank's share
     /// of it (the losses and terms are then this share's part of the batch's), by default
     /// `batch.size`.
+    ///
+    /// Teacher forcing fixes every step's input in advance, so the encoder reads all N steps'
+    /// inputs as one batch of N·B before the recurrence; and the what-path feeds nothing back,
+    /// so it reads all N steps' glimpses as one batch after it. Only the LSTM and the
+    /// presence/where head run step by step. Fewer, larger GEMMs: each weight matrix is packed
+    /// once a pass instead of N times, which is most of a small batch's cost.
     public func loss(_ batch: TrainingBatch, table: SIMD3<Float>, tape: Tape, rows: inout [RNG], total: Int? = nil) -> Terms {
         let cfg = network.config
         let b = batch.size, n = cfg.maxObjects
         precondition(rows.count == b, "SleepObjective.loss: \(rows.count) random streams for \(b) examples")
         let attention = Attention(config: cfg)
-        var state = network.lstm.zeroState(batch: b, on: tape)
-        var previous = tape.zeros([b, LatentCode.size])
-        var sumOfTerms: Tensor? = nil
-        var terms = Terms(loss: tape.zeros([]))
-        var presCorrect = 0, presSteps = 0
         let invB = 1 / Float(total ?? b)
         let weights = batch.weights ?? [Float](repeating: 1, count: b)
         precondition(weights.count == b, "SleepObjective.loss: \(weights.count) weights for \(b) examples")
-
+        var terms = Terms(loss: tape.zeros([]))
+        var sumOfTerms: Tensor? = nil
         func add(_ t: Tensor) { sumOfTerms = sumOfTerms.map { $0 + t } ?? t }
         func masked(_ rows: Tensor, _ mask: [Float]) -> Tensor {
-            sum(rows * tape.constant(shape: [b], values: mask)) * (-invB)
+            sum(rows * tape.constant(shape: [rows.shape[0]], values: mask)) * (-invB)
         }
 
+        let features = network.encoder(stackedHalfInput(batch, table: table, tape: tape))   // [N·B, F], step-major
+        var state = network.lstm.zeroState(batch: b, on: tape)
+        var previous = tape.zeros([b, LatentCode.size])
+        // The what-path's glimpse windows and targets, step-major [N·B, …].
+        var hs: [Tensor] = []
+        var thetas = [Float](repeating: 0, count: n * b * 6)
+        var presentWeights = [Float](repeating: 0, count: n * b)
+        var refineTarget = [Float](repeating: 0, count: n * b * 2)
+        var shapes = [Int](repeating: 0, count: n * b)
+        var colors = [Float](repeating: 0.5, count: n * b * 3)
+        let yawWidth = WhatHeads.Layout.yaw.count
+        var yawShapes = [Int?](repeating: nil, count: n * b)
+        var yawTarget = [Float](repeating: 0, count: n * b * yawWidth)
+        var presCorrect = 0, presSteps = 0
+        let half = cfg.tableHalfWidth
+
         for i in 0..<n {
-            let input = stepInput(observed: batch.observed, rendered: batch.prefixes, renderedOffset: batch.prefixOffset(i), table: table,
-                                  batch: b, height: cfg.height, width: cfg.width, tape: tape)
-            let r = network.read(input, previous: previous, state: state)
+            let r = network.recur(features: slice(features, axis: 0, i * b..<(i + 1) * b), previous: previous, state: state)
             state = r.state
+            hs.append(state.h)
             if i == 0, batch.teachesLight, let head = network.light {
                 let lightLoss = LightHead.loss(head(r.features), truth: batch.lights, tape: tape, total: total)
                 add(lightLoss)
@@ -96,21 +113,15 @@ public struct SleepObjective {
                 if (logits[k] > 0) == (present[k] == 1) { presCorrect += 1 }
             }
 
-            // Where (coarse), against the true position.
+            // Where (coarse), against the true position; the glimpse window and the what-targets.
             let guess = r.whereMean.values
             var truePos = [Float](repeating: 0, count: b * 2)
-            var thetas = [Float](repeating: 0, count: b * 6)
-            var refineTarget = [Float](repeating: 0, count: b * 2)
-            var shapes = [Int](repeating: 0, count: b)
-            var colors = [Float](repeating: 0.5, count: b * 3)
-            var yawShapes = [Int?](repeating: nil, count: b)
-            var yawTarget = [Float](repeating: 0, count: b * WhatHeads.Layout.yaw.count)
             var prevCodes = [Float](repeating: 0, count: b * LatentCode.size)
-            let half = cfg.tableHalfWidth
             for k in 0..<b {
+                let row = i * b + k
                 let gx = Double(guess[2 * k]) * half, gy = Double(guess[2 * k + 1]) * half
                 guard present[k] == 1 else {
-                    thetas.replaceSubrange(6 * k..<6 * k + 6, with: attention.theta(x: gx, y: gy))
+                    thetas.replaceSubrange(6 * row..<6 * row + 6, with: attention.theta(x: gx, y: gy))
                     continue
                 }
                 let o = batch.objects[k][i]
@@ -119,15 +130,16 @@ public struct SleepObjective {
                 let lim = glimpseJitterLimit
                 let cx = o.position.x + min(max(gx - o.position.x, -lim), lim) + glimpseNoise * rows[k].normal()
                 let cy = o.position.y + min(max(gy - o.position.y, -lim), lim) + glimpseNoise * rows[k].normal()
-                thetas.replaceSubrange(6 * k..<6 * k + 6, with: attention.theta(x: cx, y: cy))
-                refineTarget[2 * k] = Float((o.position.x - cx) / GuideNetwork.refineScale)
-                refineTarget[2 * k + 1] = Float((o.position.y - cy) / GuideNetwork.refineScale)
-                shapes[k] = o.shape.rawValue
-                colors[3 * k] = Float(o.color.rgb.x); colors[3 * k + 1] = Float(o.color.rgb.y); colors[3 * k + 2] = Float(o.color.rgb.z)
+                thetas.replaceSubrange(6 * row..<6 * row + 6, with: attention.theta(x: cx, y: cy))
+                presentWeights[row] = weights[k]
+                refineTarget[2 * row] = Float((o.position.x - cx) / GuideNetwork.refineScale)
+                refineTarget[2 * row + 1] = Float((o.position.y - cy) / GuideNetwork.refineScale)
+                shapes[row] = o.shape.rawValue
+                colors[3 * row] = Float(o.color.rgb.x); colors[3 * row + 1] = Float(o.color.rgb.y); colors[3 * row + 2] = Float(o.color.rgb.z)
                 if o.shape.symmetryPeriod != nil {
                     let p = LatentCode.yawPoint(o)
-                    let j = WhatHeads.Layout.yaw.count * k + 2 * o.shape.rawValue
-                    yawShapes[k] = o.shape.rawValue
+                    let j = yawWidth * row + 2 * o.shape.rawValue
+                    yawShapes[row] = o.shape.rawValue
                     yawTarget[j] = p.x; yawTarget[j + 1] = p.y
                 }
                 prevCodes.replaceSubrange(LatentCode.size * k..<LatentCode.size * (k + 1),
@@ -135,34 +147,56 @@ public struct SleepObjective {
             }
             let whereLL = sum(Normal(mean: r.whereMean, logStd: r.whereLogStd)
                 .logProb(tape.constant(shape: [b, 2], values: truePos)), axes: [1])
-            let presentWeights = zip(present, weights).map(*)
-            let posLoss = masked(whereLL, presentWeights)
+            let posLoss = masked(whereLL, Array(presentWeights[i * b..<(i + 1) * b]))
             add(posLoss)
             terms.position += Double(posLoss.item)
-
-            // What, from a glimpse.
-            let out = network.look(input, theta: tape.constant(shape: [b, 2, 3], values: thetas), h: state.h)
-            let what = WhatHeads(out)
-            let shapeLoss = masked(what.shape.logProb(shapes), presentWeights)
-            let colorLL = sum(what.color.logProb(tape.constant(shape: [b, 3], values: colors)), axes: [1])
-            let colorLoss = masked(colorLL, presentWeights)
-            let refineLL = sum(what.refine.logProb(tape.constant(shape: [b, 2], values: refineTarget)), axes: [1])
-            let refineLoss = masked(refineLL, presentWeights)
-            // The yaw point of the true shape, as squared distance to the target point.
-            let yawWidth = WhatHeads.Layout.yaw.count
-            let yawErr = square(what.yawPoints - tape.constant(shape: [b, yawWidth], values: yawTarget))
-            let yawMask = WhatHeads.yawMask(yawShapes).enumerated().map { $0.element * weights[$0.offset / yawWidth] }
-            let yawLoss = sum(yawErr * tape.constant(shape: [b, yawWidth], values: yawMask)) * (yawWeight * invB)
-            add(shapeLoss); add(colorLoss); add(refineLoss); add(yawLoss)
-            terms.shape += Double(shapeLoss.item)
-            terms.color += Double(colorLoss.item)
-            terms.refine += Double(refineLoss.item)
-            terms.yaw += Double(yawLoss.item)
-
             previous = tape.constant(shape: [b, LatentCode.size], values: prevCodes)
         }
+
+        // What, from every step's glimpse at once.
+        let glimpses = concat((0..<n).map { i in
+            glimpseInput(observed: batch.observed, rendered: batch.prefixes, renderedOffset: batch.prefixOffset(i), rows: Array(0..<b),
+                         table: table, height: cfg.height, width: cfg.width,
+                         theta: tape.constant(shape: [b, 2, 3], values: Array(thetas[6 * i * b..<6 * (i + 1) * b])),
+                         size: cfg.glimpseSize, tape: tape)
+        }, axis: 0)
+        let what = WhatHeads(network.look(glimpse: glimpses, h: n == 1 ? hs[0] : concat(hs, axis: 0)))
+        let shapeLoss = masked(what.shape.logProb(shapes), presentWeights)
+        let colorLL = sum(what.color.logProb(tape.constant(shape: [n * b, 3], values: colors)), axes: [1])
+        let colorLoss = masked(colorLL, presentWeights)
+        let refineLL = sum(what.refine.logProb(tape.constant(shape: [n * b, 2], values: refineTarget)), axes: [1])
+        let refineLoss = masked(refineLL, presentWeights)
+        // The yaw point of the true shape, as squared distance to the target point.
+        let yawErr = square(what.yawPoints - tape.constant(shape: [n * b, yawWidth], values: yawTarget))
+        let yawMask = WhatHeads.yawMask(yawShapes).enumerated().map { $0.element * presentWeights[$0.offset / yawWidth] }
+        let yawLoss = sum(yawErr * tape.constant(shape: [n * b, yawWidth], values: yawMask)) * (yawWeight * invB)
+        add(shapeLoss); add(colorLoss); add(refineLoss); add(yawLoss)
+        terms.shape = Double(shapeLoss.item)
+        terms.color = Double(colorLoss.item)
+        terms.refine = Double(refineLoss.item)
+        terms.yaw = Double(yawLoss.item)
+
         terms.loss = sumOfTerms!
         (terms.presenceCorrect, terms.presenceSteps) = (presCorrect, presSteps)
         return terms
+    }
+
+    /// Every step's half-resolution input, [N·B, H/2, W/2, 6], step-major: rows i·B ..< (i+1)·B
+    /// are step i's (the observed images beside plane i of the prefixes).
+    func stackedHalfInput(_ batch: TrainingBatch, table: SIMD3<Float>, tape: Tape) -> Tensor {
+        let cfg = network.config, b = batch.size, n = cfg.maxObjects
+        let plane = cfg.height * cfg.width * 3, h2 = cfg.height / 2, block = h2 * (cfg.width / 2) * 6
+        let half = tape.uninitialized([n * b, h2, cfg.width / 2, 6])
+        batch.observed.withUnsafeBufferPointer { o in
+            batch.prefixes.withUnsafeBufferPointer { r in
+                for i in 0..<n {
+                    for k in 0..<b {
+                        writeHalfInput(observed: o.baseAddress! + k * plane, rendered: r.baseAddress! + batch.prefixOffset(i) + k * plane,
+                                       table: table, width: cfg.width, rows: 0..<h2, into: half.data + (i * b + k) * block)
+                    }
+                }
+            }
+        }
+        return half
     }
 }

@@ -158,8 +158,9 @@ public final class Trainer {
     private let tape = Tape()
     /// The wake particles' forward passes (no gradient is taken through them).
     private let particleTape = Tape()
-    /// The gradients of every parameter in one vector, for the all-reduce.
-    private var gradientBuffer: [Float] = []
+    /// With more than one rank: every parameter's values and gradient laid end to end, so
+    /// that the ranks exchange them in place.
+    private let parameterBlock: ParameterBlock?
     /// Wall time spent summing the gradients and sharing the updated parameters so far (for
     /// benchmarks: what the ranks spend talking rather than computing).
     public private(set) var allReduceSeconds = 0.0
@@ -208,6 +209,8 @@ public final class Trainer {
                                          learningRate: options.learningRate * options.baselineLearningRateFactor)],
                          schedule: .warmupCosine(warmup: options.warmup, total: options.steps,
                                                  floor: options.finalLearningRateFraction))
+        // Before anything reads the parameters: their memory moves into the block.
+        parameterBlock = collective.size > 1 ? ParameterBlock(optimizer.allParameters) : nil
         sleep = SleepObjective(network: network)
         elbo = ElboObjective(network: network, baselines: baselines, model: self.model)
         var search = RefinementOptions()
@@ -316,9 +319,9 @@ public final class Trainer {
         let parameters = optimizer.allParameters
         let chunk = collective.size > 1 ? chunkRanges(parameters, over: collective) : nil
         let norm: Float
-        if let chunk {
+        if let chunk, let parameterBlock {
             let reduceStarted = DispatchTime.now().uptimeNanoseconds
-            try reduceGradientChunks(parameters, ranges: chunk, over: collective, through: &gradientBuffer)
+            try reduceGradientChunks(parameterBlock, over: collective)
             allReduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - reduceStarted) / 1e9
             norm = try clipGradientChunks(parameters, ranges: chunk, maxNorm: options.clipNorm, over: collective)
         } else {
@@ -331,9 +334,9 @@ public final class Trainer {
         m.gradientNorm = Double(norm)
         m.learningRate = Double(optimizer.currentLearningRate(group: 0))
         optimizer.step(only: chunk)
-        if let chunk {
+        if let parameterBlock {
             let shareStarted = DispatchTime.now().uptimeNanoseconds
-            try shareParameterChunks(parameters, ranges: chunk, over: collective)
+            try shareParameterChunks(parameterBlock, over: collective)
             allReduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - shareStarted) / 1e9
         }
         step += 1

@@ -7,3 +7,4 @@ static inline MPI_Datatype air_mpi_byte(void) { return MPI_BYTE; }
 static inline MPI_Datatype air_mpi_long_long(void) { return MPI_LONG_LONG; }
 static inline MPI_Op air_mpi_sum(void) { return MPI_SUM; }
 static inline MPI_Datatype air_mpi_int32(void) { return MPI_INT32_T; }
+static inline void *air_mpi_in_place(void) { return MPI_IN_PLACE; }

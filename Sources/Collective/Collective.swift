@@ -16,6 +16,12 @@ public protocol Collective: AnyObject {
     func reduceScatterSum(_ values: [Float]) throws -> [Float]
     /// The vector of `count` values whose chunk c is rank c's `chunk`, on every rank.
     func allGatherChunks(_ chunk: [Float], count: Int) throws -> [Float]
+    /// `reduceScatterSum` of the `count` values at `values`, this rank's chunk of the sum
+    /// written at `out` (which may be where that chunk lies in `values`).
+    func reduceScatterSum(_ values: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>) throws
+    /// `allGatherChunks` in place: on entry chunk `rank` of the `count` values at `vector` is
+    /// this rank's; on return every chunk is its rank's.
+    func allGatherChunks(inPlace vector: UnsafeMutablePointer<Float>, count: Int) throws
 }
 
 extension Collective {
@@ -35,6 +41,17 @@ extension Collective {
         if size == 1 { return chunk }
         let parts = try allGather(chunk.map(Double.init))
         return parts.flatMap { $0.map(Float.init) }
+    }
+
+    public func reduceScatterSum(_ values: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>) throws {
+        let sum = try reduceScatterSum(Array(UnsafeBufferPointer(start: values, count: count)))
+        sum.withUnsafeBufferPointer { if let b = $0.baseAddress { out.update(from: b, count: $0.count) } }
+    }
+
+    public func allGatherChunks(inPlace vector: UnsafeMutablePointer<Float>, count: Int) throws {
+        let mine = chunk(rank, of: count)
+        let all = try allGatherChunks(Array(UnsafeBufferPointer(start: vector + mine.lowerBound, count: mine.count)), count: count)
+        all.withUnsafeBufferPointer { if let b = $0.baseAddress { vector.update(from: b, count: count) } }
     }
 
     /// An integer from rank 0 to everyone.

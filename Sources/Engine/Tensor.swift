@@ -30,14 +30,14 @@ public final class Tensor {
     public let shape: [Int]
     public let count: Int
     /// The values (contiguous, `count` floats). Writable: ops and optimisers update in place.
-    public let data: UnsafeMutablePointer<Float>
+    public internal(set) var data: UnsafeMutablePointer<Float>
     /// True when gradients flow to this tensor (parameters, and results of ops on them while recording).
     public let requiresGrad: Bool
     /// The tape this tensor was produced on; nil for parameters and free-standing constants.
     public private(set) unowned(unsafe) var tape: Tape?
 
-    private let storage: Storage?
-    private let gradStorage: Storage?
+    private var storage: Storage?
+    private var gradStorage: Storage?
     /// For views: the tensor whose gradient buffer this one shares, and the element offset into it.
     let base: Tensor?
     let baseOffset: Int
@@ -101,6 +101,18 @@ public final class Tensor {
     /// A parameter filled with `value`.
     public static func constantParameter(shape: [Int], value: Float) -> Tensor {
         parameter(shape: shape, values: [Float](repeating: value, count: shape.reduce(1, *)))
+    }
+
+    /// Moves a parameter's values and gradient into memory `values` and `grads` keep alive
+    /// (`ParameterBlock`), copying both.
+    func rebind(values: Storage, at offset: Int, grads: Storage) {
+        precondition(isParameter, "rebind: only parameters own their memory")
+        (values.pointer + offset).update(from: data, count: count)
+        (grads.pointer + offset).update(from: gradPointer!, count: count)
+        data = values.pointer + offset
+        gradPointer = grads.pointer + offset
+        storage = values
+        gradStorage = grads
     }
 
     public var rank: Int { shape.count }

@@ -95,32 +95,45 @@ public final class MPIWorld: Collective {
     /// Chunk c of every rank's vector goes to rank c (`MPI_Alltoallv`), which adds them up in
     /// rank order.
     public func reduceScatterSum(_ values: [Float]) throws -> [Float] {
-        let n = values.count, ranks = size
-        guard ranks > 1 else { return values }
+        guard size > 1 else { return values }
+        let mine = chunk(rank, of: values.count).count
+        // Megabytes: left uninitialised (every element is written), not zeroed.
+        return try [Float](unsafeUninitializedCapacity: max(1, mine)) { s, initialised in
+            try values.withUnsafeBufferPointer { try reduceScatterSum($0.baseAddress!, count: values.count, into: s.baseAddress!) }
+            initialised = mine
+        }
+    }
+
+    public func reduceScatterSum(_ values: UnsafePointer<Float>, count n: Int, into out: UnsafeMutablePointer<Float>) throws {
+        let ranks = size
+        guard ranks > 1 else { if out != values { out.update(from: values, count: n) }; return }
         var sendCounts = (0..<ranks).map { Int32(chunk($0, of: n).count) }
         var sendDisplacements = (0..<ranks).map { Int32(chunk($0, of: n).lowerBound) }
         let mine = chunk(rank, of: n).count
         if received.count < max(1, mine * ranks) { received = [Float](repeating: 0, count: max(1, mine * ranks)) }
         var receiveCounts = [Int32](repeating: Int32(mine), count: ranks)
         var receiveDisplacements = (0..<ranks).map { Int32($0 * mine) }
-        try values.withUnsafeBufferPointer { v in
-            try received.withUnsafeMutableBufferPointer { r in
-                try MPIWorld.check("MPI_Alltoallv", MPI_Alltoallv(v.baseAddress, &sendCounts, &sendDisplacements, air_mpi_float(),
-                                                                  r.baseAddress, &receiveCounts, &receiveDisplacements, air_mpi_float(), comm))
+        try received.withUnsafeMutableBufferPointer { r in
+            try MPIWorld.check("MPI_Alltoallv", MPI_Alltoallv(values, &sendCounts, &sendDisplacements, air_mpi_float(),
+                                                              r.baseAddress, &receiveCounts, &receiveDisplacements, air_mpi_float(), comm))
+        }
+        // `out` may be this rank's chunk of `values`: everything sent is in `received` now.
+        received.withUnsafeBufferPointer { r in
+            guard mine > 0 else { return }
+            out.update(from: r.baseAddress!, count: mine)
+            for from in 1..<ranks {
+                let part = r.baseAddress! + from * mine
+                for i in 0..<mine { out[i] += part[i] }
             }
         }
-        // Megabytes: left uninitialised (rank 0's part is copied in first), not zeroed.
-        return [Float](unsafeUninitializedCapacity: mine) { s, initialised in
-            received.withUnsafeBufferPointer { r in
-                guard mine > 0 else { return }
-                s.baseAddress!.initialize(from: r.baseAddress!, count: mine)
-                for from in 1..<ranks {
-                    let part = r.baseAddress! + from * mine
-                    for i in 0..<mine { s[i] += part[i] }
-                }
-            }
-            initialised = mine
-        }
+    }
+
+    public func allGatherChunks(inPlace vector: UnsafeMutablePointer<Float>, count n: Int) throws {
+        guard size > 1 else { return }
+        var counts = (0..<size).map { Int32(chunk($0, of: n).count) }
+        var displacements = (0..<size).map { Int32(chunk($0, of: n).lowerBound) }
+        try MPIWorld.check("MPI_Allgatherv", MPI_Allgatherv(air_mpi_in_place(), 0, air_mpi_float(),
+                                                            vector, &counts, &displacements, air_mpi_float(), comm))
     }
 
     /// Every rank's chunk to every rank (`MPI_Allgatherv`).

@@ -68,3 +68,42 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(w.grad!, [0.3, 0.4], accuracy: 1e-7)
     }
 }
+
+final class ParameterBlockTests: XCTestCase {
+    /// After the move into a block, the parameters hold the same values and gradients, laid end
+    /// to end; backward passes accumulate into the block, a lazily cleared gradient reads as
+    /// zeros there, and training steps go on exactly as they would have without the block.
+    func testParametersLiveEndToEndAndTrainAsBefore() {
+        func make() -> (Tensor, Tensor, Adam) {
+            let a = Tensor.parameter(shape: [2], values: [1, -2]), b = Tensor.parameter(shape: [3], values: [0.5, 0.25, -1])
+            return (a, b, Adam([ParameterGroup([("a", a), ("b", b)], learningRate: 0.1)]))
+        }
+        func step(_ a: Tensor, _ b: Tensor, _ opt: Adam, _ tape: Tape) {
+            let t = tape.watch(a), u = tape.watch(b)
+            (sum(square(t)) * 3 + sum(u * u * u)).backward()
+            opt.step()
+            tape.reset()
+        }
+        let (a, b, opt) = make()
+        let (a2, b2, opt2) = make()
+        let tape = Tape()
+        step(a, b, opt, tape)
+        step(a2, b2, opt2, tape)
+        let tape2 = Tape()
+        sum(tape2.watch(b2)).backward()              // a gradient waiting in b2 when it moves
+        let block = ParameterBlock([a2, b2])
+        XCTAssertEqual(block.count, 5)
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: block.valuePointer, count: 5)), a.values + b.values)
+        XCTAssertEqual(b2.grad!, [1, 1, 1])
+        b2.zeroGrad()
+        sum(tape2.watch(a2) * 2).backward()
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: block.gradientPointer(), count: 5)), [2, 2, 0, 0, 0])
+        a2.zeroGrad()
+        for _ in 0..<3 {
+            step(a, b, opt, tape)
+            step(a2, b2, opt2, tape)
+        }
+        XCTAssertEqual(a2.values + b2.values, a.values + b.values)
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: block.valuePointer, count: 5)), a.values + b.values)
+    }
+}

@@ -10,7 +10,7 @@ import Scenes
 struct BenchTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Training speed (images/s) of a fresh model on default scenes, for the ranks it runs under; one JSON line.",
+        abstract: "Training speed (images/s) of a fresh model on default scenes (or --spec's), for the ranks it runs under; one JSON line.",
         discussion: """
         Run it as `air bench train` and as `mpirun -np N air bench train` to compare rank counts: \
         every rank trains its share of each batch with one thread (--threads 2 renders the next \
@@ -34,6 +34,9 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Threads per rank.")
     var threads: Int = 1
 
+    @Option(help: "Batch spec of the training scenes (default: the default scenes); the model reads its most objects (at least 3).")
+    var spec: String?
+
     func validate() throws {
         if steps < 1 || warmup < 0 { throw ValidationError("--steps must be >= 1 and --warmup >= 0") }
         if batchSize < 1 { throw ValidationError("--batch-size must be >= 1") }
@@ -52,10 +55,11 @@ struct BenchTrain: ParsableCommand {
                 o.batchSize = batchSize
                 o.threads = threads
                 o.evalImages = 1
-                let spec = BatchSpec.default
+                let spec = try self.spec.map { try BatchSpec.read(FileIO.readText($0), file: $0) } ?? BatchSpec.default
                 let source = SpecSource(spec: spec, seed: o.seed)
                 var rng = RNG(seed: o.seed)
-                let network = GuideNetwork(config: trainingConfig(source: source, maxObjects: 3), rng: &rng)
+                let most = max(3, specMaxObjects(source) ?? 3)
+                let network = GuideNetwork(config: trainingConfig(source: source, maxObjects: most), rng: &rng)
                 let trainer = try Trainer(network: network, source: source, heldOutSource: source, options: o, collective: world)
                 for _ in 0..<warmup { _ = try trainer.trainStep() }
                 try world.barrier()
@@ -67,7 +71,7 @@ struct BenchTrain: ParsableCommand {
                 print(JSONWriter.compact(.obj([
                     ("bench", .str("train")), ("objective", .str(objective)), ("ranks", .int(world.size)),
                     ("threads_per_rank", .int(threads)), ("batch", .int(batchSize)), ("size", .str("\(spec.camera.width)x\(spec.camera.height)")),
-                    ("spp", .int(spec.samplesPerPixel)), ("steps", .int(steps)),
+                    ("spp", .int(spec.samplesPerPixel)), ("max_objects", .int(most)), ("steps", .int(steps)),
                     ("seconds_per_step", .num((seconds / Double(steps) * 1e4).rounded() / 1e4)),
                     // Rank 0's wait for the gradients' sum (the all-reduce and any slower rank).
                     ("allreduce_seconds_per_step", .num((reduceSeconds / Double(steps) * 1e4).rounded() / 1e4)),

@@ -203,6 +203,23 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.err.contains("70 objects") && r.err.contains("--max-objects"), r.err)
     }
 
+    /// Reweighted wake-sleep from the command line: particles and sleep steps need `--objective
+    /// rws`; a run with them trains and records them for `--resume`.
+    func testParticlesNeedRwsAndTrain() throws {
+        let dir = "/tmp/air-cli-particles-\(getpid())"
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        let tiny = ["--batch-size", "2", "--threads", "1", "--eval-images", "1", "--log-every", "1", "--quiet", "--max-objects", "1"]
+        var r = try run(["train", "--steps", "1", "--particles", "3", "--out", dir] + tiny)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("--particles needs --objective rws"), r.err)
+        r = try run(["train", "--objective", "rws", "--particles", "0", "--out", dir] + tiny)
+        XCTAssertTrue(r.err.contains("--particles must be >= 1"), r.err)
+        r = try run(["train", "--steps", "2", "--objective", "rws", "--particles", "3", "--sleep-every", "2", "--out", dir] + tiny)
+        XCTAssertEqual(r.status, 0, r.err)
+        let metrics = try FileIO.readText(dir + "/metrics.jsonl")
+        XCTAssertTrue(metrics.contains(#""effective_particles""#) && metrics.contains(#""objective":"sleep""#), metrics)
+    }
+
     /// `--force` over a run whose model is the new run's starting model reads it first and keeps
     /// it until the first checkpoint replaces it.
     func testForceFineTuneFromTheRunsOwnModel() throws {

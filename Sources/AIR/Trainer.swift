@@ -49,12 +49,15 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// With `rws`: K > 0 draws K importance-weighted particles per image from the guide
     /// instead of searching (0: the search).
     public var wakeParticles = 0
+    /// The chance that an object of a teacher-forced prefix is rendered as a misreading
+    /// (`BatchBuilder.prefixSlip`).
+    public var prefixSlip = 0.0
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case objective, steps, batchSize, learningRate, finalLearningRateFraction, warmup, clipNorm, seed, threads,
              logEvery, evalEvery, evalImages, hybridSleepFraction, sigma, baselineLearningRateFactor,
-             wakeSearchRenders, sleepEvery, wakeParticles
+             wakeSearchRenders, sleepEvery, wakeParticles, prefixSlip
     }
 
     /// Runs saved before a field existed get its default.
@@ -80,6 +83,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         wakeSearchRenders = try get(.wakeSearchRenders, d.wakeSearchRenders)
         sleepEvery = try get(.sleepEvery, d.sleepEvery)
         wakeParticles = try get(.wakeParticles, d.wakeParticles)
+        prefixSlip = try get(.prefixSlip, d.prefixSlip)
     }
 }
 
@@ -201,6 +205,8 @@ public final class Trainer {
         sleepBuilder = try (options.sleepEvery > 0 ? sleepSource ?? source : nil).map {
             try BatchBuilder(source: $0, config: network.config, threads: max(1, options.threads - 1))
         }
+        builder.prefixSlip = options.prefixSlip
+        sleepBuilder?.prefixSlip = options.prefixSlip
         var initRNG = RNG(seed: options.seed).split(0xBA5E)
         let baselines = Baselines(config: network.config, rng: &initRNG)
         learner = Learner(guide: network, baselines: baselines)

@@ -77,6 +77,13 @@ public final class BatchBuilder {
     /// How much the prefix renderings are perturbed (position units, degrees, RGB; the light's
     /// direction in radians and its levels).
     public var prefixNoise = (position: 0.02, rotation: 2.0, color: 0.02, lightDirection: 0.05, lightLevel: 0.02)
+    /// The chance that an object of a prefix is rendered as a misreading (a slip): moved by
+    /// about `slipNoise.position`, turned by about `slipNoise.rotation` degrees, and one slip in
+    /// three given another shape. The network then learns that what such a reading leaves
+    /// unexplained is not a new object — the error that sends an uncorrected reading back to
+    /// the same spot step after step (teacher forcing alone never shows it its own mistakes).
+    public var prefixSlip = 0.0
+    public var slipNoise = (position: 0.12, rotation: 25.0)
     public let tableColor: SIMD3<Float>
 
     public init(source: any SceneSource, config: ModelConfig, threads: Int) throws {
@@ -206,6 +213,16 @@ public final class BatchBuilder {
         var c = p.color.rgb
         for j in 0..<3 { c[j] = min(max(c[j] + prefixNoise.color * rng.normal(), 0), 1) }
         p.color = Color(rgb: c)
+        // Drawn only when slips are on, so that a run without them draws as before.
+        if prefixSlip > 0 && rng.uniformDouble() < prefixSlip {
+            p.position.x += slipNoise.position * rng.normal()
+            p.position.y += slipNoise.position * rng.normal()
+            p.rotation += slipNoise.rotation * rng.normal()
+            if rng.uniformDouble() < 1.0 / 3 {
+                let others = Shape.allCases.filter { $0 != o.shape }
+                p.shape = others[rng.int(below: others.count)]
+            }
+        }
         return p
     }
 }

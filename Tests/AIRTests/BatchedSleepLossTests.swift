@@ -47,6 +47,34 @@ final class BatchedSleepLossTests: XCTestCase {
     }
 }
 
+final class PrefixSlipTests: XCTestCase {
+    /// Slips change only the prefix renderings (the observed images and the targets stay), a
+    /// slip of one object leaves the planes before it as they were, and without slips the
+    /// batch is the one drawn before slips existed (the random stream is not touched).
+    func testSlipsChangeOnlyThePrefixes() throws {
+        let spec = try BatchSpec.read("""
+        {"kind": "random", "objects_per_scene": {"min": 2, "max": 3}, "size": [32, 32], "spp": 1,
+         "min_visible_pixels": 8, "x": [-1.2, 1.2], "y": [-1.2, 1.2]}
+        """, file: "slips.json")
+        var config = tinyConfig(maxObjects: 3)
+        config.samplesPerPixel = 1
+        let plain = try BatchBuilder(source: SpecSource(spec: spec, seed: 3), config: config, threads: 1)
+        let slipping = try BatchBuilder(source: SpecSource(spec: spec, seed: 3), config: config, threads: 1)
+        slipping.prefixSlip = 1
+        let a = try plain.batch(first: 0, count: 4, noiseSeed: 9)
+        let b = try slipping.batch(first: 0, count: 4, noiseSeed: 9)
+        XCTAssertEqual(a.observed, b.observed)
+        XCTAssertEqual(a.objects, b.objects)
+        let planeSize = a.observed.count
+        XCTAssertEqual(Array(a.prefixes[0..<planeSize]), Array(b.prefixes[0..<planeSize]), "plane 0 is the bare table")
+        XCTAssertNotEqual(Array(a.prefixes[planeSize..<(2 * planeSize)]), Array(b.prefixes[planeSize..<(2 * planeSize)]))
+        // A builder told "no slips" draws the very batch of one never told.
+        let zero = try BatchBuilder(source: SpecSource(spec: spec, seed: 3), config: config, threads: 1)
+        zero.prefixSlip = 0
+        XCTAssertEqual(try zero.batch(first: 0, count: 4, noiseSeed: 9).prefixes, a.prefixes)
+    }
+}
+
 extension SleepObjective {
     /// The loss as it was written before the steps were batched: every step reads its input,
     /// then its glimpse, in turn.

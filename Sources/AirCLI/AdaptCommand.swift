@@ -51,6 +51,9 @@ struct Adapt: ParsableCommand {
     @Option(parsing: .unconditional, help: "K importance-weighted particles per image drawn from the model itself (reweighted wake-sleep) instead of the search (0: the search).")
     var particles: Int = 0
 
+    @Option(parsing: .unconditional, help: "The chance that an object of a teacher-forced prefix is rendered as a misreading (`air train --prefix-slip`; the bundled model was trained with 0.15).")
+    var prefixSlip: Double = 0.15
+
     @Option(parsing: .unconditional, help: "Images held back for label-free monitoring.")
     var evalImages: Int = 200
 
@@ -85,6 +88,7 @@ struct Adapt: ParsableCommand {
         if steps < 1 { throw ValidationError("--steps must be >= 1") }
         if batchSize < 1 { throw ValidationError("--batch-size must be >= 1") }
         if sleepEvery < 0 { throw ValidationError("--sleep-every must be >= 0") }
+        if !(0...1).contains(prefixSlip) { throw ValidationError("--prefix-slip must be in [0, 1]") }
         if particles < 0 { throw ValidationError("--particles must be >= 0") }
         if searchRenders < 1 { throw ValidationError("--search-renders must be >= 1") }
         if threads < 1 { throw ValidationError("--threads must be >= 1") }
@@ -119,6 +123,7 @@ struct Adapt: ParsableCommand {
                 (o.steps, o.batchSize, o.learningRate, o.seed, o.threads) = (steps, batchSize, learningRate, seed, threads)
                 (o.sleepEvery, o.wakeSearchRenders, o.evalImages, o.warmup) = (sleepEvery, searchRenders, evalImages, min(100, steps / 10))
                 o.wakeParticles = particles
+                o.prefixSlip = prefixSlip
                 options = o
                 source = .images(folder: images!, prior: try spec.map { try FileIO.readText($0) })
                 if fitTable { try fitTableColor(network, folder: images!) }

@@ -204,6 +204,19 @@ final class CameraFitTests: XCTestCase {
         XCTAssertEqual(CameraFit.outlineTurn(Array(points.prefix(100)), halfWidth: 1.5), 0)
     }
 
+    /// Positions read with noise 0.03 (uniform, ±0.05) and turned by 0.03 radians: the most
+    /// likely outline gives the turn back within 0.0075 rad (in a simulation of 30 such sets:
+    /// RMS 0.0034, worst 0.0070; the fewest-outside count: RMS 0.0087, worst 0.019).
+    func testOutlineTurnOfNoisyReadings() {
+        var rng = RNG(seed: 23)
+        let points: [SIMD2<Double>] = (0..<3000).map { _ in
+            let p = SIMD2(rng.uniformDouble() * 3 - 1.5, rng.uniformDouble() * 3 - 1.5)
+                + SIMD2(rng.uniformDouble() - 0.5, rng.uniformDouble() - 0.5) * 0.1
+            return CameraFit.turned(p, by: 0.03)
+        }
+        XCTAssertEqual(CameraFit.outlineTurn(points, halfWidth: 1.5), -0.03, accuracy: 0.0075)
+    }
+
     /// Positions filling the square, moved by (0.03, −0.02) and read with noise: the outline
     /// gives the shift back to a few thousandths, several times closer than their mean does.
     func testOutlineShiftUndoesAShift() {

@@ -85,14 +85,16 @@ public final class BatchBuilder {
     public var prefixSlip = 0.0
     public var slipNoise = (position: 0.12, rotation: 25.0)
     public let tableColor: SIMD3<Float>
+    /// The bare table under the default light: every scene's first prefix plane.
+    private let bareTable: Image
 
     public init(source: any SceneSource, config: ModelConfig, threads: Int) throws {
         self.source = source
         self.config = config
         self.threads = max(1, threads)
         renderers = (0..<max(1, threads)).map { _ in Rasterizer(threads: 1) }
-        let empty = try renderers[0].render(config.scene(), samplesPerPixel: config.samplesPerPixel)
-        tableColor = SIMD3(empty.pixels[0], empty.pixels[1], empty.pixels[2])
+        bareTable = try renderers[0].render(config.scene(), samplesPerPixel: config.samplesPerPixel)
+        tableColor = SIMD3(bareTable.pixels[0], bareTable.pixels[1], bareTable.pixels[2])
     }
 
     /// The batch of scenes first ..< first + count; `noiseSeed` keys the prefix perturbations.
@@ -158,8 +160,8 @@ public final class BatchBuilder {
         // slightly perturbed.
         let light = cfg.inferLight ? perturb(truth, &rng) : Light()
         for i in 0..<cfg.maxObjects {
-            let prefix = cfg.scene(light: i == 0 ? Light() : light, objects: Array(noisy.prefix(i)))
-            let img = try renderer.render(prefix, samplesPerPixel: cfg.samplesPerPixel)
+            let img = i == 0 ? bareTable
+                : try renderer.render(cfg.scene(light: light, objects: Array(noisy.prefix(i))), samplesPerPixel: cfg.samplesPerPixel)
             img.pixels.withUnsafeBufferPointer { src in
                 (planes + (i * rows + row) * pixels).update(from: src.baseAddress!, count: pixels)
             }

@@ -190,13 +190,14 @@ public struct CameraFit {
         return ll
     }
 
+    /// `p` turned by `psi` radians about the vertical through the origin.
     static func turned(_ p: SIMD2<Double>, by psi: Double) -> SIMD2<Double> {
         SIMD2(cos(psi) * p.x - sin(psi) * p.y, sin(psi) * p.x + cos(psi) * p.y)
     }
 
-    /// `p` turned by `psi` radians about the vertical through the origin.
     static func turned(_ p: SIMD3<Double>, by psi: Double) -> SIMD3<Double> {
-        SIMD3(cos(psi) * p.x - sin(psi) * p.y, sin(psi) * p.x + cos(psi) * p.y, p.z)
+        let q = turned(SIMD2(p.x, p.y), by: psi)
+        return SIMD3(q.x, q.y, p.z)
     }
 }
 

@@ -357,9 +357,7 @@ public final class Trainer {
         let draw = try WakeParticles.draw(elbo: elbo, observed: batch.observed, batch: batch.size, particles: K,
                                           table: builder.tableColor, tape: particleTape, rows: rows.map { $0.split(0x9A27) })
         particleTape.reset()
-        var taught = try builder.teacherForced(targets: draw.scenes,
-                                               observed: WakeParticles.replicate(batch.observed, pixels: batch.observed.count / max(1, batch.size),
-                                                                                 images: batch.size, times: K),
+        var taught = try builder.teacherForced(targets: draw.scenes, observed: draw.observed,
                                                first: (step * options.batchSize + share.range.lowerBound) * K,
                                                noiseSeed: options.seed ^ 0x5EED)
         taught.weights = draw.weights

@@ -17,6 +17,8 @@ public struct WakeParticles {
     public struct Draw {
         /// K scenes per image, image-major: image k's particles are k·K ..< (k+1)·K.
         public var scenes: [Scene]
+        /// Each observed image K times in a row, beside its particles.
+        public var observed: [Float]
         /// Their self-normalised importance weights (each image's K sum to 1).
         public var weights: [Float]
         /// Mean over the images of the effective number of particles, 1 / Σ_k w̃_k² (1 to K).
@@ -37,7 +39,7 @@ public struct WakeParticles {
         let replicated = WakeParticles.replicate(observed, pixels: pixels, images: b, times: K)
         var particleRows = (0..<b * K).map { rows[$0 / K].split(UInt64($0 % K)) }
         let trace = try elbo.trace(observed: replicated, batch: b * K, table: table, tape: tape, rows: &particleRows)
-        var draw = Draw(scenes: [], weights: [], effectiveParticles: 0, meanCount: 0, logMarginal: 0)
+        var draw = Draw(scenes: [], observed: replicated, weights: [], effectiveParticles: 0, meanCount: 0, logMarginal: 0)
         for k in 0..<b {
             let obs = Image(width: cfg.width, height: cfg.height, pixels: Array(observed[k * pixels..<(k + 1) * pixels]))
             let logW = (0..<K).map { j -> Double in

@@ -7,24 +7,7 @@ import XCTest
 /// Reweighted wake-sleep with particles from the guide: the weighted sleep loss, the
 /// particles' weights and renders, learning from scratch.
 final class WakeParticlesTests: XCTestCase {
-    func particleTrainer(steps: Int, particles: Int = 4, seed: UInt64 = 5) throws -> Trainer {
-        let spec = try tinySpec()
-        var options = TrainingOptions()
-        options.objective = .rws
-        options.wakeParticles = particles
-        options.steps = steps
-        options.batchSize = 8
-        options.warmup = 5
-        options.learningRate = 3e-3
-        options.seed = seed
-        options.threads = 2
-        options.evalImages = 32
-        var config = tinyConfig(maxObjects: 2)
-        config.samplesPerPixel = spec.samplesPerPixel
-        var rng = RNG(seed: seed)
-        return try Trainer(network: GuideNetwork(config: config, rng: &rng), source: SpecSource(spec: spec, seed: seed),
-                           heldOutSource: SpecSource(spec: spec, seed: seed + 1000), options: options)
-    }
+    func particleTrainer(steps: Int) throws -> Trainer { try tinyWakeTrainer(steps: steps, particles: 4) }
 
     /// Example k of a batch alone.
     func single(_ batch: TrainingBatch, _ k: Int) -> TrainingBatch {

@@ -7,26 +7,6 @@ import XCTest
 
 /// Learning from images alone: the wake phase's targets, unlabelled image folders, the table fit.
 final class WakeTests: XCTestCase {
-    func tinyWakeTrainer(steps: Int, source: (any SceneSource)? = nil, objective: Objective = .rws, seed: UInt64 = 5) throws -> Trainer {
-        let spec = try tinySpec()
-        var options = TrainingOptions()
-        options.objective = objective
-        options.steps = steps
-        options.batchSize = 8
-        options.warmup = 5
-        options.learningRate = 3e-3
-        options.seed = seed
-        options.threads = 2
-        options.evalImages = 32
-        options.wakeSearchRenders = 300
-        var config = tinyConfig(maxObjects: 2)
-        config.samplesPerPixel = spec.samplesPerPixel
-        var rng = RNG(seed: seed)
-        let net = GuideNetwork(config: config, rng: &rng)
-        return try Trainer(network: net, source: source ?? SpecSource(spec: spec, seed: seed),
-                           heldOutSource: SpecSource(spec: spec, seed: seed + 1000), options: options)
-    }
-
     /// The search turns an untrained guide's reading of one clear block into that block.
     func testWakeTargetsFindTheObjectFromAnUntrainedGuide() throws {
         let t = try tinyWakeTrainer(steps: 1)
@@ -233,4 +213,28 @@ final class CameraFitTests: XCTestCase {
         XCTAssertGreaterThan(max(abs(mean.x - shift.x), abs(mean.y - shift.y)), 0.006)
         XCTAssertEqual(CameraFit.outlineShift(Array(points.prefix(100)), halfWidth: 1.5), SIMD2(0, 0))
     }
+}
+
+/// A small rws trainer on 0–1-object 32×32 scenes: the search's wake phase, or with `particles`
+/// > 0 the importance-weighted particles.
+func tinyWakeTrainer(steps: Int, source: (any SceneSource)? = nil, objective: Objective = .rws, seed: UInt64 = 5,
+                     particles: Int = 0) throws -> Trainer {
+    let spec = try tinySpec()
+    var options = TrainingOptions()
+    options.objective = objective
+    options.wakeParticles = particles
+    options.steps = steps
+    options.batchSize = 8
+    options.warmup = 5
+    options.learningRate = 3e-3
+    options.seed = seed
+    options.threads = 2
+    options.evalImages = 32
+    options.wakeSearchRenders = 300
+    var config = tinyConfig(maxObjects: 2)
+    config.samplesPerPixel = spec.samplesPerPixel
+    var rng = RNG(seed: seed)
+    let net = GuideNetwork(config: config, rng: &rng)
+    return try Trainer(network: net, source: source ?? SpecSource(spec: spec, seed: seed),
+                       heldOutSource: SpecSource(spec: spec, seed: seed + 1000), options: options)
 }

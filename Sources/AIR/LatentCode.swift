@@ -58,6 +58,31 @@ public enum LatentCode {
             return a.1.x < b.1.x
         }.map(\.0)
     }
+
+    /// The orders the guide may find `ordered`'s objects in (`ordered` in canonical order, which
+    /// comes first): an object may be found before one nearer to the camera only while the
+    /// nearer one's centre projects at most `band` pixels lower. Side by side, which of two
+    /// objects is "nearer" turns on a fraction of a pixel; taught one order there, the network
+    /// learns their average — a phantom between them. At most `limit` orders, found depth first
+    /// (each step's choices in canonical order), as index permutations of `ordered`.
+    public static func admissibleOrders(_ ordered: [SceneObject], camera: Camera, band: Double, limit: Int) -> [[Int]] {
+        let y = ordered.map { o in camera.project(SIMD3(o.position.x, o.position.y, o.shape.height / 2))?.y ?? -1e9 }
+        var found: [[Int]] = []
+        var prefix: [Int] = []
+        var left = Array(ordered.indices)
+        func extend() {
+            if found.count >= limit { return }
+            if left.isEmpty { found.append(prefix); return }
+            for (j, c) in left.enumerated() where left.allSatisfy({ y[$0] <= y[c] + band }) {
+                prefix.append(c); left.remove(at: j)
+                extend()
+                left.insert(c, at: j); prefix.removeLast()
+                if found.count >= limit { return }
+            }
+        }
+        extend()
+        return found
+    }
 }
 
 #if canImport(Glibc)

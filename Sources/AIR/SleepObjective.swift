@@ -18,6 +18,14 @@ public struct TrainingBatch {
     public var weights: [Float]? = nil
     /// Whether the scenes' lights are targets for the light head (not where they are its own reading).
     public var teachesLight = true
+    /// Examples beyond the first `sceneCount` are other admissible orders of the same scenes
+    /// (`LatentCode.admissibleOrders`): example `sceneCount + j` is scene `alternativeOf[j]`'s
+    /// objects in another order (the same observed image, its own prefixes). The loss of a scene
+    /// is then −log Σ over its orders of q(z in that order | x).
+    public var alternativeOf: [Int] = []
+
+    /// Scenes in the batch (the first `sceneCount` examples, in canonical order).
+    public var sceneCount: Int { objects.count - alternativeOf.count }
 
     /// Where plane i of `prefixes` starts.
     public func prefixOffset(_ i: Int) -> Int { i * observed.count }
@@ -61,12 +69,12 @@ public struct SleepObjective {
     /// once a pass instead of N times, which is most of a small batch's cost.
     public func loss(_ batch: TrainingBatch, table: SIMD3<Float>, tape: Tape, rows: inout [RNG], total: Int? = nil) -> Terms {
         let cfg = network.config
-        let b = batch.size, n = cfg.maxObjects
+        let b = batch.size, n = cfg.maxObjects, scenes = batch.sceneCount
         precondition(rows.count == b, "SleepObjective.loss: \(rows.count) random streams for \(b) examples")
         let attention = Attention(config: cfg)
-        let invB = 1 / Float(total ?? b)
-        let weights = batch.weights ?? [Float](repeating: 1, count: b)
-        precondition(weights.count == b, "SleepObjective.loss: \(weights.count) weights for \(b) examples")
+        let invB = 1 / Float(total ?? scenes)
+        let given = batch.weights ?? [Float](repeating: 1, count: b)
+        precondition(given.count == b, "SleepObjective.loss: \(given.count) weights for \(b) examples")
         var terms = Terms(loss: tape.zeros([]))
         var sumOfTerms: Tensor? = nil
         func add(_ t: Tensor) { sumOfTerms = sumOfTerms.map { $0 + t } ?? t }
@@ -77,10 +85,12 @@ public struct SleepObjective {
         let features = network.encoder(stackedHalfInput(batch, table: table, tape: tape))   // [N·B, F], step-major
         var state = network.lstm.zeroState(batch: b, on: tape)
         var previous = tape.zeros([b, LatentCode.size])
+        // Per step: the presence and where log-likelihoods with their (unweighted) masks.
+        var steps: [(presLL: Tensor, exists: [Float], whereLL: Tensor, present: [Float])] = []
         // The what-path's glimpse windows and targets, step-major [N·B, …].
         var hs: [Tensor] = []
         var thetas = [Float](repeating: 0, count: n * b * 6)
-        var presentWeights = [Float](repeating: 0, count: n * b)
+        var presentMask = [Float](repeating: 0, count: n * b)
         var refineTarget = [Float](repeating: 0, count: n * b * 2)
         var shapes = [Int](repeating: 0, count: n * b)
         var colors = [Float](repeating: 0.5, count: n * b * 3)
@@ -95,7 +105,9 @@ public struct SleepObjective {
             state = r.state
             hs.append(state.h)
             if i == 0, batch.teachesLight, let head = network.light {
-                let lightLoss = LightHead.loss(head(r.features), truth: batch.lights, tape: tape, total: total)
+                // The light does not depend on the order: each scene's canonical example teaches it.
+                let f = scenes == b ? r.features : slice(r.features, axis: 0, 0..<scenes)
+                let lightLoss = LightHead.loss(head(f), truth: Array(batch.lights[0..<scenes]), tape: tape, total: total ?? scenes)
                 add(lightLoss)
                 terms.light = Double(lightLoss.item)
             }
@@ -104,11 +116,8 @@ public struct SleepObjective {
             let exists = batch.objects.map { Float($0.count >= i ? 1 : 0) }
             let present = batch.objects.map { Float($0.count > i ? 1 : 0) }
             let presLL = Bernoulli(logits: r.presLogit).logProb(tape.constant(shape: [b], values: present))
-            let presLoss = masked(presLL, zip(exists, weights).map(*))
-            add(presLoss)
-            terms.presence += Double(presLoss.item)
             let logits = r.presLogit.values
-            for k in 0..<b where exists[k] == 1 {
+            for k in 0..<scenes where exists[k] == 1 {
                 presSteps += 1
                 if (logits[k] > 0) == (present[k] == 1) { presCorrect += 1 }
             }
@@ -131,7 +140,7 @@ public struct SleepObjective {
                 let cx = o.position.x + min(max(gx - o.position.x, -lim), lim) + glimpseNoise * rows[k].normal()
                 let cy = o.position.y + min(max(gy - o.position.y, -lim), lim) + glimpseNoise * rows[k].normal()
                 thetas.replaceSubrange(6 * row..<6 * row + 6, with: attention.theta(x: cx, y: cy))
-                presentWeights[row] = weights[k]
+                presentMask[row] = 1
                 refineTarget[2 * row] = Float((o.position.x - cx) / GuideNetwork.refineScale)
                 refineTarget[2 * row + 1] = Float((o.position.y - cy) / GuideNetwork.refineScale)
                 shapes[row] = o.shape.rawValue
@@ -147,9 +156,7 @@ public struct SleepObjective {
             }
             let whereLL = sum(Normal(mean: r.whereMean, logStd: r.whereLogStd)
                 .logProb(tape.constant(shape: [b, 2], values: truePos)), axes: [1])
-            let posLoss = masked(whereLL, Array(presentWeights[i * b..<(i + 1) * b]))
-            add(posLoss)
-            terms.position += Double(posLoss.item)
+            steps.append((presLL, exists, whereLL, present))
             previous = tape.constant(shape: [b, LatentCode.size], values: prevCodes)
         }
 
@@ -161,14 +168,28 @@ public struct SleepObjective {
                          size: cfg.glimpseSize, tape: tape)
         }, axis: 0)
         let what = WhatHeads(network.look(glimpse: glimpses, h: n == 1 ? hs[0] : concat(hs, axis: 0)))
-        let shapeLoss = masked(what.shape.logProb(shapes), presentWeights)
+        let shapeLL = what.shape.logProb(shapes)
         let colorLL = sum(what.color.logProb(tape.constant(shape: [n * b, 3], values: colors)), axes: [1])
-        let colorLoss = masked(colorLL, presentWeights)
         let refineLL = sum(what.refine.logProb(tape.constant(shape: [n * b, 2], values: refineTarget)), axes: [1])
-        let refineLoss = masked(refineLL, presentWeights)
         // The yaw point of the true shape, as squared distance to the target point.
         let yawErr = square(what.yawPoints - tape.constant(shape: [n * b, yawWidth], values: yawTarget))
-        let yawMask = WhatHeads.yawMask(yawShapes).enumerated().map { $0.element * presentWeights[$0.offset / yawWidth] }
+        let yawShapeMask = WhatHeads.yawMask(yawShapes)
+
+        let weights = batch.alternativeOf.isEmpty ? given
+            : orderWeights(batch, given: given, steps: steps, presentMask: presentMask,
+                           what: [shapeLL, colorLL, refineLL], yawErr: yawErr, yawMask: yawShapeMask)
+        for st in steps {
+            let presLoss = masked(st.presLL, zip(st.exists, weights).map(*))
+            let posLoss = masked(st.whereLL, zip(st.present, weights).map(*))
+            add(presLoss); add(posLoss)
+            terms.presence += Double(presLoss.item)
+            terms.position += Double(posLoss.item)
+        }
+        let presentWeights = presentMask.enumerated().map { $0.element * weights[$0.offset % b] }
+        let shapeLoss = masked(shapeLL, presentWeights)
+        let colorLoss = masked(colorLL, presentWeights)
+        let refineLoss = masked(refineLL, presentWeights)
+        let yawMask = yawShapeMask.enumerated().map { $0.element * presentWeights[$0.offset / yawWidth] }
         let yawLoss = sum(yawErr * tape.constant(shape: [n * b, yawWidth], values: yawMask)) * (yawWeight * invB)
         add(shapeLoss); add(colorLoss); add(refineLoss); add(yawLoss)
         terms.shape = Double(shapeLoss.item)
@@ -179,6 +200,40 @@ public struct SleepObjective {
         terms.loss = sumOfTerms!
         (terms.presenceCorrect, terms.presenceSteps) = (presCorrect, presSteps)
         return terms
+    }
+
+    /// The weights that make the loss's gradient that of −Σ_scenes log Σ_orders q(z in that
+    /// order | x): each example's given weight times its order's responsibility, the softmax of
+    /// the orders' log q within the scene. (Constants in the loss, so the gradient of Σ w·(−log q)
+    /// is Σ softmax · ∇(−log q), the gradient of the log-sum-exp.)
+    func orderWeights(_ batch: TrainingBatch, given: [Float], steps: [(presLL: Tensor, exists: [Float], whereLL: Tensor, present: [Float])],
+                      presentMask: [Float], what: [Tensor], yawErr: Tensor, yawMask: [Float]) -> [Float] {
+        let b = batch.size, width = yawMask.count / presentMask.count
+        var logQ = [Double](repeating: 0, count: b)
+        for st in steps {
+            let p = st.presLL.values, w = st.whereLL.values
+            for k in 0..<b { logQ[k] += Double(p[k] * st.exists[k] + w[k] * st.present[k]) }
+        }
+        for t in what {
+            let v = t.values
+            for row in presentMask.indices where presentMask[row] > 0 { logQ[row % b] += Double(v[row]) }
+        }
+        let e = yawErr.values
+        for row in presentMask.indices where presentMask[row] > 0 {
+            var s = 0.0
+            for c in 0..<width { s += Double(e[row * width + c] * yawMask[row * width + c]) }
+            logQ[row % b] -= Double(yawWeight) * s
+        }
+        var members = (0..<batch.sceneCount).map { [$0] }
+        for (j, scene) in batch.alternativeOf.enumerated() { members[scene].append(batch.sceneCount + j) }
+        var weights = given
+        for group in members where group.count > 1 {
+            let top = group.map { logQ[$0] }.max()!
+            let e: [Double] = group.map { exp(logQ[$0] - top) }
+            let z = e.reduce(0, +)
+            for (k, ek) in zip(group, e) { weights[k] = given[k] * Float(ek / z) }
+        }
+        return weights
     }
 
     /// Every step's half-resolution input, [N·B, H/2, W/2, 6], step-major: rows i·B ..< (i+1)·B
@@ -200,3 +255,9 @@ public struct SleepObjective {
         return half
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Foundation
+#endif

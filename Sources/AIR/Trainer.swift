@@ -52,12 +52,15 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// The chance that an object of a teacher-forced prefix is rendered as a misreading
     /// (`BatchBuilder.prefixSlip`).
     public var prefixSlip = 0.0
+    /// Objects whose centres project within this many pixels of each other's height may be
+    /// found in either order (`BatchBuilder.orderBand`; 0: the canonical order only).
+    public var orderBand = 0.0
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case objective, steps, batchSize, learningRate, finalLearningRateFraction, warmup, clipNorm, seed, threads,
              logEvery, evalEvery, evalImages, hybridSleepFraction, sigma, baselineLearningRateFactor,
-             wakeSearchRenders, sleepEvery, wakeParticles, prefixSlip
+             wakeSearchRenders, sleepEvery, wakeParticles, prefixSlip, orderBand
     }
 
     /// Runs saved before a field existed get its default.
@@ -84,6 +87,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         sleepEvery = try get(.sleepEvery, d.sleepEvery)
         wakeParticles = try get(.wakeParticles, d.wakeParticles)
         prefixSlip = try get(.prefixSlip, d.prefixSlip)
+        orderBand = try get(.orderBand, d.orderBand)
     }
 }
 
@@ -207,6 +211,8 @@ public final class Trainer {
         }
         builder.prefixSlip = options.prefixSlip
         sleepBuilder?.prefixSlip = options.prefixSlip
+        // Orders are a sleep-phase matter: the wake phase's targets come in the guide's own order.
+        (sleepBuilder ?? builder).orderBand = options.orderBand
         var initRNG = RNG(seed: options.seed).split(0xBA5E)
         let baselines = Baselines(config: network.config, rng: &initRNG)
         learner = Learner(guide: network, baselines: baselines)
@@ -392,6 +398,8 @@ public final class Trainer {
     /// The terms are the whole batch's (summed over the ranks before the loss is checked, so
     /// that every rank stops at the same step).
     private func sleepStep(_ batch: TrainingBatch, rows: inout [RNG], metrics m: inout TrainingMetrics) throws -> SleepObjective.Terms {
+        // Other orders of a scene glimpse with their own streams.
+        rows += batch.alternativeOf.enumerated().map { rows[$0.element].split(0x0DE5 + UInt64($0.offset)) }
         var terms = sleep.loss(batch, table: builder.tableColor, tape: tape, rows: &rows, total: share.total)
         let sums = try collective.sumInRankOrder([Double(terms.loss.item), terms.presence, terms.position, terms.shape, terms.color,
                                                   terms.yaw, terms.refine, terms.light,

@@ -84,6 +84,11 @@ public final class BatchBuilder {
     /// the same spot step after step (teacher forcing alone never shows it its own mistakes).
     public var prefixSlip = 0.0
     public var slipNoise = (position: 0.12, rotation: 25.0)
+    /// When > 0, each scene is also taught in its other admissible orders (at most `orderLimit`
+    /// in all): objects whose centres project within this many pixels of each other's height
+    /// may be found in either order (`LatentCode.admissibleOrders`).
+    public var orderBand = 0.0
+    public var orderLimit = 6
     public let tableColor: SIMD3<Float>
     /// The bare table under the default light: every scene's first prefix plane.
     private let bareTable: Image
@@ -145,7 +150,57 @@ public final class BatchBuilder {
         }
         }
         if let failure { throw failure }
-        return TrainingBatch(objects: objects, lights: lights, observed: observed, prefixes: prefixFlat)
+        let batch = TrainingBatch(objects: objects, lights: lights, observed: observed, prefixes: prefixFlat)
+        return withPrefixes && orderBand > 0 ? try withAlternativeOrders(batch, first: first, noiseSeed: noiseSeed) : batch
+    }
+
+    /// `batch` (scenes in canonical order) followed by every scene's other admissible orders,
+    /// each with its own prefixes (the perturbations keyed by the scene and the order).
+    private func withAlternativeOrders(_ batch: TrainingBatch, first: Int, noiseSeed: UInt64) throws -> TrainingBatch {
+        let cfg = config, n = cfg.maxObjects, b = batch.size
+        let pixels = cfg.width * cfg.height * 3
+        var alternatives: [(scene: Int, order: Int, objects: [SceneObject])] = []
+        for k in 0..<b {
+            let orders = LatentCode.admissibleOrders(batch.objects[k], camera: cfg.camera, band: orderBand, limit: orderLimit)
+            for (j, order) in orders.enumerated().dropFirst() {
+                alternatives.append((k, j, order.map { batch.objects[k][$0] }))
+            }
+        }
+        guard !alternatives.isEmpty else { return batch }
+        let a = alternatives.count, total = b + a
+        var observed = batch.observed
+        observed.reserveCapacity(total * pixels)
+        for alt in alternatives { observed += batch.observed[alt.scene * pixels..<(alt.scene + 1) * pixels] }
+        var planes = [Float](repeating: 0, count: n * total * pixels)
+        for i in 0..<n {
+            planes.replaceSubrange(i * total * pixels..<(i * total + b) * pixels,
+                                   with: batch.prefixes[i * b * pixels..<(i + 1) * b * pixels])
+        }
+        var failure: Error?
+        let lock = DispatchQueue(label: "air.batch")
+        let workers = min(threads, a)
+        planes.withUnsafeMutableBufferPointer { pre in
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                var j = w
+                while j < a {
+                    do {
+                        let alt = alternatives[j]
+                        try renderPrefixes(alt.objects, light: batch.lights[alt.scene], index: first + alt.scene,
+                                           noiseSeed: noiseSeed ^ (0x0DE5 &* UInt64(alt.order)),
+                                           renderer: renderers[w], into: pre.baseAddress!, row: b + j, rows: total)
+                    } catch {
+                        lock.sync { if failure == nil { failure = error } }
+                    }
+                    j += workers
+                }
+            }
+        }
+        if let failure { throw failure }
+        var out = TrainingBatch(objects: batch.objects + alternatives.map(\.objects),
+                                lights: batch.lights + alternatives.map { batch.lights[$0.scene] },
+                                observed: observed, prefixes: planes)
+        out.alternativeOf = alternatives.map(\.scene)
+        return out
     }
 
     /// Renders the teacher-forced prefixes of one scene (objects in canonical order) into row

@@ -49,6 +49,9 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "The chance that an object of a teacher-forced prefix is rendered as a misreading (moved, turned, sometimes another shape), so the network learns not to read its own slips again (default 0).")
     var prefixSlip: Double?
 
+    @Option(parsing: .unconditional, help: "Sleep steps teach objects whose centres project within this many pixels of each other's height in either order (the loss sums over the orders), instead of nearest first only (default 0: nearest first).")
+    var orderBand: Double?
+
     @Option(parsing: .unconditional, help: "Standard deviation of the ELBO's per-pixel Gaussian likelihood (default 0.05).")
     var sigma: Double?
 
@@ -130,6 +133,7 @@ struct Train: ParsableCommand {
             if !resume && objective != Objective.rws.rawValue { throw ValidationError("--particles needs --objective rws") }
         }
         if let prefixSlip, !(0...1).contains(prefixSlip) { throw ValidationError("--prefix-slip must be in [0, 1]") }
+        if let orderBand, !(orderBand >= 0 && orderBand.isFinite) { throw ValidationError("--order-band must be a number of pixels >= 0") }
         if let sigma, !(sigma > 0 && sigma.isFinite) { throw ValidationError("--sigma must be a positive number") }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be a positive number") }
         if let maxObjects, !(1...ModelConfig.maxObjectsLimit).contains(maxObjects) {
@@ -142,7 +146,7 @@ struct Train: ParsableCommand {
             let given = [("--spec", spec != nil), ("--data", data != nil), ("--objective", objective != nil),
                          ("--steps", steps != nil), ("--batch-size", batchSize != nil), ("--learning-rate", learningRate != nil),
                          ("--seed", seed != nil), ("--max-objects", maxObjects != nil), ("--log-every", logEvery != nil), ("--init-from", initFrom != nil),
-                         ("--hybrid-sleep-fraction", hybridSleepFraction != nil), ("--sigma", sigma != nil), ("--particles", particles != nil), ("--prefix-slip", prefixSlip != nil), ("--sleep-every", sleepEvery != nil), ("--eval-images", evalImages != nil)].filter(\.1).map(\.0)
+                         ("--hybrid-sleep-fraction", hybridSleepFraction != nil), ("--sigma", sigma != nil), ("--particles", particles != nil), ("--prefix-slip", prefixSlip != nil), ("--order-band", orderBand != nil), ("--sleep-every", sleepEvery != nil), ("--eval-images", evalImages != nil)].filter(\.1).map(\.0)
             if !given.isEmpty {
                 throw ValidationError("--resume continues with the run's stored settings; drop \(given.joined(separator: ", "))")
             }
@@ -190,6 +194,7 @@ struct Train: ParsableCommand {
             if let sigma { o.sigma = sigma }
             if let particles { o.wakeParticles = particles }
             if let prefixSlip { o.prefixSlip = prefixSlip }
+            if let orderBand { o.orderBand = orderBand }
             if let sleepEvery { o.sleepEvery = sleepEvery }
             if let batchSize { o.batchSize = batchSize }
             if let learningRate { o.learningRate = learningRate }

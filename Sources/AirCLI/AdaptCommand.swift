@@ -54,6 +54,9 @@ struct Adapt: ParsableCommand {
     @Option(parsing: .unconditional, help: "The chance that an object of a teacher-forced prefix is rendered as a misreading (`air train --prefix-slip`; the bundled model was trained with 0.15).")
     var prefixSlip: Double = 0.15
 
+    @Option(parsing: .unconditional, help: "Sleep steps teach objects whose centres project within this many pixels of each other's height in either order (`air train --order-band`; the bundled model was trained with 4).")
+    var orderBand: Double = 4
+
     @Option(parsing: .unconditional, help: "Images held back for label-free monitoring.")
     var evalImages: Int = 200
 
@@ -89,6 +92,7 @@ struct Adapt: ParsableCommand {
         if batchSize < 1 { throw ValidationError("--batch-size must be >= 1") }
         if sleepEvery < 0 { throw ValidationError("--sleep-every must be >= 0") }
         if !(0...1).contains(prefixSlip) { throw ValidationError("--prefix-slip must be in [0, 1]") }
+        if !(orderBand >= 0 && orderBand.isFinite) { throw ValidationError("--order-band must be a number of pixels >= 0") }
         if particles < 0 { throw ValidationError("--particles must be >= 0") }
         if searchRenders < 1 { throw ValidationError("--search-renders must be >= 1") }
         if threads < 1 { throw ValidationError("--threads must be >= 1") }
@@ -124,6 +128,7 @@ struct Adapt: ParsableCommand {
                 (o.sleepEvery, o.wakeSearchRenders, o.evalImages, o.warmup) = (sleepEvery, searchRenders, evalImages, min(100, steps / 10))
                 o.wakeParticles = particles
                 o.prefixSlip = prefixSlip
+                o.orderBand = orderBand
                 options = o
                 source = .images(folder: images!, prior: try spec.map { try FileIO.readText($0) })
                 if fitTable { try fitTableColor(network, folder: images!) }

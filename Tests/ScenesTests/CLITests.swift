@@ -220,6 +220,20 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(metrics.contains(#""effective_particles""#) && metrics.contains(#""objective":"sleep""#), metrics)
     }
 
+    /// `--order-band` is checked, trains, and belongs to the run's stored settings.
+    func testOrderBandIsCheckedAndStored() throws {
+        let dir = "/tmp/air-cli-orders-\(getpid())"
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        let tiny = ["--batch-size", "4", "--threads", "1", "--eval-images", "1", "--log-every", "1", "--quiet"]
+        var r = try run(["train", "--steps", "1", "--order-band", "-1", "--out", dir] + tiny)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("--order-band must be a number of pixels >= 0"), r.err)
+        r = try run(["train", "--steps", "2", "--order-band", "6", "--out", dir] + tiny)
+        XCTAssertEqual(r.status, 0, r.err)
+        r = try run(["train", "--resume", "--order-band", "6", "--out", dir])
+        XCTAssertTrue(r.err.contains("drop --order-band"), r.err)
+    }
+
     /// `--force` over a run whose model is the new run's starting model reads it first and keeps
     /// it until the first checkpoint replaces it.
     func testForceFineTuneFromTheRunsOwnModel() throws {

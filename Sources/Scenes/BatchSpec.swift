@@ -64,6 +64,10 @@ public struct BatchSpec: Equatable, Sendable {
     public var tableColor: SIMD3<Double> = Scene.defaultTableColor
     /// What the camera does to each image; nil: nothing (the renderer's exact image).
     public var effects: EffectsPrior?
+    /// The chance that a scene is seen as the spec's defaults: the fixed default light (no
+    /// shadows) and no camera effects, whatever `light` and `effects` say (`"plain"`; 0: never).
+    /// A prior that covers varied light can still give the renderer's own settings their mass.
+    public var plainProbability = 0.0
     public var samplesPerPixel: Int = 4
     public var seed: UInt64 = 0
     /// The number of scenes: given in the spec, or the sweep's length.
@@ -99,7 +103,7 @@ public struct BatchSpec: Equatable, Sendable {
         return try parse(reader.parse(text), reader: reader)
     }
 
-    static let commonKeys = ["kind", "camera", "size", "spp", "seed", "count", "comment", "light", "table", "effects"]
+    static let commonKeys = ["kind", "camera", "size", "spp", "seed", "count", "comment", "light", "table", "effects", "plain"]
 
     public static func parse(_ v: JSONValue, reader: JSONFieldReader) throws -> BatchSpec {
         let kindName = try v["kind"].map { try reader.string($0, "kind") } ?? "random"
@@ -152,6 +156,10 @@ public struct BatchSpec: Equatable, Sendable {
             if let c = t["color"] { spec.tableColor = try Color.parse(c, "table.color", reader: reader).rgb }
         }
         if let e = v["effects"] { spec.effects = try EffectsPrior.parse(e, "effects", reader: reader) }
+        if let p = v["plain"] {
+            spec.plainProbability = try reader.number(p, "plain")
+            guard (0...1).contains(spec.plainProbability) else { throw reader.error(p, "plain", "expected a probability in [0, 1]") }
+        }
         if let c = v["count"] { spec.count = try reader.integer(c, "count", in: 0...99_999_999) }
         switch spec.kind {
         case .rotationSweep(_, let angles): spec.count = min(spec.count ?? angles.count, angles.count)

@@ -35,7 +35,8 @@ extension BatchSpec {
         // The light and the effects come from streams of their own, so that specs without them
         // draw exactly the scenes they always did.
         var lightRNG = RNG(seed: seed).split(UInt64(index)).split(Self.lightStream)
-        let base = Scene(camera: camera, light: light?.sample(&lightRNG) ?? Light(), tableColor: tableColor)
+        let drawn = isPlain(index: index, seed: seed) ? nil : light?.sample(&lightRNG)
+        let base = Scene(camera: camera, light: drawn ?? Light(), tableColor: tableColor)
         if let length = sweepLength, !(0..<length).contains(index) {
             throw SamplingError(index: index, message: "the sweep has only \(length) scenes (0...\(length - 1))")
         }
@@ -74,11 +75,20 @@ extension BatchSpec {
 
     static let lightStream: UInt64 = 0x6c69_6768_74
     static let effectsStream: UInt64 = 0x6566_6665_6374
+    static let plainStream: UInt64 = 0x706c_6169_6e
+
+    /// Whether scene `index` is seen as the spec's defaults (`plainProbability`); from a stream
+    /// of its own, drawn only when the spec asks, so other specs draw what they always did.
+    public func isPlain(index: Int, seed: UInt64) -> Bool {
+        guard plainProbability > 0 else { return false }
+        var rng = RNG(seed: seed).split(UInt64(index)).split(Self.plainStream)
+        return rng.uniformDouble() < plainProbability
+    }
 
     /// What the camera does to image `index` (neutral without `effects`); depends only on (seed, index).
     public func effects(index: Int, seed: UInt64) -> (effects: ImageEffects, rng: RNG) {
         var rng = RNG(seed: seed).split(UInt64(index)).split(Self.effectsStream)
-        let e = effects?.sample(&rng) ?? ImageEffects()
+        let e = isPlain(index: index, seed: seed) ? ImageEffects() : effects?.sample(&rng) ?? ImageEffects()
         return (e, rng)
     }
 

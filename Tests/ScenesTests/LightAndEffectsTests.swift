@@ -89,6 +89,36 @@ final class LightAndEffectsTests: XCTestCase {
         }
     }
 
+    /// `"plain": p` shows a fraction p of the scenes as the spec's defaults (default light, no
+    /// effects); the objects are the ones drawn without it, and without the key nothing changes.
+    func testPlainScenesAreTheSpecDefaults() throws {
+        let text = #"{"objects_per_scene": {"min": 1, "max": 2}, "size": [32, 32], "light": {"elevation": [30, 60], "shadows": 0.5}, "effects": {"noise": [0.05, 0.1]}"#
+        let varied = try BatchSpec.read(text + "}", file: "v.json")
+        let mixed = try BatchSpec.read(text + #", "plain": 0.5}"#, file: "p.json")
+        XCTAssertEqual(mixed.plainProbability, 0.5)
+        let r = Rasterizer()
+        var plain = 0
+        for i in 0..<100 {
+            let a = try varied.sample(index: i, seed: 3, renderer: r).scene
+            let b = try mixed.sample(index: i, seed: 3, renderer: r).scene
+            XCTAssertFalse(varied.isPlain(index: i, seed: 3))
+            if mixed.isPlain(index: i, seed: 3) {
+                plain += 1
+                XCTAssertEqual(b.light, Light())
+                XCTAssertTrue(mixed.effects(index: i, seed: 3).effects.isNeutral)
+                XCTAssertEqual(try mixed.observe(b, index: i, seed: 3, renderer: r).pixels, try r.render(b, samplesPerPixel: 4).pixels)
+            } else {
+                XCTAssertEqual(a, b)
+                XCTAssertFalse(mixed.effects(index: i, seed: 3).effects.isNeutral)
+            }
+            if a.objects.count == 1 { XCTAssertEqual(a.objects, b.objects) }
+        }
+        XCTAssertTrue((30...70).contains(plain), "plain in \(plain) of 100")
+        XCTAssertThrowsError(try BatchSpec.read(#"{"plain": 1.5}"#, file: "b.json")) { e in
+            XCTAssertTrue("\(e)".contains("b.json:1: plain"), "\(e)")
+        }
+    }
+
     func testEffects() throws {
         let img = try Rasterizer().render(Scene(objects: [SceneObject(shape: .brick, color: Palette.color(named: "blue")!, position: [0.2, 0.1], rotation: 30)]), samplesPerPixel: 4)
         var rng = RNG(seed: 1)

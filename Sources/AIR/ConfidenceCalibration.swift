@@ -164,8 +164,12 @@ extension ConfidenceCalibration {
                 let end = min(start + 64, count)
                 let readings = try reader.read(Array(images[start..<end]))
                 for (k, r) in readings.enumerated() {
-                    let score = ImageScore(truth: truths[start + k], predicted: r.scene.objects)
-                    for (j, o) in r.objects.enumerated() {
+                    // A doubtful step's object is a sample of the amortized map too: the map
+                    // decides whether it is reported.
+                    let doubtful = refine || r.objects.contains { $0.object == r.doubtful?.object } ? nil : r.doubtful
+                    let objects = r.objects + (doubtful.map { [$0] } ?? [])
+                    let score = ImageScore(truth: truths[start + k], predicted: objects.map(\.object))
+                    for (j, o) in objects.enumerated() {
                         let real = score.pairs.contains { $0.predictedIndex == j && $0.positionError <= matchDistance }
                         samples[refine]!.append((features(presence: o.presence, evidence: o.evidence, noise: o.noise), real))
                         if !refine { raw.append((o.presence ?? 0.5, real)) }

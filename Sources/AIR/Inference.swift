@@ -26,6 +26,9 @@ public struct InferredScene: Sendable {
     public var stopPresence: Double?
     /// The scene: the objects found, under the light read at the first step, on the model's table.
     public var scene: Scene
+    /// What the stopping step would have read, when it stopped in doubt (presence above
+    /// `Inferrer.doubtFloor`): not part of `objects` or `scene`; `SceneReader` weighs it.
+    public var doubtful: InferredObject? = nil
 }
 
 /// Runs the guide on images, in batches, without recording gradients. Each step renders the
@@ -86,6 +89,7 @@ public final class Inferrer {
         var found = [[InferredObject]](repeating: [], count: b)
         var lights = [Light](repeating: Light(), count: b)
         var stop = [Double?](repeating: nil, count: b)
+        var doubtful = [InferredObject?](repeating: nil, count: b)
         defer { tape.reset() }
         // The images still being read; finished ones leave the batch, so later steps cost less.
         var rows = Array(0..<b)
@@ -108,11 +112,13 @@ public final class Inferrer {
                 for k in 0..<b { lights[k] = LightHead.decode(out, row: k) }
             }
             let logits = r.presLogit.values, mean = r.whereMean.values
-            // Only the images whose step says "present" take a glimpse.
+            // Only the images whose step says "present" (or stops in doubt) take a glimpse.
             let presence = logits.map { 1 / (1 + exp(-Double($0))) }
             var present: [Int] = []
             for (j, k) in rows.enumerated() {
-                if presence[j] > 0.5 { present.append(j) } else { stop[k] = presence[j] }
+                if presence[j] > 0.5 { present.append(j); continue }
+                stop[k] = presence[j]
+                if let floor = doubtFloor, presence[j] > floor { present.append(j) }
             }
             if present.isEmpty { break }
             var thetas = [Float](repeating: 0, count: present.count * 6)
@@ -132,6 +138,7 @@ public final class Inferrer {
                 let o = decode(Array(out[i * width..<(i + 1) * width]),
                                center: SIMD2(Double(mean[2 * j]) * tableHalf, Double(mean[2 * j + 1]) * tableHalf),
                                theta: Array(thetas[6 * i..<6 * i + 6]), presence: presence[j], camera: camera)
+                if presence[j] <= 0.5 { doubtful[k] = o; continue }
                 found[k].append(o)
                 if step + 1 < cfg.maxObjects {
                     keep.append(j)
@@ -153,7 +160,7 @@ public final class Inferrer {
         }
         return (0..<b).map { k in
             InferredScene(objects: found[k], stopPresence: stop[k],
-                          scene: cfg.scene(light: lights[k], objects: found[k].map(\.object)))
+                          scene: cfg.scene(light: lights[k], objects: found[k].map(\.object)), doubtful: doubtful[k])
         }
     }
 
@@ -194,6 +201,12 @@ public final class Inferrer {
 
     /// Whether the difference images' canvas gives the newest object its least-squares albedo.
     public var fitsCanvasColors = true
+
+    /// A step whose presence lies in (doubtFloor, 0.5] still takes its glimpse and reads its
+    /// object (`InferredScene.doubtful`) before the image stops; nil: no such reading. The
+    /// presence alone stops too early on a block half hidden by another: its step says 0.3–0.5
+    /// where a bare table says 0.01.
+    public var doubtFloor: Double? = nil
 
     /// The canvas with the newest object's albedo replaced by the least-squares one on its
     /// shading image (colour enters linearly: canvas += (a* − a) · shade, exact below the clamp),

@@ -27,6 +27,9 @@ public struct Reading: Sendable {
     /// reader's threshold: not part of `scene`, listed for the curious.
     public var rejected: [ReadObject] = []
     public var refinement: RefinementReport?
+    /// The object of a step that stopped in doubt, weighed (`SceneReader.weigh`); part of
+    /// `objects` when its confidence reached ½.
+    public var doubtful: ReadObject? = nil
 }
 
 /// Reads images: the amortized network, optionally render-and-compare refinement, and a
@@ -42,10 +45,19 @@ public final class SceneReader {
     /// 96.6 % (a misread real object is as weak as a phantom), while raising shape accuracy.
     public var minimumConfidence = 0.0
 
+    /// Steps that stop in doubt (presence in (`doubtFloor`, 0.5]) still read their object; with a
+    /// calibrated model it is reported when its calibrated confidence — the pixels' evidence for
+    /// it weighed with the network's doubt — is at least ½ (`Reading.doubtful` either way).
+    public var doubtFloor: Double? {
+        get { inferrer.doubtFloor }
+        set { inferrer.doubtFloor = newValue }
+    }
+
     public init(network: GuideNetwork, refine: Bool, refinement: RefinementOptions = RefinementOptions()) throws {
         self.network = network
         self.refine = refine
         inferrer = try Inferrer(network: network)
+        inferrer.doubtFloor = 0.1
         refiner = Refiner(config: network.config, options: refinement)
     }
 
@@ -55,7 +67,13 @@ public final class SceneReader {
         return try zip(images, inferred).map { try finish($0, $1) }
     }
 
-    func finish(_ image: Image, _ s: InferredScene) throws -> Reading {
+    func finish(_ image: Image, _ read: InferredScene) throws -> Reading {
+        var s = read
+        let doubtful = try weigh(image, s)
+        if let d = doubtful, d.confidence >= 0.5, let a = d.amortized {
+            s.objects.append(a)
+            s.scene.objects.append(a.object)
+        }
         var scene = s.scene
         var report: RefinementReport?
         if refine { (scene, report) = try refiner.refine(image, start: s.scene) }
@@ -77,12 +95,29 @@ public final class SceneReader {
             let confidence = calibration?.confidence(f, refined: refine) ?? presence ?? 0.5
             return ReadObject(object: o, confidence: confidence, presence: presence, evidence: evidence[k], noise: sigma, amortized: amortized)
         }
-        guard calibration != nil else { return Reading(inferred: s, scene: scene, objects: objects, refinement: report) }
+        guard calibration != nil else { return Reading(inferred: s, scene: scene, objects: objects, refinement: report, doubtful: doubtful) }
         let kept = objects.filter { $0.confidence >= minimumConfidence }
         var reported = scene
         reported.objects = kept.map(\.object)
         return Reading(inferred: s, scene: reported, objects: kept,
-                       rejected: objects.filter { $0.confidence < minimumConfidence }, refinement: report)
+                       rejected: objects.filter { $0.confidence < minimumConfidence }, refinement: report, doubtful: doubtful)
+    }
+
+    /// The doubtful step's object with its evidence (the scene with it against the scene
+    /// without) and calibrated confidence; 0 where it cannot stand (off the table area, or its
+    /// footprint overlapping one found before). Nil without a doubtful reading.
+    func weigh(_ image: Image, _ s: InferredScene) throws -> ReadObject? {
+        guard let d = s.doubtful else { return nil }
+        let half = network.config.tableHalfWidth
+        let fits = abs(d.object.position.x) <= half && abs(d.object.position.y) <= half
+            && !s.scene.objects.contains { Footprint.overlap($0, d.object) }
+        var with = s.scene
+        with.objects.append(d.object)
+        let (evidence, sigma) = try refiner.evidenceAndNoise(image, scene: with)
+        let e = evidence.last!
+        let f = ConfidenceCalibration.features(presence: d.presence, evidence: e, noise: sigma)
+        let confidence = fits ? network.config.calibration?.confidence(f, refined: false) ?? d.presence : 0
+        return ReadObject(object: d.object, confidence: confidence, presence: d.presence, evidence: e, noise: sigma, amortized: d)
     }
 
     /// Brings an image to the model's size: the same aspect ratio is area-resampled (`resized`

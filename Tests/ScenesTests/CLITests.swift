@@ -343,6 +343,9 @@ final class CLITests: XCTestCase {
         r = try run(["adapt", "--model", model, "--images", dir + "/data", "--out", dir + "/adapt2"])
         XCTAssertEqual(r.status, 1)
         XCTAssert(r.err.contains(dir + "/data: no PNG images"), r.err)
+        r = try run(["adapt", "--model", model, "--images", dir + "/data/images", "--out", dir + "/adapt3", "--fit-camera", "--camera-images", "0"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssert(r.err.contains("--camera-images must be >= 1"), r.err)
 
         // The readings `infer` wrote score exactly as the model run by `eval` itself.
         // (No model is needed, so a missing one does not matter.)

@@ -16,9 +16,10 @@ struct Infer: ParsableCommand {
         "color_name" and "confidence"), with the light read from the image: to stdout, or to \
         --json FILE. A folder argument stands for the PNG files in it, in name order. Images of \
         the model's aspect ratio are area-resampled to its size. "confidence.present" is the \
-        calibrated probability that the object is real. --refine improves each reading by a \
-        render-and-compare search and reports the log-likelihood before and after and the \
-        moves accepted.
+        calibrated probability that the object is real; a block the network was in doubt about \
+        (its "network_presence" below 0.5) is reported only when that probability is at least \
+        0.5. --refine improves each reading by a render-and-compare search and reports the \
+        log-likelihood before and after and the moves accepted.
         """
     )
 

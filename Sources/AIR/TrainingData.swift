@@ -111,45 +111,33 @@ public final class BatchBuilder {
         var lights = [Light](repeating: Light(), count: count)
         var observed = [Float](repeating: 0, count: count * pixels)
         var prefixFlat = [Float](repeating: 0, count: withPrefixes ? n * count * pixels : 0)
-        var failure: Error?
-        let lock = DispatchQueue(label: "air.batch")
-        let workers = min(threads, count)
         // Each worker writes disjoint slices; results depend only on the scene index.
-        lights.withUnsafeMutableBufferPointer { lts in
-        objects.withUnsafeMutableBufferPointer { objs in
-          observed.withUnsafeMutableBufferPointer { obs in
-            prefixFlat.withUnsafeMutableBufferPointer { pre in
-                DispatchQueue.concurrentPerform(iterations: workers) { w in
+        try lights.withUnsafeMutableBufferPointer { lts in
+        try objects.withUnsafeMutableBufferPointer { objs in
+          try observed.withUnsafeMutableBufferPointer { obs in
+            try prefixFlat.withUnsafeMutableBufferPointer { pre in
+                try inParallel(count) { w, k in
                     let renderer = renderers[w]
-                    var k = w
-                    while k < count {
-                        do {
-                            let index = first + k
-                            let s = try source.scene(index, renderer: renderer)
-                            let ordered = LatentCode.canonicalOrder(Array(s.scene.objects.prefix(n)), camera: cfg.camera)
-                            objs[k] = ordered
-                            lts[k] = s.scene.light
-                            let image = try s.image ?? renderer.render(s.scene, samplesPerPixel: cfg.samplesPerPixel)
-                            guard image.width == cfg.width, image.height == cfg.height else {
-                                throw TrainingError.imageSize(index: index, width: image.width, height: image.height, expected: (cfg.width, cfg.height))
-                            }
-                            let q = PNG.quantized(image)
-                            for j in 0..<pixels { obs[k * pixels + j] = q.pixels[j] }
-                            if withPrefixes {
-                                try renderPrefixes(ordered, light: s.scene.light, index: index, noiseSeed: noiseSeed,
-                                                   renderer: renderer, into: pre.baseAddress!, row: k, rows: count)
-                            }
-                        } catch {
-                            lock.sync { if failure == nil { failure = error } }
-                        }
-                        k += workers
+                    let index = first + k
+                    let s = try source.scene(index, renderer: renderer)
+                    let ordered = LatentCode.canonicalOrder(Array(s.scene.objects.prefix(n)), camera: cfg.camera)
+                    objs[k] = ordered
+                    lts[k] = s.scene.light
+                    let image = try s.image ?? renderer.render(s.scene, samplesPerPixel: cfg.samplesPerPixel)
+                    guard image.width == cfg.width, image.height == cfg.height else {
+                        throw TrainingError.imageSize(index: index, width: image.width, height: image.height, expected: (cfg.width, cfg.height))
+                    }
+                    let q = PNG.quantized(image)
+                    for j in 0..<pixels { obs[k * pixels + j] = q.pixels[j] }
+                    if withPrefixes {
+                        try renderPrefixes(ordered, light: s.scene.light, index: index, noiseSeed: noiseSeed,
+                                           renderer: renderer, into: pre.baseAddress!, row: k, rows: count)
                     }
                 }
             }
           }
         }
         }
-        if let failure { throw failure }
         let batch = TrainingBatch(objects: objects, lights: lights, observed: observed, prefixes: prefixFlat)
         return withPrefixes && orderBand > 0 ? try withAlternativeOrders(batch, first: first, noiseSeed: noiseSeed) : batch
     }
@@ -176,31 +164,35 @@ public final class BatchBuilder {
             planes.replaceSubrange(i * total * pixels..<(i * total + b) * pixels,
                                    with: batch.prefixes[i * b * pixels..<(i + 1) * b * pixels])
         }
-        var failure: Error?
-        let lock = DispatchQueue(label: "air.batch")
-        let workers = min(threads, a)
-        planes.withUnsafeMutableBufferPointer { pre in
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                var j = w
-                while j < a {
-                    do {
-                        let alt = alternatives[j]
-                        try renderPrefixes(alt.objects, light: batch.lights[alt.scene], index: first + alt.scene,
-                                           noiseSeed: noiseSeed ^ (0x0DE5 &* UInt64(alt.order)),
-                                           renderer: renderers[w], into: pre.baseAddress!, row: b + j, rows: total)
-                    } catch {
-                        lock.sync { if failure == nil { failure = error } }
-                    }
-                    j += workers
-                }
+        try planes.withUnsafeMutableBufferPointer { pre in
+            try inParallel(a) { w, j in
+                let alt = alternatives[j]
+                try renderPrefixes(alt.objects, light: batch.lights[alt.scene], index: first + alt.scene,
+                                   noiseSeed: noiseSeed ^ (0x0DE5 &* UInt64(alt.order)),
+                                   renderer: renderers[w], into: pre.baseAddress!, row: b + j, rows: total)
             }
         }
-        if let failure { throw failure }
         var out = TrainingBatch(objects: batch.objects + alternatives.map(\.objects),
                                 lights: batch.lights + alternatives.map { batch.lights[$0.scene] },
                                 observed: observed, prefixes: planes)
         out.alternativeOf = alternatives.map(\.scene)
         return out
+    }
+
+    /// `body(worker, item)` for items 0 ..< count, item k on worker k mod workers (each worker
+    /// renders with `renderers[worker]`); every item runs, then the first error is thrown.
+    private func inParallel(_ count: Int, _ body: (_ worker: Int, _ item: Int) throws -> Void) throws {
+        var failure: Error?
+        let lock = DispatchQueue(label: "air.batch")
+        let workers = min(threads, count)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            var k = w
+            while k < count {
+                do { try body(w, k) } catch { lock.sync { if failure == nil { failure = error } } }
+                k += workers
+            }
+        }
+        if let failure { throw failure }
     }
 
     /// Renders the teacher-forced prefixes of one scene (objects in canonical order) into row
@@ -232,24 +224,12 @@ public final class BatchBuilder {
         precondition(observed.count == count * pixels, "observed holds \(observed.count) values, not \(count) images")
         let ordered = targets.map { LatentCode.canonicalOrder(Array($0.objects.prefix(n)), camera: cfg.camera) }
         var prefixFlat = [Float](repeating: 0, count: n * count * pixels)
-        var failure: Error?
-        let lock = DispatchQueue(label: "air.batch")
-        let workers = min(threads, count)
-        prefixFlat.withUnsafeMutableBufferPointer { pre in
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                var k = w
-                while k < count {
-                    do {
-                        try renderPrefixes(ordered[k], light: targets[k].light, index: first + k, noiseSeed: noiseSeed,
-                                           renderer: renderers[w], into: pre.baseAddress!, row: k, rows: count)
-                    } catch {
-                        lock.sync { if failure == nil { failure = error } }
-                    }
-                    k += workers
-                }
+        try prefixFlat.withUnsafeMutableBufferPointer { pre in
+            try inParallel(count) { w, k in
+                try renderPrefixes(ordered[k], light: targets[k].light, index: first + k, noiseSeed: noiseSeed,
+                                   renderer: renderers[w], into: pre.baseAddress!, row: k, rows: count)
             }
         }
-        if let failure { throw failure }
         return TrainingBatch(objects: ordered, lights: targets.map(\.light), observed: observed, prefixes: prefixFlat)
     }
 

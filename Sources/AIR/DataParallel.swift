@@ -64,14 +64,14 @@ func clipGradientChunks(_ parameters: [Tensor], ranges: [Range<Int>], maxNorm: F
     var squares = 0.0
     for (p, r) in zip(parameters, ranges) {
         guard let g = p.currentGrad else { continue }
-        for i in r { squares += Double(g[i]) * Double(g[i]) }
+        squares += sumOfSquares(g, r)
     }
     let norm = Float(try collective.sumInRankOrder([squares])[0].squareRoot())
     if norm > maxNorm && norm > 0 {
         let s = maxNorm / norm
         for (p, r) in zip(parameters, ranges) {
             guard let g = p.currentGrad else { continue }
-            for i in r { g[i] *= s }
+            scaleInPlace(g, r, by: s)
         }
     }
     return norm

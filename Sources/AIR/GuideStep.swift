@@ -77,12 +77,12 @@ func stepInput(observed: [Float], rendered: [Float], renderedOffset: Int = 0, ro
                      observed: observed, rendered: rendered, renderedOffset: renderedOffset, rows: rows, table: table, height: height, width: width, tape: tape)
 }
 
-/// Sets the first `pixels` RGB pixels of `buffer` to the table colour: the rendering of an
-/// empty scene, what every step's difference input starts from.
-func fillWithTable(_ buffer: inout [Float], pixels: Int, table: SIMD3<Float>) {
-    precondition(buffer.count >= pixels * 3)
+/// Sets `pixels` RGB pixels of `buffer` from pixel `first` on to the table colour: the
+/// rendering of an empty scene, what every step's difference input starts from.
+func fillWithTable(_ buffer: inout [Float], from first: Int = 0, pixels: Int, table: SIMD3<Float>) {
+    precondition(first >= 0 && buffer.count >= (first + pixels) * 3)
     buffer.withUnsafeMutableBufferPointer { r in
-        var p = r.baseAddress!
+        var p = r.baseAddress! + 3 * first
         for _ in 0..<pixels { p[0] = table.x; p[1] = table.y; p[2] = table.z; p += 3 }
     }
 }
@@ -96,25 +96,29 @@ func glimpseInput(observed: [Float], rendered: [Float], renderedOffset: Int = 0,
     let grid = affineGrid(theta, height: size, width: size)
     let out = tape.uninitialized([rows.count, size, size, 6])
     let plane = height * width
-    let t = [table.x, table.y, table.z]
     observed.withUnsafeBufferPointer { o in
         rendered.withUnsafeBufferPointer { r in
             var g = UnsafePointer(grid.data), d = out.data
             for row in rows {
                 let src = o.baseAddress! + row * plane * 3, ren = r.baseAddress! + renderedOffset + row * plane * 3
-                /// Channel c of the input at pixel p.
-                @inline(__always) func value(_ p: Int, _ c: Int) -> Float {
-                    c < 3 ? src[3 * p + c] - t[c] : src[3 * p + c - 3] - ren[3 * p + c - 3]
-                }
                 for _ in 0..<(size * size) {
                     let taps = BilinearTaps(x: g[0], y: g[1], width: width, height: height)
                     let (w00, w01, w10, w11) = taps.weights
                     if taps.inside {
-                        for c in 0..<6 {
-                            d[c] = w00 * value(taps.p00, c) + w01 * value(taps.p01, c)
-                                + w10 * value(taps.p10, c) + w11 * value(taps.p11, c)
+                        // The common case, written out per tap and channel: the same sums in the
+                        // same order as the edge case below.
+                        let a = src + 3 * taps.p00, b = src + 3 * taps.p01, c = src + 3 * taps.p10, e = src + 3 * taps.p11
+                        let ra = ren + 3 * taps.p00, rb = ren + 3 * taps.p01, rc = ren + 3 * taps.p10, re = ren + 3 * taps.p11
+                        for ch in 0..<3 {
+                            let t = table[ch]
+                            d[ch] = w00 * (a[ch] - t) + w01 * (b[ch] - t) + w10 * (c[ch] - t) + w11 * (e[ch] - t)
+                            d[ch + 3] = w00 * (a[ch] - ra[ch]) + w01 * (b[ch] - rb[ch]) + w10 * (c[ch] - rc[ch]) + w11 * (e[ch] - re[ch])
                         }
                     } else {
+                        /// Channel c of the input at pixel p.
+                        @inline(__always) func value(_ p: Int, _ c: Int) -> Float {
+                            c < 3 ? src[3 * p + c] - table[c] : src[3 * p + c - 3] - ren[3 * p + c - 3]
+                        }
                         for c in 0..<6 { d[c] = 0 }
                         if taps.p00 >= 0 { for c in 0..<6 { d[c] += w00 * value(taps.p00, c) } }
                         if taps.p01 >= 0 { for c in 0..<6 { d[c] += w01 * value(taps.p01, c) } }
@@ -151,20 +155,38 @@ func halfInput(observed: [Float], rendered: [Float], renderedOffset: Int = 0, ro
 /// Inference rewrites only the rows a new object changed.
 func writeHalfInput(observed src: UnsafePointer<Float>, rendered ren: UnsafePointer<Float>, table: SIMD3<Float>,
                     width: Int, rows: Range<Int>, into block: UnsafeMutablePointer<Float>) {
-    let w2 = width / 2
+    // Output float i of a row (pixel i / 6, channel i % 6) reads input floats i and i + 3 of
+    // the row pair (channels 0–2: observed − table) or i − 3 and i (channels 3–5: observed −
+    // rendering), so the output row lines up with the input rows float for float and eight
+    // outputs are one vector sum; the pattern of channels repeats every 24 floats.
+    let rowFloats = width * 3
+    let tables = (0..<3).map { k in SIMD8<Float>((0..<8).map { table[(8 * k + $0) % 3] }) }
+    let renders = (0..<3).map { k in SIMDMask<SIMD8<Int32>>((0..<8).map { (8 * k + $0) % 6 >= 3 }) }
+    @inline(__always) func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
     for y in rows {
-        var out = block + y * w2 * 6
-        for x in 0..<w2 {
-            // Taps: pixels (2x, 2y), (2x + 1, 2y), (2x, 2y + 1), (2x + 1, 2y + 1).
-            let p0 = ((2 * y) * width + 2 * x) * 3, p1 = p0 + 3, p2 = p0 + width * 3, p3 = p2 + 3
-            for c in 0..<3 {
-                let a0 = src[p0 + c], a1 = src[p1 + c], b0 = src[p2 + c], b1 = src[p3 + c]
-                let tc = table[c]
-                out[c] = 0.25 * (((a0 - tc) + (a1 - tc)) + ((b0 - tc) + (b1 - tc)))
-                out[c + 3] = 0.25 * (((a0 - ren[p0 + c]) + (a1 - ren[p1 + c]))
-                                     + ((b0 - ren[p2 + c]) + (b1 - ren[p3 + c])))
+        let a = src + 2 * y * rowFloats, b = a + rowFloats, ra = ren + 2 * y * rowFloats, rb = ra + rowFloats
+        let out = block + y * rowFloats
+        /// Output float i, one at a time (the row's ends, where a vector would read outside it).
+        @inline(__always) func one(_ i: Int) {
+            if i % 6 < 3 {
+                let t = table[i % 3]
+                out[i] = 0.25 * (((a[i] - t) + (a[i + 3] - t)) + ((b[i] - t) + (b[i + 3] - t)))
+            } else {
+                out[i] = 0.25 * (((a[i - 3] - ra[i - 3]) + (a[i] - ra[i])) + ((b[i - 3] - rb[i - 3]) + (b[i] - rb[i])))
             }
-            out += 6
         }
+        for i in 0..<min(8, rowFloats) { one(i) }
+        var i = 8
+        while i + 11 <= rowFloats {
+            let k = (i / 8) % 3, t = tables[k]
+            let a0 = load(a + i), b0 = load(b + i)
+            let observedPart = ((a0 - t) + (load(a + i + 3) - t)) + ((b0 - t) + (load(b + i + 3) - t))
+            let renderedPart = ((load(a + i - 3) - load(ra + i - 3)) + (a0 - load(ra + i)))
+                + ((load(b + i - 3) - load(rb + i - 3)) + (b0 - load(rb + i)))
+            UnsafeMutableRawPointer(out + i).storeBytes(of: 0.25 * observedPart.replacing(with: renderedPart, where: renders[k]),
+                                                        as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < rowFloats { one(i); i += 1 }
     }
 }

@@ -76,16 +76,17 @@ public final class Inferrer {
             observed = [Float](repeating: 0, count: b * pixels)
             rendered = [Float](repeating: 0, count: b * pixels)
         }
+        let h2 = cfg.height / 2, block = h2 * (cfg.width / 2) * 6
+        if half.count < b * block { half = [Float](repeating: 0, count: b * block) }
+        // Image by image, so that each one's half-resolution input is made while its pixels are in cache.
         for (k, im) in images.enumerated() {
             guard im.width == cfg.width, im.height == cfg.height else {
                 throw TrainingError.imageSize(index: k, width: im.width, height: im.height, expected: (cfg.width, cfg.height))
             }
             observed.replaceSubrange(k * pixels..<(k + 1) * pixels, with: im.pixels)
+            fillWithTable(&rendered, from: k * cfg.width * cfg.height, pixels: cfg.width * cfg.height, table: tableColor)
+            updateHalf(k, rows: 0..<h2)
         }
-        fillWithTable(&rendered, pixels: b * cfg.width * cfg.height, table: tableColor)
-        let h2 = cfg.height / 2, block = h2 * (cfg.width / 2) * 6
-        if half.count < b * block { half = [Float](repeating: 0, count: b * block) }
-        for k in 0..<b { updateHalf(k, rows: 0..<h2) }
         var found = [[InferredObject]](repeating: [], count: b)
         var lights = [Light](repeating: Light(), count: b)
         var stop = [Double?](repeating: nil, count: b)

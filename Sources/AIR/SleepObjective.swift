@@ -44,6 +44,16 @@ public struct SleepObjective {
     public var glimpseJitterLimit: Double = 0.25
     public var glimpseNoise: Double = 0.05
     public var yawWeight: Float = 4
+    /// The yaw term of a shape of symmetry period P is weighed by (P / 90°)^yawBalance. The
+    /// loss is the squared distance between points at angle 2π·yaw/P, so one degree of a wedge
+    /// (P = 360°) costs 1/16 of one degree of a cube; 2 makes a degree cost the same for all.
+    public var yawBalance = 0.0
+
+    /// Each shape's factor on the yaw term.
+    func yawShapeWeight(_ shape: Int) -> Float {
+        guard yawBalance != 0, let period = Shape(rawValue: shape)?.symmetryPeriod else { return 1 }
+        return Float(pow(period / 90, yawBalance))
+    }
 
     public init(network: GuideNetwork) { self.network = network }
 
@@ -173,7 +183,13 @@ public struct SleepObjective {
         let refineLL = sum(what.refine.logProb(tape.constant(shape: [n * b, 2], values: refineTarget)), axes: [1])
         // The yaw point of the true shape, as squared distance to the target point.
         let yawErr = square(what.yawPoints - tape.constant(shape: [n * b, yawWidth], values: yawTarget))
-        let yawShapeMask = WhatHeads.yawMask(yawShapes)
+        var yawShapeMask = WhatHeads.yawMask(yawShapes)
+        if yawBalance != 0 {
+            for (row, shape) in yawShapes.enumerated() {
+                guard let shape else { continue }
+                for c in 0..<yawWidth { yawShapeMask[row * yawWidth + c] *= yawShapeWeight(shape) }
+            }
+        }
 
         let weights = batch.alternativeOf.isEmpty ? given
             : orderWeights(batch, given: given, steps: steps, presentMask: presentMask,

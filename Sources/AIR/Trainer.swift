@@ -55,12 +55,15 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// Objects whose centres project within this many pixels of each other's height may be
     /// found in either order (`BatchBuilder.orderBand`; 0: the canonical order only).
     public var orderBand = 0.0
+    /// The yaw loss of a shape of symmetry period P is weighed by (P / 90°)^yawBalance
+    /// (`SleepObjective.yawBalance`; 0: every shape alike).
+    public var yawBalance = 0.0
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case objective, steps, batchSize, learningRate, finalLearningRateFraction, warmup, clipNorm, seed, threads,
              logEvery, evalEvery, evalImages, hybridSleepFraction, sigma, baselineLearningRateFactor,
-             wakeSearchRenders, sleepEvery, wakeParticles, prefixSlip, orderBand
+             wakeSearchRenders, sleepEvery, wakeParticles, prefixSlip, orderBand, yawBalance
     }
 
     /// Runs saved before a field existed get its default.
@@ -88,6 +91,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         wakeParticles = try get(.wakeParticles, d.wakeParticles)
         prefixSlip = try get(.prefixSlip, d.prefixSlip)
         orderBand = try get(.orderBand, d.orderBand)
+        yawBalance = try get(.yawBalance, d.yawBalance)
     }
 }
 
@@ -223,7 +227,9 @@ public final class Trainer {
                                                  floor: options.finalLearningRateFraction))
         // Before anything reads the parameters: their memory moves into the block.
         parameterBlock = collective.size > 1 ? ParameterBlock(optimizer.allParameters) : nil
-        sleep = SleepObjective(network: network)
+        var sleep = SleepObjective(network: network)
+        sleep.yawBalance = options.yawBalance
+        self.sleep = sleep
         elbo = ElboObjective(network: network, baselines: baselines, model: self.model)
         var search = RefinementOptions()
         search.maxRenders = options.wakeSearchRenders

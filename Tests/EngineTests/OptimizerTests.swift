@@ -69,6 +69,28 @@ final class OptimizerTests: XCTestCase {
     }
 }
 
+final class GradientNormTests: XCTestCase {
+    /// The eight-lane sum of squares against a Float64 sum, on ranges of every length mod 8 and
+    /// offsets that do not start a vector; the scaling multiplies every element of its range
+    /// and nothing outside it.
+    func testSumOfSquaresAndScaleOverRanges() {
+        var rng = SystemRandomNumberGenerator()
+        let x = (0..<203).map { _ in Float.random(in: -3...3, using: &rng) }
+        x.withUnsafeBufferPointer { p in
+            for lower in [0, 1, 5, 8] {
+                for upper in [lower, lower + 1, lower + 7, lower + 8, lower + 17, 203] where upper <= 203 {
+                    let reference = x[lower..<upper].reduce(0.0) { $0 + Double($1) * Double($1) }
+                    XCTAssertEqual(sumOfSquares(p.baseAddress!, lower..<upper), reference,
+                                   accuracy: 1e-12 * max(reference, 1), "range \(lower)..<\(upper)")
+                }
+            }
+        }
+        var y = x
+        y.withUnsafeMutableBufferPointer { scaleInPlace($0.baseAddress!, 3..<200, by: 0.5) }
+        for i in x.indices { XCTAssertEqual(y[i], (3..<200).contains(i) ? x[i] * 0.5 : x[i], "element \(i)") }
+    }
+}
+
 final class ParameterBlockTests: XCTestCase {
     /// After the move into a block, the parameters hold the same values and gradients, laid end
     /// to end; backward passes accumulate into the block, a lazily cleared gradient reads as

@@ -234,6 +234,21 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.err.contains("drop --order-band"), r.err)
     }
 
+    func testYawBalanceIsCheckedAndStored() throws {
+        let dir = "/tmp/air-cli-yaw-\(getpid())"
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        let tiny = ["--batch-size", "4", "--threads", "1", "--eval-images", "1", "--log-every", "1", "--quiet"]
+        var r = try run(["train", "--steps", "1", "--yaw-balance", "5", "--out", dir] + tiny)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("--yaw-balance must be in [0, 4]"), r.err)
+        r = try run(["train", "--steps", "2", "--yaw-balance", "2", "--out", dir] + tiny)
+        XCTAssertEqual(r.status, 0, r.err)
+        let state = try String(decoding: Data(contentsOf: URL(fileURLWithPath: dir + "/state.safetensors")).prefix(65_536), as: UTF8.self)
+        XCTAssertTrue(state.contains("yawBalance"), "the run's options keep the balance for --resume")
+        r = try run(["train", "--resume", "--yaw-balance", "2", "--out", dir])
+        XCTAssertTrue(r.err.contains("drop --yaw-balance"), r.err)
+    }
+
     /// `--force` over a run whose model is the new run's starting model reads it first and keeps
     /// it until the first checkpoint replaces it.
     func testForceFineTuneFromTheRunsOwnModel() throws {

@@ -60,6 +60,12 @@ int32_t air_render_shading(const air_camera *camera, const air_light *light, con
     return render_checked(camera, light, objects, count, nullptr, nullptr, shade);
 }
 
+int32_t air_render_with_shading(const air_camera *camera, const air_light *light, const air_object *objects,
+                                int32_t count, float *rgb, float *shade) {
+    if (!camera || !rgb || !shade) return AIR_ERR_ARGUMENT;
+    return render_checked(camera, light, objects, count, rgb, nullptr, shade);
+}
+
 air_pool *air_pool_create(int32_t threads) {
     if (threads <= 0) threads = int32_t(std::thread::hardware_concurrency());
     if (threads <= 0) threads = 1;

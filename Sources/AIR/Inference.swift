@@ -145,10 +145,13 @@ public final class Inferrer {
                     keep.append(j)
                     codes += LatentCode.code(o.object, config: cfg)
                     let scene = cfg.scene(light: lights[k], objects: found[k].map(\.object))
-                    var img = try renderer.render(scene, samplesPerPixel: cfg.samplesPerPixel)
+                    var img: Image
                     if fitsCanvasColors, let shading = renderer as? any ShadingRenderer {
-                        let shade = try shading.shading(scene, samplesPerPixel: cfg.samplesPerPixel)
+                        let shade: [Float]
+                        (img, shade) = try shading.renderWithShading(scene, samplesPerPixel: cfg.samplesPerPixel)
                         Inferrer.fitNewestColor(&img, scene: scene, shade: shade, observed: observed[k * pixels..<(k + 1) * pixels])
+                    } else {
+                        img = try renderer.render(scene, samplesPerPixel: cfg.samplesPerPixel)
                     }
                     updateRendering(k, to: img.pixels)
                 }

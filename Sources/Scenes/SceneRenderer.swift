@@ -78,4 +78,12 @@ extension SceneRenderer {
 /// shade[(k·H + j)·W + i]. Learning code uses it when present and finite differences otherwise.
 public protocol ShadingRenderer: SceneRenderer {
     func shading(_ scene: Scene, samplesPerPixel: Int) throws -> [Float]
+    /// The image and the shading images together (a renderer that makes both in one pass says so).
+    func renderWithShading(_ scene: Scene, samplesPerPixel: Int) throws -> (image: Image, shade: [Float])
+}
+
+extension ShadingRenderer {
+    public func renderWithShading(_ scene: Scene, samplesPerPixel: Int) throws -> (image: Image, shade: [Float]) {
+        (try render(scene, samplesPerPixel: samplesPerPixel), try shading(scene, samplesPerPixel: samplesPerPixel))
+    }
 }

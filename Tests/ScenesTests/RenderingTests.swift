@@ -52,6 +52,19 @@ final class RenderingTests: XCTestCase {
         XCTAssertGreaterThan(shade.max()!, 0.3)
     }
 
+    /// One pass for both outputs gives each as its own call does, with and without shadows.
+    func testRenderWithShadingIsRenderAndShading() throws {
+        var scene = Self.allShapes(width: 24, height: 24)
+        let r = Rasterizer()
+        for shadows in [false, true] {
+            scene.light.shadows = shadows
+            let (image, shade) = try r.renderWithShading(scene, samplesPerPixel: 4)
+            XCTAssertEqual(image.pixels, try r.render(scene, samplesPerPixel: 4).pixels)
+            XCTAssertEqual(shade, try r.shading(scene, samplesPerPixel: 4))
+            XCTAssertGreaterThan(shade.max()!, 0.3)
+        }
+    }
+
     func testSessionMatchesFullRender() throws {
         let scene = Self.allShapes()
         let session = try Rasterizer().session(base: scene, samplesPerPixel: 4)

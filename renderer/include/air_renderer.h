@@ -94,6 +94,11 @@ int32_t air_render(const air_camera *camera, const air_light *light, const air_o
 int32_t air_render_shading(const air_camera *camera, const air_light *light, const air_object *objects,
                            int32_t count, float *shade);
 
+/* air_render's rgb and air_render_shading's shade of one scene from one pass (each output as
+ * the two functions give it, bit for bit). */
+int32_t air_render_with_shading(const air_camera *camera, const air_light *light, const air_object *objects,
+                                int32_t count, float *rgb, float *shade);
+
 /* Geometry at the pixel centres (the mask's rays): depth[width*height] the depth along the
  * view axis (distance from the eye measured along the viewing direction, scene units) of the
  * surface each ray hits, normals[width*height*3] that surface's outward world normal (the table:

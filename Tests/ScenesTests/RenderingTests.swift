@@ -65,6 +65,26 @@ final class RenderingTests: XCTestCase {
         }
     }
 
+    /// The lane-wise quantisation gives each value what the one-value `quantize` gives: every
+    /// level's edges (k ± ½)/255 and their neighbours, values outside [0, 1], and any count of
+    /// values (the tail after the last full group of four).
+    func testQuantizedIsQuantizeOverTwoHundredFiftyFive() {
+        var values: [Float] = [-1, -0.0, 0, 1, 1.5, .infinity, -.infinity, .ulpOfOne]
+        for k in 0...256 {
+            let edge = (Float(k) - 0.5) / 255
+            values += [edge, edge.nextUp, edge.nextDown, Float(k) / 255, (Float(k) / 255).nextUp]
+        }
+        let m = values.count / 3
+        for width in [m, m - 1, m - 2, m - 3] {   // 3·width values: every remainder mod 4
+            let q = PNG.quantized(Image(width: width, height: 1, pixels: Array(values.prefix(3 * width))))
+            for (v, got) in zip(values, q.pixels) {
+                XCTAssertEqual(got, Float(PNG.quantize(v)) / 255, "value \(v)")
+            }
+        }
+        XCTAssertEqual(PNG.quantized(Image(width: 2, height: 1, pixels: [.nan, 0.5, .nan, 1, .nan, 0])).pixels,
+                       [0, 128 / 255, 0, 1, 0, 0], "NaN reads as 0")
+    }
+
     func testSessionMatchesFullRender() throws {
         let scene = Self.allShapes()
         let session = try Rasterizer().session(base: scene, samplesPerPixel: 4)

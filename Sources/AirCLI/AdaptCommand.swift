@@ -36,8 +36,8 @@ struct Adapt: ParsableCommand {
     @Option(parsing: .unconditional, help: "Images per step.")
     var batchSize: Int = 32
 
-    @Option(parsing: .unconditional, help: "Adam learning rate.")
-    var learningRate: Float = 3e-4
+    @Option(parsing: .unconditional, help: "Adam learning rate (default 3e-4; with --fit-camera 1e-4: under a fitted camera the network needs a smaller change, and 3e-4 moved positions off again).")
+    var learningRate: Float?
 
     @Option(parsing: .unconditional, help: "Every N-th step is a sleep step on the prior (0: none).")
     var sleepEvery: Int = 2
@@ -56,6 +56,9 @@ struct Adapt: ParsableCommand {
 
     @Option(parsing: .unconditional, help: "Sleep steps teach objects whose centres project within this many pixels of each other's height in either order (`air train --order-band`; the bundled model was trained with 4).")
     var orderBand: Double = 4
+
+    @Option(parsing: .unconditional, help: "Sleep steps weigh the yaw loss of a shape of symmetry period P by (P / 90°)^B (`air train --yaw-balance`; the bundled model was trained with 2).")
+    var yawBalance: Double = 2
 
     @Option(parsing: .unconditional, help: "Images held back for label-free monitoring.")
     var evalImages: Int = 200
@@ -101,7 +104,8 @@ struct Adapt: ParsableCommand {
         if threads < 1 { throw ValidationError("--threads must be >= 1") }
         if cameraImages < 1 { throw ValidationError("--camera-images must be >= 1") }
         if evalImages < 1 { throw ValidationError("--eval-images must be >= 1") }
-        if !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be a positive number") }
+        if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be a positive number") }
+        if !(0...4).contains(yawBalance) { throw ValidationError("--yaw-balance must be in [0, 4]") }
         if resume && force { throw ValidationError("give --resume or --force, not both") }
         if resume == (images != nil) { throw ValidationError(resume ? "--resume continues with the run's stored images; drop --images" : "give --images FOLDER") }
         if !(checkpointMinutes > 0 && checkpointMinutes.isFinite) { throw ValidationError("--checkpoint-minutes must be a positive number") }
@@ -128,11 +132,12 @@ struct Adapt: ParsableCommand {
                 }
                 var o = TrainingOptions()
                 o.objective = .rws
-                (o.steps, o.batchSize, o.learningRate, o.seed, o.threads) = (steps, batchSize, learningRate, seed, threads)
+                (o.steps, o.batchSize, o.learningRate, o.seed, o.threads) = (steps, batchSize, learningRate ?? (fitCamera ? 1e-4 : 3e-4), seed, threads)
                 (o.sleepEvery, o.wakeSearchRenders, o.evalImages, o.warmup) = (sleepEvery, searchRenders, evalImages, min(100, steps / 10))
                 o.wakeParticles = particles
                 o.prefixSlip = prefixSlip
                 o.orderBand = orderBand
+                o.yawBalance = yawBalance
                 options = o
                 source = .images(folder: images!, prior: try spec.map { try FileIO.readText($0) })
                 if fitTable { try fitTableColor(network, folder: images!) }

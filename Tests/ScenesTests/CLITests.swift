@@ -247,6 +247,9 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(state.contains("yawBalance"), "the run's options keep the balance for --resume")
         r = try run(["train", "--resume", "--yaw-balance", "2", "--out", dir])
         XCTAssertTrue(r.err.contains("drop --yaw-balance"), r.err)
+        r = try run(["adapt", "--images", dir, "--out", dir + "/adapt", "--yaw-balance", "-1"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("--yaw-balance must be in [0, 4]"), r.err)
     }
 
     /// `--force` over a run whose model is the new run's starting model reads it first and keeps

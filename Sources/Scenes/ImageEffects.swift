@@ -39,28 +39,66 @@ public struct ImageEffects: Equatable, Sendable {
         if let q = jpegQuality { image.pixels = JPEGRoundTrip.apply(image.pixels, width: w, height: h, quality: q) }
     }
 
-    /// Separable Gaussian, radius ⌈3σ⌉, edges clamped.
+    /// Separable Gaussian, radius ⌈3σ⌉, edges clamped. Each output value is Σ_t k[t]·v[t] summed
+    /// from t = −r up, one product at a time; eight outputs side by side are one vector sum (the
+    /// same operations in the same order per lane), where no tap needs clamping.
     static func gaussianBlur(_ src: [Float], width w: Int, height h: Int, sigma: Double) -> [Float] {
         let r = max(1, Int((3 * sigma).rounded(.up)))
         var k = (-r...r).map { Float(exp(-Double($0 * $0) / (2 * sigma * sigma))) }
         let s = k.reduce(0, +)
         k = k.map { $0 / s }
         var tmp = [Float](repeating: 0, count: src.count), out = tmp
-        for y in 0..<h {
-            for x in 0..<w {
-                for c in 0..<3 {
-                    var a: Float = 0
-                    for t in -r...r { a += k[t + r] * src[(y * w + min(max(x + t, 0), w - 1)) * 3 + c] }
-                    tmp[(y * w + x) * 3 + c] = a
+        let rowFloats = 3 * w
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
+        @inline(__always) func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self) }
+        k.withUnsafeBufferPointer { kb in
+            let k = kb.baseAddress!
+            src.withUnsafeBufferPointer { sb in
+                tmp.withUnsafeMutableBufferPointer { tb in
+                    // Along rows: output float j (pixel j / 3) reads j + 3t; a run of eight is
+                    // unclamped when its first pixel is ≥ r and its last < w − r.
+                    for y in 0..<h {
+                        let row = sb.baseAddress! + y * rowFloats, dst = tb.baseAddress! + y * rowFloats
+                        @inline(__always) func one(_ j: Int) {
+                            let x = j / 3, c = j % 3
+                            var a: Float = 0
+                            for t in -r...r { a += k[t + r] * row[min(max(x + t, 0), w - 1) * 3 + c] }
+                            dst[j] = a
+                        }
+                        var j = 0
+                        while j < rowFloats {
+                            if j / 3 >= r && (j + 7) / 3 < w - r && j + 8 <= rowFloats {
+                                var a = SIMD8<Float>(repeating: 0)
+                                for t in -r...r { a += SIMD8(repeating: k[t + r]) * load(row + j + 3 * t) }
+                                store(a, dst + j)
+                                j += 8
+                            } else {
+                                one(j)
+                                j += 1
+                            }
+                        }
+                    }
                 }
             }
-        }
-        for y in 0..<h {
-            for x in 0..<w {
-                for c in 0..<3 {
-                    var a: Float = 0
-                    for t in -r...r { a += k[t + r] * tmp[(min(max(y + t, 0), h - 1) * w + x) * 3 + c] }
-                    out[(y * w + x) * 3 + c] = a
+            tmp.withUnsafeBufferPointer { tb in
+                out.withUnsafeMutableBufferPointer { ob in
+                    // Down columns: every float of row y reads the same rows, clamped as rows.
+                    for y in 0..<h {
+                        let dst = ob.baseAddress! + y * rowFloats
+                        var j = 0
+                        while j + 8 <= rowFloats {
+                            var a = SIMD8<Float>(repeating: 0)
+                            for t in -r...r { a += SIMD8(repeating: k[t + r]) * load(tb.baseAddress! + min(max(y + t, 0), h - 1) * rowFloats + j) }
+                            store(a, dst + j)
+                            j += 8
+                        }
+                        while j < rowFloats {
+                            var a: Float = 0
+                            for t in -r...r { a += k[t + r] * tb[min(max(y + t, 0), h - 1) * rowFloats + j] }
+                            dst[j] = a
+                            j += 1
+                        }
+                    }
                 }
             }
         }

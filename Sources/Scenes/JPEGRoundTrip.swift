@@ -21,9 +21,9 @@ enum JPEGRoundTrip {
         return cos(Double((2 * x + 1) * u) * Double.pi / 16) * (u == 0 ? (0.5).squareRoot() : 1) / 2
     }
 
-    /// The 8-point DCT (or its inverse) of every row (or column) of an 8×8 block.
-    static func transform(_ b: [Double], alongRows: Bool, inverse: Bool) -> [Double] {
-        var out = [Double](repeating: 0, count: 64)
+    /// The 8-point DCT (or its inverse) of every row (or column) of an 8×8 block, into `out`.
+    static func transform(_ b: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, cosines: UnsafePointer<Double>,
+                          alongRows: Bool, inverse: Bool) {
         for line in 0..<8 {
             for k in 0..<8 {
                 var s = 0.0
@@ -34,25 +34,36 @@ enum JPEGRoundTrip {
                 if alongRows { out[line * 8 + k] = s } else { out[k * 8 + line] = s }
             }
         }
-        return out
     }
 
-    /// DCT, quantise, dequantise, inverse DCT of one 8×8 block in place.
-    static func roundTrip(_ block: inout [Double], _ q: [Double]) {
-        var coef = transform(transform(block, alongRows: true, inverse: false), alongRows: false, inverse: false)
-        for i in 0..<64 { coef[i] = (coef[i] / q[i]).rounded() * q[i] }
-        block = transform(transform(coef, alongRows: false, inverse: true), alongRows: true, inverse: true)
+    /// DCT, quantise, dequantise, inverse DCT of one 8×8 block in place (`scratch`: 64 values).
+    static func roundTrip(_ block: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Double>, _ q: UnsafePointer<Double>,
+                          cosines: UnsafePointer<Double>) {
+        transform(block, into: scratch, cosines: cosines, alongRows: true, inverse: false)
+        transform(scratch, into: block, cosines: cosines, alongRows: false, inverse: false)
+        for i in 0..<64 { block[i] = (block[i] / q[i]).rounded() * q[i] }
+        transform(block, into: scratch, cosines: cosines, alongRows: false, inverse: true)
+        transform(scratch, into: block, cosines: cosines, alongRows: true, inverse: true)
     }
 
     /// One plane (w × h, values 0...255) through blocks of 8, edges padded by replication.
     static func plane(_ p: [Double], width w: Int, height h: Int, table: [Double]) -> [Double] {
         var out = p
-        var block = [Double](repeating: 0, count: 64)
-        for by in stride(from: 0, to: h, by: 8) {
-            for bx in stride(from: 0, to: w, by: 8) {
-                for y in 0..<8 { for x in 0..<8 { block[y * 8 + x] = p[min(by + y, h - 1) * w + min(bx + x, w - 1)] - 128 } }
-                roundTrip(&block, table)
-                for y in 0..<8 where by + y < h { for x in 0..<8 where bx + x < w { out[(by + y) * w + bx + x] = block[y * 8 + x] + 128 } }
+        var block = [Double](repeating: 0, count: 64), scratch = block
+        block.withUnsafeMutableBufferPointer { bk in
+            scratch.withUnsafeMutableBufferPointer { sc in
+                table.withUnsafeBufferPointer { q in
+                    cosines.withUnsafeBufferPointer { cs in
+                        let block = bk.baseAddress!
+                        for by in stride(from: 0, to: h, by: 8) {
+                            for bx in stride(from: 0, to: w, by: 8) {
+                                for y in 0..<8 { for x in 0..<8 { block[y * 8 + x] = p[min(by + y, h - 1) * w + min(bx + x, w - 1)] - 128 } }
+                                roundTrip(block, scratch: sc.baseAddress!, q.baseAddress!, cosines: cs.baseAddress!)
+                                for y in 0..<8 where by + y < h { for x in 0..<8 where bx + x < w { out[(by + y) * w + bx + x] = block[y * 8 + x] + 128 } }
+                            }
+                        }
+                    }
+                }
             }
         }
         return out
@@ -85,8 +96,10 @@ enum JPEGRoundTrip {
             for x in 0..<w {
                 let i = y * w + x, c = (y / 2) * cw + x / 2
                 let yy = yq[i], b = cbq[c] - 128, r = crq[c] - 128
-                let rgbOut = [yy + 1.402 * r, yy - 0.344136 * b - 0.714136 * r, yy + 1.772 * b]
-                for k in 0..<3 { out[3 * i + k] = Float(min(max(rgbOut[k].rounded(), 0), 255) / 255) }
+                let red = yy + 1.402 * r, green = yy - 0.344136 * b - 0.714136 * r, blue = yy + 1.772 * b
+                out[3 * i] = Float(min(max(red.rounded(), 0), 255) / 255)
+                out[3 * i + 1] = Float(min(max(green.rounded(), 0), 255) / 255)
+                out[3 * i + 2] = Float(min(max(blue.rounded(), 0), 255) / 255)
             }
         }
         return out

@@ -178,6 +178,37 @@ final class LightAndEffectsTests: XCTestCase {
         XCTAssertTrue(flat.areaResampled(width: 64, height: 64).pixels.allSatisfy { abs($0 - 0.25) < 1e-6 })
     }
 
+    /// The blur's vector runs give, bit for bit, the one-value-at-a-time separable sum (kept
+    /// here as the reference), on images narrower than the kernel, odd widths and tall ones.
+    func testBlurEqualsTheScalarSeparableSum() {
+        func reference(_ src: [Float], width w: Int, height h: Int, sigma: Double) -> [Float] {
+            let r = max(1, Int((3 * sigma).rounded(.up)))
+            var k = (-r...r).map { Float(exp(-Double($0 * $0) / (2 * sigma * sigma))) }
+            let s = k.reduce(0, +)
+            k = k.map { $0 / s }
+            var tmp = [Float](repeating: 0, count: src.count), out = tmp
+            for y in 0..<h { for x in 0..<w { for c in 0..<3 {
+                var a: Float = 0
+                for t in -r...r { a += k[t + r] * src[(y * w + min(max(x + t, 0), w - 1)) * 3 + c] }
+                tmp[(y * w + x) * 3 + c] = a
+            } } }
+            for y in 0..<h { for x in 0..<w { for c in 0..<3 {
+                var a: Float = 0
+                for t in -r...r { a += k[t + r] * tmp[(min(max(y + t, 0), h - 1) * w + x) * 3 + c] }
+                out[(y * w + x) * 3 + c] = a
+            } } }
+            return out
+        }
+        var rng = RNG(seed: 8)
+        for (w, h) in [(64, 64), (5, 7), (13, 3), (33, 20), (1, 9)] {
+            let src = (0..<(w * h * 3)).map { _ in rng.uniformFloat() }
+            for sigma in [0.2, 0.6, 1.0, 2.5] {
+                XCTAssertEqual(ImageEffects.gaussianBlur(src, width: w, height: h, sigma: sigma),
+                               reference(src, width: w, height: h, sigma: sigma), "\(w)×\(h), σ \(sigma)")
+            }
+        }
+    }
+
     func testDatasetLinesKeepEachScenesLight() throws {
         let dir = NSTemporaryDirectory() + "air-light-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -160,8 +160,14 @@ func writeHalfInput(observed src: UnsafePointer<Float>, rendered ren: UnsafePoin
     // rendering), so the output row lines up with the input rows float for float and eight
     // outputs are one vector sum; the pattern of channels repeats every 24 floats.
     let rowFloats = width * 3
-    let tables = (0..<3).map { k in SIMD8<Float>((0..<8).map { table[(8 * k + $0) % 3] }) }
-    let renders = (0..<3).map { k in SIMDMask<SIMD8<Int32>>((0..<8).map { (8 * k + $0) % 6 >= 3 }) }
+    // Phase k of the pattern (floats 8k ..< 8k + 8 of every 24): its table values and which of
+    // its lanes are rendering channels. Built lane by lane: this runs for every new object.
+    func phase(_ k: Int) -> (table: SIMD8<Float>, rendered: SIMDMask<SIMD8<Int32>>) {
+        var t = SIMD8<Float>(), m = SIMDMask<SIMD8<Int32>>()
+        for l in 0..<8 { t[l] = table[(8 * k + l) % 3]; m[l] = (8 * k + l) % 6 >= 3 }
+        return (t, m)
+    }
+    let phases = (phase(0), phase(1), phase(2))
     @inline(__always) func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
     for y in rows {
         let a = src + 2 * y * rowFloats, b = a + rowFloats, ra = ren + 2 * y * rowFloats, rb = ra + rowFloats
@@ -178,12 +184,13 @@ func writeHalfInput(observed src: UnsafePointer<Float>, rendered ren: UnsafePoin
         for i in 0..<min(8, rowFloats) { one(i) }
         var i = 8
         while i + 11 <= rowFloats {
-            let k = (i / 8) % 3, t = tables[k]
+            let k = (i / 8) % 3
+            let (t, rendered) = k == 0 ? phases.0 : k == 1 ? phases.1 : phases.2
             let a0 = load(a + i), b0 = load(b + i)
             let observedPart = ((a0 - t) + (load(a + i + 3) - t)) + ((b0 - t) + (load(b + i + 3) - t))
             let renderedPart = ((load(a + i - 3) - load(ra + i - 3)) + (a0 - load(ra + i)))
                 + ((load(b + i - 3) - load(rb + i - 3)) + (b0 - load(rb + i)))
-            UnsafeMutableRawPointer(out + i).storeBytes(of: 0.25 * observedPart.replacing(with: renderedPart, where: renders[k]),
+            UnsafeMutableRawPointer(out + i).storeBytes(of: 0.25 * observedPart.replacing(with: renderedPart, where: rendered),
                                                         as: SIMD8<Float>.self)
             i += 8
         }

@@ -220,34 +220,34 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(metrics.contains(#""effective_particles""#) && metrics.contains(#""objective":"sleep""#), metrics)
     }
 
+    /// A training flag is refused at `bad` with `error`, trains at `good`, and belongs to the
+    /// run's stored settings (`--resume` asks to drop it).
+    private func checkStoredTrainingFlag(_ flag: String, bad: String, error: String, good: String, dir: String) throws {
+        let tiny = ["--batch-size", "4", "--threads", "1", "--eval-images", "1", "--log-every", "1", "--quiet"]
+        var r = try run(["train", "--steps", "1", flag, bad, "--out", dir] + tiny)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains(error), r.err)
+        r = try run(["train", "--steps", "2", flag, good, "--out", dir] + tiny)
+        XCTAssertEqual(r.status, 0, r.err)
+        r = try run(["train", "--resume", flag, good, "--out", dir])
+        XCTAssertTrue(r.err.contains("drop \(flag)"), r.err)
+    }
+
     /// `--order-band` is checked, trains, and belongs to the run's stored settings.
     func testOrderBandIsCheckedAndStored() throws {
         let dir = "/tmp/air-cli-orders-\(getpid())"
         defer { _ = try? FileManager.default.removeItem(atPath: dir) }
-        let tiny = ["--batch-size", "4", "--threads", "1", "--eval-images", "1", "--log-every", "1", "--quiet"]
-        var r = try run(["train", "--steps", "1", "--order-band", "-1", "--out", dir] + tiny)
-        XCTAssertNotEqual(r.status, 0)
-        XCTAssertTrue(r.err.contains("--order-band must be a number of pixels >= 0"), r.err)
-        r = try run(["train", "--steps", "2", "--order-band", "6", "--out", dir] + tiny)
-        XCTAssertEqual(r.status, 0, r.err)
-        r = try run(["train", "--resume", "--order-band", "6", "--out", dir])
-        XCTAssertTrue(r.err.contains("drop --order-band"), r.err)
+        try checkStoredTrainingFlag("--order-band", bad: "-1", error: "--order-band must be a number of pixels >= 0", good: "6", dir: dir)
     }
 
+    /// `--yaw-balance` likewise, kept in the run's state; `air adapt` checks it too.
     func testYawBalanceIsCheckedAndStored() throws {
         let dir = "/tmp/air-cli-yaw-\(getpid())"
         defer { _ = try? FileManager.default.removeItem(atPath: dir) }
-        let tiny = ["--batch-size", "4", "--threads", "1", "--eval-images", "1", "--log-every", "1", "--quiet"]
-        var r = try run(["train", "--steps", "1", "--yaw-balance", "5", "--out", dir] + tiny)
-        XCTAssertNotEqual(r.status, 0)
-        XCTAssertTrue(r.err.contains("--yaw-balance must be in [0, 4]"), r.err)
-        r = try run(["train", "--steps", "2", "--yaw-balance", "2", "--out", dir] + tiny)
-        XCTAssertEqual(r.status, 0, r.err)
+        try checkStoredTrainingFlag("--yaw-balance", bad: "5", error: "--yaw-balance must be in [0, 4]", good: "2", dir: dir)
         let state = try String(decoding: Data(contentsOf: URL(fileURLWithPath: dir + "/state.safetensors")).prefix(65_536), as: UTF8.self)
         XCTAssertTrue(state.contains("yawBalance"), "the run's options keep the balance for --resume")
-        r = try run(["train", "--resume", "--yaw-balance", "2", "--out", dir])
-        XCTAssertTrue(r.err.contains("drop --yaw-balance"), r.err)
-        r = try run(["adapt", "--images", dir, "--out", dir + "/adapt", "--yaw-balance", "-1"])
+        let r = try run(["adapt", "--images", dir, "--out", dir + "/adapt", "--yaw-balance", "-1"])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.err.contains("--yaw-balance must be in [0, 4]"), r.err)
     }

@@ -59,6 +59,22 @@ public enum LatentCode {
         }.map(\.0)
     }
 
+    /// Each object's centre's projected height in pixels (image y, down), as the canonical order
+    /// and the order bands compare them.
+    public static func projectedHeights(_ objects: [SceneObject], camera: Camera) -> [Double] {
+        objects.map { o in camera.project(SIMD3(o.position.x, o.position.y, o.shape.height / 2))?.y ?? -1e9 }
+    }
+
+    /// The objects step `i` may find, given the canonical order's projected heights `y`: object i
+    /// (the nearest left) and every later one whose centre projects at most `band` pixels
+    /// higher, at most `limit` of them, nearest first.
+    public static func stepCandidates(_ y: [Double], from i: Int, band: Double, limit: Int) -> [Int] {
+        guard i < y.count else { return [] }
+        var picks = [i]
+        for j in (i + 1)..<y.count where picks.count < limit && y[j] >= y[i] - band { picks.append(j) }
+        return picks
+    }
+
     /// The orders the guide may find `ordered`'s objects in (`ordered` in canonical order, which
     /// comes first): an object may be found before one nearer to the camera only while the
     /// nearer one's centre projects at most `band` pixels lower. Side by side, which of two
@@ -66,7 +82,7 @@ public enum LatentCode {
     /// learns their average — a phantom between them. At most `limit` orders, found depth first
     /// (each step's choices in canonical order), as index permutations of `ordered`.
     public static func admissibleOrders(_ ordered: [SceneObject], camera: Camera, band: Double, limit: Int) -> [[Int]] {
-        let y = ordered.map { o in camera.project(SIMD3(o.position.x, o.position.y, o.shape.height / 2))?.y ?? -1e9 }
+        let y = projectedHeights(ordered, camera: camera)
         var found: [[Int]] = []
         var prefix: [Int] = []
         var left = Array(ordered.indices)

@@ -48,6 +48,15 @@ public struct SleepObjective {
     /// loss is the squared distance between points at angle 2π·yaw/P, so one degree of a wedge
     /// (P = 360°) costs 1/16 of one degree of a cube; 2 makes a degree cost the same for all.
     public var yawBalance = 0.0
+    /// When > 0, step i may find any remaining object whose centre projects within this many
+    /// pixels of the nearest remaining one's height, not only the canonical next: its where term
+    /// is log Σ over those objects of N(position; mean, std) and its what-heads read the one the
+    /// where head is nearest to. The prefixes stay canonical (a set renders the same in any
+    /// order). The scene-wide alternative orders of `BatchBuilder.orderBand` cover only the last
+    /// steps' ties of a crowded scene within their limit; this covers every step's, at no cost.
+    public var stepBand = 0.0
+    /// At most this many objects are a step's candidates.
+    public var stepCandidateLimit = 4
 
     /// Each shape's factor on the yaw term.
     func yawShapeWeight(_ shape: Int) -> Float {
@@ -109,6 +118,7 @@ public struct SleepObjective {
         var yawTarget = [Float](repeating: 0, count: n * b * yawWidth)
         var presCorrect = 0, presSteps = 0
         let half = cfg.tableHalfWidth
+        let heights: [[Double]] = stepBand > 0 ? batch.objects.map { LatentCode.projectedHeights($0, camera: cfg.camera) } : []
 
         for i in 0..<n {
             let r = network.recur(features: slice(features, axis: 0, i * b..<(i + 1) * b), previous: previous, state: state)
@@ -132,10 +142,21 @@ public struct SleepObjective {
                 if (logits[k] > 0) == (present[k] == 1) { presCorrect += 1 }
             }
 
-            // Where (coarse), against the true position; the glimpse window and the what-targets.
+            // Where (coarse), against the true position (or the step's candidates); the glimpse
+            // window and the what-targets.
             let guess = r.whereMean.values
-            var truePos = [Float](repeating: 0, count: b * 2)
+            let whereDist = Normal(mean: r.whereMean, logStd: r.whereLogStd)
+            var picks = [[Int]](repeating: [], count: b)
+            var candidates = [[SIMD2<Float>]](repeating: [], count: b)
             var prevCodes = [Float](repeating: 0, count: b * LatentCode.size)
+            for k in 0..<b where present[k] == 1 {
+                picks[k] = stepBand > 0 ? LatentCode.stepCandidates(heights[k], from: i, band: stepBand, limit: stepCandidateLimit) : [i]
+                candidates[k] = picks[k].map { j in
+                    let p = batch.objects[k][j].position
+                    return SIMD2(Float(p.x / half), Float(p.y / half))
+                }
+            }
+            let (whereLL, nearest) = Self.candidateWhereLL(whereDist, candidates: candidates, tape: tape)
             for k in 0..<b {
                 let row = i * b + k
                 let gx = Double(guess[2 * k]) * half, gy = Double(guess[2 * k + 1]) * half
@@ -143,9 +164,7 @@ public struct SleepObjective {
                     thetas.replaceSubrange(6 * row..<6 * row + 6, with: attention.theta(x: gx, y: gy))
                     continue
                 }
-                let o = batch.objects[k][i]
-                truePos[2 * k] = Float(o.position.x / half)
-                truePos[2 * k + 1] = Float(o.position.y / half)
+                let o = batch.objects[k][picks[k][nearest[k]]]
                 let lim = glimpseJitterLimit
                 let cx = o.position.x + min(max(gx - o.position.x, -lim), lim) + glimpseNoise * rows[k].normal()
                 let cy = o.position.y + min(max(gy - o.position.y, -lim), lim) + glimpseNoise * rows[k].normal()
@@ -161,11 +180,10 @@ public struct SleepObjective {
                     yawShapes[row] = o.shape.rawValue
                     yawTarget[j] = p.x; yawTarget[j + 1] = p.y
                 }
+                // The next step's input is the prefix's object (plane i + 1 renders it).
                 prevCodes.replaceSubrange(LatentCode.size * k..<LatentCode.size * (k + 1),
-                                          with: LatentCode.code(o, config: cfg))
+                                          with: LatentCode.code(batch.objects[k][i], config: cfg))
             }
-            let whereLL = sum(Normal(mean: r.whereMean, logStd: r.whereLogStd)
-                .logProb(tape.constant(shape: [b, 2], values: truePos)), axes: [1])
             steps.append((presLL, exists, whereLL, present))
             previous = tape.constant(shape: [b, LatentCode.size], values: prevCodes)
         }
@@ -216,6 +234,42 @@ public struct SleepObjective {
         terms.loss = sumOfTerms!
         (terms.presenceCorrect, terms.presenceSteps) = (presCorrect, presSteps)
         return terms
+    }
+
+    /// Each row's where log-likelihood, [B]: log Σ_m N(candidates[k][m]; mean, std) summed over
+    /// x and y, and the candidate with the most of it (0 where a row has one or none; rows
+    /// without candidates get 0, to be masked). With one candidate a row's term is log N itself.
+    /// Several: each candidate's log N weighted by its responsibility (a constant), plus a
+    /// constant making the value the log-sum-exp; the gradient is then the log-sum-exp's.
+    static func candidateWhereLL(_ dist: Normal, candidates: [[SIMD2<Float>]], tape: Tape) -> (Tensor, [Int]) {
+        let b = candidates.count
+        let width = max(1, candidates.map(\.count).max() ?? 1)
+        var nearest = [Int](repeating: 0, count: b)
+        func target(_ m: Int) -> Tensor {
+            var v = [Float](repeating: 0, count: b * 2)
+            for (k, c) in candidates.enumerated() where m < c.count { v[2 * k] = c[m].x; v[2 * k + 1] = c[m].y }
+            return tape.constant(shape: [b, 2], values: v)
+        }
+        let first = sum(dist.logProb(target(0)), axes: [1])
+        guard width > 1 else { return (first, nearest) }
+        let terms = [first] + (1..<width).map { sum(dist.logProb(target($0)), axes: [1]) }
+        let values = terms.map(\.values)
+        var weights = [[Float]](repeating: [Float](repeating: 0, count: b), count: width)
+        var shift = [Float](repeating: 0, count: b)
+        for (k, c) in candidates.enumerated() {
+            guard c.count > 1 else { weights[0][k] = 1; continue }
+            let ll = (0..<c.count).map { Double(values[$0][k]) }
+            let top = ll.max()!
+            let e = ll.map { exp($0 - top) }
+            let z = e.reduce(0, +)
+            nearest[k] = ll.firstIndex(of: top)!
+            var weighted = 0.0
+            for m in 0..<c.count { weights[m][k] = Float(e[m] / z); weighted += e[m] / z * ll[m] }
+            shift[k] = Float(top + log(z) - weighted)
+        }
+        var ll = tape.constant(shape: [b], values: shift)
+        for m in 0..<width { ll = ll + terms[m] * tape.constant(shape: [b], values: weights[m]) }
+        return (ll, nearest)
     }
 
     /// The weights that make the loss's gradient that of −Σ_scenes log Σ_orders q(z in that

@@ -55,6 +55,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// Objects whose centres project within this many pixels of each other's height may be
     /// found in either order (`BatchBuilder.orderBand`; 0: the canonical order only).
     public var orderBand = 0.0
+    /// Each step may find any remaining object within this many pixels of the nearest one's
+    /// height (`SleepObjective.stepBand`; 0: the canonical next only).
+    public var stepBand = 0.0
     /// The yaw loss of a shape of symmetry period P is weighed by (P / 90°)^yawBalance
     /// (`SleepObjective.yawBalance`; 0: every shape alike).
     public var yawBalance = 0.0
@@ -63,7 +66,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case objective, steps, batchSize, learningRate, finalLearningRateFraction, warmup, clipNorm, seed, threads,
              logEvery, evalEvery, evalImages, hybridSleepFraction, sigma, baselineLearningRateFactor,
-             wakeSearchRenders, sleepEvery, wakeParticles, prefixSlip, orderBand, yawBalance
+             wakeSearchRenders, sleepEvery, wakeParticles, prefixSlip, orderBand, stepBand, yawBalance
     }
 
     /// Runs saved before a field existed get its default.
@@ -91,6 +94,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         wakeParticles = try get(.wakeParticles, d.wakeParticles)
         prefixSlip = try get(.prefixSlip, d.prefixSlip)
         orderBand = try get(.orderBand, d.orderBand)
+        stepBand = try get(.stepBand, d.stepBand)
         yawBalance = try get(.yawBalance, d.yawBalance)
     }
 }
@@ -229,6 +233,7 @@ public final class Trainer {
         parameterBlock = collective.size > 1 ? ParameterBlock(optimizer.allParameters) : nil
         var sleep = SleepObjective(network: network)
         sleep.yawBalance = options.yawBalance
+        sleep.stepBand = options.stepBand
         self.sleep = sleep
         elbo = ElboObjective(network: network, baselines: baselines, model: self.model)
         var search = RefinementOptions()

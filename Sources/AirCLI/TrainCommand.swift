@@ -52,6 +52,9 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Sleep steps teach objects whose centres project within this many pixels of each other's height in either order (the loss sums over the orders), instead of nearest first only (default 0: nearest first).")
     var orderBand: Double?
 
+    @Option(parsing: .unconditional, help: "Sleep steps let each step find any remaining object whose centre projects within this many pixels of the nearest one's height (the where loss sums over them; for crowded scenes, where --order-band's whole-scene orders run out), instead of the nearest only (default 0).")
+    var stepBand: Double?
+
     @Option(parsing: .unconditional, help: "Weigh the yaw loss of a shape of symmetry period P by (P / 90°)^B, so that a degree of a wedge (P = 360°) is not 16 times cheaper than a degree of a cube (default 0: unweighed; 2: every degree alike).")
     var yawBalance: Double?
 
@@ -137,6 +140,8 @@ struct Train: ParsableCommand {
         }
         if let prefixSlip, !(0...1).contains(prefixSlip) { throw ValidationError("--prefix-slip must be in [0, 1]") }
         if let orderBand, !(orderBand >= 0 && orderBand.isFinite) { throw ValidationError("--order-band must be a number of pixels >= 0") }
+        if let stepBand, !(stepBand >= 0 && stepBand.isFinite) { throw ValidationError("--step-band must be a number of pixels >= 0") }
+        if let stepBand, let orderBand, stepBand > 0, orderBand > 0 { throw ValidationError("--step-band and --order-band are alternatives; give one") }
         if let yawBalance, !(0...4).contains(yawBalance) { throw ValidationError("--yaw-balance must be in [0, 4]") }
         if let sigma, !(sigma > 0 && sigma.isFinite) { throw ValidationError("--sigma must be a positive number") }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be a positive number") }
@@ -150,7 +155,7 @@ struct Train: ParsableCommand {
             let given = [("--spec", spec != nil), ("--data", data != nil), ("--objective", objective != nil),
                          ("--steps", steps != nil), ("--batch-size", batchSize != nil), ("--learning-rate", learningRate != nil),
                          ("--seed", seed != nil), ("--max-objects", maxObjects != nil), ("--log-every", logEvery != nil), ("--init-from", initFrom != nil),
-                         ("--hybrid-sleep-fraction", hybridSleepFraction != nil), ("--sigma", sigma != nil), ("--particles", particles != nil), ("--prefix-slip", prefixSlip != nil), ("--order-band", orderBand != nil), ("--yaw-balance", yawBalance != nil), ("--sleep-every", sleepEvery != nil), ("--eval-images", evalImages != nil)].filter(\.1).map(\.0)
+                         ("--hybrid-sleep-fraction", hybridSleepFraction != nil), ("--sigma", sigma != nil), ("--particles", particles != nil), ("--prefix-slip", prefixSlip != nil), ("--order-band", orderBand != nil), ("--step-band", stepBand != nil), ("--yaw-balance", yawBalance != nil), ("--sleep-every", sleepEvery != nil), ("--eval-images", evalImages != nil)].filter(\.1).map(\.0)
             if !given.isEmpty {
                 throw ValidationError("--resume continues with the run's stored settings; drop \(given.joined(separator: ", "))")
             }
@@ -199,6 +204,7 @@ struct Train: ParsableCommand {
             if let particles { o.wakeParticles = particles }
             if let prefixSlip { o.prefixSlip = prefixSlip }
             if let orderBand { o.orderBand = orderBand }
+            if let stepBand { o.stepBand = stepBand }
             if let yawBalance { o.yawBalance = yawBalance }
             if let sleepEvery { o.sleepEvery = sleepEvery }
             if let batchSize { o.batchSize = batchSize }

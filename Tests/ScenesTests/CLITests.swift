@@ -240,6 +240,18 @@ final class CLITests: XCTestCase {
         try checkStoredTrainingFlag("--order-band", bad: "-1", error: "--order-band must be a number of pixels >= 0", good: "6", dir: dir)
     }
 
+    /// `--step-band` likewise; it and `--order-band` are alternatives.
+    func testStepBandIsCheckedAndStored() throws {
+        let dir = "/tmp/air-cli-stepband-\(getpid())"
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        try checkStoredTrainingFlag("--step-band", bad: "-2", error: "--step-band must be a number of pixels >= 0", good: "6", dir: dir)
+        let state = try String(decoding: Data(contentsOf: URL(fileURLWithPath: dir + "/state.safetensors")).prefix(65_536), as: UTF8.self)
+        XCTAssertTrue(state.contains("stepBand"), "the run's options keep the band for --resume")
+        let r = try run(["train", "--steps", "1", "--step-band", "4", "--order-band", "4", "--out", dir + "/both"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("alternatives"), r.err)
+    }
+
     /// `--yaw-balance` likewise, kept in the run's state; `air adapt` checks it too.
     func testYawBalanceIsCheckedAndStored() throws {
         let dir = "/tmp/air-cli-yaw-\(getpid())"

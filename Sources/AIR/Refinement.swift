@@ -90,10 +90,15 @@ public final class Refiner {
 
     /// The evidence of every object and the noise level σ it was measured with.
     public func evidenceAndNoise(_ observed: Image, scene: Scene) throws -> (evidence: [Double], sigma: Double) {
+        try evidenceAndNoise(observed, scene: scene, of: Array(scene.objects.indices))
+    }
+
+    /// The same for the objects at `indices` only (one render each, and the whole scene's).
+    public func evidenceAndNoise(_ observed: Image, scene: Scene, of indices: [Int]) throws -> (evidence: [Double], sigma: Double) {
         let image = try renderer.render(scene, samplesPerPixel: spp)
         let sigma = Refiner.robustSigma(observed, image, floor: options.minimumSigma)
         let sse = Refiner.sse(observed, image)
-        let evidence = try scene.objects.indices.map { k in
+        let evidence = try indices.map { k in
             var without = scene
             without.objects.remove(at: k)
             let img = try renderer.render(without, samplesPerPixel: spp)

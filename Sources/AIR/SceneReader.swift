@@ -113,8 +113,9 @@ public final class SceneReader {
             && !s.scene.objects.contains { Footprint.overlap($0, d.object) }
         var with = s.scene
         with.objects.append(d.object)
-        let (evidence, sigma) = try refiner.evidenceAndNoise(image, scene: with)
-        let e = evidence.last!
+        // Only the doubtful object's evidence: two renders, not one per object.
+        let (evidence, sigma) = try refiner.evidenceAndNoise(image, scene: with, of: [with.objects.count - 1])
+        let e = evidence[0]
         let f = ConfidenceCalibration.features(presence: d.presence, evidence: e, noise: sigma)
         let confidence = fits ? network.config.calibration?.confidence(f, refined: false) ?? d.presence : 0
         return ReadObject(object: d.object, confidence: confidence, presence: d.presence, evidence: e, noise: sigma, amortized: d)

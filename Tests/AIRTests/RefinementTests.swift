@@ -64,6 +64,13 @@ final class RefinementTests: XCTestCase {
         let evidence = try Refiner(config: cfg).evidence(observed, scene: phantom)
         XCTAssertGreaterThan(evidence[0], 100)
         XCTAssertLessThan(evidence[2], 0)
+        // One object's evidence alone is the same number, and the same noise level.
+        let all = try Refiner(config: cfg).evidenceAndNoise(observed, scene: phantom)
+        for k in 0..<3 {
+            let one = try Refiner(config: cfg).evidenceAndNoise(observed, scene: phantom, of: [k])
+            XCTAssertEqual(one.evidence, [all.evidence[k]])
+            XCTAssertEqual(one.sigma, all.sigma)
+        }
     }
 
     /// The network's light can be tens of degrees off; shadows then land where no object casts

@@ -24,6 +24,8 @@ public struct CameraFit {
     public var polishRenders = 60
     /// What the last `fit` did after the search: the shift along the table and the turn (radians).
     public private(set) var lastCentring = (shift: SIMD2<Double>(0, 0), turn: 0.0, objects: 0)
+    /// The dolly the last `fit` applied after the centring (1: none; `outlineDolly`).
+    public private(set) var lastDolly = 1.0
 
     public init(config: ModelConfig) { self.config = config }
 
@@ -95,37 +97,109 @@ public struct CameraFit {
         // Δ along the table (turned by ψ) every object is read Δ the other way (turned by −ψ).
         // The prior's positions are uniform on the table area: their mean is the origin and
         // their outline the area's square.
-        var positions: [SIMD2<Double>] = []
+        var read: [SceneObject] = []
         for (image, scene) in centring where !scene.objects.isEmpty {
             var s = scene
             s.camera = camera
             let (r, _) = try refiner.refine(image, start: s)
-            positions += r.objects.map(\.position)
+            read += r.objects
         }
-        guard !positions.isEmpty else { return camera }
-        let mean = positions.reduce(SIMD2<Double>(0, 0), +) / Double(positions.count)
-        var p = positions.map { $0 - mean }
+        guard !read.isEmpty else { return camera }
+        let mean = read.reduce(SIMD2<Double>(0, 0)) { $0 + $1.position } / Double(read.count)
+        var p = read.map { $0.position - mean }
         var shift = -mean, turn = 0.0
         camera.eye -= SIMD3(mean.x, mean.y, 0)
         camera.target -= SIMD3(mean.x, mean.y, 0)
         // The mean is only as good as its standard error (0.016 units for 3,000 objects); the
         // square's edges, which thousands of objects outline, fix the turn and then the shift
         // far better. Twice, because a shift changes the best turn a little.
-        for _ in 0..<2 {
-            let psi = CameraFit.outlineTurn(p, halfWidth: config.tableHalfWidth)
-            p = p.map { CameraFit.turned($0, by: psi) }
-            camera.eye = CameraFit.turned(camera.eye, by: psi)
-            camera.target = CameraFit.turned(camera.target, by: psi)
-            shift = CameraFit.turned(shift, by: psi)
-            turn += psi
-            let s = CameraFit.outlineShift(p, halfWidth: config.tableHalfWidth)
-            p = p.map { $0 - s }
-            camera.eye -= SIMD3(s.x, s.y, 0)
-            camera.target -= SIMD3(s.x, s.y, 0)
-            shift -= s
+        func fitOutline() {
+            for _ in 0..<2 {
+                let psi = CameraFit.outlineTurn(p, halfWidth: config.tableHalfWidth)
+                p = p.map { CameraFit.turned($0, by: psi) }
+                camera.eye = CameraFit.turned(camera.eye, by: psi)
+                camera.target = CameraFit.turned(camera.target, by: psi)
+                shift = CameraFit.turned(shift, by: psi)
+                turn += psi
+                let s = CameraFit.outlineShift(p, halfWidth: config.tableHalfWidth)
+                p = p.map { $0 - s }
+                camera.eye -= SIMD3(s.x, s.y, 0)
+                camera.target -= SIMD3(s.x, s.y, 0)
+                shift -= s
+            }
         }
-        lastCentring = (shift, turn, positions.count)
+        fitOutline()
+        // The scale: an object's size in the image tells the eye's distance only weakly (a
+        // 2 % error moves an edge by a fifth of a pixel), while the readings' outline tells
+        // it to a few thousandths. Carried along their pixels' rays, the readings under a dolly
+        // k fill the square best where the camera's distance is right; then the outline again.
+        let heights = read.map { $0.shape.height / 2 }
+        let k = CameraFit.outlineDolly(p, heights: heights, camera: camera, halfWidth: config.tableHalfWidth)
+        if k != 1, let moved = CameraFit.alongRays(p, heights: heights, from: camera, to: CameraFit.dollied(camera, by: k)) {
+            camera = CameraFit.dollied(camera, by: k)
+            p = moved
+            fitOutline()
+        }
+        lastCentring = (shift, turn, read.count)
+        lastDolly = k
         return camera
+    }
+
+    /// `camera` with its eye moved along the view axis to k times its distance from the target.
+    static func dollied(_ camera: Camera, by k: Double) -> Camera {
+        var c = camera
+        c.eye = c.target + (c.eye - c.target) * k
+        return c
+    }
+
+    /// Positions (objects' centres at `heights` above the table) read under `from`, carried along
+    /// the rays of the pixels they project to in `from` into where `to` sees those pixels at
+    /// the same heights; nil if a point leaves either camera's view.
+    static func alongRays(_ positions: [SIMD2<Double>], heights: [Double], from: Camera, to: Camera) -> [SIMD2<Double>]? {
+        var out: [SIMD2<Double>] = []
+        out.reserveCapacity(positions.count)
+        for (p, z) in zip(positions, heights) {
+            guard let u = from.project(SIMD3(p.x, p.y, z)) else { return nil }
+            let d = to.ray(through: u)
+            guard d.z < -1e-9 else { return nil }
+            let q = to.eye + ((z - to.eye.z) / d.z) * d
+            out.append(SIMD2(q.x, q.y))
+        }
+        return out
+    }
+
+    /// The dolly k (within ±6 %, to 0.0025) under which `positions`, read under `camera` and
+    /// carried along their rays (`alongRays`), are the likeliest readings of objects filling the
+    /// table area's square: on each axis the most likely edges by `edgeLogLikelihood` (the
+    /// shift free within ±0.05, the reading noise any of `edgeSigmas`), plus the log of the
+    /// carrying map's Jacobian at each reading — without it a camera that shrinks the readings
+    /// well inside the square would always look best. With fewer than 200 positions it is 1.
+    static func outlineDolly(_ positions: [SIMD2<Double>], heights: [Double], camera: Camera, halfWidth h: Double) -> Double {
+        guard positions.count >= 200 else { return 1 }
+        func axisBest(_ values: [Double]) -> Double {
+            edgeSigmas.map { sigma in
+                let ll = { (d: Double) in edgeLogLikelihood(values, shift: d, sigma: sigma, halfWidth: h) }
+                let coarse = (-10...10).map { Double($0) * 0.005 }.max { ll($0) < ll($1) }!
+                return (-5...5).map { ll(coarse + Double($0) * 0.001) }.max()!
+            }.max()!
+        }
+        func logLikelihood(_ k: Double) -> Double? {
+            let to = dollied(camera, by: k), e = 1e-4
+            guard let q = alongRays(positions, heights: heights, from: camera, to: to),
+                  let qx = alongRays(positions.map { $0 + SIMD2(e, 0) }, heights: heights, from: camera, to: to),
+                  let qy = alongRays(positions.map { $0 + SIMD2(0, e) }, heights: heights, from: camera, to: to) else { return nil }
+            var logJacobian = 0.0
+            for i in q.indices {
+                let a = (qx[i] - q[i]) / e, b = (qy[i] - q[i]) / e
+                logJacobian += log(abs(a.x * b.y - a.y * b.x))
+            }
+            return axisBest(q.map(\.x)) + axisBest(q.map(\.y)) + logJacobian
+        }
+        func best(_ ks: [Double]) -> Double {
+            ks.compactMap { k in logLikelihood(k).map { (k, $0) } }.max { $0.1 < $1.1 }?.0 ?? 1
+        }
+        let coarse = best((-6...6).map { 1 + Double($0) * 0.01 })
+        return best((-4...4).map { coarse + Double($0) * 0.0025 })
     }
 
     /// The turn ψ (radians, within ±0.2, on a 0.001 grid) that best fits the turned positions

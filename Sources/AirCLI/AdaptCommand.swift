@@ -171,8 +171,8 @@ struct Adapt: ParsableCommand {
         let camera = try fit.fit(images: sample, scenes: refined,
                                                                 centring: Array(zip(all, amortized)).map { (image: $0.0, scene: $0.1) })
         network.setCamera(camera)
-        print(String(format: "camera centring on %d objects: moved (%.3f, %.3f) along the table, turned %.2f degrees",
-                     fit.lastCentring.objects, fit.lastCentring.shift.x, fit.lastCentring.shift.y, fit.lastCentring.turn * 180 / .pi))
+        print(String(format: "camera centring on %d objects: moved (%.3f, %.3f) along the table, turned %.2f degrees, eye's distance x %.4f",
+                     fit.lastCentring.objects, fit.lastCentring.shift.x, fit.lastCentring.shift.y, fit.lastCentring.turn * 180 / .pi, fit.lastDolly))
         print(String(format: "fitted camera: eye [%.3f, %.3f, %.3f], target [%.3f, %.3f, %.3f], fov_y %.2f",
                      camera.eye.x, camera.eye.y, camera.eye.z, camera.target.x, camera.target.y, camera.target.z, camera.fovY))
     }

@@ -213,6 +213,30 @@ final class CameraFitTests: XCTestCase {
         XCTAssertGreaterThan(max(abs(mean.x - shift.x), abs(mean.y - shift.y)), 0.006)
         XCTAssertEqual(CameraFit.outlineShift(Array(points.prefix(100)), halfWidth: 1.5), SIMD2(0, 0))
     }
+
+    /// Objects filling the square seen by the true camera, read (through their pixels' rays)
+    /// under a camera 3 % too close to its target: the readings fill a square 3 % too small,
+    /// and the outline's dolly takes the camera back to the true distance within a grid step;
+    /// under the true camera it stays.
+    func testOutlineDollyUndoesAScaleError() throws {
+        var rng = RNG(seed: 24)
+        let truth = ModelConfig().camera
+        let heights: [Double] = (0..<2000).map { _ in [0.25, 0.35, 0.5][rng.int(below: 3)] }
+        let points: [SIMD2<Double>] = (0..<2000).map { _ in
+            SIMD2(rng.uniformDouble() * 3 - 1.5, rng.uniformDouble() * 3 - 1.5)
+                + SIMD2(rng.uniformDouble() - 0.5, rng.uniformDouble() - 0.5) * 0.03
+        }
+        let near = CameraFit.dollied(truth, by: 0.97)
+        let read = try XCTUnwrap(CameraFit.alongRays(points, heights: heights, from: truth, to: near))
+        let spread = read.map { abs($0.x) }.max()!
+        XCTAssertLessThan(spread, 1.48, "read under the nearer camera the square shrinks")
+        let k = CameraFit.outlineDolly(read, heights: heights, camera: near, halfWidth: 1.5)
+        XCTAssertEqual(0.97 * k, 1, accuracy: 0.004)
+        XCTAssertEqual(CameraFit.outlineDolly(points, heights: heights, camera: truth, halfWidth: 1.5), 1, accuracy: 0.0026)
+        XCTAssertEqual(CameraFit.outlineDolly(Array(read.prefix(100)), heights: heights, camera: near, halfWidth: 1.5), 1)
+        let back = try XCTUnwrap(CameraFit.alongRays(read, heights: heights, from: near, to: truth))
+        for (a, b) in zip(back, points).prefix(50) { XCTAssertEqual((a - b).x, 0, accuracy: 1e-9); XCTAssertEqual((a - b).y, 0, accuracy: 1e-9) }
+    }
 }
 
 /// A small rws trainer on 0–1-object 32×32 scenes: the search's wake phase, or with `particles`

@@ -357,7 +357,7 @@ struct Search {
             _ = try deaths()
             // A faint object (grey on the grey table, under a low light) stands out only once
             // everything else is explained.
-            while state.scene.objects.count < refiner.config.maxObjects, try birth(polish: 0.01, windows: 1) {}
+            while state.scene.objects.count < refiner.config.maxObjects, try birth(polish: 0.01, windows: 3) {}
             try keepVisible()
         }
     }

@@ -52,6 +52,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// The chance that an object of a teacher-forced prefix is rendered as a misreading
     /// (`BatchBuilder.prefixSlip`).
     public var prefixSlip = 0.0
+    /// The chance that a scene's prefixes also render an object that is not there
+    /// (`BatchBuilder.phantomSlip`).
+    public var phantomSlip = 0.0
     /// Objects whose centres project within this many pixels of each other's height may be
     /// found in either order (`BatchBuilder.orderBand`; 0: the canonical order only).
     public var orderBand = 0.0
@@ -66,7 +69,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case objective, steps, batchSize, learningRate, finalLearningRateFraction, warmup, clipNorm, seed, threads,
              logEvery, evalEvery, evalImages, hybridSleepFraction, sigma, baselineLearningRateFactor,
-             wakeSearchRenders, sleepEvery, wakeParticles, prefixSlip, orderBand, stepBand, yawBalance
+             wakeSearchRenders, sleepEvery, wakeParticles, prefixSlip, phantomSlip, orderBand, stepBand, yawBalance
     }
 
     /// Runs saved before a field existed get its default.
@@ -93,6 +96,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         sleepEvery = try get(.sleepEvery, d.sleepEvery)
         wakeParticles = try get(.wakeParticles, d.wakeParticles)
         prefixSlip = try get(.prefixSlip, d.prefixSlip)
+        phantomSlip = try get(.phantomSlip, d.phantomSlip)
         orderBand = try get(.orderBand, d.orderBand)
         stepBand = try get(.stepBand, d.stepBand)
         yawBalance = try get(.yawBalance, d.yawBalance)
@@ -219,6 +223,8 @@ public final class Trainer {
         }
         builder.prefixSlip = options.prefixSlip
         sleepBuilder?.prefixSlip = options.prefixSlip
+        builder.phantomSlip = options.phantomSlip
+        sleepBuilder?.phantomSlip = options.phantomSlip
         // Orders are a sleep-phase matter: the wake phase's targets come in the guide's own order.
         (sleepBuilder ?? builder).orderBand = options.orderBand
         var initRNG = RNG(seed: options.seed).split(0xBA5E)

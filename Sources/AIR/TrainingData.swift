@@ -84,6 +84,13 @@ public final class BatchBuilder {
     /// the same spot step after step (teacher forcing alone never shows it its own mistakes).
     public var prefixSlip = 0.0
     public var slipNoise = (position: 0.12, rotation: 25.0)
+    /// The chance that a scene's prefixes, from a random step on, also render an object that is
+    /// not there (a phantom: any shape, the colour of one of the scene's objects, anywhere on the
+    /// table area clear of the real ones). What a reading at a bare spot leaves — a block drawn
+    /// where the image has table — is then taught as no reason to read another, and the runs
+    /// of readings at one bare spot in a crowd (each leaving the same residual for the next)
+    /// have something to stop them. The targets stay the true objects.
+    public var phantomSlip = 0.0
     /// When > 0, each scene is also taught in its other admissible orders (at most `orderLimit`
     /// in all): objects whose centres project within this many pixels of each other's height
     /// may be found in either order (`LatentCode.admissibleOrders`).
@@ -206,9 +213,14 @@ public final class BatchBuilder {
         // steps the objects found so far under the light read at step 0, here the true one
         // slightly perturbed.
         let light = cfg.inferLight ? perturb(truth, &rng) : Light()
+        // Drawn only when phantoms are on, so that a run without them draws as before.
+        let phantom = phantomSlip > 0 && !ordered.isEmpty && rng.uniformDouble() < phantomSlip
+            ? self.phantom(among: ordered, &rng) : nil
         for i in 0..<cfg.maxObjects {
+            var objects = Array(noisy.prefix(i))
+            if let phantom, i >= phantom.from { objects.append(phantom.object) }
             let img = i == 0 ? bareTable
-                : try renderer.render(cfg.scene(light: light, objects: Array(noisy.prefix(i))), samplesPerPixel: cfg.samplesPerPixel)
+                : try renderer.render(cfg.scene(light: light, objects: objects), samplesPerPixel: cfg.samplesPerPixel)
             img.pixels.withUnsafeBufferPointer { src in
                 (planes + (i * rows + row) * pixels).update(from: src.baseAddress!, count: pixels)
             }
@@ -231,6 +243,22 @@ public final class BatchBuilder {
             }
         }
         return TrainingBatch(objects: ordered, lights: targets.map(\.light), observed: observed, prefixes: prefixFlat)
+    }
+
+    /// A phantom for `phantomSlip`: the step from which the prefixes show it (1 ... the scene's
+    /// count, so that the step exists) and the object, placed clear of the real ones (nil when
+    /// 20 tries find no room).
+    private func phantom(among objects: [SceneObject], _ rng: inout RNG) -> (from: Int, object: SceneObject)? {
+        let from = 1 + rng.int(below: objects.count)
+        let half = config.tableHalfWidth
+        let shape = Shape.allCases[rng.int(below: Shape.allCases.count)]
+        let color = objects[rng.int(below: objects.count)].color
+        for _ in 0..<20 {
+            let o = SceneObject(shape: shape, color: color,
+                                position: SIMD2(rng.uniform(-half, half), rng.uniform(-half, half)), rotation: rng.uniform(0, 360))
+            if !objects.contains(where: { Footprint.overlap($0, o) }) { return (from, o) }
+        }
+        return nil
     }
 
     private func perturb(_ l: Light, _ rng: inout RNG) -> Light {

@@ -49,6 +49,9 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "The chance that an object of a teacher-forced prefix is rendered as a misreading (moved, turned, sometimes another shape), so the network learns not to read its own slips again (default 0).")
     var prefixSlip: Double?
 
+    @Option(parsing: .unconditional, help: "The chance that a scene's teacher-forced prefixes, from a random step on, also show a block that is not in the image, so the network learns that a reading at a bare spot is no reason to read another there (default 0).")
+    var phantomSlip: Double?
+
     @Option(parsing: .unconditional, help: "Sleep steps teach objects whose centres project within this many pixels of each other's height in either order (the loss sums over the orders), instead of nearest first only (default 0: nearest first).")
     var orderBand: Double?
 
@@ -139,6 +142,7 @@ struct Train: ParsableCommand {
             if !resume && objective != Objective.rws.rawValue { throw ValidationError("--particles needs --objective rws") }
         }
         if let prefixSlip, !(0...1).contains(prefixSlip) { throw ValidationError("--prefix-slip must be in [0, 1]") }
+        if let phantomSlip, !(0...1).contains(phantomSlip) { throw ValidationError("--phantom-slip must be in [0, 1]") }
         if let orderBand, !(orderBand >= 0 && orderBand.isFinite) { throw ValidationError("--order-band must be a number of pixels >= 0") }
         if let stepBand, !(stepBand >= 0 && stepBand.isFinite) { throw ValidationError("--step-band must be a number of pixels >= 0") }
         if let stepBand, let orderBand, stepBand > 0, orderBand > 0 { throw ValidationError("--step-band and --order-band are alternatives; give one") }
@@ -155,7 +159,7 @@ struct Train: ParsableCommand {
             let given = [("--spec", spec != nil), ("--data", data != nil), ("--objective", objective != nil),
                          ("--steps", steps != nil), ("--batch-size", batchSize != nil), ("--learning-rate", learningRate != nil),
                          ("--seed", seed != nil), ("--max-objects", maxObjects != nil), ("--log-every", logEvery != nil), ("--init-from", initFrom != nil),
-                         ("--hybrid-sleep-fraction", hybridSleepFraction != nil), ("--sigma", sigma != nil), ("--particles", particles != nil), ("--prefix-slip", prefixSlip != nil), ("--order-band", orderBand != nil), ("--step-band", stepBand != nil), ("--yaw-balance", yawBalance != nil), ("--sleep-every", sleepEvery != nil), ("--eval-images", evalImages != nil)].filter(\.1).map(\.0)
+                         ("--hybrid-sleep-fraction", hybridSleepFraction != nil), ("--sigma", sigma != nil), ("--particles", particles != nil), ("--prefix-slip", prefixSlip != nil), ("--phantom-slip", phantomSlip != nil), ("--order-band", orderBand != nil), ("--step-band", stepBand != nil), ("--yaw-balance", yawBalance != nil), ("--sleep-every", sleepEvery != nil), ("--eval-images", evalImages != nil)].filter(\.1).map(\.0)
             if !given.isEmpty {
                 throw ValidationError("--resume continues with the run's stored settings; drop \(given.joined(separator: ", "))")
             }
@@ -203,6 +207,7 @@ struct Train: ParsableCommand {
             if let sigma { o.sigma = sigma }
             if let particles { o.wakeParticles = particles }
             if let prefixSlip { o.prefixSlip = prefixSlip }
+            if let phantomSlip { o.phantomSlip = phantomSlip }
             if let orderBand { o.orderBand = orderBand }
             if let stepBand { o.stepBand = stepBand }
             if let yawBalance { o.yawBalance = yawBalance }

@@ -73,6 +73,40 @@ final class PrefixSlipTests: XCTestCase {
         zero.prefixSlip = 0
         XCTAssertEqual(try zero.batch(first: 0, count: 4, noiseSeed: 9).prefixes, a.prefixes)
     }
+
+    /// Phantoms likewise change only the prefixes: from some step on a plane shows one object
+    /// more than the truth's prefix (more non-table pixels), never in plane 0; at 0 the batch is
+    /// the one drawn before phantoms existed.
+    func testPhantomsChangeOnlyThePrefixes() throws {
+        let spec = try BatchSpec.read("""
+        {"kind": "random", "objects_per_scene": {"min": 1, "max": 2}, "size": [32, 32], "spp": 1,
+         "min_visible_pixels": 8, "x": [-1.2, 1.2], "y": [-1.2, 1.2]}
+        """, file: "phantoms.json")
+        var config = tinyConfig(maxObjects: 3)
+        config.samplesPerPixel = 1
+        let plain = try BatchBuilder(source: SpecSource(spec: spec, seed: 3), config: config, threads: 1)
+        let haunted = try BatchBuilder(source: SpecSource(spec: spec, seed: 3), config: config, threads: 1)
+        haunted.phantomSlip = 1
+        let a = try plain.batch(first: 0, count: 6, noiseSeed: 9)
+        let b = try haunted.batch(first: 0, count: 6, noiseSeed: 9)
+        XCTAssertEqual(a.observed, b.observed)
+        XCTAssertEqual(a.objects, b.objects)
+        let planeSize = a.observed.count, pixels = planeSize / 6
+        XCTAssertEqual(Array(a.prefixes[0..<planeSize]), Array(b.prefixes[0..<planeSize]), "plane 0 is the bare table")
+        let table = Array(a.prefixes[0..<3])
+        func marked(_ p: [Float], plane i: Int, scene k: Int) -> Int {
+            let start = i * planeSize + k * pixels
+            return stride(from: start, to: start + pixels, by: 3).filter { Array(p[$0..<$0 + 3]) != table }.count
+        }
+        var haunting = 0
+        for k in 0..<6 {
+            for i in 1..<3 where marked(b.prefixes, plane: i, scene: k) > marked(a.prefixes, plane: i, scene: k) + 4 { haunting += 1 }
+        }
+        XCTAssertGreaterThan(haunting, 3, "most scenes show a phantom from some step on")
+        let zero = try BatchBuilder(source: SpecSource(spec: spec, seed: 3), config: config, threads: 1)
+        zero.phantomSlip = 0
+        XCTAssertEqual(try zero.batch(first: 0, count: 6, noiseSeed: 9).prefixes, a.prefixes)
+    }
 }
 
 extension SleepObjective {

@@ -252,6 +252,13 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.err.contains("alternatives"), r.err)
     }
 
+    /// `--phantom-slip` likewise.
+    func testPhantomSlipIsCheckedAndStored() throws {
+        let dir = "/tmp/air-cli-phantom-\(getpid())"
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        try checkStoredTrainingFlag("--phantom-slip", bad: "1.5", error: "--phantom-slip must be in [0, 1]", good: "0.3", dir: dir)
+    }
+
     /// `--yaw-balance` likewise, kept in the run's state; `air adapt` checks it too.
     func testYawBalanceIsCheckedAndStored() throws {
         let dir = "/tmp/air-cli-yaw-\(getpid())"

@@ -135,8 +135,9 @@ public struct CameraFit {
         // k fill the square best where the camera's distance is right; then the outline again.
         let heights = read.map { $0.shape.height / 2 }
         let k = CameraFit.outlineDolly(p, heights: heights, camera: camera, halfWidth: config.tableHalfWidth)
-        if k != 1, let moved = CameraFit.alongRays(p, heights: heights, from: camera, to: CameraFit.dollied(camera, by: k)) {
-            camera = CameraFit.dollied(camera, by: k)
+        let dollied = CameraFit.dollied(camera, by: k)
+        if k != 1, let moved = CameraFit.alongRays(p, heights: heights, from: camera, to: dollied) {
+            camera = dollied
             p = moved
             fitOutline()
         }

@@ -259,13 +259,11 @@ public struct SleepObjective {
         for (k, c) in candidates.enumerated() {
             guard c.count > 1 else { weights[0][k] = 1; continue }
             let ll = (0..<c.count).map { Double(values[$0][k]) }
-            let top = ll.max()!
-            let e = ll.map { exp($0 - top) }
-            let z = e.reduce(0, +)
-            nearest[k] = ll.firstIndex(of: top)!
+            let r = responsibilities(ll)
+            nearest[k] = ll.firstIndex(of: ll.max()!)!
             var weighted = 0.0
-            for m in 0..<c.count { weights[m][k] = Float(e[m] / z); weighted += e[m] / z * ll[m] }
-            shift[k] = Float(top + log(z) - weighted)
+            for m in 0..<c.count { weights[m][k] = Float(r.weights[m]); weighted += r.weights[m] * ll[m] }
+            shift[k] = Float(r.logSum - weighted)
         }
         var ll = tape.constant(shape: [b], values: shift)
         for m in 0..<width { ll = ll + terms[m] * tape.constant(shape: [b], values: weights[m]) }
@@ -298,10 +296,7 @@ public struct SleepObjective {
         for (j, scene) in batch.alternativeOf.enumerated() { members[scene].append(batch.sceneCount + j) }
         var weights = given
         for group in members where group.count > 1 {
-            let top = group.map { logQ[$0] }.max()!
-            let e: [Double] = group.map { exp(logQ[$0] - top) }
-            let z = e.reduce(0, +)
-            for (k, ek) in zip(group, e) { weights[k] = given[k] * Float(ek / z) }
+            for (k, r) in zip(group, responsibilities(group.map { logQ[$0] }).weights) { weights[k] = given[k] * Float(r) }
         }
         return weights
     }

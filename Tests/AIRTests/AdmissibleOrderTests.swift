@@ -7,32 +7,28 @@ import XCTest
 /// Near-tied objects may be taught in either order: the sleep loss of a scene is then
 /// −log Σ_orders q(z in that order | x).
 final class AdmissibleOrderTests: XCTestCase {
-    private func object(_ x: Double, _ y: Double, _ shape: Shape = .cube) -> SceneObject {
-        SceneObject(shape: shape, color: Color(rgb: SIMD3(0.8, 0.2, 0.2)), position: SIMD2(x, y), rotation: 0)
-    }
-
     func testOrdersWithinTheBandOnly() {
         let camera = ModelConfig().camera
         // Side by side (the same depth): either first; the canonical order (left first) leads.
-        let pair = LatentCode.canonicalOrder([object(0.9, 0), object(-0.9, 0)], camera: camera)
+        let pair = LatentCode.canonicalOrder([redObject(0.9, 0), redObject(-0.9, 0)], camera: camera)
         XCTAssertEqual(pair.map(\.position.x), [-0.9, 0.9])
         XCTAssertEqual(LatentCode.admissibleOrders(pair, camera: camera, band: 2, limit: 6), [[0, 1], [1, 0]])
         // A hair nearer: first at band 0, either within a band of 2 pixels.
-        let hair = LatentCode.canonicalOrder([object(-0.9, 0), object(0.9, -0.05)], camera: camera)
+        let hair = LatentCode.canonicalOrder([redObject(-0.9, 0), redObject(0.9, -0.05)], camera: camera)
         XCTAssertEqual(hair.map(\.position.x), [0.9, -0.9])
         XCTAssertEqual(LatentCode.admissibleOrders(hair, camera: camera, band: 0, limit: 6), [[0, 1]])
         XCTAssertEqual(LatentCode.admissibleOrders(hair, camera: camera, band: 2, limit: 6), [[0, 1], [1, 0]])
         // One clearly nearer (lower in the image): nearest first only.
-        let near = LatentCode.canonicalOrder([object(0, 1.2), object(0, -1.2)], camera: camera)
+        let near = LatentCode.canonicalOrder([redObject(0, 1.2), redObject(0, -1.2)], camera: camera)
         XCTAssertEqual(near.map(\.position.y), [-1.2, 1.2])
         XCTAssertEqual(LatentCode.admissibleOrders(near, camera: camera, band: 2, limit: 6), [[0, 1]])
         // Three in a row: all six orders, depth first; the limit keeps the first ones.
-        let row = LatentCode.canonicalOrder([object(1, 0), object(0, 0), object(-1, 0)], camera: camera)
+        let row = LatentCode.canonicalOrder([redObject(1, 0), redObject(0, 0), redObject(-1, 0)], camera: camera)
         let all = LatentCode.admissibleOrders(row, camera: camera, band: 2, limit: 10)
         XCTAssertEqual(all, [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]])
         XCTAssertEqual(LatentCode.admissibleOrders(row, camera: camera, band: 2, limit: 3), Array(all.prefix(3)))
         // Two side by side in front, one far behind: the far one stays last.
-        let mixed = LatentCode.canonicalOrder([object(0.8, -1), object(-0.8, -1), object(0, 1.3)], camera: camera)
+        let mixed = LatentCode.canonicalOrder([redObject(0.8, -1), redObject(-0.8, -1), redObject(0, 1.3)], camera: camera)
         XCTAssertEqual(LatentCode.admissibleOrders(mixed, camera: camera, band: 2, limit: 6), [[0, 1, 2], [1, 0, 2]])
     }
 

@@ -16,6 +16,11 @@ func tinyConfig(maxObjects: Int = 2, light: Bool = false) -> ModelConfig {
     return c
 }
 
+/// A red object at (x, y), unturned: the hand-made scenes of the order tests.
+func redObject(_ x: Double, _ y: Double, _ shape: Shape = .cube) -> SceneObject {
+    SceneObject(shape: shape, color: Color(rgb: SIMD3(0.8, 0.2, 0.2)), position: SIMD2(x, y), rotation: 0)
+}
+
 /// 0–1 objects on a 32×32 image, every object clearly visible.
 func tinySpec() throws -> BatchSpec {
     try BatchSpec.read("""

@@ -8,14 +8,10 @@ import XCTest
 /// term is log Σ over them of N(position), and its what-heads read the one the where head is
 /// nearest to.
 final class StepBandTests: XCTestCase {
-    private func object(_ x: Double, _ y: Double, _ shape: Shape = .cube) -> SceneObject {
-        SceneObject(shape: shape, color: Color(rgb: SIMD3(0.8, 0.2, 0.2)), position: SIMD2(x, y), rotation: 0)
-    }
-
     func testCandidatesAreTheNearTiedRemainingObjects() {
         let camera = ModelConfig().camera
         // Two side by side in front, a third close behind them, one far back.
-        let scene = LatentCode.canonicalOrder([object(0.8, -1), object(-0.8, -1), object(0, -0.9), object(0, 1.3)], camera: camera)
+        let scene = LatentCode.canonicalOrder([redObject(0.8, -1), redObject(-0.8, -1), redObject(0, -0.9), redObject(0, 1.3)], camera: camera)
         let y = LatentCode.projectedHeights(scene, camera: camera)
         XCTAssertEqual(scene.map(\.position.y), [-1, -1, -0.9, 1.3])
         XCTAssertEqual(LatentCode.stepCandidates(y, from: 0, band: 0, limit: 4), [0, 1], "an exact tie is a tie at band 0")

@@ -221,8 +221,8 @@ final class CLITests: XCTestCase {
     }
 
     /// A training flag is refused at `bad` with `error`, trains at `good`, and belongs to the
-    /// run's stored settings (`--resume` asks to drop it).
-    private func checkStoredTrainingFlag(_ flag: String, bad: String, error: String, good: String, dir: String) throws {
+    /// run's stored settings (`--resume` asks to drop it; with `key`, the run's state names it).
+    private func checkStoredTrainingFlag(_ flag: String, bad: String, error: String, good: String, dir: String, key: String? = nil) throws {
         let tiny = ["--batch-size", "4", "--threads", "1", "--eval-images", "1", "--log-every", "1", "--quiet"]
         var r = try run(["train", "--steps", "1", flag, bad, "--out", dir] + tiny)
         XCTAssertNotEqual(r.status, 0)
@@ -231,22 +231,24 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.err)
         r = try run(["train", "--resume", flag, good, "--out", dir])
         XCTAssertTrue(r.err.contains("drop \(flag)"), r.err)
+        if let key {
+            let state = try String(decoding: Data(contentsOf: URL(fileURLWithPath: dir + "/state.safetensors")).prefix(65_536), as: UTF8.self)
+            XCTAssertTrue(state.contains(key), "the run's options keep \(key) for --resume")
+        }
     }
 
     /// `--order-band` is checked, trains, and belongs to the run's stored settings.
     func testOrderBandIsCheckedAndStored() throws {
         let dir = "/tmp/air-cli-orders-\(getpid())"
         defer { _ = try? FileManager.default.removeItem(atPath: dir) }
-        try checkStoredTrainingFlag("--order-band", bad: "-1", error: "--order-band must be a number of pixels >= 0", good: "6", dir: dir)
+        try checkStoredTrainingFlag("--order-band", bad: "-1", error: "--order-band must be a number of pixels >= 0", good: "6", dir: dir, key: "orderBand")
     }
 
     /// `--step-band` likewise; it and `--order-band` are alternatives.
     func testStepBandIsCheckedAndStored() throws {
         let dir = "/tmp/air-cli-stepband-\(getpid())"
         defer { _ = try? FileManager.default.removeItem(atPath: dir) }
-        try checkStoredTrainingFlag("--step-band", bad: "-2", error: "--step-band must be a number of pixels >= 0", good: "6", dir: dir)
-        let state = try String(decoding: Data(contentsOf: URL(fileURLWithPath: dir + "/state.safetensors")).prefix(65_536), as: UTF8.self)
-        XCTAssertTrue(state.contains("stepBand"), "the run's options keep the band for --resume")
+        try checkStoredTrainingFlag("--step-band", bad: "-2", error: "--step-band must be a number of pixels >= 0", good: "6", dir: dir, key: "stepBand")
         let r = try run(["train", "--steps", "1", "--step-band", "4", "--order-band", "4", "--out", dir + "/both"])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.err.contains("alternatives"), r.err)
@@ -256,16 +258,14 @@ final class CLITests: XCTestCase {
     func testPhantomSlipIsCheckedAndStored() throws {
         let dir = "/tmp/air-cli-phantom-\(getpid())"
         defer { _ = try? FileManager.default.removeItem(atPath: dir) }
-        try checkStoredTrainingFlag("--phantom-slip", bad: "1.5", error: "--phantom-slip must be in [0, 1]", good: "0.3", dir: dir)
+        try checkStoredTrainingFlag("--phantom-slip", bad: "1.5", error: "--phantom-slip must be in [0, 1]", good: "0.3", dir: dir, key: "phantomSlip")
     }
 
     /// `--yaw-balance` likewise, kept in the run's state; `air adapt` checks it too.
     func testYawBalanceIsCheckedAndStored() throws {
         let dir = "/tmp/air-cli-yaw-\(getpid())"
         defer { _ = try? FileManager.default.removeItem(atPath: dir) }
-        try checkStoredTrainingFlag("--yaw-balance", bad: "5", error: "--yaw-balance must be in [0, 4]", good: "2", dir: dir)
-        let state = try String(decoding: Data(contentsOf: URL(fileURLWithPath: dir + "/state.safetensors")).prefix(65_536), as: UTF8.self)
-        XCTAssertTrue(state.contains("yawBalance"), "the run's options keep the balance for --resume")
+        try checkStoredTrainingFlag("--yaw-balance", bad: "5", error: "--yaw-balance must be in [0, 4]", good: "2", dir: dir, key: "yawBalance")
         let r = try run(["adapt", "--images", dir, "--out", dir + "/adapt", "--yaw-balance", "-1"])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.err.contains("--yaw-balance must be in [0, 4]"), r.err)

@@ -23,6 +23,12 @@ public struct TrainingBatch {
     /// objects in another order (the same observed image, its own prefixes). The loss of a scene
     /// is then −log Σ over its orders of q(z in that order | x).
     public var alternativeOf: [Int] = []
+    /// Examples taught along the network's own readings (`OwnRun`; empty, or nil for an example
+    /// taught along its true objects): their steps' targets and canvases come from the run.
+    public var runs: [OwnRun?] = []
+    /// Scene examples chosen to be read along the network's own readings, waiting for them
+    /// (`BatchBuilder.readAlong` fills their runs and prefixes).
+    public var ownPending: [Int] = []
 
     /// Scenes in the batch (the first `sceneCount` examples, in canonical order).
     public var sceneCount: Int { objects.count - alternativeOf.count }
@@ -35,7 +41,8 @@ public struct TrainingBatch {
 
 /// The sleep phase (likelihood-free): maximise log q(z | x) on scenes drawn from the prior and
 /// rendered. The object order is fixed by `LatentCode.canonicalOrder`; the recurrent state and
-/// the difference images are teacher-forced with the true objects.
+/// the difference images are teacher-forced with the true objects (an `OwnRun` example's with
+/// the network's own readings).
 public struct SleepObjective {
     public var network: GuideNetwork
     /// Where the training glimpse looks: the truth moved towards the network's own guess (by at
@@ -118,7 +125,6 @@ public struct SleepObjective {
         var yawTarget = [Float](repeating: 0, count: n * b * yawWidth)
         var presCorrect = 0, presSteps = 0
         let half = cfg.tableHalfWidth
-        let heights: [[Double]] = stepBand > 0 ? batch.objects.map { LatentCode.projectedHeights($0, camera: cfg.camera) } : []
 
         for i in 0..<n {
             let r = network.recur(features: slice(features, axis: 0, i * b..<(i + 1) * b), previous: previous, state: state)
@@ -133,8 +139,8 @@ public struct SleepObjective {
             }
 
             // Presence: a step exists while all earlier ones were present; its target is i < n_b.
-            let exists = batch.objects.map { Float($0.count >= i ? 1 : 0) }
-            let present = batch.objects.map { Float($0.count > i ? 1 : 0) }
+            let exists = (0..<b).map { Float(batch.reaches($0, i) ? 1 : 0) }
+            let present = (0..<b).map { Float(batch.left($0, i).isEmpty ? 0 : 1) }
             let presLL = Bernoulli(logits: r.presLogit).logProb(tape.constant(shape: [b], values: present))
             let logits = r.presLogit.values
             for k in 0..<scenes where exists[k] == 1 {
@@ -149,10 +155,14 @@ public struct SleepObjective {
             var picks = [[Int]](repeating: [], count: b)
             var candidates = [[SIMD2<Float>]](repeating: [], count: b)
             var prevCodes = [Float](repeating: 0, count: b * LatentCode.size)
+            var left = [[SceneObject]](repeating: [], count: b)
             for k in 0..<b where present[k] == 1 {
-                picks[k] = stepBand > 0 ? LatentCode.stepCandidates(heights[k], from: i, band: stepBand, limit: stepCandidateLimit) : [i]
+                left[k] = Array(batch.left(k, i))
+                picks[k] = stepBand > 0
+                    ? LatentCode.stepCandidates(LatentCode.projectedHeights(left[k], camera: cfg.camera), from: 0, band: stepBand, limit: stepCandidateLimit)
+                    : [0]
                 candidates[k] = picks[k].map { j in
-                    let p = batch.objects[k][j].position
+                    let p = left[k][j].position
                     return SIMD2(Float(p.x / half), Float(p.y / half))
                 }
             }
@@ -164,7 +174,7 @@ public struct SleepObjective {
                     thetas.replaceSubrange(6 * row..<6 * row + 6, with: attention.theta(x: gx, y: gy))
                     continue
                 }
-                let o = batch.objects[k][picks[k][nearest[k]]]
+                let o = left[k][picks[k][nearest[k]]]
                 let lim = glimpseJitterLimit
                 let cx = o.position.x + min(max(gx - o.position.x, -lim), lim) + glimpseNoise * rows[k].normal()
                 let cy = o.position.y + min(max(gy - o.position.y, -lim), lim) + glimpseNoise * rows[k].normal()
@@ -182,7 +192,7 @@ public struct SleepObjective {
                 }
                 // The next step's input is the prefix's object (plane i + 1 renders it).
                 prevCodes.replaceSubrange(LatentCode.size * k..<LatentCode.size * (k + 1),
-                                          with: LatentCode.code(batch.objects[k][i], config: cfg))
+                                          with: LatentCode.code(batch.fed(k, i), config: cfg))
             }
             steps.append((presLL, exists, whereLL, present))
             previous = tape.constant(shape: [b, LatentCode.size], values: prevCodes)

@@ -64,12 +64,15 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// The yaw loss of a shape of symmetry period P is weighed by (P / 90°)^yawBalance
     /// (`SleepObjective.yawBalance`; 0: every shape alike).
     public var yawBalance = 0.0
+    /// The chance that a sleep scene is taught along the network's own readings of its image
+    /// (`BatchBuilder.ownReadings`, `OwnRun`; 0: teacher forcing only).
+    public var ownReadings = 0.0
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case objective, steps, batchSize, learningRate, finalLearningRateFraction, warmup, clipNorm, seed, threads,
              logEvery, evalEvery, evalImages, hybridSleepFraction, sigma, baselineLearningRateFactor,
-             wakeSearchRenders, sleepEvery, wakeParticles, prefixSlip, phantomSlip, orderBand, stepBand, yawBalance
+             wakeSearchRenders, sleepEvery, wakeParticles, prefixSlip, phantomSlip, orderBand, stepBand, yawBalance, ownReadings
     }
 
     /// Runs saved before a field existed get its default.
@@ -100,6 +103,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         orderBand = try get(.orderBand, d.orderBand)
         stepBand = try get(.stepBand, d.stepBand)
         yawBalance = try get(.yawBalance, d.yawBalance)
+        ownReadings = try get(.ownReadings, d.ownReadings)
     }
 }
 
@@ -178,6 +182,8 @@ public final class Trainer {
     private let tape = Tape()
     /// The wake particles' forward passes (no gradient is taken through them).
     private let particleTape = Tape()
+    /// Reads the scenes taught along the network's own readings (`TrainingOptions.ownReadings`).
+    private var ownInferrer: Inferrer?
     /// With more than one rank: every parameter's values and gradient laid end to end, so
     /// that the ranks exchange them in place.
     private let parameterBlock: ParameterBlock?
@@ -227,6 +233,7 @@ public final class Trainer {
         sleepBuilder?.phantomSlip = options.phantomSlip
         // Orders are a sleep-phase matter: the wake phase's targets come in the guide's own order.
         (sleepBuilder ?? builder).orderBand = options.orderBand
+        (sleepBuilder ?? builder).ownReadings = options.ownReadings
         var initRNG = RNG(seed: options.seed).split(0xBA5E)
         let baselines = Baselines(config: network.config, rng: &initRNG)
         learner = Learner(guide: network, baselines: baselines)
@@ -306,8 +313,9 @@ public final class Trainer {
     /// Throws, leaving the parameters untouched, if the loss or the gradient is not finite.
     public func trainStep() throws -> TrainingMetrics {
         let started = DispatchTime.now().uptimeNanoseconds
-        let batch = try batch(for: step)
+        var batch = try batch(for: step)
         defer { tape.reset() }
+        if !batch.ownPending.isEmpty { try readAlong(&batch) }
         learner.zeroGrad()
         let objective = self.objective(at: step)
         var rows = exampleStreams(root: rng, step: step, examples: share.range)
@@ -371,6 +379,19 @@ public final class Trainer {
         step += 1
         m.imagesPerSecond = Double(options.batchSize) / (Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
         return m
+    }
+
+    /// The batch's pending scenes read by the network as it stands (`OwnRun`), their prefixes
+    /// rendered from its readings. Here, not when the batch is built ahead: the parameters
+    /// change with every step.
+    private func readAlong(_ batch: inout TrainingBatch) throws {
+        let cfg = network.config, pixels = cfg.width * cfg.height * 3
+        let images = batch.ownPending.map { k in
+            Image(width: cfg.width, height: cfg.height, pixels: Array(batch.observed[k * pixels..<(k + 1) * pixels]))
+        }
+        if ownInferrer == nil { ownInferrer = try Inferrer(network: network, renderer: model.makeRenderer()) }
+        let readings = try ownInferrer!.infer(images, batchSize: max(1, images.count))
+        try (sleepBuilder ?? builder).readAlong(&batch, readings: readings)
     }
 
     /// The wake phase with K particles per image from the guide, importance-weighted: the

@@ -96,6 +96,12 @@ public final class BatchBuilder {
     /// may be found in either order (`LatentCode.admissibleOrders`).
     public var orderBand = 0.0
     public var orderLimit = 6
+    /// The chance that a scene is taught along the network's own readings of its image
+    /// (`OwnRun`) rather than along its true objects: `batch` marks it (`TrainingBatch.ownPending`,
+    /// no other orders), and `readAlong` renders its prefixes once the network has read it.
+    public var ownReadings = 0.0
+    /// A reading explains a true object whose centre lies this close (table units).
+    public var ownMatchDistance = 0.25
     public let tableColor: SIMD3<Float>
     /// The bare table under the default light: every scene's first prefix plane.
     private let bareTable: Image
@@ -145,8 +151,46 @@ public final class BatchBuilder {
           }
         }
         }
-        let batch = TrainingBatch(objects: objects, lights: lights, observed: observed, prefixes: prefixFlat)
+        var batch = TrainingBatch(objects: objects, lights: lights, observed: observed, prefixes: prefixFlat)
+        if withPrefixes && ownReadings > 0 {
+            // Its own stream, so that a run without own readings draws as before.
+            batch.ownPending = (0..<count).filter { k in
+                var r = RNG(seed: noiseSeed ^ 0x0A11_4EAD).split(UInt64(first + k))
+                return r.uniformDouble() < ownReadings
+            }
+        }
         return withPrefixes && orderBand > 0 ? try withAlternativeOrders(batch, first: first, noiseSeed: noiseSeed) : batch
+    }
+
+    /// The pending scenes of `batch` taught along `readings` (the network's readings of their
+    /// images, in `batch.ownPending`'s order): each one's run, and its prefix planes rendered
+    /// from what its steps fed (under the light the network read, or the default light for a
+    /// model that reads none), as inference draws its canvases.
+    public func readAlong(_ batch: inout TrainingBatch, readings: [InferredScene]) throws {
+        precondition(readings.count == batch.ownPending.count, "readAlong: \(readings.count) readings for \(batch.ownPending.count) scenes")
+        guard !batch.ownPending.isEmpty else { return }
+        let cfg = config, pixels = cfg.width * cfg.height * 3, rows = batch.size
+        var runs = [OwnRun?](repeating: nil, count: rows)
+        for (k, reading) in zip(batch.ownPending, readings) {
+            runs[k] = OwnRun.along(readings: reading.objects.map(\.object), truth: batch.objects[k],
+                                   maxSteps: cfg.maxObjects, matchDistance: ownMatchDistance)
+        }
+        let pending = batch.ownPending
+        try batch.prefixes.withUnsafeMutableBufferPointer { pre in
+            try inParallel(pending.count) { w, j in
+                let k = pending[j], fed = runs[k]!.fed
+                let light = cfg.inferLight ? readings[j].scene.light : Light()
+                // Planes past the last fed object belong to steps that do not exist.
+                for i in stride(from: 1, through: min(fed.count, cfg.maxObjects - 1), by: 1) {
+                    let img = try renderers[w].render(cfg.scene(light: light, objects: Array(fed.prefix(i))), samplesPerPixel: cfg.samplesPerPixel)
+                    img.pixels.withUnsafeBufferPointer { src in
+                        (pre.baseAddress! + (i * rows + k) * pixels).update(from: src.baseAddress!, count: pixels)
+                    }
+                }
+            }
+        }
+        batch.runs = runs
+        batch.ownPending = []
     }
 
     /// `batch` (scenes in canonical order) followed by every scene's other admissible orders,
@@ -155,7 +199,7 @@ public final class BatchBuilder {
         let cfg = config, n = cfg.maxObjects, b = batch.size
         let pixels = cfg.width * cfg.height * 3
         var alternatives: [(scene: Int, order: Int, objects: [SceneObject])] = []
-        for k in 0..<b {
+        for k in 0..<b where !batch.ownPending.contains(k) {
             let orders = LatentCode.admissibleOrders(batch.objects[k], camera: cfg.camera, band: orderBand, limit: orderLimit)
             for (j, order) in orders.enumerated().dropFirst() {
                 alternatives.append((k, j, order.map { batch.objects[k][$0] }))
@@ -183,6 +227,7 @@ public final class BatchBuilder {
                                 lights: batch.lights + alternatives.map { batch.lights[$0.scene] },
                                 observed: observed, prefixes: planes)
         out.alternativeOf = alternatives.map(\.scene)
+        out.ownPending = batch.ownPending
         return out
     }
 

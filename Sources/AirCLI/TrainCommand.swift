@@ -52,6 +52,9 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "The chance that a scene's teacher-forced prefixes, from a random step on, also show a block that is not in the image, so the network learns that a reading at a bare spot is no reason to read another there (default 0).")
     var phantomSlip: Double?
 
+    @Option(parsing: .unconditional, help: "The chance that a sleep scene is taught along the network's own readings of its image (each step's canvas shows what the network itself read before it, and the step is taught the nearest true object none of them explains, or to stop), so that a copy or a phantom it reads is no reason to read another (default 0: teacher forcing only).")
+    var ownReadings: Double?
+
     @Option(parsing: .unconditional, help: "Sleep steps teach objects whose centres project within this many pixels of each other's height in either order (the loss sums over the orders), instead of nearest first only (default 0: nearest first).")
     var orderBand: Double?
 
@@ -143,6 +146,7 @@ struct Train: ParsableCommand {
         }
         if let prefixSlip, !(0...1).contains(prefixSlip) { throw ValidationError("--prefix-slip must be in [0, 1]") }
         if let phantomSlip, !(0...1).contains(phantomSlip) { throw ValidationError("--phantom-slip must be in [0, 1]") }
+        if let ownReadings, !(0...1).contains(ownReadings) { throw ValidationError("--own-readings must be in [0, 1]") }
         if let orderBand, !(orderBand >= 0 && orderBand.isFinite) { throw ValidationError("--order-band must be a number of pixels >= 0") }
         if let stepBand, !(stepBand >= 0 && stepBand.isFinite) { throw ValidationError("--step-band must be a number of pixels >= 0") }
         if let stepBand, let orderBand, stepBand > 0, orderBand > 0 { throw ValidationError("--step-band and --order-band are alternatives; give one") }
@@ -159,7 +163,7 @@ struct Train: ParsableCommand {
             let given = [("--spec", spec != nil), ("--data", data != nil), ("--objective", objective != nil),
                          ("--steps", steps != nil), ("--batch-size", batchSize != nil), ("--learning-rate", learningRate != nil),
                          ("--seed", seed != nil), ("--max-objects", maxObjects != nil), ("--log-every", logEvery != nil), ("--init-from", initFrom != nil),
-                         ("--hybrid-sleep-fraction", hybridSleepFraction != nil), ("--sigma", sigma != nil), ("--particles", particles != nil), ("--prefix-slip", prefixSlip != nil), ("--phantom-slip", phantomSlip != nil), ("--order-band", orderBand != nil), ("--step-band", stepBand != nil), ("--yaw-balance", yawBalance != nil), ("--sleep-every", sleepEvery != nil), ("--eval-images", evalImages != nil)].filter(\.1).map(\.0)
+                         ("--hybrid-sleep-fraction", hybridSleepFraction != nil), ("--sigma", sigma != nil), ("--particles", particles != nil), ("--prefix-slip", prefixSlip != nil), ("--phantom-slip", phantomSlip != nil), ("--own-readings", ownReadings != nil), ("--order-band", orderBand != nil), ("--step-band", stepBand != nil), ("--yaw-balance", yawBalance != nil), ("--sleep-every", sleepEvery != nil), ("--eval-images", evalImages != nil)].filter(\.1).map(\.0)
             if !given.isEmpty {
                 throw ValidationError("--resume continues with the run's stored settings; drop \(given.joined(separator: ", "))")
             }
@@ -208,6 +212,7 @@ struct Train: ParsableCommand {
             if let particles { o.wakeParticles = particles }
             if let prefixSlip { o.prefixSlip = prefixSlip }
             if let phantomSlip { o.phantomSlip = phantomSlip }
+            if let ownReadings { o.ownReadings = ownReadings }
             if let orderBand { o.orderBand = orderBand }
             if let stepBand { o.stepBand = stepBand }
             if let yawBalance { o.yawBalance = yawBalance }

@@ -261,6 +261,13 @@ final class CLITests: XCTestCase {
         try checkStoredTrainingFlag("--phantom-slip", bad: "1.5", error: "--phantom-slip must be in [0, 1]", good: "0.3", dir: dir, key: "phantomSlip")
     }
 
+    /// `--own-readings` likewise (the two steps read their scenes with the network as it stands).
+    func testOwnReadingsIsCheckedAndStored() throws {
+        let dir = "/tmp/air-cli-own-\(getpid())"
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        try checkStoredTrainingFlag("--own-readings", bad: "2", error: "--own-readings must be in [0, 1]", good: "0.5", dir: dir, key: "ownReadings")
+    }
+
     /// `--yaw-balance` likewise, kept in the run's state; `air adapt` checks it too.
     func testYawBalanceIsCheckedAndStored() throws {
         let dir = "/tmp/air-cli-yaw-\(getpid())"

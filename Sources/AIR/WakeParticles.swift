@@ -48,13 +48,11 @@ public struct WakeParticles {
                 return trace.logWeight(image: p, logLikelihood: elbo.model.likelihood.logLikelihood(observed: obs, rendered: rendered),
                                        prior: elbo.model.prior)
             }
-            let top = logW.max()!
-            let w = logW.map { exp($0 - top) }, total = w.reduce(0, +)
-            let normalised = w.map { $0 / total }
+            let (normalised, logSum) = responsibilities(logW)
             draw.weights += normalised.map(Float.init)
             draw.effectiveParticles += 1 / normalised.map { $0 * $0 }.reduce(0, +)
             draw.meanCount += zip(normalised, trace.objects[k * K..<(k + 1) * K]).map { $0 * Double($1.count) }.reduce(0, +)
-            draw.logMarginal += top + log(total / Double(K))
+            draw.logMarginal += logSum - log(Double(K))
             draw.scenes += (k * K..<(k + 1) * K).map { cfg.scene(light: trace.lights[$0], objects: trace.objects[$0]) }
         }
         let n = Double(max(1, b))

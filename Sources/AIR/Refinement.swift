@@ -377,6 +377,16 @@ struct Search {
         return counts.allSatisfy { $0 >= refiner.config.minVisiblePixels }
     }
 
+    /// Whether a birth (`scene`'s last object) shows as many pixels as the prior demands and
+    /// hides none of `before`'s objects that showed enough. An object already (almost) hidden —
+    /// the copy of a block the network read twice, which `keepVisible` removes at the end — must
+    /// not block every birth until then.
+    func isVisibleBirth(_ scene: Scene, before: Scene) throws -> Bool {
+        guard let after = try visiblePixels(scene), let earlier = try visiblePixels(before), let born = after.last else { return true }
+        let least = refiner.config.minVisiblePixels
+        return born >= least && zip(earlier, after).allSatisfy { $0 < least || $1 >= least }
+    }
+
     /// The prior has no scene with an object (almost) hidden: such a reading explains the edges
     /// of a compressed or blurred image with a sliver of block. The least visible goes until
     /// every object shows enough.
@@ -848,7 +858,8 @@ struct Search {
         }
         _ = try colorSweep()
         renders += 1
-        if objective > objective(sse: saved.sse, count: saved.scene.objects.count), try isVisible(state.scene) {
+        renders += 1
+        if objective > objective(sse: saved.sse, count: saved.scene.objects.count), try isVisibleBirth(state.scene, before: saved.scene) {
             accepted = savedAccepted
             accepted["birth", default: 0] += 1
             return true

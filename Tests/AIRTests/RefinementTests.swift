@@ -123,6 +123,39 @@ final class RefinementTests: XCTestCase {
         XCTAssertEqual(dropped.objects.count, 0, "visible \(visible), \(report.accepted)")
     }
 
+    /// A birth is judged by its own pixels and those it covers: an object already hidden (the
+    /// copy of a block read twice, which only the end of the search removes) does not block it.
+    func testAnAlreadyHiddenObjectDoesNotBlockBirths() throws {
+        let cfg = config()
+        let t = truth(cfg)
+        let observed = PNG.quantized(try Rasterizer().render(t, samplesPerPixel: 4))
+        var inside = t.objects[0]
+        inside.shape = .pyramid   // the cube's footprint, lower: hidden inside it
+        var before = t
+        before.objects = [t.objects[0], inside]
+        let search = try Search(refiner: Refiner(config: cfg), observed: observed, start: before)
+        XCTAssertEqual(try search.visiblePixels(before)![1], 0)
+        var born = before
+        born.objects.append(t.objects[1])
+        XCTAssertFalse(try search.isVisible(born), "the hidden copy fails the whole-scene rule")
+        XCTAssertTrue(try search.isVisibleBirth(born, before: before))
+        var hiddenBirth = before
+        hiddenBirth.objects.append(inside)
+        XCTAssertFalse(try search.isVisibleBirth(hiddenBirth, before: before), "a newcomer must show itself")
+        var pyramidAlone = t
+        pyramidAlone.objects = [inside]
+        var covering = pyramidAlone
+        covering.objects.append(t.objects[0])
+        XCTAssertFalse(try search.isVisibleBirth(covering, before: pyramidAlone), "nor hide an object that showed")
+        // And the search: from the cube with its hidden copy, the brick is born.
+        let (refined, report) = try Refiner(config: cfg).refine(observed, start: before)
+        XCTAssertEqual(refined.objects.count, 2, "\(report.accepted)")
+        XCTAssertTrue(refined.objects.contains { o in
+            let d = o.position - t.objects[1].position
+            return (d * d).sum().squareRoot() < 0.2
+        }, "\(refined.objects)")
+    }
+
     /// The light's levels: exact on a hand-made linear image, clamped at zero like a 1-D fit.
     func testLevelsSolveTheLeastSquaresProblem() {
         var rng = RNG(seed: 9)

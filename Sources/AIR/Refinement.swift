@@ -371,12 +371,6 @@ struct Search {
         return Array(counts.dropFirst())
     }
 
-    /// Whether every object of `scene` shows as many pixels as the prior demands.
-    func isVisible(_ scene: Scene) throws -> Bool {
-        guard let counts = try visiblePixels(scene) else { return true }
-        return counts.allSatisfy { $0 >= refiner.config.minVisiblePixels }
-    }
-
     /// Whether a birth (`scene`'s last object) shows as many pixels as the prior demands and
     /// hides none of `before`'s objects that showed enough. An object already (almost) hidden —
     /// the copy of a block the network read twice, which `keepVisible` removes at the end — must

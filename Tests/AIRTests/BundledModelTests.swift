@@ -29,6 +29,26 @@ final class BundledModelTests: XCTestCase {
         return report
     }
 
+    /// Glimpses taken again where the offset is long (`Inferrer.recentring`): none with 0 (the
+    /// single glimpse), some readings change with 4, and the crowded model's shapes improve.
+    func testRecentringLandsGlimpsesOnBlocks() throws {
+        let (network, _) = try ModelFile.load(Self.root.appendingPathComponent("models/crowded.safetensors").path)
+        let (images, truth) = try scenes("scenes/crowded.json", count: 40, seed: 20_261_201)
+        func shapes(_ recentring: Int) throws -> (report: EvaluationMetrics, readings: [InferredScene]) {
+            let inferrer = try Inferrer(network: network)
+            inferrer.recentring = recentring
+            let readings = try inferrer.infer(images)
+            var e = Evaluation()
+            for (t, r) in zip(truth, readings) { e.add(truth: t, predicted: r.scene.objects) }
+            return (e.report().overall, readings)
+        }
+        let once = try shapes(0), again = try shapes(4)
+        XCTAssertEqual(try Inferrer(network: network).recentring, 4, "on by default")
+        let changed = zip(once.readings, again.readings).filter { $0.scene.objects != $1.scene.objects }.count
+        XCTAssertGreaterThan(changed, 0)
+        XCTAssertGreaterThan(again.report.shapeAccuracy!, once.report.shapeAccuracy! + 0.02, "\(once.report.shapeAccuracy!) → \(again.report.shapeAccuracy!)")
+    }
+
     func testBundledModelOnCleanScenes() throws {
         let m = try evaluate("scenes/default.json", count: 300, seed: 20_261_125, refine: false).overall
         XCTAssertGreaterThanOrEqual(m.countAccuracy!, 0.95)

@@ -5,7 +5,7 @@ nearest unexplained true object within 0.3 units), and report the step of the fi
 that explains nothing, whether such readings are copies (within 0.3 of an explained object) or
 in gaps (farther than 0.3 from every object), and how visible the missed objects are.
 
-    air infer --model models/crowded.safetensors DATASET/images --json readings.jsonl
+    air infer --model models/crowded.safetensors DATASET/images --json readings.jsonl [--recentring 0]
     python3 scripts/crowded_errors.py DATASET readings.jsonl [--min 7]
 """
 import argparse, json, math, os, statistics

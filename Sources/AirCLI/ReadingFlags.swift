@@ -20,8 +20,12 @@ struct ReadingFlags: ParsableArguments {
     @Option(parsing: .unconditional, help: "Report only objects at least this confident (calibrated models; default 0: all).")
     var minConfidence: Double = 0
 
+    @Option(parsing: .unconditional, help: "Glimpses taken again where the network says the object lies off their centre, at most this many times a step (0: one glimpse a step, faster, less accurate).")
+    var recentring: Int = 4
+
     func validate() throws {
         if batchSize < 1 { throw ValidationError("--batch-size must be >= 1") }
+        if !(0...16).contains(recentring) { throw ValidationError("--recentring must be in 0...16") }
         if maxRenders < 1 { throw ValidationError("--max-renders must be >= 1") }
         if !(0...1).contains(minConfidence) { throw ValidationError("--min-confidence must be in [0, 1]") }
     }
@@ -34,6 +38,7 @@ struct ReadingFlags: ParsableArguments {
         options.maxRenders = maxRenders
         let reader = try SceneReader(network: network, refine: refine, refinement: options)
         reader.minimumConfidence = minConfidence
+        reader.inferrer.recentring = recentring
         return reader
     }
 }

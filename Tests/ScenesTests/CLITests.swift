@@ -159,6 +159,7 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.err.contains(#"unknown key "kkkkkkkkkk"#) && r.err.contains(#"…" (1000000 characters)"#), r.err)
         // Negative numbers reach the validation.
         try expect(["infer", "--batch-size", "-1", dir + "/x.png"], status: 64, "--batch-size must be >= 1")
+        try expect(["eval", "--recentring", "-1", "--data", dir], status: 64, "--recentring must be in 0...16")
         try expect(["train", "--steps", "-5", "--out", dir + "/run"], status: 64, "--steps must be >= 1")
         // An empty file given as an image.
         try FileIO.writeAtomically(dir + "/empty.png", [])

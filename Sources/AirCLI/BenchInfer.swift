@@ -31,6 +31,9 @@ struct BenchInfer: ParsableCommand {
     @Option(help: "Images to time.")
     var images: Int = 1024
 
+    @Option(help: "Glimpses taken again where the network says the object lies off their centre, at most this many times a step (0: one glimpse a step).")
+    var recentring: Int = 4
+
     func run() throws {
         try SceneCommandExit.run {
             let (network, _) = try ModelFile.load(model)
@@ -39,6 +42,7 @@ struct BenchInfer: ParsableCommand {
             if let spec { batch = try BatchSpec.read(FileIO.readText(spec), file: spec) }
             let inputs = try batch.observedScenes(count: images, seed: 99, renderer: renderer).images
             let inferrer = try Inferrer(network: network)
+            inferrer.recentring = max(0, recentring)
             _ = try inferrer.infer(Array(inputs.prefix(batchSize)), batchSize: batchSize)   // warm-up
             var rates: [Double] = []
             for _ in 0..<max(1, repeats) {

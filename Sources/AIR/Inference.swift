@@ -222,11 +222,11 @@ public final class Inferrer {
     /// end, their outputs replaced; `centres` and `thetas` follow.
     private func recentre(_ out: inout [Float], centres: inout [SIMD2<Double>], thetas: inout [Float], rows: [Int],
                           h: Tensor, attention: Attention) throws {
-        let cfg = network.config, width = WhatHeads.Layout.width, at = WhatHeads.Layout.refineMean.lowerBound
+        let cfg = network.config, width = WhatHeads.Layout.width
         for _ in 0..<recentring {
             var moved: [Int] = []
             for i in centres.indices {
-                let offset = SIMD2(Double(out[i * width + at]), Double(out[i * width + at + 1])) * GuideNetwork.refineScale
+                let offset = Self.refineOffset(out[i * width..<(i + 1) * width])
                 guard (offset * offset).sum() > recentreDistance * recentreDistance else { continue }
                 centres[i] += offset
                 thetas.replaceSubrange(6 * i..<6 * i + 6, with: attention.theta(x: centres[i].x, y: centres[i].y))
@@ -279,6 +279,13 @@ public final class Inferrer {
         }
     }
 
+    /// Where the what-path places the object relative to its glimpse's centre (scene units),
+    /// from one row of its output.
+    static func refineOffset(_ row: ArraySlice<Float>) -> SIMD2<Double> {
+        let at = row.startIndex + WhatHeads.Layout.refineMean.lowerBound
+        return SIMD2(Double(row[at]), Double(row[at + 1])) * GuideNetwork.refineScale
+    }
+
     private func decode(_ w: [Float], center: SIMD2<Double>, theta: [Float], presence: Double, camera: Camera) -> InferredObject {
         typealias W = WhatHeads.Layout
         let logits = w[W.shape].map(Double.init)
@@ -290,7 +297,7 @@ public final class Inferrer {
         let rgb = SIMD3(w[W.colorMean].map { 1 / (1 + exp(-Double($0))) })
         let colorStd = SIMD3(w[W.colorLogStd].map { exp(min(max(Double($0), -6), 1)) })
         let s = GuideNetwork.refineScale
-        let pos = center + SIMD2(Double(w[W.refineMean.lowerBound]), Double(w[W.refineMean.lowerBound + 1])) * s
+        let pos = center + Self.refineOffset(w[...])
         let posStd = SIMD2(w[W.refineLogStd].map { exp(min(max(Double($0), -6), 2)) * s })
         let j = W.yaw.lowerBound + 2 * shape.rawValue
         let point = SIMD2(w[j], w[j + 1])

@@ -55,6 +55,12 @@ extension TrainingBatch {
         return objects[k].dropFirst(max(i, 0))
     }
 
+    /// Example `k`'s observed image.
+    func observedImage(_ k: Int, config: ModelConfig) -> Image {
+        let pixels = config.width * config.height * 3
+        return Image(width: config.width, height: config.height, pixels: Array(observed[k * pixels..<(k + 1) * pixels]))
+    }
+
     /// Whether example `k` reaches step `i` (every earlier step said "present").
     func reaches(_ k: Int, _ i: Int) -> Bool { i == 0 || !left(k, i - 1).isEmpty }
 

@@ -336,12 +336,7 @@ public final class Trainer {
         case .rws where options.wakeParticles > 0:
             try particleWakeStep(batch, rows: rows, metrics: &m)
         case .rws:
-            let pixels = network.config.width * network.config.height * 3
-            let images = (0..<batch.size).map { k in
-                Image(width: network.config.width, height: network.config.height,
-                      pixels: Array(batch.observed[k * pixels..<(k + 1) * pixels]))
-            }
-            let t = try wake.targets(images)
+            let t = try wake.targets((0..<batch.size).map { batch.observedImage($0, config: network.config) })
             let taught = try builder.teacherForced(targets: t.scenes, observed: batch.observed,
                                                    first: step * options.batchSize + share.range.lowerBound,
                                                    noiseSeed: options.seed ^ 0x5EED)
@@ -385,10 +380,7 @@ public final class Trainer {
     /// rendered from its readings. Here, not when the batch is built ahead: the parameters
     /// change with every step.
     private func readAlong(_ batch: inout TrainingBatch) throws {
-        let cfg = network.config, pixels = cfg.width * cfg.height * 3
-        let images = batch.ownPending.map { k in
-            Image(width: cfg.width, height: cfg.height, pixels: Array(batch.observed[k * pixels..<(k + 1) * pixels]))
-        }
+        let images = batch.ownPending.map { batch.observedImage($0, config: network.config) }
         if ownInferrer == nil { ownInferrer = try Inferrer(network: network, renderer: model.makeRenderer()) }
         let readings = try ownInferrer!.infer(images, batchSize: max(1, images.count))
         try (sleepBuilder ?? builder).readAlong(&batch, readings: readings)

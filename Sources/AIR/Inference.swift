@@ -45,6 +45,9 @@ public final class Inferrer {
     /// Each image's half-resolution step input ([H/2, W/2, 6] per image), rewritten after each
     /// step only in the rows the new object changed.
     private var half: [Float] = []
+    /// Each image's canvas under the light read from it (at first the bare table): what a new
+    /// reading is checked against.
+    private var reference: [Float] = []
 
     public init(network: GuideNetwork, renderer: any SceneRenderer = Rasterizer(threads: 1)) throws {
         self.network = network
@@ -112,6 +115,13 @@ public final class Inferrer {
                 let out = head(r.features).values
                 for k in 0..<b { lights[k] = LightHead.decode(out, row: k) }
             }
+            if step == 0, checksReadings {
+                if reference.count < b * pixels { reference = [Float](repeating: 0, count: b * pixels) }
+                for k in 0..<b {
+                    let table = network.light == nil ? nil : try renderer.render(cfg.scene(light: lights[k], objects: []), samplesPerPixel: cfg.samplesPerPixel)
+                    reference.replaceSubrange(k * pixels..<(k + 1) * pixels, with: table?.pixels ?? Array(rendered[k * pixels..<(k + 1) * pixels]))
+                }
+            }
             let logits = r.presLogit.values, mean = r.whereMean.values
             // Only the images whose step says "present" (or stops in doubt) take a glimpse.
             let presence = logits.map { 1 / (1 + exp(-Double($0))) }
@@ -123,39 +133,71 @@ public final class Inferrer {
             }
             if present.isEmpty { break }
             var thetas = [Float](repeating: 0, count: present.count * 6)
-            for (i, j) in present.enumerated() {
-                thetas.replaceSubrange(6 * i..<6 * i + 6,
-                                       with: attention.theta(x: Double(mean[2 * j]) * tableHalf, y: Double(mean[2 * j + 1]) * tableHalf))
+            var centres = present.map { j in SIMD2(Double(mean[2 * j]) * tableHalf, Double(mean[2 * j + 1]) * tableHalf) }
+            for i in present.indices {
+                thetas.replaceSubrange(6 * i..<6 * i + 6, with: attention.theta(x: centres[i].x, y: centres[i].y))
             }
             let g = glimpseInput(observed: observed, rendered: rendered, rows: present.map { rows[$0] }, table: tableColor,
                                  height: cfg.height, width: cfg.width, theta: tape.constant(shape: [present.count, 2, 3], values: thetas),
                                  size: cfg.glimpseSize, tape: tape)
             let h = present.count == m ? r.state.h : gather(r.state.h, indices: present, axis: 0)
             var out = network.look(glimpse: g, h: h).values
-            var centres = present.map { j in SIMD2(Double(mean[2 * j]) * tableHalf, Double(mean[2 * j + 1]) * tableHalf) }
             try recentre(&out, centres: &centres, thetas: &thetas, rows: present.map { rows[$0] }, h: h, attention: attention)
             var keep: [Int] = []
             var codes: [Float] = []
+            // A reading is kept when rendering it explains the image better; a copy of an object
+            // already read, or a block read on bare table, does not.
+            var unsupported: [Int] = []
+            func accept(_ o: InferredObject, row j: Int, canvas img: Image?) {
+                let k = rows[j]
+                found[k].append(o)
+                if checksReadings, let img { reference.replaceSubrange(k * pixels..<(k + 1) * pixels, with: img.pixels) }
+                guard step + 1 < cfg.maxObjects, let img else { return }
+                keep.append(j)
+                codes += LatentCode.code(o.object, config: cfg)
+                updateRendering(k, to: img.pixels)
+            }
             for (i, j) in present.enumerated() {
                 let k = rows[j]
                 let o = decode(Array(out[i * width..<(i + 1) * width]),
                                center: centres[i],
                                theta: Array(thetas[6 * i..<6 * i + 6]), presence: presence[j], camera: camera)
-                if presence[j] <= 0.5 { doubtful[k] = o; continue }
-                found[k].append(o)
-                if step + 1 < cfg.maxObjects {
-                    keep.append(j)
-                    codes += LatentCode.code(o.object, config: cfg)
-                    let scene = cfg.scene(light: lights[k], objects: found[k].map(\.object))
-                    var img: Image
-                    if fitsCanvasColors, let shading = renderer as? any ShadingRenderer {
-                        let shade: [Float]
-                        (img, shade) = try shading.renderWithShading(scene, samplesPerPixel: cfg.samplesPerPixel)
-                        Inferrer.fitNewestColor(&img, scene: scene, shade: shade, observed: observed[k * pixels..<(k + 1) * pixels])
-                    } else {
-                        img = try renderer.render(scene, samplesPerPixel: cfg.samplesPerPixel)
+                let inDoubt = presence[j] <= 0.5
+                let needsCanvas = step + 1 < cfg.maxObjects && !inDoubt
+                let img = needsCanvas || checksReadings ? try canvas(k, objects: found[k].map(\.object) + [o.object], light: lights[k]) : nil
+                if checksReadings, let img, !explains(k, img) {
+                    unsupported.append(i)
+                    continue
+                }
+                if inDoubt { doubtful[k] = o } else { accept(o, row: j, canvas: img) }
+            }
+            if !unsupported.isEmpty {
+                // Each such step looks again where the most is left unexplained; if that reading
+                // does not explain the image either, the image stops.
+                var looks: [Int] = []
+                for i in unsupported {
+                    let k = rows[present[i]]
+                    guard let peak = unexplainedPeak(k) else { stop[k] = presence[present[i]]; continue }
+                    centres[i] = peak
+                    thetas.replaceSubrange(6 * i..<6 * i + 6, with: attention.theta(x: peak.x, y: peak.y))
+                    looks.append(i)
+                }
+                if !looks.isEmpty {
+                    let theta = looks.flatMap { thetas[6 * $0..<6 * $0 + 6] }
+                    let hl = gather(h, indices: looks, axis: 0)
+                    let g = glimpseInput(observed: observed, rendered: rendered, rows: looks.map { rows[present[$0]] }, table: tableColor,
+                                         height: cfg.height, width: cfg.width, theta: tape.constant(shape: [looks.count, 2, 3], values: theta),
+                                         size: cfg.glimpseSize, tape: tape)
+                    var again = network.look(glimpse: g, h: hl).values
+                    var lc = looks.map { centres[$0] }, lt = theta
+                    try recentre(&again, centres: &lc, thetas: &lt, rows: looks.map { rows[present[$0]] }, h: hl, attention: attention)
+                    for (n, i) in looks.enumerated() {
+                        let j = present[i], k = rows[j]
+                        let o = decode(Array(again[n * width..<(n + 1) * width]), center: lc[n],
+                                       theta: Array(lt[6 * n..<6 * n + 6]), presence: presence[j], camera: camera)
+                        let img = try canvas(k, objects: found[k].map(\.object) + [o.object], light: lights[k])
+                        if !explains(k, img) { stop[k] = presence[j] } else if presence[j] <= 0.5 { doubtful[k] = o } else { accept(o, row: j, canvas: img) }
                     }
-                    updateRendering(k, to: img.pixels)
                 }
             }
             if keep.isEmpty { break }
@@ -240,6 +282,112 @@ public final class Inferrer {
             let again = network.look(glimpse: g, h: moved.count == centres.count ? h : gather(h, indices: moved, axis: 0)).values
             for (n, i) in moved.enumerated() { out.replaceSubrange(i * width..<(i + 1) * width, with: again[n * width..<(n + 1) * width]) }
         }
+    }
+
+
+    /// Whether each reading is checked against the image: a reading is kept only when rendering
+    /// it brings the canvas closer to the image (`explains`). A step whose reading fails looks
+    /// once more, at the largest region the canvas leaves unexplained (`unexplainedPeak`), and
+    /// stops if that reading fails too. The network reads copies of blocks it has already read
+    /// and blocks on bare table between two it cannot choose among, with presence near 1; the
+    /// pixels tell them apart (crowded validation count 87.9 → 98.2 %).
+    public var checksReadings = true
+
+    /// Image k rendered with `objects` under `light`, the newest object's albedo fitted (the
+    /// difference images' canvas).
+    private func canvas(_ k: Int, objects: [SceneObject], light: Light) throws -> Image {
+        let cfg = network.config, pixels = cfg.width * cfg.height * 3
+        let scene = cfg.scene(light: light, objects: objects)
+        if fitsCanvasColors, let shading = renderer as? any ShadingRenderer {
+            var (img, shade) = try shading.renderWithShading(scene, samplesPerPixel: cfg.samplesPerPixel)
+            Inferrer.fitNewestColor(&img, scene: scene, shade: shade, observed: observed[k * pixels..<(k + 1) * pixels])
+            return img
+        }
+        return try renderer.render(scene, samplesPerPixel: cfg.samplesPerPixel)
+    }
+
+    private func explains(_ k: Int, _ img: Image) -> Bool {
+        let n = img.pixels.count
+        return observed.withUnsafeBufferPointer { o in
+            reference.withUnsafeBufferPointer { r in
+                img.pixels.withUnsafeBufferPointer { c in
+                    Inferrer.explains(observed: UnsafeBufferPointer(rebasing: o[k * n..<(k + 1) * n]),
+                                      reference: UnsafeBufferPointer(rebasing: r[k * n..<(k + 1) * n]), candidate: c)
+                }
+            }
+        }
+    }
+
+    /// Whether the candidate canvas is closer to the observed image than the reference canvas
+    /// (squared error, over the pixels where the two canvases differ; a candidate that changes
+    /// nothing explains nothing).
+    static func explains(observed: UnsafeBufferPointer<Float>, reference: UnsafeBufferPointer<Float>,
+                         candidate: UnsafeBufferPointer<Float>) -> Bool {
+        var gain = 0.0
+        for p in candidate.indices where candidate[p] != reference[p] {
+            let o = Double(observed[p]), r = Double(reference[p]), c = Double(candidate[p])
+            gain += (o - r) * (o - r) - (o - c) * (o - c)
+        }
+        return gain > 0
+    }
+
+    private func unexplainedPeak(_ k: Int) -> SIMD2<Double>? {
+        let cfg = network.config, n = cfg.width * cfg.height * 3
+        let pixel = observed.withUnsafeBufferPointer { o in
+            reference.withUnsafeBufferPointer { r in
+                Inferrer.unexplainedPeak(observed: UnsafeBufferPointer(rebasing: o[k * n..<(k + 1) * n]),
+                                         reference: UnsafeBufferPointer(rebasing: r[k * n..<(k + 1) * n]),
+                                         width: cfg.width, height: cfg.height)
+            }
+        }
+        guard let pixel else { return nil }
+        let camera = cfg.camera, d = camera.ray(through: pixel)
+        guard d.z < 0 else { return nil }
+        let p = camera.eye + ((cfg.glimpseHeight - camera.eye.z) / d.z) * d
+        return SIMD2(p.x, p.y)
+    }
+
+    /// The mean squared residual per pixel (three channels summed) a window must hold to be
+    /// looked at: a bare table under sensor noise σ = 0.1 holds 0.03.
+    static let minPeakEnergy = 0.05
+
+    /// The image point (pixels) at the centre of the largest unexplained region of an image
+    /// against its canvas: the window, a twelfth of the image wide on either side of its centre,
+    /// holding the most squared residual, then the residual's centroid within it (a block's
+    /// brightest face is not its centre). Nil when no window holds more than `minPeakEnergy`.
+    static func unexplainedPeak(observed: UnsafeBufferPointer<Float>, reference: UnsafeBufferPointer<Float>,
+                                width w: Int, height h: Int) -> SIMD2<Double>? {
+        var energy = [Double](repeating: 0, count: w * h)
+        for p in 0..<(w * h) {
+            for c in 0..<3 { let d = Double(observed[3 * p + c]) - Double(reference[3 * p + c]); energy[p] += d * d }
+        }
+        let r = max(1, w / 12)
+        // Summed-area table: every window's sum in four reads.
+        var sat = [Double](repeating: 0, count: (w + 1) * (h + 1))
+        for y in 0..<h {
+            for x in 0..<w {
+                sat[(y + 1) * (w + 1) + x + 1] = energy[y * w + x] + sat[y * (w + 1) + x + 1] + sat[(y + 1) * (w + 1) + x] - sat[y * (w + 1) + x]
+            }
+        }
+        var best = -1.0, at = (0, 0)
+        for y in 0..<h {
+            for x in 0..<w {
+                let x0 = max(0, x - r), x1 = min(w, x + r + 1), y0 = max(0, y - r), y1 = min(h, y + r + 1)
+                let sum = sat[y1 * (w + 1) + x1] - sat[y0 * (w + 1) + x1] - sat[y1 * (w + 1) + x0] + sat[y0 * (w + 1) + x0]
+                let mean = sum / Double((x1 - x0) * (y1 - y0))
+                if mean > best { best = mean; at = (x, y) }
+            }
+        }
+        guard best > minPeakEnergy else { return nil }
+        var centre = SIMD2<Double>(0, 0), mass = 0.0
+        for y in max(0, at.1 - r)..<min(h, at.1 + r + 1) {
+            for x in max(0, at.0 - r)..<min(w, at.0 + r + 1) {
+                let e = energy[y * w + x]
+                centre += e * SIMD2(Double(x) + 0.5, Double(y) + 0.5)
+                mass += e
+            }
+        }
+        return centre / mass
     }
 
     /// A step whose presence lies in (doubtFloor, 0.5] still takes its glimpse and reads its

@@ -381,7 +381,10 @@ public final class Trainer {
     /// change with every step.
     private func readAlong(_ batch: inout TrainingBatch) throws {
         let images = batch.ownPending.map { batch.observedImage($0, config: network.config) }
-        if ownInferrer == nil { ownInferrer = try Inferrer(network: network, renderer: model.makeRenderer()) }
+        if ownInferrer == nil {
+            ownInferrer = try Inferrer(network: network, renderer: model.makeRenderer())
+            ownInferrer!.checksReadings = false   // what the network reads, copies and all
+        }
         let readings = try ownInferrer!.infer(images, batchSize: max(1, images.count))
         try (sleepBuilder ?? builder).readAlong(&batch, readings: readings)
     }
@@ -410,7 +413,7 @@ public final class Trainer {
     /// Label-free monitoring: the amortised reading of each held-out image rendered and compared
     /// with it (mean squared error per pixel value), and the mean number of objects read.
     public func evaluateUnlabelled() throws -> (reconstructionMSE: Double, meanCount: Double) {
-        let inferrer = try Inferrer(network: network, renderer: model.makeRenderer())
+        let inferrer = try monitoringInferrer()
         let predicted = try inferrer.infer(heldOut.images)
         let r = model.makeRenderer()
         var mse = 0.0, count = 0
@@ -443,10 +446,19 @@ public final class Trainer {
         return terms
     }
 
+    /// Held-out monitoring reads with the network alone: the check of each reading against the
+    /// image (`Inferrer.checksReadings`) would hide what the network has yet to learn (an
+    /// untrained network's readings, checked, count one-block scenes at 0.9).
+    private func monitoringInferrer() throws -> Inferrer {
+        let inferrer = try Inferrer(network: network, renderer: model.makeRenderer())
+        inferrer.checksReadings = false
+        return inferrer
+    }
+
     /// Full inference on the held-out scenes, scored (they must be labelled).
     public func evaluateHeldOut() throws -> EvaluationReport {
         guard let truth = heldOut.truth else { throw TrainingError.unsupported("the held-out images have no labels") }
-        let inferrer = try Inferrer(network: network, renderer: model.makeRenderer())
+        let inferrer = try monitoringInferrer()
         let started = DispatchTime.now().uptimeNanoseconds
         let predicted = try inferrer.infer(heldOut.images)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9

@@ -34,6 +34,9 @@ struct BenchInfer: ParsableCommand {
     @Option(help: "Glimpses taken again where the network says the object lies off their centre, at most this many times a step (0: one glimpse a step).")
     var recentring: Int = 4
 
+    @Flag(inversion: .prefixedNo, help: "Keep a reading only when rendering it brings the canvas closer to the image; a step whose reading does not looks once more where the most is left unexplained.")
+    var checkReadings = true
+
     func run() throws {
         try SceneCommandExit.run {
             let (network, _) = try ModelFile.load(model)
@@ -43,6 +46,7 @@ struct BenchInfer: ParsableCommand {
             let inputs = try batch.observedScenes(count: images, seed: 99, renderer: renderer).images
             let inferrer = try Inferrer(network: network)
             inferrer.recentring = max(0, recentring)
+            inferrer.checksReadings = checkReadings
             _ = try inferrer.infer(Array(inputs.prefix(batchSize)), batchSize: batchSize)   // warm-up
             var rates: [Double] = []
             for _ in 0..<max(1, repeats) {

@@ -420,6 +420,9 @@ final class CLITests: XCTestCase {
         r = try run(["eval", "--model", model, "--data", dir + "/data", "--refine", "--max-renders", "100", "--json", dir + "/refined.json"])
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertNotNil(try parseJSON(FileIO.readText(dir + "/refined.json"))["calibration"]?["expected_calibration_error"])
+        // The network's readings alone: one glimpse a step, no check against the image.
+        r = try run(["infer", "--model", model, "--recentring", "0", "--no-check-readings", dir + "/data/images/000001.png"])
+        XCTAssertEqual(r.status, 0, r.err)
 
         // Any size of the model's aspect ratio is area-resampled (said once); another is refused by name.
         let img = try PNG.readImage(dir + "/data/images/000000.png")

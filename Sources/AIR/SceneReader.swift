@@ -104,8 +104,9 @@ public final class SceneReader {
     }
 
     /// The doubtful step's object with its evidence (the scene with it against the scene
-    /// without) and calibrated confidence; 0 where it cannot stand (off the table area, or its
-    /// footprint overlapping one found before). Nil without a doubtful reading.
+    /// without) and calibrated confidence; 0 where it cannot stand (off the table area, its
+    /// footprint overlapping one found before, or its evidence negative). Nil without a
+    /// doubtful reading.
     func weigh(_ image: Image, _ s: InferredScene) throws -> ReadObject? {
         guard let d = s.doubtful else { return nil }
         let half = network.config.tableHalfWidth
@@ -117,7 +118,9 @@ public final class SceneReader {
         let (evidence, sigma) = try refiner.evidenceAndNoise(image, scene: with, of: [with.objects.count - 1])
         let e = evidence[0]
         let f = ConfidenceCalibration.features(presence: d.presence, evidence: e, noise: sigma)
-        let confidence = fits ? network.config.calibration?.confidence(f, refined: false) ?? d.presence : 0
+        // Pixels that speak against it (negative evidence) rule it out whatever the calibration
+        // says: with readings checked against the image, the calibration meets few such.
+        let confidence = fits && e > 0 ? network.config.calibration?.confidence(f, refined: false) ?? d.presence : 0
         return ReadObject(object: d.object, confidence: confidence, presence: d.presence, evidence: e, noise: sigma, amortized: d)
     }
 

@@ -7,10 +7,10 @@ final class ReadingCheckTests: XCTestCase {
     let w = 24, h = 24
 
     /// A w×h RGB image of the table with white squares of side 4 at the given top-left corners.
-    func image(blocks: [(Int, Int)], noise: Float = 0) -> [Float] {
+    func image(blocks: [(Int, Int)], noise: Float = 0, block: Float = 0.9) -> [Float] {
         var px = [Float](repeating: 0.5, count: w * h * 3)
         for (bx, by) in blocks {
-            for y in by..<by + 4 { for x in bx..<bx + 4 { for c in 0..<3 { px[3 * (y * w + x) + c] = 0.9 } } }
+            for y in by..<by + 4 { for x in bx..<bx + 4 { for c in 0..<3 { px[3 * (y * w + x) + c] = block } } }
         }
         if noise > 0 {
             for i in px.indices { px[i] += noise * (i % 2 == 0 ? 1 : -1) }
@@ -18,9 +18,9 @@ final class ReadingCheckTests: XCTestCase {
         return px
     }
 
-    func explains(_ observed: [Float], _ reference: [Float], _ candidate: [Float]) -> Bool {
+    func explains(_ observed: [Float], _ reference: [Float], _ candidate: [Float], tolerance: Double = 0) -> Bool {
         observed.withUnsafeBufferPointer { o in reference.withUnsafeBufferPointer { r in candidate.withUnsafeBufferPointer { c in
-            Inferrer.explains(observed: o, reference: r, candidate: c)
+            Inferrer.explains(observed: o, reference: r, candidate: c, tolerance: tolerance)
         } } }
     }
 
@@ -42,6 +42,19 @@ final class ReadingCheckTests: XCTestCase {
         let observed = image(blocks: [(4, 4), (14, 12)])
         let canvas = image(blocks: [(4, 4)])
         XCTAssertFalse(explains(observed, canvas, image(blocks: [(4, 4), (9, 18)])))
+        XCTAssertFalse(explains(observed, canvas, image(blocks: [(4, 4), (9, 18)]), tolerance: 1), "nothing there to explain")
+    }
+
+    /// A faint block read two pixels off leaves the canvas as far from the image as before over
+    /// the pixels it changes: not closer, but within the tolerance.
+    func testTheToleranceKeepsAFaintBlockReadALittleOff() {
+        let observed = image(blocks: [(14, 12)], block: 0.55)
+        let table = image(blocks: [])
+        let off = image(blocks: [(16, 12)], block: 0.55)
+        XCTAssertFalse(explains(observed, table, off))
+        XCTAssertTrue(explains(observed, table, off, tolerance: 1))
+        // Four pixels off it overlaps nothing of the block: twice as far is not within 1.
+        XCTAssertFalse(explains(observed, table, image(blocks: [(18, 12)], block: 0.55), tolerance: 1))
     }
 
     func testACopyExplainsNothing() {

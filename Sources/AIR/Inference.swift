@@ -292,6 +292,11 @@ public final class Inferrer {
     /// and blocks on bare table between two it cannot choose among, with presence near 1; the
     /// pixels tell them apart (crowded validation count 87.9 → 96.6 %, shape 90.9 → 98.7 %).
     public var checksReadings = true
+    /// How much farther from the image (as a multiple of the squared error before) a reading
+    /// overlapping none read before may leave its pixels: 1, twice as far. 0: every reading
+    /// must bring the canvas closer (crowded validation count 98.2 %, but faint blocks lost:
+    /// default scenes under contrast × 0.7 read at 97.0 % against 99.0 % with 1).
+    public var checkTolerance = 1.0
 
     /// Image k rendered with `objects` under `light`, the newest object's albedo fitted (the
     /// difference images' canvas).
@@ -319,7 +324,7 @@ public final class Inferrer {
                 img.pixels.withUnsafeBufferPointer { c in
                     Inferrer.explains(observed: UnsafeBufferPointer(rebasing: o[k * n..<(k + 1) * n]),
                                       reference: UnsafeBufferPointer(rebasing: r[k * n..<(k + 1) * n]), candidate: c,
-                                      tolerance: copy ? 0 : 1)
+                                      tolerance: copy ? 0 : checkTolerance)
                 }
             }
         }

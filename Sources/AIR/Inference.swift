@@ -137,11 +137,8 @@ public final class Inferrer {
             for i in present.indices {
                 thetas.replaceSubrange(6 * i..<6 * i + 6, with: attention.theta(x: centres[i].x, y: centres[i].y))
             }
-            let g = glimpseInput(observed: observed, rendered: rendered, rows: present.map { rows[$0] }, table: tableColor,
-                                 height: cfg.height, width: cfg.width, theta: tape.constant(shape: [present.count, 2, 3], values: thetas),
-                                 size: cfg.glimpseSize, tape: tape)
             let h = present.count == m ? r.state.h : gather(r.state.h, indices: present, axis: 0)
-            var out = network.look(glimpse: g, h: h).values
+            var out = look(rows: present.map { rows[$0] }, thetas: thetas, h: h)
             try recentre(&out, centres: &centres, thetas: &thetas, rows: present.map { rows[$0] }, h: h, attention: attention)
             var keep: [Int] = []
             var codes: [Float] = []
@@ -185,10 +182,7 @@ public final class Inferrer {
                 if !looks.isEmpty {
                     let theta = looks.flatMap { thetas[6 * $0..<6 * $0 + 6] }
                     let hl = gather(h, indices: looks, axis: 0)
-                    let g = glimpseInput(observed: observed, rendered: rendered, rows: looks.map { rows[present[$0]] }, table: tableColor,
-                                         height: cfg.height, width: cfg.width, theta: tape.constant(shape: [looks.count, 2, 3], values: theta),
-                                         size: cfg.glimpseSize, tape: tape)
-                    var again = network.look(glimpse: g, h: hl).values
+                    var again = look(rows: looks.map { rows[present[$0]] }, thetas: theta, h: hl)
                     var lc = looks.map { centres[$0] }, lt = theta
                     try recentre(&again, centres: &lc, thetas: &lt, rows: looks.map { rows[present[$0]] }, h: hl, attention: attention)
                     for (n, i) in looks.enumerated() {
@@ -260,6 +254,16 @@ public final class Inferrer {
     public var recentring = 4
     public var recentreDistance = 0.05
 
+    /// The what-path's output for images `rows`, each glimpsed through its θ (six values per
+    /// row in `thetas`), with recurrent state `h`.
+    private func look(rows: [Int], thetas: [Float], h: Tensor) -> [Float] {
+        let cfg = network.config
+        let g = glimpseInput(observed: observed, rendered: rendered, rows: rows, table: tableColor,
+                             height: cfg.height, width: cfg.width, theta: tape.constant(shape: [rows.count, 2, 3], values: thetas),
+                             size: cfg.glimpseSize, tape: tape)
+        return network.look(glimpse: g, h: h).values
+    }
+
     /// `recentring`: the glimpses of the rows whose offset is long taken again at the offset's
     /// end, their outputs replaced; `centres` and `thetas` follow.
     private func recentre(_ out: inout [Float], centres: inout [SIMD2<Double>], thetas: inout [Float], rows: [Int],
@@ -276,10 +280,7 @@ public final class Inferrer {
             }
             if moved.isEmpty { return }
             let theta = moved.flatMap { thetas[6 * $0..<6 * $0 + 6] }
-            let g = glimpseInput(observed: observed, rendered: rendered, rows: moved.map { rows[$0] }, table: tableColor,
-                                 height: cfg.height, width: cfg.width, theta: tape.constant(shape: [moved.count, 2, 3], values: theta),
-                                 size: cfg.glimpseSize, tape: tape)
-            let again = network.look(glimpse: g, h: moved.count == centres.count ? h : gather(h, indices: moved, axis: 0)).values
+            let again = look(rows: moved.map { rows[$0] }, thetas: theta, h: moved.count == centres.count ? h : gather(h, indices: moved, axis: 0))
             for (n, i) in moved.enumerated() { out.replaceSubrange(i * width..<(i + 1) * width, with: again[n * width..<(n + 1) * width]) }
         }
     }
@@ -354,10 +355,7 @@ public final class Inferrer {
                                          width: cfg.width, height: cfg.height)
             }
         }
-        guard let pixel else { return nil }
-        let camera = cfg.camera, d = camera.ray(through: pixel)
-        guard d.z < 0 else { return nil }
-        let p = camera.eye + ((cfg.glimpseHeight - camera.eye.z) / d.z) * d
+        guard let pixel, let p = cfg.camera.point(through: pixel, atHeight: cfg.glimpseHeight) else { return nil }
         return SIMD2(p.x, p.y)
     }
 

@@ -79,8 +79,13 @@ extension Camera {
 
     /// Where the ray through image point (px, py) meets the table z = 0, if it goes down.
     public func tablePoint(through point: SIMD2<Double>) -> SIMD3<Double>? {
+        self.point(through: point, atHeight: 0)
+    }
+
+    /// Where the ray through image point (px, py) meets the plane z = `height`, if it goes down.
+    public func point(through point: SIMD2<Double>, atHeight height: Double) -> SIMD3<Double>? {
         let d = ray(through: point)
         guard d.z < 0 else { return nil }
-        return eye + (-eye.z / d.z) * d
+        return eye + ((height - eye.z) / d.z) * d
     }
 }

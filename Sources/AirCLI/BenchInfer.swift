@@ -26,7 +26,7 @@ struct BenchInfer: ParsableCommand {
     var spec: String?
 
     @Option(help: "Images per batch.")
-    var batchSize: Int = 64
+    var batchSize: Int = Inferrer.defaultBatchSize
 
     @Option(help: "Images to time.")
     var images: Int = 1024

@@ -15,7 +15,7 @@ struct ReadingFlags: ParsableArguments {
     var maxRenders: Int = RefinementOptions().maxRenders
 
     @Option(parsing: .unconditional, help: "Images per batch.")
-    var batchSize: Int = 64
+    var batchSize: Int = Inferrer.defaultBatchSize
 
     @Option(parsing: .unconditional, help: "Report only objects at least this confident (calibrated models; default 0: all).")
     var minConfidence: Double = 0

@@ -31,7 +31,7 @@ const char *air_error_string(int32_t code) {
 namespace {
 // Both single-scene entry points: check the camera and objects, then render what is asked for.
 int32_t render_checked(const air_camera *camera, const air_light *light, const air_object *objects, int32_t count,
-                       float *rgb, uint8_t *mask, float *shade) {
+                       float *rgb, uint8_t *mask, float *shade, int32_t shade_object = -1) {
     air::Setup setup;
     air::Light lit;
     int32_t status = air::make_setup(*camera, setup);
@@ -40,7 +40,7 @@ int32_t render_checked(const air_camera *camera, const air_light *light, const a
     if (status != AIR_OK) return status;
     try {
         air::Scratch scratch;
-        air::render_scene(setup, lit, objects, count, rgb, mask, shade, scratch);
+        air::render_scene(setup, lit, objects, count, rgb, mask, shade, scratch, shade_object);
     } catch (const std::bad_alloc &) {
         return AIR_ERR_MEMORY;
     }
@@ -64,6 +64,12 @@ int32_t air_render_with_shading(const air_camera *camera, const air_light *light
                                 int32_t count, float *rgb, float *shade) {
     if (!camera || !rgb || !shade) return AIR_ERR_ARGUMENT;
     return render_checked(camera, light, objects, count, rgb, nullptr, shade);
+}
+
+int32_t air_render_with_object_shading(const air_camera *camera, const air_light *light, const air_object *objects,
+                                       int32_t count, int32_t object, float *rgb, float *shade) {
+    if (!camera || !rgb || !shade || object < 0 || object >= count) return AIR_ERR_ARGUMENT;
+    return render_checked(camera, light, objects, count, rgb, nullptr, shade, object);
 }
 
 air_pool *air_pool_create(int32_t threads) {

@@ -116,7 +116,7 @@ void resolve_mask(const SampleBuffer &buf, int n, const PixelBox &box, int width
 }
 
 void resolve_shading(const SampleBuffer &buf, int n, const PixelBox &box, const Palette &palette, int width,
-                     int height, float *shade) {
+                     int height, float *shade, int only) {
     const float spp = float(n * n);
     const size_t plane = size_t(width) * height;
     for (int j = box.y0; j < box.y1; j++)
@@ -124,7 +124,11 @@ void resolve_shading(const SampleBuffer &buf, int n, const PixelBox &box, const 
             for (int sr = 0; sr < n; sr++)
                 for (int sc = 0; sc < n; sc++) {
                     const int slot = buf.slot[buf.at(i * n + sc, j * n + sr)], id = slot / kSlotsPerId;
-                    if (id > 0) shade[(id - 1) * plane + size_t(j) * width + i] += palette.shade[slot] / spp;
+                    if (only >= 0) {
+                        if (id == only + 1) shade[size_t(j) * width + i] += palette.shade[slot] / spp;
+                    } else if (id > 0) {
+                        shade[(id - 1) * plane + size_t(j) * width + i] += palette.shade[slot] / spp;
+                    }
                 }
 }
 

@@ -41,7 +41,8 @@ void fill_table(int n, int width, int height, const Light &light, float *rgb);
 void resolve_mask(const SampleBuffer &buf, int n, const PixelBox &box, int width, uint8_t *mask);
 
 // shade[(id - 1) * width * height + pixel] += shade / spp for each sample seeing id > 0.
+// With only >= 0, object `only`'s plane alone (the same sums), at shade[pixel].
 void resolve_shading(const SampleBuffer &buf, int n, const PixelBox &box, const Palette &palette, int width,
-                     int height, float *shade);
+                     int height, float *shade, int only = -1);
 
 }  // namespace air

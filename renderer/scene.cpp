@@ -63,7 +63,7 @@ void changed_boxes(const std::vector<PreparedObject> &objects, const std::vector
 }
 
 void render_scene(const Setup &setup, const Light &light, const air_object *objects, int32_t count, float *rgb, uint8_t *mask,
-                  float *shade, Scratch &scratch) {
+                  float *shade, Scratch &scratch, int32_t shade_object) {
     const View &view = setup.view;
     const int n = view.n;
 
@@ -100,9 +100,10 @@ void render_scene(const Setup &setup, const Light &light, const air_object *obje
         for (const PixelBox &run : scratch.runs) resolve_rgb(scratch.samples, n, run, scratch.palette, view.width, rgb);
     }
     if (shade) {
-        std::memset(shade, 0, sizeof(float) * size_t(count) * view.width * view.height);
+        const size_t planes = shade_object >= 0 ? 1 : size_t(count);
+        std::memset(shade, 0, sizeof(float) * planes * view.width * view.height);
         for (const PixelBox &run : scratch.runs)
-            resolve_shading(scratch.samples, n, run, scratch.palette, view.width, view.height, shade);
+            resolve_shading(scratch.samples, n, run, scratch.palette, view.width, view.height, shade, shade_object);
     }
     if (mask) {
         std::memset(mask, 0, size_t(view.width) * view.height);

@@ -37,8 +37,9 @@ void covered_runs(const std::vector<PixelBox> &boxes, std::vector<PixelBox> &run
 void changed_boxes(const std::vector<PreparedObject> &objects, const std::vector<ShadowObject> *casters, int count,
                    std::vector<PixelBox> &boxes);
 
-// Inputs already checked. rgb, mask and shade may each be NULL.
+// Inputs already checked. rgb, mask and shade may each be NULL. shade holds every object's
+// plane (count of them), or with shade_object >= 0 that object's plane alone.
 void render_scene(const Setup &setup, const Light &light, const air_object *objects, int32_t count, float *rgb, uint8_t *mask,
-                  float *shade, Scratch &scratch);
+                  float *shade, Scratch &scratch, int32_t shade_object = -1);
 
 }  // namespace air

@@ -310,7 +310,7 @@ public final class Inferrer {
         let cfg = network.config, pixels = cfg.width * cfg.height * 3
         let scene = cfg.scene(light: light, objects: objects)
         if fitsCanvasColors, let shading = renderer as? any ShadingRenderer {
-            var (img, shade) = try shading.renderWithShading(scene, samplesPerPixel: cfg.samplesPerPixel)
+            var (img, shade) = try shading.renderWithShading(scene, samplesPerPixel: cfg.samplesPerPixel, object: objects.count - 1)
             Inferrer.fitNewestColor(&img, scene: scene, shade: shade, observed: observed[k * pixels..<(k + 1) * pixels])
             return img
         }
@@ -424,17 +424,16 @@ public final class Inferrer {
     /// shading image (colour enters linearly: canvas += (a* − a) · shade, exact below the clamp),
     /// so that an object the network reads a little dark (a white block) leaves no residual the
     /// next step would take for another object. The reported colour stays the network's.
+    /// `shade` is the newest object's shading plane ([H·W]).
     static func fitNewestColor(_ img: inout Image, scene: Scene, shade: [Float], observed: ArraySlice<Float>) {
-        let k = scene.objects.count - 1, offset = observed.startIndex
-        let plane = img.width * img.height
-        let c = scene.objects[k].color.rgb
+        let offset = observed.startIndex
+        let c = scene.objects[scene.objects.count - 1].color.rgb
         // Only the object's own pixels take part: the span of its nonzero shading.
-        let shading = shade[(k * plane)..<((k + 1) * plane)]
-        guard let firstLit = shading.firstIndex(where: { $0 != 0 }), let lastLit = shading.lastIndex(where: { $0 != 0 }) else { return }
-        let lit = (firstLit - k * plane)...(lastLit - k * plane)
+        guard let firstLit = shade.firstIndex(where: { $0 != 0 }), let lastLit = shade.lastIndex(where: { $0 != 0 }) else { return }
+        let lit = firstLit...lastLit
         var num = SIMD3<Double>(0, 0, 0), den = 0.0
         for p in lit {
-            let s = Double(shade[k * plane + p])
+            let s = Double(shade[p])
             if s == 0 { continue }
             for ch in 0..<3 {
                 num[ch] += (Double(observed[offset + 3 * p + ch]) - Double(img.pixels[3 * p + ch]) + c[ch] * s) * s
@@ -445,7 +444,7 @@ public final class Inferrer {
         let fitted = SIMD3((num / den).x.clamped, (num / den).y.clamped, (num / den).z.clamped)
         let delta = fitted - c
         for p in lit {
-            let s = Double(shade[k * plane + p])
+            let s = Double(shade[p])
             if s == 0 { continue }
             for ch in 0..<3 { img.pixels[3 * p + ch] = Float(Double(img.pixels[3 * p + ch]) + delta[ch] * s) }
         }

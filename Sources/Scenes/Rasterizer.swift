@@ -121,6 +121,25 @@ public final class Rasterizer: MaskRenderer, ShadingRenderer {
         return (Image(width: scene.camera.width, height: scene.camera.height, pixels: rgb), shade)
     }
 
+    /// One pass as `renderWithShading`, but only object `object`'s shading plane is cleared and
+    /// written: a canvas of n objects whose newest one is fitted costs one plane, not n.
+    public func renderWithShading(_ scene: Scene, samplesPerPixel: Int, object: Int) throws -> (image: Image, shade: [Float]) {
+        precondition(scene.objects.indices.contains(object), "renderWithShading: object \(object) of \(scene.objects.count)")
+        var cam = Self.cCamera(scene.camera, samplesPerPixel: samplesPerPixel)
+        var light = Self.cLight(scene)
+        let objects = scene.objects.map(Self.cObject)
+        let n = scene.camera.width * scene.camera.height
+        var rgb = [Float](repeating: 0, count: n * 3)
+        var shade = [Float](repeating: 0, count: n)
+        let code = rgb.withUnsafeMutableBufferPointer { r in
+            shade.withUnsafeMutableBufferPointer {
+                air_render_with_object_shading(&cam, &light, objects, Int32(objects.count), Int32(object), r.baseAddress, $0.baseAddress)
+            }
+        }
+        try Self.check(code)
+        return (Image(width: scene.camera.width, height: scene.camera.height, pixels: rgb), shade)
+    }
+
     /// Geometry at the pixel centres: each ray's depth along the view axis (scene units; 0 where
     /// it hits nothing), the outward world normal of the surface it hits (row-major, 3 per
     /// pixel) and the instance mask. Light and shadows play no part.

@@ -80,10 +80,18 @@ public protocol ShadingRenderer: SceneRenderer {
     func shading(_ scene: Scene, samplesPerPixel: Int) throws -> [Float]
     /// The image and the shading images together (a renderer that makes both in one pass says so).
     func renderWithShading(_ scene: Scene, samplesPerPixel: Int) throws -> (image: Image, shade: [Float])
+    /// The image and object `object`'s shading image alone ([H·W]).
+    func renderWithShading(_ scene: Scene, samplesPerPixel: Int, object: Int) throws -> (image: Image, shade: [Float])
 }
 
 extension ShadingRenderer {
     public func renderWithShading(_ scene: Scene, samplesPerPixel: Int) throws -> (image: Image, shade: [Float]) {
         (try render(scene, samplesPerPixel: samplesPerPixel), try shading(scene, samplesPerPixel: samplesPerPixel))
+    }
+
+    public func renderWithShading(_ scene: Scene, samplesPerPixel: Int, object: Int) throws -> (image: Image, shade: [Float]) {
+        let (image, shade) = try renderWithShading(scene, samplesPerPixel: samplesPerPixel)
+        let plane = scene.camera.width * scene.camera.height
+        return (image, Array(shade[object * plane..<(object + 1) * plane]))
     }
 }

@@ -62,6 +62,13 @@ final class RenderingTests: XCTestCase {
             XCTAssertEqual(image.pixels, try r.render(scene, samplesPerPixel: 4).pixels)
             XCTAssertEqual(shade, try r.shading(scene, samplesPerPixel: 4))
             XCTAssertGreaterThan(shade.max()!, 0.3)
+            // One object's plane alone: the same image, and that plane bit for bit.
+            let plane = 24 * 24
+            for k in scene.objects.indices {
+                let one = try r.renderWithShading(scene, samplesPerPixel: 4, object: k)
+                XCTAssertEqual(one.image.pixels, image.pixels)
+                XCTAssertEqual(one.shade, Array(shade[k * plane..<(k + 1) * plane]), "object \(k), shadows \(shadows)")
+            }
         }
     }
 

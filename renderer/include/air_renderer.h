@@ -99,6 +99,12 @@ int32_t air_render_shading(const air_camera *camera, const air_light *light, con
 int32_t air_render_with_shading(const air_camera *camera, const air_light *light, const air_object *objects,
                                 int32_t count, float *rgb, float *shade);
 
+/* air_render_with_shading with the shading of object `object` (0 ≤ object < count) alone:
+ * shade[width*height], bit for bit that object's plane there. A caller that needs one plane
+ * (the newest object's, to fit its albedo) then clears and writes one plane, not count. */
+int32_t air_render_with_object_shading(const air_camera *camera, const air_light *light, const air_object *objects,
+                                       int32_t count, int32_t object, float *rgb, float *shade);
+
 /* Geometry at the pixel centres (the mask's rays): depth[width*height] the depth along the
  * view axis (distance from the eye measured along the viewing direction, scene units) of the
  * surface each ray hits, normals[width*height*3] that surface's outward world normal (the table:

@@ -1,5 +1,6 @@
 #include "composite.hpp"
 #include <algorithm>
+#include <limits>
 
 namespace air {
 
@@ -119,16 +120,14 @@ void resolve_shading(const SampleBuffer &buf, int n, const PixelBox &box, const 
                      int height, float *shade, int only) {
     const float spp = float(n * n);
     const size_t plane = size_t(width) * height;
+    // The ids written: every object's (plane id - 1), or object `only`'s (plane 0).
+    const int first = only >= 0 ? only + 1 : 1, last = only >= 0 ? only + 1 : std::numeric_limits<int>::max();
     for (int j = box.y0; j < box.y1; j++)
         for (int i = box.x0; i < box.x1; i++)
             for (int sr = 0; sr < n; sr++)
                 for (int sc = 0; sc < n; sc++) {
                     const int slot = buf.slot[buf.at(i * n + sc, j * n + sr)], id = slot / kSlotsPerId;
-                    if (only >= 0) {
-                        if (id == only + 1) shade[size_t(j) * width + i] += palette.shade[slot] / spp;
-                    } else if (id > 0) {
-                        shade[(id - 1) * plane + size_t(j) * width + i] += palette.shade[slot] / spp;
-                    }
+                    if (id >= first && id <= last) shade[size_t(id - first) * plane + size_t(j) * width + i] += palette.shade[slot] / spp;
                 }
 }
 

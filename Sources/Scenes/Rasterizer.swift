@@ -108,32 +108,31 @@ public final class Rasterizer: MaskRenderer, ShadingRenderer {
 
     /// The image and the shading images from one pass of the rasteriser.
     public func renderWithShading(_ scene: Scene, samplesPerPixel: Int) throws -> (image: Image, shade: [Float]) {
-        var cam = Self.cCamera(scene.camera, samplesPerPixel: samplesPerPixel)
-        var light = Self.cLight(scene)
-        let objects = scene.objects.map(Self.cObject)
-        let n = scene.camera.width * scene.camera.height
-        var rgb = [Float](repeating: 0, count: n * 3)
-        var shade = [Float](repeating: 0, count: objects.count * n)
-        let code = rgb.withUnsafeMutableBufferPointer { r in
-            shade.withUnsafeMutableBufferPointer { air_render_with_shading(&cam, &light, objects, Int32(objects.count), r.baseAddress, $0.baseAddress) }
-        }
-        try Self.check(code)
-        return (Image(width: scene.camera.width, height: scene.camera.height, pixels: rgb), shade)
+        try renderWithShading(scene, samplesPerPixel: samplesPerPixel, only: nil)
     }
 
     /// One pass as `renderWithShading`, but only object `object`'s shading plane is cleared and
     /// written: a canvas of n objects whose newest one is fitted costs one plane, not n.
     public func renderWithShading(_ scene: Scene, samplesPerPixel: Int, object: Int) throws -> (image: Image, shade: [Float]) {
         precondition(scene.objects.indices.contains(object), "renderWithShading: object \(object) of \(scene.objects.count)")
+        return try renderWithShading(scene, samplesPerPixel: samplesPerPixel, only: object)
+    }
+
+    /// The image and every object's shading plane, or object `only`'s alone.
+    private func renderWithShading(_ scene: Scene, samplesPerPixel: Int, only: Int?) throws -> (image: Image, shade: [Float]) {
         var cam = Self.cCamera(scene.camera, samplesPerPixel: samplesPerPixel)
         var light = Self.cLight(scene)
         let objects = scene.objects.map(Self.cObject)
         let n = scene.camera.width * scene.camera.height
         var rgb = [Float](repeating: 0, count: n * 3)
-        var shade = [Float](repeating: 0, count: n)
+        var shade = [Float](repeating: 0, count: (only == nil ? objects.count : 1) * n)
         let code = rgb.withUnsafeMutableBufferPointer { r in
-            shade.withUnsafeMutableBufferPointer {
-                air_render_with_object_shading(&cam, &light, objects, Int32(objects.count), Int32(object), r.baseAddress, $0.baseAddress)
+            shade.withUnsafeMutableBufferPointer { s in
+                if let only {
+                    air_render_with_object_shading(&cam, &light, objects, Int32(objects.count), Int32(only), r.baseAddress, s.baseAddress)
+                } else {
+                    air_render_with_shading(&cam, &light, objects, Int32(objects.count), r.baseAddress, s.baseAddress)
+                }
             }
         }
         try Self.check(code)

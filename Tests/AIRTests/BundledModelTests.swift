@@ -50,7 +50,7 @@ final class BundledModelTests: XCTestCase {
     }
 
     /// Checking each reading against the image removes the copies and between-block readings
-    /// the crowded model makes (validation count 87.9 → 96.6 %).
+    /// the crowded model makes (test count 92.2 → 96.4 %, shape 94.6 → 99.7 %).
     func testCheckedReadingsCountCrowdedScenes() throws {
         let (network, _) = try ModelFile.load(Self.root.appendingPathComponent("models/crowded.safetensors").path)
         let (images, truth) = try scenes("scenes/crowded.json", count: 40, seed: 20_261_203)
@@ -96,7 +96,7 @@ final class BundledModelTests: XCTestCase {
     }
 
     /// The crowded model (models/crowded.safetensors) on fresh crowded scenes (README: count
-    /// 0.96, shape 0.99, position median 0.0065, yaw 1.1° on 1,100 scenes, readings checked):
+    /// 0.96, shape 1.00, position median 0.006, yaw 0.9° on 1,100 scenes, readings checked):
     /// bounds that a regression would break.
     func testCrowdedModelReadsCrowdedScenes() throws {
         let m = try evaluate("scenes/crowded.json", count: 40, seed: 20_261_201, refine: false, model: "models/crowded.safetensors").overall

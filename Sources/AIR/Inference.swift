@@ -48,11 +48,14 @@ public final class Inferrer {
     /// Each image's canvas under the light read from it (at first the bare table): what a new
     /// reading is checked against.
     private var reference: [Float] = []
+    /// The encoder's convolution outputs of each image, brought up to date where its input changed.
+    private let encoderCache: EncoderCache
 
     public init(network: GuideNetwork, renderer: any SceneRenderer = Rasterizer(threads: 1)) throws {
         self.network = network
         self.renderer = renderer
         let cfg = network.config
+        encoderCache = EncoderCache(encoder: network.encoder, height: cfg.height / 2, width: cfg.width / 2, channels: 6)
         let empty = try renderer.render(cfg.scene(), samplesPerPixel: cfg.samplesPerPixel)
         tableColor = SIMD3(empty.pixels[0], empty.pixels[1], empty.pixels[2])
     }
@@ -86,6 +89,7 @@ public final class Inferrer {
         }
         let h2 = cfg.height / 2, block = h2 * (cfg.width / 2) * 6
         if half.count < b * block { half = [Float](repeating: 0, count: b * block) }
+        encoderCache.start(batch: b)
         // Image by image, so that each one's half-resolution input is made while its pixels are in cache.
         for (k, im) in images.enumerated() {
             guard im.width == cfg.width, im.height == cfg.height else {
@@ -109,13 +113,10 @@ public final class Inferrer {
 
         for step in 0..<cfg.maxObjects where !rows.isEmpty {
             let m = rows.count
-            // The encoder reads the half-resolution input of every row; the full-resolution one
-            // is sampled below only where the glimpses of the rows that take one look.
-            let input = tape.uninitialized([m, h2, cfg.width / 2, 6])
-            half.withUnsafeBufferPointer { h in
-                for (j, k) in rows.enumerated() { (input.data + j * block).update(from: h.baseAddress! + k * block, count: block) }
-            }
-            let r = network.read(half: input, previous: previous, state: state)
+            // The encoder reads the half-resolution input of every row (where it changed); the
+            // full-resolution one is sampled below only where the glimpses of the rows that take one look.
+            let features = half.withUnsafeBufferPointer { h in encoderCache.features(input: h.baseAddress!, images: rows, tape: tape) }
+            let r = network.recur(features: features, previous: previous, state: state)
             if step == 0, let head = network.light {
                 let out = head(r.features).values
                 for k in 0..<b { lights[k] = LightHead.decode(out, row: k) }
@@ -153,7 +154,11 @@ public final class Inferrer {
             func accept(_ o: InferredObject, row j: Int, canvas img: Image?) {
                 let k = rows[j]
                 found[k].append(o)
-                if checksReadings, let img { reference.replaceSubrange(k * pixels..<(k + 1) * pixels, with: img.pixels) }
+                if checksReadings, let img {
+                    _ = reference.withUnsafeMutableBufferPointer { r in
+                        Inferrer.copyChanges(from: img.pixels, into: r.baseAddress! + k * pixels, width: cfg.width, height: cfg.height)
+                    }
+                }
                 guard step + 1 < cfg.maxObjects, let img else { return }
                 keep.append(j)
                 codes += LatentCode.code(o.object, config: cfg)
@@ -212,25 +217,41 @@ public final class Inferrer {
     }
 
     /// Writes image k's new rendering of the objects found so far and brings its half-resolution
-    /// input up to date in the rows where the rendering changed (a new object changes a band of
-    /// rows; the rest of the input stays as it was, bit for bit).
+    /// input (and the encoder's outputs) up to date where the rendering changed (a new object
+    /// changes a box of pixels; the rest of the input stays as it was, bit for bit).
     private func updateRendering(_ k: Int, to pixels: [Float]) {
-        let cfg = network.config, rowLength = cfg.width * 3, start = k * cfg.width * cfg.height * 3
-        var first: Int?, last = 0
-        rendered.withUnsafeMutableBufferPointer { r in
-            pixels.withUnsafeBufferPointer { p in
-                for y in 0..<cfg.height where memcmp(r.baseAddress! + start + y * rowLength, p.baseAddress! + y * rowLength,
-                                                     rowLength * MemoryLayout<Float>.size) != 0 {
-                    if first == nil { first = y }
-                    last = y
-                }
-                if let first {
-                    (r.baseAddress! + start + first * rowLength).update(from: p.baseAddress! + first * rowLength,
-                                                                      count: (last + 1 - first) * rowLength)
-                }
-            }
+        let cfg = network.config
+        let box = rendered.withUnsafeMutableBufferPointer { r in
+            Inferrer.copyChanges(from: pixels, into: r.baseAddress! + k * pixels.count, width: cfg.width, height: cfg.height)
         }
-        if let first { updateHalf(k, rows: first / 2..<last / 2 + 1) }
+        guard let box else { return }
+        let rows = box.rows.lowerBound / 2..<(box.rows.upperBound - 1) / 2 + 1
+        updateHalf(k, rows: rows)
+        encoderCache.changed(k, rows: rows, columns: box.columns.lowerBound / 2..<(box.columns.upperBound - 1) / 2 + 1)
+    }
+
+    /// Copies into `dest` (an RGB image `width`×`height`) the rows of `source` that differ from
+    /// its own, and returns the bounding box of the differing pixels; nil when none differ.
+    static func copyChanges(from source: UnsafePointer<Float>, into dest: UnsafeMutablePointer<Float>,
+                            width: Int, height: Int) -> (rows: Range<Int>, columns: Range<Int>)? {
+        let rowLength = width * 3
+        var first: Int?, last = 0, left = width, right = 0
+        for y in 0..<height {
+            let s = source + y * rowLength, d = dest + y * rowLength
+            guard memcmp(s, d, rowLength * MemoryLayout<Float>.size) != 0 else { continue }
+            if first == nil { first = y }
+            last = y
+            // The bytes differ; the floats may not (−0 and +0), and then the whole row counts.
+            var i = 0
+            while i < rowLength && s[i] == d[i] { i += 1 }
+            var j = rowLength - 1
+            while j > i && s[j] == d[j] { j -= 1 }
+            left = min(left, min(i, j) / 3)
+            right = max(right, j / 3 + 1)
+            d.update(from: s, count: rowLength)
+        }
+        guard let first else { return nil }
+        return (first..<last + 1, left..<max(left + 1, right))
     }
 
     /// Rewrites half-resolution rows `rows` of image k's step input.

@@ -151,10 +151,12 @@ func halfInput(observed: [Float], rendered: [Float], renderedOffset: Int = 0, ro
     return half
 }
 
-/// Half-resolution rows `rows` of one image's input, into `out` (the image's [H/2, W/2, 6] block).
-/// Inference rewrites only the rows a new object changed.
+/// Half-resolution rows `rows` of one image's input, into `out` (the image's [H/2, W/2, 6] block):
+/// the pixels of `columns` (nil: all), and some around them where a vector spans them (written
+/// with what they hold already, if their input did not change). Inference rewrites only the box
+/// a new object changed.
 func writeHalfInput(observed src: UnsafePointer<Float>, rendered ren: UnsafePointer<Float>, table: SIMD3<Float>,
-                    width: Int, rows: Range<Int>, into block: UnsafeMutablePointer<Float>) {
+                    width: Int, rows: Range<Int>, columns: Range<Int>? = nil, into block: UnsafeMutablePointer<Float>) {
     // Output float i of a row (pixel i / 6, channel i % 6) reads input floats i and i + 3 of
     // the row pair (channels 0–2: observed − table) or i − 3 and i (channels 3–5: observed −
     // rendering), so the output row lines up with the input rows float for float and eight
@@ -181,9 +183,10 @@ func writeHalfInput(observed src: UnsafePointer<Float>, rendered ren: UnsafePoin
                 out[i] = 0.25 * (((a[i - 3] - ra[i - 3]) + (a[i] - ra[i])) + ((b[i - 3] - rb[i - 3]) + (b[i] - rb[i])))
             }
         }
-        for i in 0..<min(8, rowFloats) { one(i) }
-        var i = 8
-        while i + 11 <= rowFloats {
+        let end = min(rowFloats, 6 * (columns?.upperBound ?? width / 2))
+        var i = 6 * (columns?.lowerBound ?? 0)
+        while i < end && (i < 8 || i % 8 != 0) { one(i); i += 1 }
+        while i < end && i + 11 <= rowFloats {
             let k = (i / 8) % 3
             let (t, rendered) = k == 0 ? phases.0 : k == 1 ? phases.1 : phases.2
             let a0 = load(a + i), b0 = load(b + i)
@@ -194,6 +197,6 @@ func writeHalfInput(observed src: UnsafePointer<Float>, rendered ren: UnsafePoin
                                                         as: SIMD8<Float>.self)
             i += 8
         }
-        while i < rowFloats { one(i); i += 1 }
+        while i < end { one(i); i += 1 }
     }
 }

@@ -226,8 +226,9 @@ public final class Inferrer {
         }
         guard let box else { return }
         let rows = box.rows.lowerBound / 2..<(box.rows.upperBound - 1) / 2 + 1
-        updateHalf(k, rows: rows)
-        encoderCache.changed(k, rows: rows, columns: box.columns.lowerBound / 2..<(box.columns.upperBound - 1) / 2 + 1)
+        let columns = box.columns.lowerBound / 2..<(box.columns.upperBound - 1) / 2 + 1
+        updateHalf(k, rows: rows, columns: columns)
+        encoderCache.changed(k, rows: rows, columns: columns)
     }
 
     /// Copies into `dest` (an RGB image `width`×`height`) the rows of `source` that differ from
@@ -254,14 +255,14 @@ public final class Inferrer {
         return (first..<last + 1, left..<max(left + 1, right))
     }
 
-    /// Rewrites half-resolution rows `rows` of image k's step input.
-    private func updateHalf(_ k: Int, rows: Range<Int>) {
+    /// Rewrites half-resolution rows `rows` (the pixels of `columns`; nil: all) of image k's step input.
+    private func updateHalf(_ k: Int, rows: Range<Int>, columns: Range<Int>? = nil) {
         let cfg = network.config, pixels = cfg.width * cfg.height * 3, block = (cfg.height / 2) * (cfg.width / 2) * 6
         observed.withUnsafeBufferPointer { o in
             rendered.withUnsafeBufferPointer { r in
                 half.withUnsafeMutableBufferPointer { h in
                     writeHalfInput(observed: o.baseAddress! + k * pixels, rendered: r.baseAddress! + k * pixels, table: tableColor,
-                                   width: cfg.width, rows: rows, into: h.baseAddress! + k * block)
+                                   width: cfg.width, rows: rows, columns: columns, into: h.baseAddress! + k * block)
                 }
             }
         }

@@ -57,6 +57,34 @@ final class StepInputTests: XCTestCase {
         XCTAssertEqual(sampled, reference)
         XCTAssertTrue(reference.contains(0) && reference.contains { $0 != 0 }, "the second window must reach outside the image")
     }
+
+    /// Rewriting the half input in a box of columns after the rendering changed there gives, bit
+    /// for bit, the half input made whole from the new rendering, for boxes at either edge and
+    /// inside (a row of 20 half pixels spans vectors and scalar ends).
+    func testHalfInputInAColumnBoxEqualsTheWholeRewrite() {
+        let (h, w) = (8, 40)
+        let observed = (0..<(h * w * 3)).map { Float(($0 * 37) % 101) / 100 }
+        var rendered = (0..<(h * w * 3)).map { Float(($0 * 53) % 97) / 96 }
+        let table = SIMD3<Float>(0.5, 0.48, 0.45)
+        for box in [0..<3, 5..<9, 17..<20, 0..<20] {
+            var half = [Float](repeating: 0, count: h / 2 * w / 2 * 6)
+            func write(_ columns: Range<Int>?) {
+                observed.withUnsafeBufferPointer { o in
+                    rendered.withUnsafeBufferPointer { r in
+                        writeHalfInput(observed: o.baseAddress!, rendered: r.baseAddress!, table: table, width: w,
+                                       rows: 0..<h / 2, columns: columns, into: &half)
+                    }
+                }
+            }
+            write(nil)
+            // The rendering changes in the full-resolution columns of the box, in rows 2–5.
+            for y in 2..<6 { for x in 2 * box.lowerBound..<2 * box.upperBound { rendered[3 * (y * w + x)] += 0.25 } }
+            write(box)
+            let boxed = half
+            write(nil)
+            XCTAssertEqual(boxed, half, "columns \(box)")
+        }
+    }
 }
 
 final class LatentCodeTests: XCTestCase {

@@ -99,10 +99,22 @@ func glimpseInput(observed: [Float], rendered: [Float], renderedOffset: Int = 0,
     observed.withUnsafeBufferPointer { o in
         rendered.withUnsafeBufferPointer { r in
             var g = UnsafePointer(grid.data), d = out.data
-            for row in rows {
+            var columns = [(first: Int, fraction: Float)](repeating: (0, 0), count: size)
+            var lines = columns
+            for (n, row) in rows.enumerated() {
                 let src = o.baseAddress! + row * plane * 3, ren = r.baseAddress! + renderedOffset + row * plane * 3
-                for _ in 0..<(size * size) {
-                    let taps = BilinearTaps(x: g[0], y: g[1], width: width, height: height)
+                // An axis-aligned θ (every window the attention makes) gives a separable grid: each
+                // column's x and each row's y, and so their taps, are the same all along it (the
+                // other axis enters as a product with 0), and are worked out once.
+                let t = theta.data + 6 * n
+                let separable = t[1] == 0 && t[3] == 0
+                if separable {
+                    for j in 0..<size { columns[j] = BilinearTaps.axis(g[2 * j], size: width) }
+                    for i in 0..<size { lines[i] = BilinearTaps.axis(g[2 * i * size + 1], size: height) }
+                }
+                for p in 0..<(size * size) {
+                    let taps = separable ? BilinearTaps(x: columns[p % size], y: lines[p / size], width: width, height: height)
+                        : BilinearTaps(x: g[0], y: g[1], width: width, height: height)
                     let (w00, w01, w10, w11) = taps.weights
                     if taps.inside {
                         // The common case, written out per tap and channel: the same sums in the

@@ -11,19 +11,32 @@ public struct BilinearTaps {
 
     @inlinable @inline(__always)
     public init(x gx: Float, y gy: Float, width: Int, height: Int) {
-        let fw = Float(width), fh = Float(height)
-        let u = ((gx + 1) * fw - 1) / 2, v = ((gy + 1) * fh - 1) / 2
-        // Far outside the image every tap is out of bounds (whatever the weights); clamp before
-        // converting to Int. Flooring the clamped value by truncation spares a call to floorf per
-        // coordinate, and equals floorf wherever a tap can be inside.
-        let uc = max(min(u, fw + 1), -2), vc = max(min(v, fh + 1), -2)
-        let xt = Int(uc), yt = Int(vc)
-        let x0 = Float(xt) > uc ? xt - 1 : xt, y0 = Float(yt) > vc ? yt - 1 : yt
+        self.init(x: Self.axis(gx, size: width), y: Self.axis(gy, size: height), width: width, height: height)
+    }
+
+    /// The taps from each axis's `axis` (a separable grid computes each column's and row's once).
+    @inlinable @inline(__always)
+    public init(x: (first: Int, fraction: Float), y: (first: Int, fraction: Float), width: Int, height: Int) {
         @inline(__always) func at(_ yy: Int, _ xx: Int) -> Int {
             (xx >= 0 && xx < width && yy >= 0 && yy < height) ? yy * width + xx : -1
         }
-        p00 = at(y0, x0); p01 = at(y0, x0 + 1); p10 = at(y0 + 1, x0); p11 = at(y0 + 1, x0 + 1)
-        fx = u - Float(x0); fy = v - Float(y0)
+        p00 = at(y.first, x.first); p01 = at(y.first, x.first + 1); p10 = at(y.first + 1, x.first); p11 = at(y.first + 1, x.first + 1)
+        fx = x.fraction; fy = y.fraction
+    }
+
+    /// One axis: the first tap's pixel (left or top) and the sample's fractional position past
+    /// it, for normalised coordinate `g` on an axis of `size` pixels.
+    @inlinable @inline(__always)
+    public static func axis(_ g: Float, size: Int) -> (first: Int, fraction: Float) {
+        let fs = Float(size)
+        let u = ((g + 1) * fs - 1) / 2
+        // Far outside the image every tap is out of bounds (whatever the weights); clamp before
+        // converting to Int. Flooring the clamped value by truncation spares a call to floorf,
+        // and equals floorf wherever a tap can be inside.
+        let uc = max(min(u, fs + 1), -2)
+        let t = Int(uc)
+        let first = Float(t) > uc ? t - 1 : t
+        return (first, u - Float(first))
     }
 
     /// All four taps inside the image (the common case).

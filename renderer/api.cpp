@@ -31,7 +31,8 @@ const char *air_error_string(int32_t code) {
 namespace {
 // Both single-scene entry points: check the camera and objects, then render what is asked for.
 int32_t render_checked(const air_camera *camera, const air_light *light, const air_object *objects, int32_t count,
-                       float *rgb, uint8_t *mask, float *shade, int32_t shade_object = -1) {
+                       float *rgb, uint8_t *mask, float *shade, int32_t shade_object = -1, bool last_added = false,
+                       int32_t region[4] = nullptr) {
     air::Setup setup;
     air::Light lit;
     int32_t status = air::make_setup(*camera, setup);
@@ -40,7 +41,13 @@ int32_t render_checked(const air_camera *camera, const air_light *light, const a
     if (status != AIR_OK) return status;
     try {
         air::Scratch scratch;
-        air::render_scene(setup, lit, objects, count, rgb, mask, shade, scratch, shade_object);
+        const air::PixelBox box = air::render_scene(setup, lit, objects, count, rgb, mask, shade, scratch, shade_object, last_added);
+        if (region) {
+            region[0] = box.x0;
+            region[1] = box.y0;
+            region[2] = box.x1;
+            region[3] = box.y1;
+        }
     } catch (const std::bad_alloc &) {
         return AIR_ERR_MEMORY;
     }
@@ -70,6 +77,12 @@ int32_t air_render_with_object_shading(const air_camera *camera, const air_light
                                        int32_t count, int32_t object, float *rgb, float *shade) {
     if (!camera || !rgb || !shade || object < 0 || object >= count) return AIR_ERR_ARGUMENT;
     return render_checked(camera, light, objects, count, rgb, nullptr, shade, object);
+}
+
+int32_t air_render_added(const air_camera *camera, const air_light *light, const air_object *objects, int32_t count,
+                         float *rgb, float *shade, int32_t region[4]) {
+    if (!camera || !rgb || !shade || count < 1) return AIR_ERR_ARGUMENT;
+    return render_checked(camera, light, objects, count, rgb, nullptr, shade, count - 1, true, region);
 }
 
 air_pool *air_pool_create(int32_t threads) {

@@ -99,14 +99,17 @@ void resolve_rgb(const SampleBuffer &buf, int n, const PixelBox &box, const Pale
     }
 }
 
-void fill_table(int n, int width, int height, const Light &light, float *rgb) {
+void fill_table(int n, int width, int height, const Light &light, float *rgb, const PixelBox *box) {
     const Colour table = lit(light.table, light.table_shade());
     float sum[3] = {0.f, 0.f, 0.f}, pixel[3];
     for (int s = 0; s < n * n; s++)
         for (int c = 0; c < 3; c++) sum[c] += table.c[c];
     average(sum, float(n * n), pixel);
-    for (int i = 0; i < width; i++) std::copy(pixel, pixel + 3, rgb + 3 * i);
-    for (int j = 1; j < height; j++) std::copy(rgb, rgb + 3 * width, rgb + size_t(3) * width * j);
+    const PixelBox b = box ? *box : PixelBox{0, 0, width, height};
+    if (b.empty()) return;
+    float *first = rgb + (size_t(b.y0) * width + b.x0) * 3;
+    for (int i = 0; i < b.x1 - b.x0; i++) std::copy(pixel, pixel + 3, first + 3 * i);
+    for (int j = b.y0 + 1; j < b.y1; j++) std::copy(first, first + 3 * (b.x1 - b.x0), rgb + (size_t(j) * width + b.x0) * 3);
 }
 
 void resolve_mask(const SampleBuffer &buf, int n, const PixelBox &box, int width, uint8_t *mask) {

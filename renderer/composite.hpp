@@ -34,8 +34,9 @@ void merge(const SampleBuffer &layer, SampleBuffer &into);
 // (a width-wide image).
 void resolve_rgb(const SampleBuffer &buf, int n, const PixelBox &box, const Palette &palette, int width, float *rgb);
 
-// The whole image as the unshadowed table alone (the same arithmetic as resolve_rgb).
-void fill_table(int n, int width, int height, const Light &light, float *rgb);
+// The whole image (or the pixels of box) as the unshadowed table alone (the same arithmetic
+// as resolve_rgb).
+void fill_table(int n, int width, int height, const Light &light, float *rgb, const PixelBox *box = nullptr);
 
 // The id of each pixel's centre sample; buf is on a lattice of odd n (n = 1: the centres).
 void resolve_mask(const SampleBuffer &buf, int n, const PixelBox &box, int width, uint8_t *mask);

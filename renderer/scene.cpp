@@ -62,8 +62,8 @@ void changed_boxes(const std::vector<PreparedObject> &objects, const std::vector
             for (const ShadowPolygon &g : (*casters)[k].table.polygons) boxes.push_back(g.box);
 }
 
-void render_scene(const Setup &setup, const Light &light, const air_object *objects, int32_t count, float *rgb, uint8_t *mask,
-                  float *shade, Scratch &scratch, int32_t shade_object) {
+PixelBox render_scene(const Setup &setup, const Light &light, const air_object *objects, int32_t count, float *rgb,
+                      uint8_t *mask, float *shade, Scratch &scratch, int32_t shade_object, bool last_added) {
     const View &view = setup.view;
     const int n = view.n;
 
@@ -82,6 +82,12 @@ void render_scene(const Setup &setup, const Light &light, const air_object *obje
         object_shadows(view, scratch.casters, scratch.objects, count, scratch.shadows);
     }
     changed_boxes(scratch.objects, shadows ? &scratch.casters : nullptr, count, scratch.boxes);
+    PixelBox written{0, 0, view.width, view.height};
+    if (last_added) {
+        written = scratch.objects[count - 1].box;
+        if (shadows) written = unite(written, scratch.casters[count - 1].box);
+        for (PixelBox &b : scratch.boxes) b = intersect(b, written);
+    }
     covered_runs(scratch.boxes, scratch.runs);
     PixelBox all;
     for (const PixelBox &b : scratch.boxes) all = unite(all, b);
@@ -96,7 +102,7 @@ void render_scene(const Setup &setup, const Light &light, const air_object *obje
         }
     }
     if (rgb) {
-        fill_table(n, view.width, view.height, light, rgb);
+        fill_table(n, view.width, view.height, light, rgb, last_added ? &written : nullptr);
         for (const PixelBox &run : scratch.runs) resolve_rgb(scratch.samples, n, run, scratch.palette, view.width, rgb);
     }
     if (shade) {
@@ -115,6 +121,7 @@ void render_scene(const Setup &setup, const Light &light, const air_object *obje
             for (const PixelBox &run : scratch.runs) resolve_mask(scratch.centres, 1, run, view.width, mask);
         }
     }
+    return written;
 }
 
 }  // namespace air

@@ -39,7 +39,12 @@ void changed_boxes(const std::vector<PreparedObject> &objects, const std::vector
 
 // Inputs already checked. rgb, mask and shade may each be NULL. shade holds every object's
 // plane (count of them), or with shade_object >= 0 that object's plane alone.
-void render_scene(const Setup &setup, const Light &light, const air_object *objects, int32_t count, float *rgb, uint8_t *mask,
-                  float *shade, Scratch &scratch, int32_t shade_object = -1);
+// With last_added (count >= 1, no mask), rgb holds the image of the scene without its last
+// object, and only the pixels that object can change are rendered: its box and, with shadows,
+// its shadow volume's box (all it can shade, on the table or on the others). Adding an object
+// changes no other sample, and no other shadow, so the rest already equals the full render.
+// Returns the box of rgb's pixels written (the whole image but with last_added).
+PixelBox render_scene(const Setup &setup, const Light &light, const air_object *objects, int32_t count, float *rgb,
+                      uint8_t *mask, float *shade, Scratch &scratch, int32_t shade_object = -1, bool last_added = false);
 
 }  // namespace air

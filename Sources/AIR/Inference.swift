@@ -48,6 +48,9 @@ public final class Inferrer {
     /// Each image's canvas under the light read from it (at first the bare table): what a new
     /// reading is checked against.
     private var reference: [Float] = []
+    /// Each image's rendering of the objects found so far under the light read from it, no
+    /// albedo fitted (at first the bare table): the next canvas is drawn onto it.
+    private var drawn: [Image] = []
     /// The encoder's convolution outputs of each image, brought up to date where its input changed.
     private let encoderCache: EncoderCache
 
@@ -121,11 +124,16 @@ public final class Inferrer {
                 let out = head(r.features).values
                 for k in 0..<b { lights[k] = LightHead.decode(out, row: k) }
             }
-            if step == 0, checksReadings {
-                if reference.count < b * pixels { reference = [Float](repeating: 0, count: b * pixels) }
-                for k in 0..<b {
-                    let table = network.light == nil ? nil : try renderer.render(cfg.scene(light: lights[k], objects: []), samplesPerPixel: cfg.samplesPerPixel)
-                    reference.replaceSubrange(k * pixels..<(k + 1) * pixels, with: table?.pixels ?? Array(rendered[k * pixels..<(k + 1) * pixels]))
+            if step == 0 {
+                // The bare table under each image's light: the first canvas is drawn onto it, and
+                // the first reading is checked against it.
+                drawn = try (0..<b).map { k in
+                    network.light == nil ? Image(width: cfg.width, height: cfg.height, pixels: Array(rendered[k * pixels..<(k + 1) * pixels]))
+                        : try renderer.render(cfg.scene(light: lights[k], objects: []), samplesPerPixel: cfg.samplesPerPixel)
+                }
+                if checksReadings {
+                    if reference.count < b * pixels { reference = [Float](repeating: 0, count: b * pixels) }
+                    for k in 0..<b { reference.replaceSubrange(k * pixels..<(k + 1) * pixels, with: drawn[k].pixels) }
                 }
             }
             let logits = r.presLogit.values, mean = r.whereMean.values
@@ -151,9 +159,11 @@ public final class Inferrer {
             // A reading is kept when rendering it explains the image better; a copy of an object
             // already read, or a block read on bare table, does not.
             var unsupported: [Int] = []
-            func accept(_ o: InferredObject, row j: Int, canvas img: Image?) {
+            func accept(_ o: InferredObject, row j: Int, canvas: Canvas?) {
                 let k = rows[j]
                 found[k].append(o)
+                let img = canvas?.image
+                if let canvas { drawn[k] = canvas.drawn }
                 if checksReadings, let img {
                     _ = reference.withUnsafeMutableBufferPointer { r in
                         Inferrer.copyChanges(from: img.pixels, into: r.baseAddress! + k * pixels, width: cfg.width, height: cfg.height)
@@ -171,12 +181,13 @@ public final class Inferrer {
                                theta: Array(thetas[6 * i..<6 * i + 6]), presence: presence[j], camera: camera)
                 let inDoubt = presence[j] <= 0.5
                 let needsCanvas = step + 1 < cfg.maxObjects && !inDoubt
-                let img = needsCanvas || checksReadings ? try canvas(k, objects: found[k].map(\.object) + [o.object], light: lights[k]) : nil
+                let c = needsCanvas || checksReadings ? try canvas(k, objects: found[k].map(\.object) + [o.object], light: lights[k]) : nil
+                let img = c?.image
                 if checksReadings, let img, !explains(k, img, o.object, among: found[k]) {
                     unsupported.append(i)
                     continue
                 }
-                if inDoubt { doubtful[k] = o } else { accept(o, row: j, canvas: img) }
+                if inDoubt { doubtful[k] = o } else { accept(o, row: j, canvas: c) }
             }
             if !unsupported.isEmpty {
                 // Each such step looks again where the most is left unexplained; if that reading
@@ -199,8 +210,8 @@ public final class Inferrer {
                         let j = present[i], k = rows[j]
                         let o = decode(Array(again[n * width..<(n + 1) * width]), center: lc[n],
                                        theta: Array(lt[6 * n..<6 * n + 6]), presence: presence[j], camera: camera)
-                        let img = try canvas(k, objects: found[k].map(\.object) + [o.object], light: lights[k])
-                        if !explains(k, img, o.object, among: found[k]) { stop[k] = presence[j] } else if presence[j] <= 0.5 { doubtful[k] = o } else { accept(o, row: j, canvas: img) }
+                        let c = try canvas(k, objects: found[k].map(\.object) + [o.object], light: lights[k])
+                        if !explains(k, c.image, o.object, among: found[k]) { stop[k] = presence[j] } else if presence[j] <= 0.5 { doubtful[k] = o } else { accept(o, row: j, canvas: c) }
                     }
                 }
             }
@@ -328,15 +339,27 @@ public final class Inferrer {
 
     /// Image k rendered with `objects` under `light`, the newest object's albedo fitted (the
     /// difference images' canvas).
-    private func canvas(_ k: Int, objects: [SceneObject], light: Light) throws -> Image {
+    private func canvas(_ k: Int, objects: [SceneObject], light: Light) throws -> Canvas {
         let cfg = network.config, pixels = cfg.width * cfg.height * 3
         let scene = cfg.scene(light: light, objects: objects)
         if fitsCanvasColors, let shading = renderer as? any ShadingRenderer {
-            var (img, shade) = try shading.renderWithShading(scene, samplesPerPixel: cfg.samplesPerPixel, object: objects.count - 1)
+            // The newest object is drawn onto the rendering of the others: only its box (and its
+            // shadow's) is rendered, bit for bit as a full render.
+            var plain = drawn[k]
+            let shade = try shading.renderAdded(scene, samplesPerPixel: cfg.samplesPerPixel, onto: &plain).shade
+            var img = plain
             Inferrer.fitNewestColor(&img, scene: scene, shade: shade, observed: observed[k * pixels..<(k + 1) * pixels])
-            return img
+            return Canvas(image: img, drawn: plain)
         }
-        return try renderer.render(scene, samplesPerPixel: cfg.samplesPerPixel)
+        let img = try renderer.render(scene, samplesPerPixel: cfg.samplesPerPixel)
+        return Canvas(image: img, drawn: img)
+    }
+
+    /// A candidate canvas, and the rendering it was made from (what `drawn` becomes if the
+    /// reading is kept).
+    private struct Canvas {
+        let image: Image
+        let drawn: Image
     }
 
     /// Whether `img`, image k's canvas with `object` added to `found`, explains the image: a

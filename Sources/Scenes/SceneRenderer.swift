@@ -82,6 +82,12 @@ public protocol ShadingRenderer: SceneRenderer {
     func renderWithShading(_ scene: Scene, samplesPerPixel: Int) throws -> (image: Image, shade: [Float])
     /// The image and object `object`'s shading image alone ([H·W]).
     func renderWithShading(_ scene: Scene, samplesPerPixel: Int, object: Int) throws -> (image: Image, shade: [Float])
+    /// `renderWithShading(scene, samplesPerPixel:, object: last)` drawn onto `image`, which holds
+    /// the image of the scene without its last object: only the pixels in the returned box are
+    /// written, the rest are already the scene's. A canvas that grows by one object a step costs
+    /// that object's box, not the scene.
+    func renderAdded(_ scene: Scene, samplesPerPixel: Int, onto image: inout Image) throws
+        -> (shade: [Float], rows: Range<Int>, columns: Range<Int>)
 }
 
 extension ShadingRenderer {
@@ -93,5 +99,12 @@ extension ShadingRenderer {
         let (image, shade) = try renderWithShading(scene, samplesPerPixel: samplesPerPixel)
         let plane = scene.camera.width * scene.camera.height
         return (image, Array(shade[object * plane..<(object + 1) * plane]))
+    }
+
+    public func renderAdded(_ scene: Scene, samplesPerPixel: Int, onto image: inout Image) throws
+        -> (shade: [Float], rows: Range<Int>, columns: Range<Int>) {
+        let (full, shade) = try renderWithShading(scene, samplesPerPixel: samplesPerPixel, object: scene.objects.count - 1)
+        image = full
+        return (shade, 0..<full.height, 0..<full.width)
     }
 }

@@ -72,6 +72,46 @@ final class RenderingTests: XCTestCase {
         }
     }
 
+    /// Drawing each object onto the rendering of the ones before it gives the full render and
+    /// the newest object's plane, bit for bit, object after object: crowded and overlapping
+    /// blocks, low lights whose shadows fall on earlier blocks, and one block out of view.
+    func testRenderAddedIsTheFullRender() throws {
+        let r = Rasterizer()
+        var camera = Camera()
+        camera.width = 40; camera.height = 32
+        var objects: [SceneObject] = []
+        var state: UInt64 = 12345
+        func uniform() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        for k in 0..<9 {
+            objects.append(SceneObject(shape: Shape.allCases[k % Shape.allCases.count],
+                                       color: Color(rgb: [uniform(), uniform(), uniform()]),
+                                       position: [3 * uniform() - 1.5, 3 * uniform() - 1.5], rotation: 360 * uniform()))
+        }
+        objects.insert(SceneObject(shape: .cube, color: Color(rgb: [1, 0, 0]), position: [40, 0]), at: 4)   // out of view
+        var regions = 0
+        for (direction, shadows) in [(SIMD3<Double>(-0.4, -0.6, 1), false), ([-0.4, -0.6, 1], true), ([1, 0.3, 0.35], true)] {
+            var scene = Scene(camera: camera, objects: [])
+            scene.light.direction = direction
+            scene.light.shadows = shadows
+            var canvas = try r.render(scene, samplesPerPixel: 4)
+            for n in 1...objects.count {
+                scene.objects = Array(objects.prefix(n))
+                let full = try r.renderWithShading(scene, samplesPerPixel: 4, object: n - 1)
+                let added = try r.renderAdded(scene, samplesPerPixel: 4, onto: &canvas)
+                // Counts of differing values, not the arrays: a failure names the object, not 4,000 floats.
+                XCTAssertEqual(zip(canvas.pixels, full.image.pixels).filter { $0 != $1 }.count, 0, "object \(n - 1), light \(direction), shadows \(shadows)")
+                XCTAssertEqual(zip(added.shade, full.shade).filter { $0 != $1 }.count, 0, "object \(n - 1)")
+                XCTAssertEqual(added.shade.count, full.shade.count)
+                if n == 5 { XCTAssertTrue(added.rows.isEmpty || added.columns.isEmpty, "the block out of view draws nothing") }
+                if added.rows.count < camera.height || added.columns.count < camera.width { regions += 1 }
+            }
+        }
+        XCTAssertGreaterThan(regions, 15, "most additions render a part of the image")
+    }
+
     /// The lane-wise quantisation gives each value what the one-value `quantize` gives: every
     /// level's edges (k ± ½)/255 and their neighbours, values outside [0, 1], and any count of
     /// values (the tail after the last full group of four).

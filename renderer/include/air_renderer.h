@@ -105,6 +105,16 @@ int32_t air_render_with_shading(const air_camera *camera, const air_light *light
 int32_t air_render_with_object_shading(const air_camera *camera, const air_light *light, const air_object *objects,
                                        int32_t count, int32_t object, float *rgb, float *shade);
 
+/* air_render_with_object_shading(..., count - 1, ...) for rgb that already holds the image of
+ * objects[0 ..< count - 1] (the same camera and light, as air_render wrote it): only the pixels
+ * the last object can change are rendered again (its box and, with shadows, the box of its
+ * shadow volume, which holds all it can shade); the rest of rgb is left as it is, and is then
+ * the full render's bit for bit. shade gets the last object's plane, all of it. region (may be
+ * NULL) gets the box rendered, [region[0], region[2]) x [region[1], region[3]) (empty when
+ * region[0] == region[2]). Cost: every object prepared, only the box rasterised. */
+int32_t air_render_added(const air_camera *camera, const air_light *light, const air_object *objects,
+                         int32_t count, float *rgb, float *shade, int32_t region[4]);
+
 /* Geometry at the pixel centres (the mask's rays): depth[width*height] the depth along the
  * view axis (distance from the eye measured along the viewing direction, scene units) of the
  * surface each ray hits, normals[width*height*3] that surface's outward world normal (the table:

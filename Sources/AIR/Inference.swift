@@ -51,6 +51,13 @@ public final class Inferrer {
     /// Each image's rendering of the objects found so far under the light read from it, no
     /// albedo fitted (at first the bare table): the next canvas is drawn onto it.
     private var drawn: [Image] = []
+    /// The newest `canvas`: the candidate canvas (newest albedo fitted), the rendering it was
+    /// made from and the box drawn there, and the newest object's shading; kept from call to
+    /// call so that no candidate maps fresh memory.
+    private var candidate = Image(width: 0, height: 0, pixels: [])
+    private var candidateDrawn = Image(width: 0, height: 0, pixels: [])
+    private var candidateBox = 0..<0
+    private var candidateShade: [Float] = []
     /// The encoder's convolution outputs of each image, brought up to date where its input changed.
     private let encoderCache: EncoderCache
 
@@ -159,11 +166,11 @@ public final class Inferrer {
             // A reading is kept when rendering it explains the image better; a copy of an object
             // already read, or a block read on bare table, does not.
             var unsupported: [Int] = []
-            func accept(_ o: InferredObject, row j: Int, canvas: Canvas?) {
+            func accept(_ o: InferredObject, row j: Int, canvas: Bool) {
                 let k = rows[j]
                 found[k].append(o)
-                let img = canvas?.image
-                if let canvas { drawn[k] = canvas.drawn }
+                let img = canvas ? candidate : nil
+                if canvas { keepCandidate(k) }
                 if checksReadings, let img {
                     _ = reference.withUnsafeMutableBufferPointer { r in
                         Inferrer.copyChanges(from: img.pixels, into: r.baseAddress! + k * pixels, width: cfg.width, height: cfg.height)
@@ -181,13 +188,14 @@ public final class Inferrer {
                                theta: Array(thetas[6 * i..<6 * i + 6]), presence: presence[j], camera: camera)
                 let inDoubt = presence[j] <= 0.5
                 let needsCanvas = step + 1 < cfg.maxObjects && !inDoubt
-                let c = needsCanvas || checksReadings ? try canvas(k, objects: found[k].map(\.object) + [o.object], light: lights[k]) : nil
-                let img = c?.image
+                let drew = needsCanvas || checksReadings
+                if drew { try canvas(k, objects: found[k].map(\.object) + [o.object], light: lights[k]) }
+                let img = drew ? candidate : nil
                 if checksReadings, let img, !explains(k, img, o.object, among: found[k]) {
                     unsupported.append(i)
                     continue
                 }
-                if inDoubt { doubtful[k] = o } else { accept(o, row: j, canvas: c) }
+                if inDoubt { doubtful[k] = o } else { accept(o, row: j, canvas: drew) }
             }
             if !unsupported.isEmpty {
                 // Each such step looks again where the most is left unexplained; if that reading
@@ -210,14 +218,19 @@ public final class Inferrer {
                         let j = present[i], k = rows[j]
                         let o = decode(Array(again[n * width..<(n + 1) * width]), center: lc[n],
                                        theta: Array(lt[6 * n..<6 * n + 6]), presence: presence[j], camera: camera)
-                        let c = try canvas(k, objects: found[k].map(\.object) + [o.object], light: lights[k])
-                        if !explains(k, c.image, o.object, among: found[k]) { stop[k] = presence[j] } else if presence[j] <= 0.5 { doubtful[k] = o } else { accept(o, row: j, canvas: c) }
+                        try canvas(k, objects: found[k].map(\.object) + [o.object], light: lights[k])
+                        if !explains(k, candidate, o.object, among: found[k]) { stop[k] = presence[j] } else if presence[j] <= 0.5 { doubtful[k] = o } else { accept(o, row: j, canvas: true) }
                     }
                 }
             }
             if keep.isEmpty { break }
-            state = keep.count == m ? r.state
-                : (gather(r.state.h, indices: keep, axis: 0), gather(r.state.c, indices: keep, axis: 0))
+            // A step's tensors are dead once its state is carried over: the tape starts again, so
+            // that every step works in the same memory (in cache) instead of fresh pages.
+            let (kept, cell) = keep.count == m ? (r.state.h.values, r.state.c.values)
+                : (gather(r.state.h, indices: keep, axis: 0).values, gather(r.state.c, indices: keep, axis: 0).values)
+            let hidden = r.state.h.shape[1]
+            tape.reset()
+            state = (tape.constant(shape: [keep.count, hidden], values: kept), tape.constant(shape: [keep.count, hidden], values: cell))
             previous = tape.constant(shape: [keep.count, LatentCode.size], values: codes)
             rows = keep.map { rows[$0] }
         }
@@ -338,28 +351,43 @@ public final class Inferrer {
     public var checkTolerance = 1.0
 
     /// Image k rendered with `objects` under `light`, the newest object's albedo fitted (the
-    /// difference images' canvas).
-    private func canvas(_ k: Int, objects: [SceneObject], light: Light) throws -> Canvas {
+    /// difference images' canvas), into `candidate`.
+    private func canvas(_ k: Int, objects: [SceneObject], light: Light) throws {
         let cfg = network.config, pixels = cfg.width * cfg.height * 3
         let scene = cfg.scene(light: light, objects: objects)
         if fitsCanvasColors, let shading = renderer as? any ShadingRenderer {
             // The newest object is drawn onto the rendering of the others: only its box (and its
             // shadow's) is rendered, bit for bit as a full render.
-            var plain = drawn[k]
-            let shade = try shading.renderAdded(scene, samplesPerPixel: cfg.samplesPerPixel, onto: &plain).shade
-            var img = plain
-            Inferrer.fitNewestColor(&img, scene: scene, shade: shade, observed: observed[k * pixels..<(k + 1) * pixels])
-            return Canvas(image: img, drawn: plain)
+            Self.assign(&candidateDrawn, drawn[k])
+            candidateBox = try shading.renderAdded(scene, samplesPerPixel: cfg.samplesPerPixel, onto: &candidateDrawn, shade: &candidateShade).rows
+            Self.assign(&candidate, candidateDrawn)
+            Inferrer.fitNewestColor(&candidate, scene: scene, shade: candidateShade, observed: observed[k * pixels..<(k + 1) * pixels])
+            return
         }
-        let img = try renderer.render(scene, samplesPerPixel: cfg.samplesPerPixel)
-        return Canvas(image: img, drawn: img)
+        candidate = try renderer.render(scene, samplesPerPixel: cfg.samplesPerPixel)
+        Self.assign(&candidateDrawn, candidate)
+        candidateBox = 0..<cfg.height
     }
 
-    /// A candidate canvas, and the rendering it was made from (what `drawn` becomes if the
-    /// reading is kept).
-    private struct Canvas {
-        let image: Image
-        let drawn: Image
+    /// Image k keeps the newest candidate: its rendering becomes the one the next is drawn onto.
+    private func keepCandidate(_ k: Int) {
+        let row = candidateDrawn.width * 3
+        drawn[k].pixels.withUnsafeMutableBufferPointer { d in
+            candidateDrawn.pixels.withUnsafeBufferPointer { c in
+                (d.baseAddress! + candidateBox.lowerBound * row).update(from: c.baseAddress! + candidateBox.lowerBound * row,
+                                                                       count: candidateBox.count * row)
+            }
+        }
+    }
+
+    /// `target` = `source`, in `target`'s memory when it is the same size.
+    private static func assign(_ target: inout Image, _ source: Image) {
+        guard target.pixels.count == source.pixels.count else { target = Image(width: source.width, height: source.height, pixels: Array(source.pixels)); return }
+        target.width = source.width
+        target.height = source.height
+        target.pixels.withUnsafeMutableBufferPointer { t in
+            source.pixels.withUnsafeBufferPointer { t.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
+        }
     }
 
     /// Whether `img`, image k's canvas with `object` added to `found`, explains the image: a

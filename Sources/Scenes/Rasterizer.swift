@@ -118,14 +118,14 @@ public final class Rasterizer: MaskRenderer, ShadingRenderer {
         return try renderWithShading(scene, samplesPerPixel: samplesPerPixel, only: object)
     }
 
-    public func renderAdded(_ scene: Scene, samplesPerPixel: Int, onto image: inout Image) throws
-        -> (shade: [Float], rows: Range<Int>, columns: Range<Int>) {
+    public func renderAdded(_ scene: Scene, samplesPerPixel: Int, onto image: inout Image, shade: inout [Float]) throws
+        -> (rows: Range<Int>, columns: Range<Int>) {
         precondition(!scene.objects.isEmpty && image.width == scene.camera.width && image.height == scene.camera.height,
                      "renderAdded: \(scene.objects.count) objects onto a \(image.width)×\(image.height) image")
         var cam = Self.cCamera(scene.camera, samplesPerPixel: samplesPerPixel)
         var light = Self.cLight(scene)
         let objects = scene.objects.map(Self.cObject)
-        var shade = [Float](repeating: 0, count: scene.camera.width * scene.camera.height)
+        if shade.count != scene.camera.width * scene.camera.height { shade = [Float](repeating: 0, count: scene.camera.width * scene.camera.height) }
         var region = [Int32](repeating: 0, count: 4)
         let code = image.pixels.withUnsafeMutableBufferPointer { r in
             shade.withUnsafeMutableBufferPointer { s in
@@ -134,7 +134,7 @@ public final class Rasterizer: MaskRenderer, ShadingRenderer {
         }
         try Self.check(code)
         let columns = Int(region[0])..<max(Int(region[0]), Int(region[2])), rows = Int(region[1])..<max(Int(region[1]), Int(region[3]))
-        return (shade, rows, columns)
+        return (rows, columns)
     }
 
     /// The image and every object's shading plane, or object `only`'s alone.

@@ -83,11 +83,12 @@ public protocol ShadingRenderer: SceneRenderer {
     /// The image and object `object`'s shading image alone ([H·W]).
     func renderWithShading(_ scene: Scene, samplesPerPixel: Int, object: Int) throws -> (image: Image, shade: [Float])
     /// `renderWithShading(scene, samplesPerPixel:, object: last)` drawn onto `image`, which holds
-    /// the image of the scene without its last object: only the pixels in the returned box are
-    /// written, the rest are already the scene's. A canvas that grows by one object a step costs
-    /// that object's box, not the scene.
-    func renderAdded(_ scene: Scene, samplesPerPixel: Int, onto image: inout Image) throws
-        -> (shade: [Float], rows: Range<Int>, columns: Range<Int>)
+    /// the image of the scene without its last object, and into `shade` (resized to [H·W]):
+    /// only the pixels in the returned box are written, the rest are already the scene's. A
+    /// canvas that grows by one object a step costs that object's box, not the scene, and no
+    /// memory of its own.
+    func renderAdded(_ scene: Scene, samplesPerPixel: Int, onto image: inout Image, shade: inout [Float]) throws
+        -> (rows: Range<Int>, columns: Range<Int>)
 }
 
 extension ShadingRenderer {
@@ -101,10 +102,11 @@ extension ShadingRenderer {
         return (image, Array(shade[object * plane..<(object + 1) * plane]))
     }
 
-    public func renderAdded(_ scene: Scene, samplesPerPixel: Int, onto image: inout Image) throws
-        -> (shade: [Float], rows: Range<Int>, columns: Range<Int>) {
-        let (full, shade) = try renderWithShading(scene, samplesPerPixel: samplesPerPixel, object: scene.objects.count - 1)
+    public func renderAdded(_ scene: Scene, samplesPerPixel: Int, onto image: inout Image, shade: inout [Float]) throws
+        -> (rows: Range<Int>, columns: Range<Int>) {
+        let full: Image
+        (full, shade) = try renderWithShading(scene, samplesPerPixel: samplesPerPixel, object: scene.objects.count - 1)
         image = full
-        return (shade, 0..<full.height, 0..<full.width)
+        return (0..<full.height, 0..<full.width)
     }
 }

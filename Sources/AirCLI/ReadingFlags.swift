@@ -23,12 +23,16 @@ struct ReadingFlags: ParsableArguments {
     @Option(parsing: .unconditional, help: "Glimpses taken again where the network says the object lies off their centre, at most this many times a step (0: one glimpse a step, faster, less accurate).")
     var recentring: Int = 4
 
+    @Option(parsing: .unconditional, help: "With --recentring: look again where the network says the object lies farther than this from the glimpse's centre (scene units).")
+    var recentreDistance: Double = 0.05
+
     @Flag(inversion: .prefixedNo, help: "Keep a reading only when rendering it brings the canvas closer to the image; a step whose reading does not looks once more where the most is left unexplained.")
     var checkReadings = true
 
     func validate() throws {
         if batchSize < 1 { throw ValidationError("--batch-size must be >= 1") }
         if !(0...16).contains(recentring) { throw ValidationError("--recentring must be in 0...16") }
+        if !(recentreDistance > 0 && recentreDistance <= 1) { throw ValidationError("--recentre-distance must be in (0, 1], got \(recentreDistance)") }
         if maxRenders < 1 { throw ValidationError("--max-renders must be >= 1") }
         if !(0...1).contains(minConfidence) { throw ValidationError("--min-confidence must be in [0, 1]") }
     }
@@ -42,6 +46,7 @@ struct ReadingFlags: ParsableArguments {
         let reader = try SceneReader(network: network, refine: refine, refinement: options)
         reader.minimumConfidence = minConfidence
         reader.inferrer.recentring = recentring
+        reader.inferrer.recentreDistance = recentreDistance
         reader.inferrer.checksReadings = checkReadings
         return reader
     }

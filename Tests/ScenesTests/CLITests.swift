@@ -160,6 +160,7 @@ final class CLITests: XCTestCase {
         // Negative numbers reach the validation.
         try expect(["infer", "--batch-size", "-1", dir + "/x.png"], status: 64, "--batch-size must be >= 1")
         try expect(["eval", "--recentring", "-1", "--data", dir], status: 64, "--recentring must be in 0...16")
+        try expect(["infer", "--recentre-distance", "0", dir], status: 64, "--recentre-distance must be in (0, 1]")
         try expect(["train", "--steps", "-5", "--out", dir + "/run"], status: 64, "--steps must be >= 1")
         // An empty file given as an image.
         try FileIO.writeAtomically(dir + "/empty.png", [])

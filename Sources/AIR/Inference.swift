@@ -51,13 +51,14 @@ public final class Inferrer {
     /// Each image's rendering of the objects found so far under the light read from it, no
     /// albedo fitted (at first the bare table): the next canvas is drawn onto it.
     private var drawn: [Image] = []
-    /// The newest `canvas`: the candidate canvas (newest albedo fitted), the rendering it was
-    /// made from and the box drawn there, and the newest object's shading; kept from call to
-    /// call so that no candidate maps fresh memory.
+    /// The newest `canvas`: the candidate canvas (newest albedo fitted), the rows drawn there,
+    /// the newest object's shading, and the pixels the fit changed as they were drawn (from
+    /// `unfittedStart` on); kept from call to call so that no candidate maps fresh memory.
     private var candidate = Image(width: 0, height: 0, pixels: [])
-    private var candidateDrawn = Image(width: 0, height: 0, pixels: [])
     private var candidateBox = 0..<0
     private var candidateShade: [Float] = []
+    private var unfitted: [Float] = []
+    private var unfittedStart = 0
     /// The encoder's convolution outputs of each image, brought up to date where its input changed.
     private let encoderCache: EncoderCache
 
@@ -358,25 +359,33 @@ public final class Inferrer {
         if fitsCanvasColors, let shading = renderer as? any ShadingRenderer {
             // The newest object is drawn onto the rendering of the others: only its box (and its
             // shadow's) is rendered, bit for bit as a full render.
-            Self.assign(&candidateDrawn, drawn[k])
-            candidateBox = try shading.renderAdded(scene, samplesPerPixel: cfg.samplesPerPixel, onto: &candidateDrawn, shade: &candidateShade).rows
-            Self.assign(&candidate, candidateDrawn)
-            Inferrer.fitNewestColor(&candidate, scene: scene, shade: candidateShade, observed: observed[k * pixels..<(k + 1) * pixels])
+            Self.assign(&candidate, drawn[k])
+            candidateBox = try shading.renderAdded(scene, samplesPerPixel: cfg.samplesPerPixel, onto: &candidate, shade: &candidateShade).rows
+            // The object's shading is nonzero only inside the rows drawn.
+            let lit = Self.litSpan(candidateShade, within: candidateBox.lowerBound * cfg.width..<candidateBox.upperBound * cfg.width)
+            unfitted.removeAll(keepingCapacity: true)
+            if let lit {
+                unfittedStart = 3 * lit.lowerBound
+                unfitted.append(contentsOf: candidate.pixels[3 * lit.lowerBound..<3 * (lit.upperBound + 1)])
+                Inferrer.fitNewestColor(&candidate, scene: scene, shade: candidateShade, observed: observed[k * pixels..<(k + 1) * pixels], lit: lit)
+            }
             return
         }
         candidate = try renderer.render(scene, samplesPerPixel: cfg.samplesPerPixel)
-        Self.assign(&candidateDrawn, candidate)
         candidateBox = 0..<cfg.height
+        unfitted.removeAll(keepingCapacity: true)
     }
 
-    /// Image k keeps the newest candidate: its rendering becomes the one the next is drawn onto.
+    /// Image k keeps the newest candidate: its rendering (the rows drawn, the fit undone) becomes
+    /// the one the next is drawn onto.
     private func keepCandidate(_ k: Int) {
-        let row = candidateDrawn.width * 3
+        let row = candidate.width * 3
         drawn[k].pixels.withUnsafeMutableBufferPointer { d in
-            candidateDrawn.pixels.withUnsafeBufferPointer { c in
+            candidate.pixels.withUnsafeBufferPointer { c in
                 (d.baseAddress! + candidateBox.lowerBound * row).update(from: c.baseAddress! + candidateBox.lowerBound * row,
                                                                        count: candidateBox.count * row)
             }
+            unfitted.withUnsafeBufferPointer { u in (d.baseAddress! + unfittedStart).update(from: u.baseAddress!, count: u.count) }
         }
     }
 
@@ -499,11 +508,21 @@ public final class Inferrer {
     /// next step would take for another object. The reported colour stays the network's.
     /// `shade` is the newest object's shading plane ([H·W]).
     static func fitNewestColor(_ img: inout Image, scene: Scene, shade: [Float], observed: ArraySlice<Float>) {
+        // Only the object's own pixels take part: the span of its nonzero shading.
+        guard let lit = litSpan(shade, within: shade.indices) else { return }
+        fitNewestColor(&img, scene: scene, shade: shade, observed: observed, lit: lit)
+    }
+
+    /// The pixels from the first to the last of `range` where `shade` is nonzero.
+    static func litSpan(_ shade: [Float], within range: Range<Int>) -> ClosedRange<Int>? {
+        guard let first = shade[range].firstIndex(where: { $0 != 0 }), let last = shade[range].lastIndex(where: { $0 != 0 }) else { return nil }
+        return first...last
+    }
+
+    /// The same over the span `lit` of the object's nonzero shading (`litSpan`).
+    static func fitNewestColor(_ img: inout Image, scene: Scene, shade: [Float], observed: ArraySlice<Float>, lit: ClosedRange<Int>) {
         let offset = observed.startIndex
         let c = scene.objects[scene.objects.count - 1].color.rgb
-        // Only the object's own pixels take part: the span of its nonzero shading.
-        guard let firstLit = shade.firstIndex(where: { $0 != 0 }), let lastLit = shade.lastIndex(where: { $0 != 0 }) else { return }
-        let lit = firstLit...lastLit
         var num = SIMD3<Double>(0, 0, 0), den = 0.0
         for p in lit {
             let s = Double(shade[p])

@@ -59,6 +59,12 @@ public final class Inferrer {
     private var candidateShade: [Float] = []
     private var unfitted: [Float] = []
     private var unfittedStart = 0
+    /// Per image, the rows the fit changed in the last kept candidate (which the next candidate,
+    /// drawn unfitted there, changes back), and whether `rendered` is that candidate yet (at
+    /// first it is the model's bare table): a new candidate differs from the last kept one only
+    /// in its drawn rows and those, and only they are compared and copied.
+    private var fitRows: [Range<Int>] = []
+    private var renderedIsKept: [Bool] = []
     /// The encoder's convolution outputs of each image, brought up to date where its input changed.
     private let encoderCache: EncoderCache
 
@@ -101,6 +107,8 @@ public final class Inferrer {
         let h2 = cfg.height / 2, block = h2 * (cfg.width / 2) * 6
         if half.count < b * block { half = [Float](repeating: 0, count: b * block) }
         encoderCache.start(batch: b)
+        fitRows = Array(repeating: 0..<0, count: b)
+        renderedIsKept = Array(repeating: false, count: b)
         // Image by image, so that each one's half-resolution input is made while its pixels are in cache.
         for (k, im) in images.enumerated() {
             guard im.width == cfg.width, im.height == cfg.height else {
@@ -171,16 +179,18 @@ public final class Inferrer {
                 let k = rows[j]
                 found[k].append(o)
                 let img = canvas ? candidate : nil
+                let changed = candidateRows(k)
                 if canvas { keepCandidate(k) }
                 if checksReadings, let img {
                     _ = reference.withUnsafeMutableBufferPointer { r in
-                        Inferrer.copyChanges(from: img.pixels, into: r.baseAddress! + k * pixels, width: cfg.width, height: cfg.height)
+                        Inferrer.copyChanges(from: img.pixels, into: r.baseAddress! + k * pixels, width: cfg.width, height: cfg.height, rows: changed)
                     }
                 }
                 guard step + 1 < cfg.maxObjects, let img else { return }
                 keep.append(j)
                 codes += LatentCode.code(o.object, config: cfg)
-                updateRendering(k, to: img.pixels)
+                updateRendering(k, to: img.pixels, rows: renderedIsKept[k] ? changed : nil)
+                renderedIsKept[k] = true
             }
             for (i, j) in present.enumerated() {
                 let k = rows[j]
@@ -244,10 +254,10 @@ public final class Inferrer {
     /// Writes image k's new rendering of the objects found so far and brings its half-resolution
     /// input (and the encoder's outputs) up to date where the rendering changed (a new object
     /// changes a box of pixels; the rest of the input stays as it was, bit for bit).
-    private func updateRendering(_ k: Int, to pixels: [Float]) {
+    private func updateRendering(_ k: Int, to pixels: [Float], rows within: Range<Int>? = nil) {
         let cfg = network.config
         let box = rendered.withUnsafeMutableBufferPointer { r in
-            Inferrer.copyChanges(from: pixels, into: r.baseAddress! + k * pixels.count, width: cfg.width, height: cfg.height)
+            Inferrer.copyChanges(from: pixels, into: r.baseAddress! + k * pixels.count, width: cfg.width, height: cfg.height, rows: within)
         }
         guard let box else { return }
         let rows = box.rows.lowerBound / 2..<(box.rows.upperBound - 1) / 2 + 1
@@ -258,11 +268,12 @@ public final class Inferrer {
 
     /// Copies into `dest` (an RGB image `width`×`height`) the rows of `source` that differ from
     /// its own, and returns the bounding box of the differing pixels; nil when none differ.
+    /// With `rows`, only those rows are compared (the caller knows the others are equal).
     static func copyChanges(from source: UnsafePointer<Float>, into dest: UnsafeMutablePointer<Float>,
-                            width: Int, height: Int) -> (rows: Range<Int>, columns: Range<Int>)? {
+                            width: Int, height: Int, rows: Range<Int>? = nil) -> (rows: Range<Int>, columns: Range<Int>)? {
         let rowLength = width * 3
         var first: Int?, last = 0, left = width, right = 0
-        for y in 0..<height {
+        for y in rows ?? 0..<height {
             let s = source + y * rowLength, d = dest + y * rowLength
             guard memcmp(s, d, rowLength * MemoryLayout<Float>.size) != 0 else { continue }
             if first == nil { first = y }
@@ -364,6 +375,7 @@ public final class Inferrer {
             // The object's shading is nonzero only inside the rows drawn.
             let lit = Self.litSpan(candidateShade, within: candidateBox.lowerBound * cfg.width..<candidateBox.upperBound * cfg.width)
             unfitted.removeAll(keepingCapacity: true)
+            candidateFitRows = lit.map { $0.lowerBound / cfg.width..<$0.upperBound / cfg.width + 1 } ?? 0..<0
             if let lit {
                 unfittedStart = 3 * lit.lowerBound
                 unfitted.append(contentsOf: candidate.pixels[3 * lit.lowerBound..<3 * (lit.upperBound + 1)])
@@ -374,6 +386,17 @@ public final class Inferrer {
         candidate = try renderer.render(scene, samplesPerPixel: cfg.samplesPerPixel)
         candidateBox = 0..<cfg.height
         unfitted.removeAll(keepingCapacity: true)
+        candidateFitRows = 0..<0
+    }
+
+    /// The rows of the fit in the newest candidate.
+    private var candidateFitRows = 0..<0
+
+    /// The rows where the newest candidate can differ from image k's last kept one: those drawn,
+    /// and those the last kept one's fit changed.
+    private func candidateRows(_ k: Int) -> Range<Int> {
+        let f = fitRows[k]
+        return f.isEmpty ? candidateBox : min(f.lowerBound, candidateBox.lowerBound)..<max(f.upperBound, candidateBox.upperBound)
     }
 
     /// Image k keeps the newest candidate: its rendering (the rows drawn, the fit undone) becomes
@@ -387,6 +410,7 @@ public final class Inferrer {
             }
             unfitted.withUnsafeBufferPointer { u in (d.baseAddress! + unfittedStart).update(from: u.baseAddress!, count: u.count) }
         }
+        fitRows[k] = candidateFitRows
     }
 
     /// `target` = `source`, in `target`'s memory when it is the same size.
@@ -406,13 +430,13 @@ public final class Inferrer {
     /// shade — is kept, while a block read on bare table is not.
     private func explains(_ k: Int, _ img: Image, _ object: SceneObject, among found: [InferredObject]) -> Bool {
         let copy = found.contains { Footprint.overlap($0.object, object) }
-        let n = img.pixels.count
+        let n = img.pixels.count, rows = candidateRows(k), row = img.width * 3
         return observed.withUnsafeBufferPointer { o in
             reference.withUnsafeBufferPointer { r in
                 img.pixels.withUnsafeBufferPointer { c in
                     Inferrer.explains(observed: UnsafeBufferPointer(rebasing: o[k * n..<(k + 1) * n]),
                                       reference: UnsafeBufferPointer(rebasing: r[k * n..<(k + 1) * n]), candidate: c,
-                                      tolerance: copy ? 0 : checkTolerance)
+                                      tolerance: copy ? 0 : checkTolerance, within: rows.lowerBound * row..<rows.upperBound * row)
                 }
             }
         }
@@ -421,13 +445,14 @@ public final class Inferrer {
     /// Whether the candidate canvas is closer to the observed image than the reference canvas,
     /// or at most `1 + tolerance` times as far: squared error, over the pixels where the two
     /// canvases differ (a candidate that changes nothing explains nothing).
+    /// With `within`, only those values are compared (the caller knows the others are equal).
     static func explains(observed: UnsafeBufferPointer<Float>, reference: UnsafeBufferPointer<Float>,
-                         candidate: UnsafeBufferPointer<Float>, tolerance: Double = 0) -> Bool {
+                         candidate: UnsafeBufferPointer<Float>, tolerance: Double = 0, within: Range<Int>? = nil) -> Bool {
         var before = 0.0, after = 0.0, changed = false
         // A new object changes a few bands of the canvas: spans the two canvases share (found
         // by memcmp, vectorised) are skipped whole; the sums run in the same order as over every pixel.
-        let span = 96, n = candidate.count
-        for start in stride(from: 0, to: n, by: span) {
+        let span = 96, range = within ?? 0..<candidate.count, n = range.upperBound
+        for start in stride(from: range.lowerBound, to: n, by: span) {
             let end = min(start + span, n)
             if memcmp(candidate.baseAddress! + start, reference.baseAddress! + start, (end - start) * MemoryLayout<Float>.size) == 0 { continue }
             for p in start..<end where candidate[p] != reference[p] {

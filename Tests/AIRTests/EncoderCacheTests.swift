@@ -96,6 +96,14 @@ final class EncoderCacheTests: XCTestCase {
         XCTAssertEqual(box?.columns, 3..<8)
         XCTAssertEqual(dest, source)
         XCTAssertNil(copy())
+        // Told to look at rows 0–2 only, it copies and reports the change in row 2 alone.
+        source[3 * (2 * w + 1)] = 0.7
+        source[3 * (6 * w + 1)] = 0.7
+        let part = dest.withUnsafeMutableBufferPointer { d in Inferrer.copyChanges(from: source, into: d.baseAddress!, width: w, height: h, rows: 0..<3) }
+        XCTAssertEqual(part?.rows, 2..<3)
+        XCTAssertEqual(part?.columns, 1..<2)
+        XCTAssertEqual(dest[3 * (2 * w + 1)], 0.7)
+        XCTAssertEqual(dest[3 * (6 * w + 1)], 0.5)
     }
 }
 

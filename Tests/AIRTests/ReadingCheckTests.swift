@@ -36,6 +36,13 @@ final class ReadingCheckTests: XCTestCase {
         XCTAssertTrue(explains(observed, canvas, image(blocks: [(4, 4), (14, 12)])))
         // One pixel off still brings the canvas closer.
         XCTAssertTrue(explains(observed, canvas, image(blocks: [(4, 4), (15, 12)])))
+        // Compared within the rows of the change, the same; within rows that miss it, nothing changed.
+        let candidate = image(blocks: [(4, 4), (14, 12)])
+        let row = w * 3
+        observed.withUnsafeBufferPointer { o in canvas.withUnsafeBufferPointer { r in candidate.withUnsafeBufferPointer { c in
+            XCTAssertTrue(Inferrer.explains(observed: o, reference: r, candidate: c, within: 10 * row..<18 * row))
+            XCTAssertFalse(Inferrer.explains(observed: o, reference: r, candidate: c, within: 0..<10 * row))
+        } } }
     }
 
     func testAPhantomOnBareTableDoesNotExplain() {

@@ -76,6 +76,6 @@ final class EncoderCache {
         outputs[encoder.convs.count - 1].withUnsafeBufferPointer { o in
             for (j, k) in images.enumerated() { (x.data + j * flat).update(from: o.baseAddress! + k * flat, count: flat) }
         }
-        return relu(encoder.output(x))
+        return encoder.top(x)
     }
 }

@@ -74,9 +74,10 @@ final class ConvEncoder: Module {
         var cs: [Conv2d] = []
         for (out, k, s) in layers {
             let pad = (k - 1) / 2
-            cs.append(Conv2d(c, out, kernel: k, stride: s, padding: pad, rng: &rng))
-            h = (h + 2 * pad - k) / s + 1
-            w = (w + 2 * pad - k) / s + 1
+            let conv = Conv2d(c, out, kernel: k, stride: s, padding: pad, rng: &rng)
+            cs.append(conv)
+            h = conv.outputSize(h)
+            w = conv.outputSize(w)
             c = out
         }
         convs = cs
@@ -87,6 +88,9 @@ final class ConvEncoder: Module {
     func callAsFunction(_ x: Tensor) -> Tensor {
         var h = x
         for conv in convs { h = conv(h, relu: true) }
-        return relu(output(h.flattened()))
+        return top(h.flattened())
     }
+
+    /// The linear layer and its ReLU on the last convolution's flattened output.
+    func top(_ flat: Tensor) -> Tensor { relu(output(flat)) }
 }

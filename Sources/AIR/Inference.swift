@@ -178,18 +178,18 @@ public final class Inferrer {
             func accept(_ o: InferredObject, row j: Int, canvas: Bool) {
                 let k = rows[j]
                 found[k].append(o)
-                let img = canvas ? candidate : nil
+                guard canvas else { return }
                 let changed = candidateRows(k)
-                if canvas { keepCandidate(k) }
-                if checksReadings, let img {
+                keepCandidate(k)
+                if checksReadings {
                     _ = reference.withUnsafeMutableBufferPointer { r in
-                        Inferrer.copyChanges(from: img.pixels, into: r.baseAddress! + k * pixels, width: cfg.width, height: cfg.height, rows: changed)
+                        Inferrer.copyChanges(from: candidate.pixels, into: r.baseAddress! + k * pixels, width: cfg.width, height: cfg.height, rows: changed)
                     }
                 }
-                guard step + 1 < cfg.maxObjects, let img else { return }
+                guard step + 1 < cfg.maxObjects else { return }
                 keep.append(j)
                 codes += LatentCode.code(o.object, config: cfg)
-                updateRendering(k, to: img.pixels, rows: renderedIsKept[k] ? changed : nil)
+                updateRendering(k, to: candidate.pixels, rows: renderedIsKept[k] ? changed : nil)
                 renderedIsKept[k] = true
             }
             for (i, j) in present.enumerated() {

@@ -59,6 +59,8 @@ public final class Inferrer {
     private var candidateShade: [Float] = []
     private var unfitted: [Float] = []
     private var unfittedStart = 0
+    /// The newest candidate's fitted albedo over its read colour (channel sums; 1 when unfitted).
+    private var candidateFitRatio = 1.0
     /// Per image, the rows the fit changed in the last kept candidate (which the next candidate,
     /// drawn unfitted there, changes back), and whether `rendered` is that candidate yet (at
     /// first it is the model's bare table): a new candidate differs from the last kept one only
@@ -361,6 +363,14 @@ public final class Inferrer {
     /// must bring the canvas closer (crowded validation count 98.2 %, but faint blocks lost:
     /// default scenes under contrast × 0.7 read at 97.0 % against 99.0 % with 1).
     public var checkTolerance = 1.0
+    /// A reading whose colour fit darkens it below this fraction of the colour read (summed over
+    /// the channels) must explain the image as read too, unfitted. Under a light read too high, a
+    /// long shadow left unexplained is "explained" by a block read white whose fitted albedo is
+    /// near black (0.1–0.5 of white: a shadow, not a block); a real block read under a misread
+    /// light fits at 0.46 or more, and a white block read under the wrong light explains the
+    /// image only fitted, so the as-read test is kept for the fits that turn a block into
+    /// something else. 0: no as-read test.
+    public var darkFitFloor = 0.6
 
     /// Image k rendered with `objects` under `light`, the newest object's albedo fitted (the
     /// difference images' canvas), into `candidate`.
@@ -376,10 +386,13 @@ public final class Inferrer {
             let lit = Self.litSpan(candidateShade, within: candidateBox.lowerBound * cfg.width..<candidateBox.upperBound * cfg.width)
             unfitted.removeAll(keepingCapacity: true)
             candidateFitRows = lit.map { $0.lowerBound / cfg.width..<$0.upperBound / cfg.width + 1 } ?? 0..<0
+            candidateFitRatio = 1
             if let lit {
                 unfittedStart = 3 * lit.lowerBound
                 unfitted.append(contentsOf: candidate.pixels[3 * lit.lowerBound..<3 * (lit.upperBound + 1)])
-                Inferrer.fitNewestColor(&candidate, scene: scene, shade: candidateShade, observed: observed[k * pixels..<(k + 1) * pixels], lit: lit)
+                let read = scene.objects[scene.objects.count - 1].color.rgb
+                let fitted = Inferrer.fitNewestColor(&candidate, scene: scene, shade: candidateShade, observed: observed[k * pixels..<(k + 1) * pixels], lit: lit)
+                if read.sum() > 0 { candidateFitRatio = fitted.sum() / read.sum() }
             }
             return
         }
@@ -387,6 +400,7 @@ public final class Inferrer {
         candidateBox = 0..<cfg.height
         unfitted.removeAll(keepingCapacity: true)
         candidateFitRows = 0..<0
+        candidateFitRatio = 1
     }
 
     /// The rows of the fit in the newest candidate.
@@ -431,12 +445,16 @@ public final class Inferrer {
     private func explains(_ k: Int, _ img: Image, _ object: SceneObject, among found: [InferredObject]) -> Bool {
         let copy = found.contains { Footprint.overlap($0.object, object) }
         let n = img.pixels.count, rows = candidateRows(k), row = img.width * 3
+        let asRead = candidateFitRatio < darkFitFloor && !unfitted.isEmpty
         return observed.withUnsafeBufferPointer { o in
             reference.withUnsafeBufferPointer { r in
                 img.pixels.withUnsafeBufferPointer { c in
-                    Inferrer.explains(observed: UnsafeBufferPointer(rebasing: o[k * n..<(k + 1) * n]),
-                                      reference: UnsafeBufferPointer(rebasing: r[k * n..<(k + 1) * n]), candidate: c,
-                                      tolerance: copy ? 0 : checkTolerance, within: rows.lowerBound * row..<rows.upperBound * row)
+                    unfitted.withUnsafeBufferPointer { u in
+                        Inferrer.explains(observed: UnsafeBufferPointer(rebasing: o[k * n..<(k + 1) * n]),
+                                          reference: UnsafeBufferPointer(rebasing: r[k * n..<(k + 1) * n]), candidate: c,
+                                          asRead: asRead ? (unfittedStart, u) : nil,
+                                          tolerance: copy ? 0 : checkTolerance, within: rows.lowerBound * row..<rows.upperBound * row)
+                    }
                 }
             }
         }
@@ -446,9 +464,13 @@ public final class Inferrer {
     /// or at most `1 + tolerance` times as far: squared error, over the pixels where the two
     /// canvases differ (a candidate that changes nothing explains nothing).
     /// With `within`, only those values are compared (the caller knows the others are equal).
+    /// With `asRead` (the candidate's values from `start` on as drawn before its colour fit), the
+    /// candidate so drawn must pass the same test, over the same pixels.
     static func explains(observed: UnsafeBufferPointer<Float>, reference: UnsafeBufferPointer<Float>,
-                         candidate: UnsafeBufferPointer<Float>, tolerance: Double = 0, within: Range<Int>? = nil) -> Bool {
-        var before = 0.0, after = 0.0, changed = false
+                         candidate: UnsafeBufferPointer<Float>, asRead: (start: Int, values: UnsafeBufferPointer<Float>)? = nil,
+                         tolerance: Double = 0, within: Range<Int>? = nil) -> Bool {
+        var before = 0.0, after = 0.0, afterAsRead = 0.0, changed = false
+        let readStart = asRead?.start ?? 0, readEnd = readStart + (asRead?.values.count ?? 0)
         // A new object changes a few bands of the canvas: spans the two canvases share (found
         // by memcmp, vectorised) are skipped whole; the sums run in the same order as over every pixel.
         let span = 96, range = within ?? 0..<candidate.count, n = range.upperBound
@@ -459,10 +481,12 @@ public final class Inferrer {
                 let o = Double(observed[p]), r = Double(reference[p]), c = Double(candidate[p])
                 before += (o - r) * (o - r)
                 after += (o - c) * (o - c)
+                let a = p >= readStart && p < readEnd ? Double(asRead!.values[p - readStart]) : c
+                afterAsRead += (o - a) * (o - a)
                 changed = true
             }
         }
-        return changed && after < (1 + tolerance) * before
+        return changed && after < (1 + tolerance) * before && (asRead == nil || afterAsRead < (1 + tolerance) * before)
     }
 
     private func unexplainedPeak(_ k: Int) -> SIMD2<Double>? {
@@ -545,7 +569,9 @@ public final class Inferrer {
     }
 
     /// The same over the span `lit` of the object's nonzero shading (`litSpan`).
-    static func fitNewestColor(_ img: inout Image, scene: Scene, shade: [Float], observed: ArraySlice<Float>, lit: ClosedRange<Int>) {
+    /// Returns the fitted albedo (the colour read when nothing is lit).
+    @discardableResult
+    static func fitNewestColor(_ img: inout Image, scene: Scene, shade: [Float], observed: ArraySlice<Float>, lit: ClosedRange<Int>) -> SIMD3<Double> {
         let offset = observed.startIndex
         let c = scene.objects[scene.objects.count - 1].color.rgb
         var num = SIMD3<Double>(0, 0, 0), den = 0.0
@@ -557,7 +583,7 @@ public final class Inferrer {
             }
             den += s * s
         }
-        guard den > 0 else { return }
+        guard den > 0 else { return c }
         let fitted = SIMD3((num / den).x.clamped, (num / den).y.clamped, (num / den).z.clamped)
         let delta = fitted - c
         for p in lit {
@@ -565,6 +591,7 @@ public final class Inferrer {
             if s == 0 { continue }
             for ch in 0..<3 { img.pixels[3 * p + ch] = Float(Double(img.pixels[3 * p + ch]) + delta[ch] * s) }
         }
+        return fitted
     }
 
     /// Where the what-path places the object relative to its glimpse's centre (scene units),

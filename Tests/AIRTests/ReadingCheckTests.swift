@@ -64,6 +64,30 @@ final class ReadingCheckTests: XCTestCase {
         XCTAssertFalse(explains(observed, table, image(blocks: [(18, 12)], block: 0.55), tolerance: 1))
     }
 
+    /// A shadow left unexplained (a dark square) is explained by a block read white once its
+    /// colour fit turns it near black; drawn as read, white, it is not.
+    func testAShadowExplainedOnlyByTheFitIsNotExplainedAsRead() {
+        let observed = image(blocks: [(14, 12)], block: 0.1)
+        let table = image(blocks: [])
+        let fitted = image(blocks: [(14, 12)], block: 0.12)
+        let asRead = image(blocks: [(14, 12)], block: 0.9)
+        XCTAssertTrue(explains(observed, table, fitted, tolerance: 1))
+        observed.withUnsafeBufferPointer { o in table.withUnsafeBufferPointer { r in fitted.withUnsafeBufferPointer { c in
+            asRead.withUnsafeBufferPointer { a in
+                XCTAssertFalse(Inferrer.explains(observed: o, reference: r, candidate: c, asRead: (0, a), tolerance: 1))
+                // Only the values from `start` on are the as-read ones: past the square, nothing differs.
+                let start = 3 * (16 * w)
+                XCTAssertTrue(Inferrer.explains(observed: o, reference: r, candidate: c,
+                                                asRead: (start, UnsafeBufferPointer(rebasing: a[start...])), tolerance: 1))
+            }
+        } } }
+        // A real white block read as white passes both ways.
+        let block = image(blocks: [(14, 12)])
+        block.withUnsafeBufferPointer { o in table.withUnsafeBufferPointer { r in block.withUnsafeBufferPointer { c in
+            XCTAssertTrue(Inferrer.explains(observed: o, reference: r, candidate: c, asRead: (0, c), tolerance: 1))
+        } } }
+    }
+
     func testACopyExplainsNothing() {
         let observed = image(blocks: [(4, 4), (14, 12)])
         let canvas = image(blocks: [(4, 4)])

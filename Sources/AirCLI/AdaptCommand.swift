@@ -159,20 +159,24 @@ struct Adapt: ParsableCommand {
         }
     }
 
-    /// The search on `cameraImages` refined readings, the centring on the amortised readings of up to 2,000.
+    /// Rounds of reading and fitting (`CameraFitRounds`): each round's search on `cameraImages`
+    /// refined readings, its centring on the amortised readings of up to 2,000 images.
     func fitCameraPose(_ network: GuideNetwork, folder images: String) throws {
         let folder = try ImageFolderSource(folder: images, config: network.config)
         let r = Rasterizer(threads: 1)
         let all = try (0..<min(2000, folder.count)).map { try folder.scene($0, renderer: r).image! }
-        let amortized = try SceneReader(network: network, refine: false).read(all).map(\.scene)
-        let sample = Array(all.prefix(cameraImages))
-        let refined = try SceneReader(network: network, refine: true).read(sample).map(\.scene)
-        var fit = CameraFit(config: network.config)
-        let camera = try fit.fit(images: sample, scenes: refined,
-                                                                centring: Array(zip(all, amortized)).map { (image: $0.0, scene: $0.1) })
-        network.setCamera(camera)
-        print(String(format: "camera centring on %d objects: moved (%.3f, %.3f) along the table, turned %.2f degrees, eye's distance x %.4f",
-                     fit.lastCentring.objects, fit.lastCentring.shift.x, fit.lastCentring.shift.y, fit.lastCentring.turn * 180 / .pi, fit.lastDolly))
+        var rounds = CameraFitRounds()
+        rounds.searchImages = cameraImages
+        var n = 0
+        _ = try rounds.fit(network, images: all) { round in
+            n += 1
+            let c = round.camera
+            print(String(format: "camera round %d: centring on %d objects: moved (%.3f, %.3f) along the table, turned %.2f degrees, eye's distance x %.4f",
+                         n, round.objects, round.shift.x, round.shift.y, round.turn * 180 / .pi, round.dolly))
+            print(String(format: "camera round %d: eye [%.3f, %.3f, %.3f], target [%.3f, %.3f, %.3f], fov_y %.2f; the table area's projection moved up to %.2f px",
+                         n, c.eye.x, c.eye.y, c.eye.z, c.target.x, c.target.y, c.target.z, c.fovY, round.moved))
+        }
+        let camera = network.config.camera
         print(String(format: "fitted camera: eye [%.3f, %.3f, %.3f], target [%.3f, %.3f, %.3f], fov_y %.2f",
                      camera.eye.x, camera.eye.y, camera.eye.z, camera.target.x, camera.target.y, camera.target.z, camera.fovY))
     }

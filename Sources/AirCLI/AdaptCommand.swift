@@ -75,7 +75,7 @@ struct Adapt: ParsableCommand {
     @Flag(help: "Fit the table's colour to the images first (written into the adapted model).")
     var fitTable = false
 
-    @Flag(help: "Fit the camera's pose and field of view to the images first (written into the adapted model).")
+    @Flag(help: "Fit the camera's pose and field of view to the images first, in rounds of reading and fitting until the camera settles (written into the adapted model).")
     var fitCamera = false
 
     @Option(parsing: .unconditional, help: "With --fit-camera: images whose refined readings drive the camera search (more: a steadier fit, about 0.3 s each).")

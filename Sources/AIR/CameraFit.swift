@@ -21,7 +21,8 @@ import Scenes
 public struct CameraFit {
     public var config: ModelConfig
     /// Renders per image of the pose search that re-fits the objects under a candidate camera.
-    public var polishRenders = 60
+    public var polishRenders = CameraFit.defaultPolishRenders
+    public static let defaultPolishRenders = 60
     /// What the last `fit` did after the search: the shift along the table and the turn (radians).
     public private(set) var lastCentring = (shift: SIMD2<Double>(0, 0), turn: 0.0, objects: 0)
     /// The dolly the last `fit` applied after the centring (1: none; `outlineDolly`).

@@ -29,7 +29,7 @@ public struct CameraFitRounds {
     /// Images whose refined readings drive each round's search (the rest only centre).
     public var searchImages = 384
     /// Renders per image of the search's pose re-fits (`CameraFit.polishRenders`).
-    public var polishRenders = CameraFit(config: ModelConfig()).polishRenders
+    public var polishRenders = CameraFit.defaultPolishRenders
 
     public init() {}
 

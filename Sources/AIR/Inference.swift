@@ -203,8 +203,8 @@ public final class Inferrer {
                 let needsCanvas = step + 1 < cfg.maxObjects && !inDoubt
                 let drew = needsCanvas || checksReadings
                 if drew { try canvas(k, objects: found[k].map(\.object) + [o.object], light: lights[k]) }
-                let img = drew ? candidate : nil
-                if checksReadings, let img, !explains(k, img, o.object, among: found[k]) {
+                // Checked readings always draw their candidate.
+                if checksReadings, !explains(k, o.object, among: found[k]) {
                     unsupported.append(i)
                     continue
                 }
@@ -232,7 +232,7 @@ public final class Inferrer {
                         let o = decode(Array(again[n * width..<(n + 1) * width]), center: lc[n],
                                        theta: Array(lt[6 * n..<6 * n + 6]), presence: presence[j], camera: camera)
                         try canvas(k, objects: found[k].map(\.object) + [o.object], light: lights[k])
-                        if !explains(k, candidate, o.object, among: found[k]) { stop[k] = presence[j] } else if presence[j] <= 0.5 { doubtful[k] = o } else { accept(o, row: j, canvas: true) }
+                        if !explains(k, o.object, among: found[k]) { stop[k] = presence[j] } else if presence[j] <= 0.5 { doubtful[k] = o } else { accept(o, row: j, canvas: true) }
                     }
                 }
             }
@@ -377,6 +377,9 @@ public final class Inferrer {
     private func canvas(_ k: Int, objects: [SceneObject], light: Light) throws {
         let cfg = network.config, pixels = cfg.width * cfg.height * 3
         let scene = cfg.scene(light: light, objects: objects)
+        unfitted.removeAll(keepingCapacity: true)
+        candidateFitRows = 0..<0
+        candidateFitRatio = 1
         if fitsCanvasColors, let shading = renderer as? any ShadingRenderer {
             // The newest object is drawn onto the rendering of the others: only its box (and its
             // shadow's) is rendered, bit for bit as a full render.
@@ -384,10 +387,8 @@ public final class Inferrer {
             candidateBox = try shading.renderAdded(scene, samplesPerPixel: cfg.samplesPerPixel, onto: &candidate, shade: &candidateShade).rows
             // The object's shading is nonzero only inside the rows drawn.
             let lit = Self.litSpan(candidateShade, within: candidateBox.lowerBound * cfg.width..<candidateBox.upperBound * cfg.width)
-            unfitted.removeAll(keepingCapacity: true)
-            candidateFitRows = lit.map { $0.lowerBound / cfg.width..<$0.upperBound / cfg.width + 1 } ?? 0..<0
-            candidateFitRatio = 1
             if let lit {
+                candidateFitRows = lit.lowerBound / cfg.width..<lit.upperBound / cfg.width + 1
                 unfittedStart = 3 * lit.lowerBound
                 unfitted.append(contentsOf: candidate.pixels[3 * lit.lowerBound..<3 * (lit.upperBound + 1)])
                 let read = scene.objects[scene.objects.count - 1].color.rgb
@@ -398,9 +399,6 @@ public final class Inferrer {
         }
         candidate = try renderer.render(scene, samplesPerPixel: cfg.samplesPerPixel)
         candidateBox = 0..<cfg.height
-        unfitted.removeAll(keepingCapacity: true)
-        candidateFitRows = 0..<0
-        candidateFitRatio = 1
     }
 
     /// The rows of the fit in the newest candidate.
@@ -437,18 +435,18 @@ public final class Inferrer {
         }
     }
 
-    /// Whether `img`, image k's canvas with `object` added to `found`, explains the image: a
+    /// Whether the candidate, image k's canvas with `object` added to `found`, explains the image: a
     /// reading whose footprint overlaps one read before (a copy, or one of the two misplaced)
     /// must bring the canvas closer to the image; any other may leave it up to twice as far over
     /// its pixels (`tolerance` 1), so that a faint block read a little off — a white wedge in
     /// shade — is kept, while a block read on bare table is not.
-    private func explains(_ k: Int, _ img: Image, _ object: SceneObject, among found: [InferredObject]) -> Bool {
+    private func explains(_ k: Int, _ object: SceneObject, among found: [InferredObject]) -> Bool {
         let copy = found.contains { Footprint.overlap($0.object, object) }
-        let n = img.pixels.count, rows = candidateRows(k), row = img.width * 3
+        let n = candidate.pixels.count, rows = candidateRows(k), row = candidate.width * 3
         let asRead = candidateFitRatio < darkFitFloor && !unfitted.isEmpty
         return observed.withUnsafeBufferPointer { o in
             reference.withUnsafeBufferPointer { r in
-                img.pixels.withUnsafeBufferPointer { c in
+                candidate.pixels.withUnsafeBufferPointer { c in
                     unfitted.withUnsafeBufferPointer { u in
                         Inferrer.explains(observed: UnsafeBufferPointer(rebasing: o[k * n..<(k + 1) * n]),
                                           reference: UnsafeBufferPointer(rebasing: r[k * n..<(k + 1) * n]), candidate: c,

@@ -16,8 +16,26 @@ final class BundledModelTests: XCTestCase {
         return (images, scenes.map(\.objects))
     }
 
+    func loadNetwork(_ model: String) throws -> GuideNetwork {
+        try ModelFile.load(Self.root.appendingPathComponent(model).path).network
+    }
+
+    /// `network`'s readings of `images` by an inferrer `configure` has set up.
+    func readings(_ network: GuideNetwork, _ images: [Image], _ configure: (Inferrer) -> Void) throws -> [InferredScene] {
+        let inferrer = try Inferrer(network: network)
+        configure(inferrer)
+        return try inferrer.infer(images)
+    }
+
+    /// The overall metrics of `readings` against `truth` (no confidences).
+    func metrics(_ truth: [[SceneObject]], _ readings: [InferredScene]) -> EvaluationMetrics {
+        var e = Evaluation()
+        for (t, r) in zip(truth, readings) { e.add(truth: t, predicted: r.scene.objects) }
+        return e.report().overall
+    }
+
     func evaluate(_ specName: String, count: Int, seed: UInt64, refine: Bool, model: String = "models/default.safetensors") throws -> EvaluationReport {
-        let (network, _) = try ModelFile.load(Self.root.appendingPathComponent(model).path)
+        let network = try loadNetwork(model)
         XCTAssertNotNil(network.config.calibration, "the bundled model is calibrated")
         let (images, truth) = try scenes(specName, count: count, seed: seed)
         let readings = try SceneReader(network: network, refine: refine).read(images)
@@ -32,15 +50,11 @@ final class BundledModelTests: XCTestCase {
     /// Glimpses taken again where the offset is long (`Inferrer.recentring`): none with 0 (the
     /// single glimpse), some readings change with 4, and the crowded model's shapes improve.
     func testRecentringLandsGlimpsesOnBlocks() throws {
-        let (network, _) = try ModelFile.load(Self.root.appendingPathComponent("models/crowded.safetensors").path)
+        let network = try loadNetwork("models/crowded.safetensors")
         let (images, truth) = try scenes("scenes/crowded.json", count: 40, seed: 20_261_201)
         func shapes(_ recentring: Int) throws -> (report: EvaluationMetrics, readings: [InferredScene]) {
-            let inferrer = try Inferrer(network: network)
-            inferrer.recentring = recentring
-            let readings = try inferrer.infer(images)
-            var e = Evaluation()
-            for (t, r) in zip(truth, readings) { e.add(truth: t, predicted: r.scene.objects) }
-            return (e.report().overall, readings)
+            let r = try readings(network, images) { $0.recentring = recentring }
+            return (metrics(truth, r), r)
         }
         let once = try shapes(0), again = try shapes(4)
         XCTAssertEqual(try Inferrer(network: network).recentring, 4, "on by default")
@@ -52,14 +66,10 @@ final class BundledModelTests: XCTestCase {
     /// Checking each reading against the image removes the copies and between-block readings
     /// the crowded model makes (test count 92.2 → 96.4 %, shape 94.6 → 99.7 %).
     func testCheckedReadingsCountCrowdedScenes() throws {
-        let (network, _) = try ModelFile.load(Self.root.appendingPathComponent("models/crowded.safetensors").path)
+        let network = try loadNetwork("models/crowded.safetensors")
         let (images, truth) = try scenes("scenes/crowded.json", count: 40, seed: 20_261_203)
         func counts(_ checks: Bool) throws -> EvaluationMetrics {
-            let inferrer = try Inferrer(network: network)
-            inferrer.checksReadings = checks
-            var e = Evaluation()
-            for (t, r) in zip(truth, try inferrer.infer(images)) { e.add(truth: t, predicted: r.scene.objects) }
-            return e.report().overall
+            metrics(truth, try readings(network, images) { $0.checksReadings = checks })
         }
         XCTAssertTrue(try Inferrer(network: network).checksReadings, "on by default")
         let unchecked = try counts(false), checked = try counts(true)
@@ -72,14 +82,12 @@ final class BundledModelTests: XCTestCase {
 
     /// Under a low sun, a long shadow the misread light leaves unexplained is read as a white
     /// block whose colour fit makes it near black; `darkFitFloor` makes such a reading explain
-    /// the image as read (README: 500 scenes, count 96.2 → 98.2 %).
+    /// the image as read (README: 500 scenes, seed 4111, count 96.2 → 98.2 %).
     func testLowSunShadowsAreNotReadAsBlocks() throws {
-        let (network, _) = try ModelFile.load(Self.root.appendingPathComponent("models/default.safetensors").path)
+        let network = try loadNetwork("models/default.safetensors")
         let (images, truth) = try scenes("scenes/shifts/shadows-low-sun.json", count: 200, seed: 20_261_204)
         func overCounts(_ floor: Double) throws -> Int {
-            let inferrer = try Inferrer(network: network)
-            inferrer.darkFitFloor = floor
-            return zip(truth, try inferrer.infer(images)).filter { $1.objects.count > $0.count }.count
+            zip(truth, try readings(network, images) { $0.darkFitFloor = floor }).filter { $1.objects.count > $0.count }.count
         }
         XCTAssertEqual(try Inferrer(network: network).darkFitFloor, 0.6, "on by default")
         let without = try overCounts(0), with = try overCounts(0.6)

@@ -70,7 +70,11 @@ final class DataParallelTests: XCTestCase {
             XCTAssertEqual(losses[0], losses[1], "\(objective): every rank logs the batch's loss")
             let worst = zip(params(single), params(ranks[0])).map { abs($0 - $1) }.max()!
             print("\(objective): largest parameter difference, 3 ranks against 1 process after 4 steps: \(worst)")
-            XCTAssertLessThan(worst, 1e-4, "\(objective)")
+            // The ELBO's finite differences divide rounding by their step, so its differences
+            // are larger and depend on the host's BLAS kernels (1.04e-4 on an AMD Zen 5 host, under
+            // 1e-4 on the Intel hosts before); a tenth of the learning rate still tells rounding
+            // from a share lost or counted twice, which moves parameters by a sizeable part of a step.
+            XCTAssertLessThan(worst, objective == .elbo ? 3e-4 : 1e-4, "\(objective)")
             XCTAssertNotEqual(params(single), params(try trainer(objective)), "the check must be able to fail")
             for (a, b) in zip(singleLosses, losses[0]) { XCTAssertEqual(a, b, accuracy: 1e-3 * max(1, abs(a)), "\(objective)") }
             XCTAssertEqual(single.elbo.signalNormalizer.updates, ranks[1].elbo.signalNormalizer.updates)

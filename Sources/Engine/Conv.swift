@@ -44,9 +44,52 @@ struct ConvGeometry {
         }
     }
 
-    /// The im2col rows of `pixels` into `cols`. The runs are short (a kernel row of a few
-    /// channels), so they are copied inline rather than by memmove calls.
+    /// The im2col rows of `pixels` into `cols`, output row by output row: for each kernel row
+    /// the input row is fixed, and the output pixels inside the image copy one kernel row of
+    /// C channels each from a constant stride — a tight loop of short copies (a dozen floats in
+    /// the first layers), where walking run by run (`forEachRun`) spent more on the walk than on
+    /// the copy. Border pixels, whose taps leave the image, go through `forEachRun`.
     func im2col(_ pixels: Range<Int>, from image: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>) {
+        let rowLength = kernelW * channels, plane = outH * outW
+        // Output columns whose whole kernel row lies inside the image: ox·s − p ≥ 0 and ox·s − p + kW ≤ W.
+        let firstInside = (padding + stride - 1) / stride
+        let endInside = width + padding - kernelW >= 0 ? min(outW, (width + padding - kernelW) / stride + 1) : 0
+        var r = pixels.lowerBound
+        while r < pixels.upperBound {
+            let b = r / plane, oy = (r % plane) / outW, ox0 = r % outW
+            let ox1 = min(outW, ox0 + (pixels.upperBound - r))
+            let base = cols + (r - pixels.lowerBound) * patch
+            let lo = min(max(ox0, firstInside), ox1), hi = max(lo, min(ox1, endInside))
+            if lo > ox0 { borderRuns(r..<(r + lo - ox0), from: image, into: base) }
+            if hi < ox1 { borderRuns((r + hi - ox0)..<(r + ox1 - ox0), from: image, into: base + (hi - ox0) * patch) }
+            for ky in 0..<kernelH where lo < hi {
+                let iy = oy * stride - padding + ky
+                var dst = base + (lo - ox0) * patch + ky * rowLength
+                if iy < 0 || iy >= height {
+                    for _ in lo..<hi { dst.update(repeating: 0, count: rowLength); dst += patch }
+                    continue
+                }
+                var src = image + ((b * height + iy) * width + lo * stride - padding) * channels
+                let step = stride * channels
+                if rowLength % 4 == 0 {
+                    for _ in lo..<hi {
+                        var i = 0
+                        while i < rowLength {
+                            UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+                            i += 4
+                        }
+                        dst += patch; src += step
+                    }
+                } else {
+                    for _ in lo..<hi { map8(src, dst, rowLength, { $0 }, { $0 }); dst += patch; src += step }
+                }
+            }
+            r += ox1 - ox0
+        }
+    }
+
+    /// The im2col rows of `pixels` (consecutive, on one output row) run by run, into `cols`.
+    private func borderRuns(_ pixels: Range<Int>, from image: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>) {
         forEachRun(pixels, { col, img, n in map8(image + img, cols + col, n, { $0 }, { $0 }) },
                    outside: { col, n in (cols + col).update(repeating: 0, count: n) })
     }

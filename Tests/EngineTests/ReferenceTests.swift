@@ -30,6 +30,44 @@ final class ReferenceTests: XCTestCase {
         }
     }
 
+    /// im2col copies each output pixel's patch (zeros where a tap leaves the image) for every
+    /// geometry and for pixel ranges that start and end mid-row and span images: against the
+    /// definition, value for value. Small images have no column whose kernel row lies inside.
+    func testIm2colAgainstTheDefinition() {
+        var rng = RNG(seed: 21)
+        for (k, stride, padding) in [(4, 2, 1), (3, 1, 1), (1, 1, 0), (2, 2, 0), (3, 3, 2), (5, 2, 2), (4, 1, 3)] {
+            for (h, w, c) in [(9, 8, 3), (6, 7, 6), (2, 3, 5), (5, 5, 1), (1, 4, 4)] {
+                let outH = (h + 2 * padding - k) / stride + 1, outW = (w + 2 * padding - k) / stride + 1
+                guard outH > 0, outW > 0 else { continue }
+                let b = 2
+                let g = ConvGeometry(batch: b, height: h, width: w, channels: c, kernelH: k, kernelW: k, stride: stride,
+                                     padding: padding, outH: outH, outW: outW)
+                let image = (0..<(b * h * w * c)).map { _ in rng.uniformFloat() + 0.5 }   // never 0: a missed copy shows
+                var ranges = [0..<g.rows]
+                for _ in 0..<6 {
+                    let lo = Int(rng.next() % UInt64(g.rows)), hi = lo + 1 + Int(rng.next() % UInt64(g.rows - lo))
+                    ranges.append(lo..<hi)
+                }
+                for pixels in ranges {
+                    var cols = [Float](repeating: -1, count: pixels.count * g.patch)
+                    image.withUnsafeBufferPointer { x in cols.withUnsafeMutableBufferPointer { out in
+                        g.im2col(pixels, from: x.baseAddress!, into: out.baseAddress!)
+                    } }
+                    var expected = [Float](repeating: 0, count: pixels.count * g.patch)
+                    for (row, r) in pixels.enumerated() {
+                        let n = r / (outH * outW), oy = (r % (outH * outW)) / outW, ox = r % outW
+                        for ky in 0..<k { for kx in 0..<k { for ch in 0..<c {
+                            let iy = oy * stride - padding + ky, ix = ox * stride - padding + kx
+                            let inside = iy >= 0 && iy < h && ix >= 0 && ix < w
+                            expected[row * g.patch + (ky * k + kx) * c + ch] = inside ? image[((n * h + iy) * w + ix) * c + ch] : 0
+                        } } }
+                    }
+                    XCTAssertEqual(cols, expected, "k\(k) s\(stride) p\(padding) \(h)×\(w)×\(c) pixels \(pixels)")
+                }
+            }
+        }
+    }
+
     /// A convolution of many output pixels runs block by block (`ConvGeometry.blockRows`), with the
     /// block's im2col rows rebuilt in the backward pass, and may fuse its ReLU. Its output and its
     /// gradients for x, W and b against Float64 sums of the definitions, over several blocks.

@@ -45,12 +45,12 @@ struct ConvGeometry {
     }
 
     /// The im2col rows of `pixels` into `cols`, output row by output row: for each kernel row
-    /// the input row is fixed, and the output pixels inside the image copy one kernel row of
-    /// C channels each from a constant stride — a tight loop of short copies (a dozen floats in
-    /// the first layers), where walking run by run (`forEachRun`) spent more on the walk than on
-    /// the copy. Border pixels, whose taps leave the image, go through `forEachRun`.
+    /// the input row is fixed, and the output pixels copy one kernel row of C channels each from
+    /// a constant stride — a tight loop of short copies (a dozen floats in the first layers),
+    /// where walking run by run (`forEachRun`) spent more on the walk than on the copy. Only the
+    /// columns at the image's left and right edges copy part of a kernel row and zero the rest.
     func im2col(_ pixels: Range<Int>, from image: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>) {
-        let rowLength = kernelW * channels, plane = outH * outW
+        let rowLength = kernelW * channels, plane = outH * outW, step = stride * channels
         // Output columns whose whole kernel row lies inside the image: ox·s − p ≥ 0 and ox·s − p + kW ≤ W.
         let firstInside = (padding + stride - 1) / stride
         let endInside = width + padding - kernelW >= 0 ? min(outW, (width + padding - kernelW) / stride + 1) : 0
@@ -60,17 +60,24 @@ struct ConvGeometry {
             let ox1 = min(outW, ox0 + (pixels.upperBound - r))
             let base = cols + (r - pixels.lowerBound) * patch
             let lo = min(max(ox0, firstInside), ox1), hi = max(lo, min(ox1, endInside))
-            if lo > ox0 { borderRuns(r..<(r + lo - ox0), from: image, into: base) }
-            if hi < ox1 { borderRuns((r + hi - ox0)..<(r + ox1 - ox0), from: image, into: base + (hi - ox0) * patch) }
-            for ky in 0..<kernelH where lo < hi {
+            for ky in 0..<kernelH {
                 let iy = oy * stride - padding + ky
-                var dst = base + (lo - ox0) * patch + ky * rowLength
+                let first = base + ky * rowLength
                 if iy < 0 || iy >= height {
-                    for _ in lo..<hi { dst.update(repeating: 0, count: rowLength); dst += patch }
+                    for i in 0..<(ox1 - ox0) { (first + i * patch).update(repeating: 0, count: rowLength) }
                     continue
                 }
-                var src = image + ((b * height + iy) * width + lo * stride - padding) * channels
-                let step = stride * channels
+                let inputRow = image + (b * height + iy) * width * channels
+                // A column at the edge: the taps kx0 ..< kx1 inside, zeros on either side.
+                func edge(_ ox: Int) {
+                    let dst = first + (ox - ox0) * patch, x0 = ox * stride - padding
+                    let kx0 = min(kernelW, max(0, -x0)), kx1 = max(kx0, min(kernelW, width - x0))
+                    dst.update(repeating: 0, count: kx0 * channels)
+                    if kx1 > kx0 { map8(inputRow + (x0 + kx0) * channels, dst + kx0 * channels, (kx1 - kx0) * channels, { $0 }, { $0 }) }
+                    (dst + kx1 * channels).update(repeating: 0, count: (kernelW - kx1) * channels)
+                }
+                for ox in ox0..<lo { edge(ox) }
+                var dst = first + (lo - ox0) * patch, src = inputRow + (lo * stride - padding) * channels
                 if rowLength % 4 == 0 {
                     for _ in lo..<hi {
                         var i = 0
@@ -83,15 +90,10 @@ struct ConvGeometry {
                 } else {
                     for _ in lo..<hi { map8(src, dst, rowLength, { $0 }, { $0 }); dst += patch; src += step }
                 }
+                for ox in hi..<ox1 { edge(ox) }
             }
             r += ox1 - ox0
         }
-    }
-
-    /// The im2col rows of `pixels` (consecutive, on one output row) run by run, into `cols`.
-    private func borderRuns(_ pixels: Range<Int>, from image: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>) {
-        forEachRun(pixels, { col, img, n in map8(image + img, cols + col, n, { $0 }, { $0 }) },
-                   outside: { col, n in (cols + col).update(repeating: 0, count: n) })
     }
 }
 

@@ -14,43 +14,19 @@ struct ConvGeometry {
     /// speed (the whole im2col matrix of a batch is tens of MB).
     var blockRows: Int { max(16, min(rows, 131_072 / max(patch, 1))) }
 
-    /// Walks the im2col rows of output pixels `pixels` in runs: for each output pixel and kernel
-    /// row, the in-bounds taps are one contiguous run of the NHWC image (kx₁ − kx₀ pixels × C
-    /// channels), reported as `inside(colOffset, imageOffset, length)`; taps in the zero padding
-    /// as `outside(colOffset, length)`. Column offsets count from the range's first row.
+    /// Walks the im2col rows of output pixels `pixels` kernel row by kernel row, output row by
+    /// output row: for a kernel row the input row is fixed, so the output pixels whose taps all
+    /// lie inside the image read one kernel row of C channels each at a constant stride
+    /// (`interior(col, image, n)`: n pixels, the first one's column and image offsets; the next
+    /// ones `patch` and `stride · C` further on). A pixel at the image's left or right edge reads
+    /// taps kx₀ ..< kx₁ (`edge(col, image, kx₀, kx₁)`, the offsets of its kernel row's start and of
+    /// tap kx₀), and pixels whose kernel row lies in the padding above or below read none
+    /// (`outside(col, n)`). Column offsets count from the range's first row. Walking pixel by
+    /// pixel instead spent more on the walk than on the copies (a dozen floats in the first layers).
     @inline(__always)
-    func forEachRun(_ pixels: Range<Int>, _ inside: (Int, Int, Int) -> Void, outside: (Int, Int) -> Void = { _, _ in }) {
-        let rowLength = kernelW * channels
-        let plane = outH * outW
-        guard !pixels.isEmpty else { return }
-        // The output pixel (b, oy, ox) of row r, stepped along rather than divided out per row.
-        var b = pixels.lowerBound / plane, oy = (pixels.lowerBound % plane) / outW, ox = pixels.lowerBound % outW
-        for r in pixels {
-            defer {
-                ox += 1
-                if ox == outW { ox = 0; oy += 1; if oy == outH { oy = 0; b += 1 } }
-            }
-            let row = (r - pixels.lowerBound) * patch
-            let x0 = ox * stride - padding
-            let kx0 = max(0, -x0), kx1 = min(kernelW, width - x0)
-            for ky in 0..<kernelH {
-                let iy = oy * stride - padding + ky
-                let col = row + ky * rowLength
-                if iy < 0 || iy >= height || kx0 >= kx1 { outside(col, rowLength); continue }
-                if kx0 > 0 { outside(col, kx0 * channels) }
-                inside(col + kx0 * channels, ((b * height + iy) * width + x0 + kx0) * channels, (kx1 - kx0) * channels)
-                if kx1 < kernelW { outside(col + kx1 * channels, (kernelW - kx1) * channels) }
-            }
-        }
-    }
-
-    /// The im2col rows of `pixels` into `cols`, output row by output row: for each kernel row
-    /// the input row is fixed, and the output pixels copy one kernel row of C channels each from
-    /// a constant stride — a tight loop of short copies (a dozen floats in the first layers),
-    /// where walking run by run (`forEachRun`) spent more on the walk than on the copy. Only the
-    /// columns at the image's left and right edges copy part of a kernel row and zero the rest.
-    func im2col(_ pixels: Range<Int>, from image: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>) {
-        let rowLength = kernelW * channels, plane = outH * outW, step = stride * channels
+    func forEachKernelRow(_ pixels: Range<Int>, interior: (Int, Int, Int) -> Void, edge: (Int, Int, Int, Int) -> Void,
+                          outside: (Int, Int) -> Void) {
+        let rowLength = kernelW * channels, plane = outH * outW
         // Output columns whose whole kernel row lies inside the image: ox·s − p ≥ 0 and ox·s − p + kW ≤ W.
         let firstInside = (padding + stride - 1) / stride
         let endInside = width + padding - kernelW >= 0 ? min(outW, (width + padding - kernelW) / stride + 1) : 0
@@ -58,42 +34,63 @@ struct ConvGeometry {
         while r < pixels.upperBound {
             let b = r / plane, oy = (r % plane) / outW, ox0 = r % outW
             let ox1 = min(outW, ox0 + (pixels.upperBound - r))
-            let base = cols + (r - pixels.lowerBound) * patch
+            let base = (r - pixels.lowerBound) * patch
             let lo = min(max(ox0, firstInside), ox1), hi = max(lo, min(ox1, endInside))
             for ky in 0..<kernelH {
                 let iy = oy * stride - padding + ky
                 let first = base + ky * rowLength
-                if iy < 0 || iy >= height {
-                    for i in 0..<(ox1 - ox0) { (first + i * patch).update(repeating: 0, count: rowLength) }
-                    continue
-                }
-                let inputRow = image + (b * height + iy) * width * channels
-                // A column at the edge: the taps kx0 ..< kx1 inside, zeros on either side.
-                func edge(_ ox: Int) {
-                    let dst = first + (ox - ox0) * patch, x0 = ox * stride - padding
+                if iy < 0 || iy >= height { outside(first, ox1 - ox0); continue }
+                let inputRow = (b * height + iy) * width
+                func atEdge(_ ox: Int) {
+                    let x0 = ox * stride - padding
                     let kx0 = min(kernelW, max(0, -x0)), kx1 = max(kx0, min(kernelW, width - x0))
-                    dst.update(repeating: 0, count: kx0 * channels)
-                    if kx1 > kx0 { map8(inputRow + (x0 + kx0) * channels, dst + kx0 * channels, (kx1 - kx0) * channels, { $0 }, { $0 }) }
-                    (dst + kx1 * channels).update(repeating: 0, count: (kernelW - kx1) * channels)
+                    edge(first + (ox - ox0) * patch, (inputRow + x0 + kx0) * channels, kx0, kx1)
                 }
-                for ox in ox0..<lo { edge(ox) }
-                var dst = first + (lo - ox0) * patch, src = inputRow + (lo * stride - padding) * channels
-                if rowLength % 4 == 0 {
-                    for _ in lo..<hi {
-                        var i = 0
-                        while i < rowLength {
-                            UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
-                            i += 4
-                        }
-                        dst += patch; src += step
-                    }
-                } else {
-                    for _ in lo..<hi { map8(src, dst, rowLength, { $0 }, { $0 }); dst += patch; src += step }
-                }
-                for ox in hi..<ox1 { edge(ox) }
+                for ox in ox0..<lo { atEdge(ox) }
+                if hi > lo { interior(first + (lo - ox0) * patch, (inputRow + lo * stride - padding) * channels, hi - lo) }
+                for ox in hi..<ox1 { atEdge(ox) }
             }
             r += ox1 - ox0
         }
+    }
+
+    /// The im2col rows of `pixels` into `cols` (zeros for the taps in the padding).
+    func im2col(_ pixels: Range<Int>, from image: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>) {
+        let rowLength = kernelW * channels, step = stride * channels
+        forEachKernelRow(pixels, interior: { col, img, n in
+            var dst = cols + col, src = image + img
+            if rowLength % 4 == 0 {
+                for _ in 0..<n {
+                    var i = 0
+                    while i < rowLength {
+                        UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+                        i += 4
+                    }
+                    dst += patch; src += step
+                }
+            } else {
+                for _ in 0..<n { map8(src, dst, rowLength, { $0 }, { $0 }); dst += patch; src += step }
+            }
+        }, edge: { col, img, kx0, kx1 in
+            let dst = cols + col
+            dst.update(repeating: 0, count: kx0 * channels)
+            if kx1 > kx0 { map8(image + img, dst + kx0 * channels, (kx1 - kx0) * channels, { $0 }, { $0 }) }
+            (dst + kx1 * channels).update(repeating: 0, count: (kernelW - kx1) * channels)
+        }, outside: { col, n in
+            for i in 0..<n { (cols + col + i * patch).update(repeating: 0, count: rowLength) }
+        })
+    }
+
+    /// The adjoint of `im2col`: each im2col row of `pixels` in `cols` added onto the taps it was
+    /// copied from (those in the padding are dropped).
+    func col2im(_ pixels: Range<Int>, from cols: UnsafePointer<Float>, accumulatingInto image: UnsafeMutablePointer<Float>) {
+        let rowLength = kernelW * channels, step = stride * channels
+        forEachKernelRow(pixels, interior: { col, img, n in
+            var src = cols + col, dst = image + img
+            for _ in 0..<n { accumulate(src, into: dst, rowLength); src += patch; dst += step }
+        }, edge: { col, img, kx0, kx1 in
+            if kx1 > kx0 { accumulate(cols + col + kx0 * channels, into: image + img, (kx1 - kx0) * channels) }
+        }, outside: { _, _ in })
     }
 }
 
@@ -161,7 +158,7 @@ public func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int =
                 guard let gx else { continue }
                 if let dcols {
                     sgemm(false, false, n, g.patch, o, 1, dyBlock, weight.data, 0, dcols)
-                    g.forEachRun(pixels) { col, img, len in accumulate(dcols + col, into: gx + img, len) }
+                    g.col2im(pixels, from: dcols, accumulatingInto: gx)
                 } else {
                     sgemm(false, false, n, g.patch, o, 1, dyBlock, weight.data, 1, gx + pixels.lowerBound * g.patch)
                 }

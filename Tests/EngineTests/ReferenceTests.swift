@@ -30,9 +30,10 @@ final class ReferenceTests: XCTestCase {
         }
     }
 
-    /// im2col copies each output pixel's patch (zeros where a tap leaves the image) for every
-    /// geometry and for pixel ranges that start and end mid-row and span images: against the
-    /// definition, value for value. Small images have no column whose kernel row lies inside.
+    /// im2col copies each output pixel's patch (zeros where a tap leaves the image), and col2im
+    /// adds each patch value back onto its tap, for every geometry and for pixel ranges that start
+    /// and end mid-row and span images: against the definitions. Small images have no column whose
+    /// kernel row lies inside.
     func testIm2colAgainstTheDefinition() {
         var rng = RNG(seed: 21)
         for (k, stride, padding) in [(4, 2, 1), (3, 1, 1), (1, 1, 0), (2, 2, 0), (3, 3, 2), (5, 2, 2), (4, 1, 3)] {
@@ -63,6 +64,22 @@ final class ReferenceTests: XCTestCase {
                         } } }
                     }
                     XCTAssertEqual(cols, expected, "k\(k) s\(stride) p\(padding) \(h)×\(w)×\(c) pixels \(pixels)")
+                    // col2im, its adjoint: every patch value added onto the tap it came from.
+                    let patches = (0..<(pixels.count * g.patch)).map { _ in rng.uniformFloat() }
+                    var summed = [Float](repeating: 0, count: image.count)
+                    patches.withUnsafeBufferPointer { p in summed.withUnsafeMutableBufferPointer { out in
+                        g.col2im(pixels, from: p.baseAddress!, accumulatingInto: out.baseAddress!)
+                    } }
+                    var reference = [Double](repeating: 0, count: image.count)
+                    for (row, r) in pixels.enumerated() {
+                        let n = r / (outH * outW), oy = (r % (outH * outW)) / outW, ox = r % outW
+                        for ky in 0..<k { for kx in 0..<k { for ch in 0..<c {
+                            let iy = oy * stride - padding + ky, ix = ox * stride - padding + kx
+                            guard iy >= 0 && iy < h && ix >= 0 && ix < w else { continue }
+                            reference[((n * h + iy) * w + ix) * c + ch] += Double(patches[row * g.patch + (ky * k + kx) * c + ch])
+                        } } }
+                    }
+                    for i in summed.indices { XCTAssertEqual(Double(summed[i]), reference[i], accuracy: 1e-5, "col2im k\(k) s\(stride) p\(padding) \(pixels) at \(i)") }
                 }
             }
         }

@@ -54,31 +54,27 @@ final class ReferenceTests: XCTestCase {
                     image.withUnsafeBufferPointer { x in cols.withUnsafeMutableBufferPointer { out in
                         g.im2col(pixels, from: x.baseAddress!, into: out.baseAddress!)
                     } }
-                    var expected = [Float](repeating: 0, count: pixels.count * g.patch)
-                    for (row, r) in pixels.enumerated() {
-                        let n = r / (outH * outW), oy = (r % (outH * outW)) / outW, ox = r % outW
-                        for ky in 0..<k { for kx in 0..<k { for ch in 0..<c {
-                            let iy = oy * stride - padding + ky, ix = ox * stride - padding + kx
-                            let inside = iy >= 0 && iy < h && ix >= 0 && ix < w
-                            expected[row * g.patch + (ky * k + kx) * c + ch] = inside ? image[((n * h + iy) * w + ix) * c + ch] : 0
-                        } } }
-                    }
-                    XCTAssertEqual(cols, expected, "k\(k) s\(stride) p\(padding) \(h)×\(w)×\(c) pixels \(pixels)")
                     // col2im, its adjoint: every patch value added onto the tap it came from.
                     let patches = (0..<(pixels.count * g.patch)).map { _ in rng.uniformFloat() }
                     var summed = [Float](repeating: 0, count: image.count)
                     patches.withUnsafeBufferPointer { p in summed.withUnsafeMutableBufferPointer { out in
                         g.col2im(pixels, from: p.baseAddress!, accumulatingInto: out.baseAddress!)
                     } }
+                    // Both by the definition: tap (ky, kx, ch) of output pixel r is image element
+                    // ((n·H + iy)·W + ix)·C + ch, or padding.
+                    var expected = [Float](repeating: 0, count: pixels.count * g.patch)
                     var reference = [Double](repeating: 0, count: image.count)
                     for (row, r) in pixels.enumerated() {
                         let n = r / (outH * outW), oy = (r % (outH * outW)) / outW, ox = r % outW
                         for ky in 0..<k { for kx in 0..<k { for ch in 0..<c {
                             let iy = oy * stride - padding + ky, ix = ox * stride - padding + kx
                             guard iy >= 0 && iy < h && ix >= 0 && ix < w else { continue }
-                            reference[((n * h + iy) * w + ix) * c + ch] += Double(patches[row * g.patch + (ky * k + kx) * c + ch])
+                            let tap = row * g.patch + (ky * k + kx) * c + ch, at = ((n * h + iy) * w + ix) * c + ch
+                            expected[tap] = image[at]
+                            reference[at] += Double(patches[tap])
                         } } }
                     }
+                    XCTAssertEqual(cols, expected, "k\(k) s\(stride) p\(padding) \(h)×\(w)×\(c) pixels \(pixels)")
                     for i in summed.indices { XCTAssertEqual(Double(summed[i]), reference[i], accuracy: 1e-5, "col2im k\(k) s\(stride) p\(padding) \(pixels) at \(i)") }
                 }
             }

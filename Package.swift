@@ -36,6 +36,8 @@ let package = Package(
             cxxSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])],
             linkerSettings: [.linkedLibrary("pthread")]
         ),
+        // AVX-512 implicit-GEMM kernels for the Engine's convolution gradients (chosen at run time).
+        .target(name: "ConvKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Random"),
         // Reading inputs and writing outputs safely (atomic writes, no special files, no input overwritten).
         .target(name: "Files"),
@@ -45,7 +47,7 @@ let package = Package(
         .target(name: "Collective"),
         .target(name: "MPI", dependencies: ["CMPI", "Collective"]),
         .target(name: "Scenes", dependencies: ["Renderer", "CPNG", "Random", "JSON", "Files", "Collective"]),
-        .target(name: "Engine", dependencies: ["CBLAS", "Random", "JSON", "Files"], exclude: ["README.md"], swiftSettings: fast),
+        .target(name: "Engine", dependencies: ["CBLAS", "ConvKernels", "Random", "JSON", "Files"], exclude: ["README.md"], swiftSettings: fast),
         .target(name: "AIR", dependencies: ["Engine", "Scenes", "Random", "Collective"]),
         // Self-contained HTML reports (inline SVG) of runs and evaluations.
         .target(name: "Reports", dependencies: ["AIR"]),

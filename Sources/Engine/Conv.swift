@@ -104,6 +104,13 @@ struct ConvGeometry {
 /// im2col rows rebuilt in the backward pass instead of kept: copying them again costs less
 /// than reading a batch-sized matrix back from memory.
 public func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int = 1, padding: Int = 0, relu: Bool = false) -> Tensor {
+    conv2d(x, weight, bias, stride: stride, padding: padding, relu: relu, implicit: ImplicitConv.available)
+}
+
+/// `conv2d`, choosing how: with `implicit` (and a shape the kernels take) the implicit-GEMM
+/// kernels of `ImplicitConv`, else im2col blocks through sgemm.
+func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int, padding: Int, relu: Bool,
+            implicit: Bool) -> Tensor {
     precondition(x.rank == 4 && weight.rank == 4 && x.shape[3] == weight.shape[3],
                  "conv2d: input \(x.shape) (NHWC) does not match weight \(weight.shape) (O, KH, KW, C)")
     precondition(stride >= 1 && padding >= 0, "conv2d: stride \(stride), padding \(padding)")
@@ -130,10 +137,20 @@ public func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int =
         return cols
     }
 
-    for pixels in blocks {
-        let out = y.data + pixels.lowerBound * o, n = pixels.count
-        sgemm(false, true, n, o, g.patch, 1, im2col(pixels), weight.data, 0, out)
-        addBiasAndActivate(out, bias: bias?.data, rows: n, cols: o, relu: relu)
+    let kernels = implicit && !direct ? ImplicitConv(geometry: g, outChannels: o) : nil
+    // The padded input, kept for the filter gradient.
+    var padded: UnsafeMutablePointer<Float>? = nil
+    if let kernels, kernels.takesForward {
+        let xp = tape.scratch(kernels.paddedCount)
+        kernels.pad(x.data, into: xp)
+        kernels.forward(padded: xp, weight: weight.data, bias: bias?.data, relu: relu, into: y.data, scratch: tape.scratch(weight.count))
+        padded = xp
+    } else {
+        for pixels in blocks {
+            let out = y.data + pixels.lowerBound * o, n = pixels.count
+            sgemm(false, true, n, o, g.patch, 1, im2col(pixels), weight.data, 0, out)
+            addBiasAndActivate(out, bias: bias?.data, rows: n, cols: o, relu: relu)
+        }
     }
 
     if grad {
@@ -141,13 +158,29 @@ public func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int =
             guard let gy = y.currentGrad else { return }
             // Through the ReLU: the gradient where the output is positive.
             var dy = UnsafePointer(gy)
+            let biasGrad = bias.flatMap { $0.requiresGrad ? $0.gradBuffer() : nil }
             if relu {
+                // Row by row, each masked row added to the bias gradient while it is in cache.
                 let masked = tape.scratch(y.count)
-                reluGradient(y.data, gy, into: masked, y.count, overwrite: true)
+                for r in 0..<g.rows {
+                    reluGradient(y.data + r * o, gy + r * o, into: masked + r * o, o, overwrite: true)
+                    if let biasGrad { accumulate(masked + r * o, into: biasGrad, o) }
+                }
                 dy = UnsafePointer(masked)
+            } else if let biasGrad {
+                addColumnSums(dy, rows: g.rows, cols: o, into: biasGrad)
             }
-            if let bias, bias.requiresGrad { addColumnSums(dy, rows: g.rows, cols: o, into: bias.gradBuffer()) }
-            let wantW = weight.requiresGrad, wantX = x.requiresGrad
+            var wantW = weight.requiresGrad, wantX = x.requiresGrad
+            if let kernels {
+                if wantW, let padded {
+                    kernels.filterGradient(padded: padded, dy: dy, into: weight.gradForWrite(), tape: tape)
+                    wantW = false
+                }
+                if wantX && kernels.takesDataGradient {
+                    kernels.dataGradient(dy: dy, weight: weight.data, into: x.gradBuffer())
+                    wantX = false
+                }
+            }
             guard wantW || wantX else { return }
             let gw = wantW ? weight.gradForWrite() : nil
             let gx = wantX ? x.gradBuffer() : nil

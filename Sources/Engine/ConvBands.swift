@@ -54,6 +54,17 @@ extension Conv2d {
                 for y in 0..<band.rows.count { add(first + y * g.outW + columns.lowerBound, first + y * g.outW + columns.upperBound) }
             }
         }
+        if ImplicitConv.available {
+            let kernels = ImplicitConv(geometry: g, outChannels: o)
+            if kernels.takesForward {
+                if scratch.count < weight.count { scratch = [Float](repeating: 0, count: weight.count) }
+                scratch.withUnsafeMutableBufferPointer { buffer in
+                    kernels.forward(x: input, weight: weight.data, bias: bias?.data, relu: relu, pieces: pieces, into: output,
+                                    scratch: buffer.baseAddress!)
+                }
+                return
+            }
+        }
         let need = block * (g.patch + o)
         if scratch.count < need { scratch = [Float](repeating: 0, count: need) }
         scratch.withUnsafeMutableBufferPointer { buffer in

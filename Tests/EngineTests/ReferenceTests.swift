@@ -85,36 +85,54 @@ final class ReferenceTests: XCTestCase {
     /// block's im2col rows rebuilt in the backward pass, and may fuse its ReLU. Its output and its
     /// gradients for x, W and b against Float64 sums of the definitions, over several blocks.
     func testBlockedConv2dAndFusedReLUAgainstDirectGradients() {
-        let (b, h, w, c, o, k, stride, padding) = (4, 15, 14, 40, 5, 3, 1, 1)
-        let g = ConvGeometry(batch: b, height: h, width: w, channels: c, kernelH: k, kernelW: k, stride: stride,
-                             padding: padding, outH: h, outW: w)
+        let g = ConvGeometry(batch: 4, height: 15, width: 14, channels: 40, kernelH: 3, kernelW: 3, stride: 1,
+                             padding: 1, outH: 15, outW: 14)
         XCTAssertGreaterThan(g.rows, 2 * g.blockRows, "the case must span several blocks")
+        checkConvAgainstDirectGradients((4, 15, 14, 40, 5, 3, 1, 1), implicit: false)
+    }
+
+    /// The implicit-GEMM kernels (`ImplicitConv`, AVX-512) against the definitions: tiles of 16,
+    /// 32 and 64 output channels, stride 1 and 2, patches read from the padding, several chunks of
+    /// output pixels, and a first layer's 3 channels (whose input gradient stays on im2col).
+    func testImplicitConv2dAgainstDirectGradients() throws {
+        try XCTSkipUnless(ImplicitConv.available, "this CPU has no AVX-512: conv2d uses im2col here")
+        for shape in [(2, 12, 10, 16, 32, 4, 2, 1), (2, 9, 11, 3, 64, 4, 2, 1), (3, 11, 13, 32, 16, 3, 1, 1),
+                      (1, 24, 26, 8, 48, 3, 1, 0)] {
+            checkConvAgainstDirectGradients(shape, implicit: true)
+        }
+    }
+
+    func checkConvAgainstDirectGradients(_ shape: (Int, Int, Int, Int, Int, Int, Int, Int), implicit: Bool,
+                                         file: StaticString = #filePath, line: UInt = #line) {
+        let (b, h, w, c, o, k, stride, padding) = shape
+        let oh = (h + 2 * padding - k) / stride + 1, ow = (w + 2 * padding - k) / stride + 1
         let xv = randomValues(b * h * w * c, seed: 11), wv = randomValues(o * k * k * c, -0.1, 0.1, seed: 12)
-        let bv = randomValues(o, -0.2, 0.2, seed: 13), r = randomValues(b * h * w * o, seed: 14)
+        let bv = randomValues(o, -0.2, 0.2, seed: 13), r = randomValues(b * oh * ow * o, seed: 14)
         for relu in [false, true] {
             let x = Tensor.parameter(shape: [b, h, w, c], values: xv), wt = Tensor.parameter(shape: [o, k, k, c], values: wv)
             let bias = Tensor.parameter(shape: [o], values: bv)
             let tape = Tape()
-            let y = conv2d(tape.watch(x), tape.watch(wt), tape.watch(bias), stride: stride, padding: padding, relu: relu)
+            let y = conv2d(tape.watch(x), tape.watch(wt), tape.watch(bias), stride: stride, padding: padding, relu: relu,
+                           implicit: implicit)
             tape.backward([(y, r)])
             // The reference: pre-activations, then the upstream gradient through the ReLU.
-            var pre = [Double](repeating: 0, count: b * h * w * o)
+            var pre = [Double](repeating: 0, count: b * oh * ow * o)
             func tap(_ n: Int, _ i: Int, _ j: Int, _ dy: Int, _ dx: Int) -> Int? {
                 let iy = i * stride - padding + dy, ix = j * stride - padding + dx
                 return iy >= 0 && iy < h && ix >= 0 && ix < w ? ((n * h + iy) * w + ix) * c : nil
             }
-            for n in 0..<b { for i in 0..<h { for j in 0..<w { for q in 0..<o {
+            for n in 0..<b { for i in 0..<oh { for j in 0..<ow { for q in 0..<o {
                 var s = Double(bv[q])
                 for dy in 0..<k { for dx in 0..<k { if let at = tap(n, i, j, dy, dx) {
                     for ch in 0..<c { s += Double(xv[at + ch]) * Double(wv[((q * k + dy) * k + dx) * c + ch]) }
                 } } }
-                pre[((n * h + i) * w + j) * o + q] = s
+                pre[((n * oh + i) * ow + j) * o + q] = s
             } } } }
             let up = (0..<pre.count).map { relu && pre[$0] <= 0 ? 0 : Double(r[$0]) }
             var gx = [Double](repeating: 0, count: xv.count), gw = [Double](repeating: 0, count: wv.count)
             var gb = [Double](repeating: 0, count: o)
-            for n in 0..<b { for i in 0..<h { for j in 0..<w { for q in 0..<o {
-                let u = up[((n * h + i) * w + j) * o + q]
+            for n in 0..<b { for i in 0..<oh { for j in 0..<ow { for q in 0..<o {
+                let u = up[((n * oh + i) * ow + j) * o + q]
                 gb[q] += u
                 for dy in 0..<k { for dx in 0..<k { if let at = tap(n, i, j, dy, dx) {
                     let wq = ((q * k + dy) * k + dx) * c
@@ -122,10 +140,11 @@ final class ReferenceTests: XCTestCase {
                 } } }
             } } } }
             let yv = y.values
-            for i in 0..<pre.count { XCTAssertEqual(Double(yv[i]), relu ? max(pre[i], 0) : pre[i], accuracy: 1e-4, "y relu \(relu)") }
+            let worstY = (0..<pre.count).map { abs(Double(yv[$0]) - (relu ? max(pre[$0], 0) : pre[$0])) }.max()!
+            XCTAssertLessThan(worstY, 1e-4, "y, relu \(relu), shape \(shape)", file: file, line: line)
             for (name, got, want) in [("x", x.grad!, gx), ("W", wt.grad!, gw), ("b", bias.grad!, gb)] {
                 let worst = zip(got, want).map { abs(Double($0) - $1) }.max()!
-                XCTAssertLessThan(worst, 1e-3, "d\(name), relu \(relu)")
+                XCTAssertLessThan(worst, 1e-3, "d\(name), relu \(relu), shape \(shape)", file: file, line: line)
             }
         }
     }

@@ -28,6 +28,10 @@ struct BenchEngine: ParsableCommand {
             throw ValidationError("--cases: unknown case(s) \(unknown.sorted().joined(separator: ", ")); choose from \(Self.allCases.sorted().joined(separator: ","))")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        // OpenBLAS sizes its buffers for the thread count it starts with and crashes when asked for more.
+        if let threads, let started = getenv("OPENBLAS_NUM_THREADS").flatMap({ Int(String(cString: $0)) }), threads > started {
+            throw ValidationError("--threads \(threads) exceeds OPENBLAS_NUM_THREADS=\(started), the most OpenBLAS can run in this process; raise or unset OPENBLAS_NUM_THREADS")
+        }
         if !(seconds > 0) { throw ValidationError("--seconds must be positive, got \(seconds)") }
     }
 

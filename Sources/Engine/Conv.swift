@@ -104,7 +104,7 @@ struct ConvGeometry {
 /// im2col rows rebuilt in the backward pass instead of kept: copying them again costs less
 /// than reading a batch-sized matrix back from memory.
 public func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int = 1, padding: Int = 0, relu: Bool = false) -> Tensor {
-    conv2d(x, weight, bias, stride: stride, padding: padding, relu: relu, implicit: ImplicitConv.available)
+    conv2d(x, weight, bias, stride: stride, padding: padding, relu: relu, implicit: ImplicitConv.chosen)
 }
 
 /// `conv2d`, choosing how: with `implicit` (and a shape the kernels take) the implicit-GEMM

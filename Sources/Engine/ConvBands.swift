@@ -54,7 +54,7 @@ extension Conv2d {
                 for y in 0..<band.rows.count { add(first + y * g.outW + columns.lowerBound, first + y * g.outW + columns.upperBound) }
             }
         }
-        if ImplicitConv.available {
+        if ImplicitConv.chosen {
             let kernels = ImplicitConv(geometry: g, outChannels: o)
             if kernels.takesForward {
                 if scratch.count < weight.count { scratch = [Float](repeating: 0, count: weight.count) }

@@ -9,6 +9,10 @@ struct ImplicitConv {
     /// Whether this CPU runs the kernels; elsewhere conv2d keeps the im2col path.
     static let available = air_conv_kernels_available() != 0
 
+    /// Whether conv2d uses the kernels now: they run on one thread, so with more OpenBLAS
+    /// threads the threaded im2col path stays.
+    static var chosen: Bool { available && BLAS.threads == 1 }
+
     let geometry: ConvGeometry
     let shape: AirConvShape
 

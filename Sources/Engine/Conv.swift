@@ -162,10 +162,7 @@ func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int, padding
             if relu {
                 // Row by row, each masked row added to the bias gradient while it is in cache.
                 let masked = tape.scratch(y.count)
-                for r in 0..<g.rows {
-                    reluGradient(y.data + r * o, gy + r * o, into: masked + r * o, o, overwrite: true)
-                    if let biasGrad { accumulate(masked + r * o, into: biasGrad, o) }
-                }
+                reluGradient(y.data, gy, into: masked, rows: g.rows, cols: o, columnSums: biasGrad)
                 dy = UnsafePointer(masked)
             } else if let biasGrad {
                 addColumnSums(dy, rows: g.rows, cols: o, into: biasGrad)
@@ -199,6 +196,28 @@ func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int, padding
         }
     }
     return y
+}
+
+/// g = gy where y > 0, else 0 ([rows, cols]), each row of g added onto `columnSums` (if any)
+/// while it is in cache: the ReLU's backward and the bias gradient in one pass.
+func reluGradient(_ y: UnsafePointer<Float>, _ gy: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>,
+                  rows: Int, cols: Int, columnSums: UnsafeMutablePointer<Float>?) {
+    for r in 0..<rows {
+        let at = r * cols
+        var j = 0
+        while j + 8 <= cols {
+            let v = load8(gy, at + j).replacing(with: 0, where: load8(y, at + j) .<= 0)
+            store8(v, g, at + j)
+            if let columnSums { store8(load8(columnSums, j) + v, columnSums, j) }
+            j += 8
+        }
+        while j < cols {
+            let v = y[at + j] > 0 ? gy[at + j] : 0
+            g[at + j] = v
+            columnSums?[j] += v
+            j += 1
+        }
+    }
 }
 
 /// y[r, j] += bias[j], then max(0, ·) with `relu`, row by row.

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 
 #define TARGET __attribute__((target("avx512f,fma")))
-#define CHUNK 256
+#define CHUNK AIR_CONV_CHUNK
 
 int air_conv_kernels_available(void) {
     __builtin_cpu_init();
@@ -109,12 +109,11 @@ static TARGET void forward_rows(const AirConvShape *s, long n, const float *cons
 }
 
 TARGET void air_conv_forward(const AirConvShape *s, const float *x, const float *wt, const float *bias, int relu,
-                             const long *starts, const long *counts, long ranges, float *y) {
+                             const long *starts, const long *counts, long ranges, float *y, float *border) {
     long patch = s->kh * s->kw * s->c, c = s->c, plane = s->oh * s->ow;
     int32_t *inside = tap_offsets(s, s->w);           // taps of a patch within the image
     int32_t *copied = malloc(sizeof(int32_t) * patch); // taps of a copied patch
-    float *border = malloc(sizeof(float) * CHUNK * patch);
-    if (!copied || !border) abort();
+    if (!copied) abort();
     for (long k = 0; k < patch; k++) copied[k] = (int32_t)k;
     const float *inRows[CHUNK], *borderRows[CHUNK];
     float *outRows[CHUNK], *borderOut[CHUNK];
@@ -151,7 +150,6 @@ TARGET void air_conv_forward(const AirConvShape *s, const float *x, const float 
         }
     free(inside);
     free(copied);
-    free(border);
 }
 
 TARGET void air_conv_forward_padded(const AirConvShape *s, const float *xp, const float *wt, const float *bias,

@@ -57,7 +57,7 @@ extension Conv2d {
         if ImplicitConv.chosen {
             let kernels = ImplicitConv(geometry: g, outChannels: o)
             if kernels.takesForward {
-                if scratch.count < weight.count { scratch = [Float](repeating: 0, count: weight.count) }
+                if scratch.count < kernels.forwardScratch { scratch = [Float](repeating: 0, count: kernels.forwardScratch) }
                 scratch.withUnsafeMutableBufferPointer { buffer in
                     kernels.forward(x: input, weight: weight.data, bias: bias?.data, relu: relu, pieces: pieces, into: output,
                                     scratch: buffer.baseAddress!)

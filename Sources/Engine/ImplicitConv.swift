@@ -27,12 +27,17 @@ struct ImplicitConv {
     /// Data gradient (also c a multiple of 16).
     var takesDataGradient: Bool { withUnsafePointer(to: shape) { air_conv_data_shape_ok($0) != 0 } }
 
-    /// Output pixels `pieces` (flattened over the batch) of y = relu?(x ∗ weight + bias) into y.
+    /// Floats of scratch `forward(x:…)` needs: the transposed filter and the copied patches.
+    var forwardScratch: Int { geometry.patch * (shape.o + Int(AIR_CONV_CHUNK)) }
+
+    /// Output pixels `pieces` (flattened over the batch) of y = relu?(x ∗ weight + bias) into y,
+    /// with `forwardScratch` floats of `scratch`.
     func forward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, relu: Bool,
-                 pieces: [Range<Int>], into y: UnsafeMutablePointer<Float>, scratch wt: UnsafeMutablePointer<Float>) {
+                 pieces: [Range<Int>], into y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        let wt = scratch, border = scratch + geometry.patch * shape.o
         transpose(weight, into: wt)
         let starts = pieces.map(\.lowerBound), counts = pieces.map(\.count)
-        withUnsafePointer(to: shape) { air_conv_forward($0, x, wt, bias, relu ? 1 : 0, starts, counts, starts.count, y) }
+        withUnsafePointer(to: shape) { air_conv_forward($0, x, wt, bias, relu ? 1 : 0, starts, counts, starts.count, y, border) }
     }
 
     /// Every output pixel, from the padded copy `xp` of x (`pad`): the values `forward(x:…)` gives.

@@ -26,12 +26,16 @@ int air_conv_kernels_available(void);
 int air_conv_filter_shape_ok(const AirConvShape *s);
 int air_conv_data_shape_ok(const AirConvShape *s);
 
+/// Output pixels the kernels take at a time.
+#define AIR_CONV_CHUNK 256
+
 /// y[p, ·] = bias + Σ_k patch(p)[k] · wt[k, ·] (max(0, ·) with relu) for the output pixels p of
 /// the ranges starts[r] ..< starts[r] + counts[r]; wt is the filter transposed, [kh·kw·c, o];
-/// bias may be NULL. Each output sums its taps in the order k = 0, 1, …, whichever pixels are
-/// asked for, so a pixel's value does not depend on the ranges.
+/// bias may be NULL; border holds AIR_CONV_CHUNK·kh·kw·c floats for the patches that reach into
+/// the padding. Each output sums its taps in the order k = 0, 1, …, whichever pixels are asked
+/// for, so a pixel's value does not depend on the ranges.
 void air_conv_forward(const AirConvShape *s, const float *x, const float *wt, const float *bias, int relu,
-                      const long *starts, const long *counts, long ranges, float *y);
+                      const long *starts, const long *counts, long ranges, float *y, float *border);
 
 /// air_conv_forward of every output pixel, reading the padded copy xp of x (air_conv_pad): the
 /// same values, without copying out the patches that reach into the padding.

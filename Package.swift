@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Random"]),
         .testTarget(name: "ScenesTests", dependencies: ["Scenes", "Renderer"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "ConvKernels"]),
         .testTarget(name: "AIRTests", dependencies: ["AIR", "Scenes", "Engine", "Collective"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "AIR"]),
     ],

@@ -104,13 +104,13 @@ struct ConvGeometry {
 /// im2col rows rebuilt in the backward pass instead of kept: copying them again costs less
 /// than reading a batch-sized matrix back from memory.
 public func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int = 1, padding: Int = 0, relu: Bool = false) -> Tensor {
-    conv2d(x, weight, bias, stride: stride, padding: padding, relu: relu, implicit: ImplicitConv.chosen)
+    conv2d(x, weight, bias, stride: stride, padding: padding, relu: relu, isa: ImplicitConv.chosen)
 }
 
-/// `conv2d`, choosing how: with `implicit` (and a shape the kernels take) the implicit-GEMM
-/// kernels of `ImplicitConv`, else im2col blocks through sgemm.
+/// `conv2d`, choosing how: with an instruction set `isa` (and a shape the kernels take) the
+/// implicit-GEMM kernels of `ImplicitConv`, with 0 im2col blocks through sgemm.
 func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int, padding: Int, relu: Bool,
-            implicit: Bool) -> Tensor {
+            isa: Int) -> Tensor {
     precondition(x.rank == 4 && weight.rank == 4 && x.shape[3] == weight.shape[3],
                  "conv2d: input \(x.shape) (NHWC) does not match weight \(weight.shape) (O, KH, KW, C)")
     precondition(stride >= 1 && padding >= 0, "conv2d: stride \(stride), padding \(padding)")
@@ -137,7 +137,7 @@ func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int, padding
         return cols
     }
 
-    let kernels = implicit && !direct ? ImplicitConv(geometry: g, outChannels: o) : nil
+    let kernels = isa != 0 && !direct ? ImplicitConv(geometry: g, outChannels: o, isa: isa) : nil
     // The padded input, kept for the filter gradient.
     var padded: UnsafeMutablePointer<Float>? = nil
     if let kernels, kernels.takesForward {

@@ -54,8 +54,8 @@ extension Conv2d {
                 for y in 0..<band.rows.count { add(first + y * g.outW + columns.lowerBound, first + y * g.outW + columns.upperBound) }
             }
         }
-        if ImplicitConv.chosen {
-            let kernels = ImplicitConv(geometry: g, outChannels: o)
+        if ImplicitConv.chosen != 0 {
+            let kernels = ImplicitConv(geometry: g, outChannels: o, isa: ImplicitConv.chosen)
             if kernels.takesForward {
                 if scratch.count < kernels.forwardScratch { scratch = [Float](repeating: 0, count: kernels.forwardScratch) }
                 scratch.withUnsafeMutableBufferPointer { buffer in

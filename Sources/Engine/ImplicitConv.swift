@@ -1,25 +1,41 @@
-// The convolution without an im2col matrix: on AVX-512 CPUs the C kernels of ConvKernels read
+// The convolution without an im2col matrix: on AVX-512 and AVX2 CPUs the C kernels of ConvKernels read
 // each patch straight from a zero-padded copy of the input and add each patch's gradient
 // straight into the input's gradient, so the GEMMs' operands are never copied out
 // and packed. Through OpenBLAS, im2col and packing cost about a fifth of the conv's time and the
 // first layer (3 input channels) ran at a quarter of sgemm's speed.
 import ConvKernels
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct ImplicitConv {
-    /// Whether this CPU runs the kernels; elsewhere conv2d keeps the im2col path.
-    static let available = air_conv_kernels_available() != 0
+    /// The instruction set the kernels run with here: the widest this CPU has (AVX-512, else
+    /// AVX2 with FMA), or what `AIR_CONV_KERNELS` asks for (`avx512`, `avx2`, or `im2col` for
+    /// none; never wider than the CPU's); 0 where the im2col path stays.
+    static let isa: Int = {
+        let best = Int(air_conv_best_isa())
+        switch getenv("AIR_CONV_KERNELS").map({ String(cString: $0) }) {
+        case "im2col": return 0
+        case "avx2": return min(best, Int(AIR_CONV_AVX2))
+        default: return best
+        }
+    }()
 
-    /// Whether conv2d uses the kernels now: they run on one thread, so with more OpenBLAS
-    /// threads the threaded im2col path stays.
-    static var chosen: Bool { available && BLAS.threads == 1 }
+    /// Whether this CPU runs the kernels; elsewhere conv2d keeps the im2col path.
+    static var available: Bool { isa != 0 }
+
+    /// The set conv2d uses now: the kernels run on one thread, so with more OpenBLAS threads
+    /// the threaded im2col path stays (0).
+    static var chosen: Int { BLAS.threads == 1 ? isa : 0 }
 
     let geometry: ConvGeometry
     let shape: AirConvShape
 
-    init(geometry g: ConvGeometry, outChannels: Int) {
+    /// The kernels for `g` with `outChannels` filters, in instruction set `isa` (one this CPU has).
+    init(geometry g: ConvGeometry, outChannels: Int, isa: Int) {
         geometry = g
         shape = AirConvShape(batch: g.batch, h: g.height, w: g.width, c: g.channels, kh: g.kernelH, kw: g.kernelW,
-                             stride: g.stride, pad: g.padding, oh: g.outH, ow: g.outW, o: outChannels)
+                             stride: g.stride, pad: g.padding, oh: g.outH, ow: g.outW, o: outChannels, isa: isa)
     }
 
     /// Forward pass and filter gradient (o a multiple of 16).

@@ -31,7 +31,7 @@ final class EncoderCacheTests: XCTestCase {
         let threads = BLAS.threads
         BLAS.setThreads(1)
         defer { BLAS.setThreads(threads) }
-        let implicit = ImplicitConv.chosen
+        let implicit = ImplicitConv.chosen != 0
         let x = (0..<(b * h * w * 6)).map { _ in Float(rng.normal()) }
         let tape = Tape(recording: false)
         let full = conv(tape.constant(shape: [b, h, w, 6], values: x), relu: true).values

@@ -2,6 +2,7 @@ import XCTest
 import Foundation
 import Random
 @testable import Engine
+import ConvKernels
 
 /// Forward values of the image ops against direct Float64 implementations of their definitions
 /// (the gradient checks then tie the backward passes to these forwards).
@@ -88,21 +89,25 @@ final class ReferenceTests: XCTestCase {
         let g = ConvGeometry(batch: 4, height: 15, width: 14, channels: 40, kernelH: 3, kernelW: 3, stride: 1,
                              padding: 1, outH: 15, outW: 14)
         XCTAssertGreaterThan(g.rows, 2 * g.blockRows, "the case must span several blocks")
-        checkConvAgainstDirectGradients((4, 15, 14, 40, 5, 3, 1, 1), implicit: false)
+        checkConvAgainstDirectGradients((4, 15, 14, 40, 5, 3, 1, 1), isa: 0)
     }
 
-    /// The implicit-GEMM kernels (`ImplicitConv`, AVX-512) against the definitions: tiles of 16,
+    /// The implicit-GEMM kernels (`ImplicitConv`, AVX-512 and AVX2) against the definitions: tiles of 16,
     /// 32 and 64 output channels, stride 1 and 2, patches read from the padding, several chunks of
     /// output pixels, and a first layer's 3 channels (whose input gradient stays on im2col).
     func testImplicitConv2dAgainstDirectGradients() throws {
-        try XCTSkipUnless(ImplicitConv.available, "this CPU has no AVX-512: conv2d uses im2col here")
-        for shape in [(2, 12, 10, 16, 32, 4, 2, 1), (2, 9, 11, 3, 64, 4, 2, 1), (3, 11, 13, 32, 16, 3, 1, 1),
-                      (1, 24, 26, 8, 48, 3, 1, 0)] {
-            checkConvAgainstDirectGradients(shape, implicit: true)
+        let best = Int(air_conv_best_isa())
+        try XCTSkipIf(best == 0, "this CPU has neither AVX-512 nor AVX2: conv2d uses im2col here")
+        // Every set this CPU runs: AVX2's tiles (6 × 2 vectors of 8) as well as AVX-512's.
+        for isa in [Int(AIR_CONV_AVX2), Int(AIR_CONV_AVX512)] where isa <= best {
+            for shape in [(2, 12, 10, 16, 32, 4, 2, 1), (2, 9, 11, 3, 64, 4, 2, 1), (3, 11, 13, 32, 16, 3, 1, 1),
+                          (1, 24, 26, 8, 48, 3, 1, 0)] {
+                checkConvAgainstDirectGradients(shape, isa: isa)
+            }
         }
     }
 
-    func checkConvAgainstDirectGradients(_ shape: (Int, Int, Int, Int, Int, Int, Int, Int), implicit: Bool,
+    func checkConvAgainstDirectGradients(_ shape: (Int, Int, Int, Int, Int, Int, Int, Int), isa: Int,
                                          file: StaticString = #filePath, line: UInt = #line) {
         let (b, h, w, c, o, k, stride, padding) = shape
         let oh = (h + 2 * padding - k) / stride + 1, ow = (w + 2 * padding - k) / stride + 1
@@ -112,8 +117,7 @@ final class ReferenceTests: XCTestCase {
             let x = Tensor.parameter(shape: [b, h, w, c], values: xv), wt = Tensor.parameter(shape: [o, k, k, c], values: wv)
             let bias = Tensor.parameter(shape: [o], values: bv)
             let tape = Tape()
-            let y = conv2d(tape.watch(x), tape.watch(wt), tape.watch(bias), stride: stride, padding: padding, relu: relu,
-                           implicit: implicit)
+            let y = conv2d(tape.watch(x), tape.watch(wt), tape.watch(bias), stride: stride, padding: padding, relu: relu, isa: isa)
             tape.backward([(y, r)])
             // The reference: pre-activations, then the upstream gradient through the ReLU.
             var pre = [Double](repeating: 0, count: b * oh * ow * o)
@@ -141,10 +145,10 @@ final class ReferenceTests: XCTestCase {
             } } } }
             let yv = y.values
             let worstY = (0..<pre.count).map { abs(Double(yv[$0]) - (relu ? max(pre[$0], 0) : pre[$0])) }.max()!
-            XCTAssertLessThan(worstY, 1e-4, "y, relu \(relu), shape \(shape)", file: file, line: line)
+            XCTAssertLessThan(worstY, 1e-4, "y, relu \(relu), shape \(shape), set \(isa)", file: file, line: line)
             for (name, got, want) in [("x", x.grad!, gx), ("W", wt.grad!, gw), ("b", bias.grad!, gb)] {
                 let worst = zip(got, want).map { abs(Double($0) - $1) }.max()!
-                XCTAssertLessThan(worst, 1e-3, "d\(name), relu \(relu), shape \(shape)", file: file, line: line)
+                XCTAssertLessThan(worst, 1e-3, "d\(name), relu \(relu), shape \(shape), set \(isa)", file: file, line: line)
             }
         }
     }

@@ -1,4 +1,4 @@
-// Implicit-GEMM convolution gradients for AVX-512 CPUs (the Engine's conv2d backward pass).
+// Implicit-GEMM convolution for AVX-512 and AVX2 CPUs (the Engine's conv2d).
 //
 // The convolution of an NHWC input x [batch, h, w, c] with an OHWI filter [o, kh, kw, c] and
 // zero padding: output pixel p (flattened over batch, rows, columns) reads tap k of its patch at
@@ -12,14 +12,19 @@
 extern "C" {
 #endif
 
+/// Instruction sets the kernels are compiled for.
+#define AIR_CONV_AVX2 1
+#define AIR_CONV_AVX512 2
+
 typedef struct {
     long batch, h, w, c;      // input: images, height, width, channels
     long kh, kw, stride, pad; // kernel, stride and zero padding
     long oh, ow, o;           // output height, width, channels
+    long isa;                 // AIR_CONV_AVX512 or AIR_CONV_AVX2, one this CPU has
 } AirConvShape;
 
-/// Whether this CPU runs the kernels (AVX-512F, checked at run time).
-int air_conv_kernels_available(void);
+/// The widest set this CPU runs (checked at run time), or 0 for neither.
+int air_conv_best_isa(void);
 
 /// Whether the kernels take this shape: o a multiple of 16 (forward and filter gradient), and
 /// for the data gradient also c a multiple of 16 (so that 16 lanes are one tap's channels).

@@ -77,9 +77,10 @@ struct BenchEngine: ParsableCommand {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 
-    func emit(_ name: String, threads: Int, _ fields: [(String, Double)]) {
+    func emit(_ name: String, threads: Int, _ fields: [(String, Double)], path: String? = nil) {
         let rest = fields.map { "\"\($0.0)\": \(($0.1 * 1000).rounded() / 1000)" }.joined(separator: ", ")
-        print("{\"bench\": \"engine\", \"case\": \"\(name)\", \"threads\": \(threads), \(rest)}")
+        let via = path.map { ", \"path\": \"\($0)\"" } ?? ""
+        print("{\"bench\": \"engine\", \"case\": \"\(name)\", \"threads\": \(threads), \(rest)\(via)}")
     }
 
     /// GFLOP/s of one large square sgemm through the engine's matmul (no tape recording).
@@ -143,7 +144,8 @@ struct BenchEngine: ParsableCommand {
             size = out; c = o
         }
         let g = flops / t / 1e9
-        emit("conv", threads: threads, [("gflops", g), ("fraction_of_sgemm", g / ceiling), ("us_per_op", t * 1e6)])
+        emit("conv", threads: threads, [("gflops", g), ("fraction_of_sgemm", g / ceiling), ("us_per_op", t * 1e6)],
+             path: convolutionPath)
     }
 
     func lstm(threads: Int, ceiling: Double, rng: inout RNG) {

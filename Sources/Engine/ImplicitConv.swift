@@ -97,3 +97,12 @@ struct ImplicitConv {
         withUnsafePointer(to: shape) { air_conv_data_gradient($0, dy, weight, gx) }
     }
 }
+
+/// The path conv2d takes now: "avx512" or "avx2" (the implicit-GEMM kernels) or "im2col".
+public var convolutionPath: String {
+    switch ImplicitConv.chosen {
+    case Int(AIR_CONV_AVX512): return "avx512"
+    case Int(AIR_CONV_AVX2): return "avx2"
+    default: return "im2col"
+    }
+}

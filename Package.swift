@@ -36,7 +36,7 @@ let package = Package(
             cxxSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])],
             linkerSettings: [.linkedLibrary("pthread")]
         ),
-        // AVX-512 implicit-GEMM kernels for the Engine's convolution gradients (chosen at run time).
+        // Implicit-GEMM convolution kernels (AVX-512 and AVX2, chosen at run time) for the Engine's conv2d.
         .target(name: "ConvKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Random"),
         // Reading inputs and writing outputs safely (atomic writes, no special files, no input overwritten).

@@ -22,6 +22,9 @@ struct BenchEngine: ParsableCommand {
 
     static let allCases: Set<String> = ["sgemm", "mlp", "conv", "lstm", "stn", "overhead"]
 
+    /// The thread count OpenBLAS started with (OPENBLAS_NUM_THREADS), if set.
+    static var startedThreads: Int? { getenv("OPENBLAS_NUM_THREADS").flatMap { Int(String(cString: $0)) } }
+
     func validate() throws {
         let unknown = Set(cases.split(separator: ",").map(String.init)).subtracting(Self.allCases)
         if !unknown.isEmpty {
@@ -29,14 +32,14 @@ struct BenchEngine: ParsableCommand {
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         // OpenBLAS sizes its buffers for the thread count it starts with and crashes when asked for more.
-        if let threads, let started = getenv("OPENBLAS_NUM_THREADS").flatMap({ Int(String(cString: $0)) }), threads > started {
+        if let threads, let started = Self.startedThreads, threads > started {
             throw ValidationError("--threads \(threads) exceeds OPENBLAS_NUM_THREADS=\(started), the most OpenBLAS can run in this process; raise or unset OPENBLAS_NUM_THREADS")
         }
         if !(seconds > 0) { throw ValidationError("--seconds must be positive, got \(seconds)") }
     }
 
     func run() throws {
-        let n = threads ?? getenv("OPENBLAS_NUM_THREADS").flatMap { Int(String(cString: $0)) } ?? 1
+        let n = threads ?? Self.startedThreads ?? 1
         BLAS.setThreads(n)
         let wanted = Set(cases.split(separator: ",").map(String.init))
         // Dense cases report their fraction of the sgemm ceiling, so it is measured for them too.

@@ -8,6 +8,8 @@ struct ConvGeometry {
     let batch, height, width, channels, kernelH, kernelW, stride, padding, outH, outW: Int
     var rows: Int { batch * outH * outW }
     var patch: Int { kernelH * kernelW * channels }
+    /// A 1×1 stride-1 unpadded conv, whose input is already its im2col matrix.
+    var isDirect: Bool { kernelH == 1 && kernelW == 1 && stride == 1 && padding == 0 }
 
     /// Output pixels per block: the block's im2col rows (about 512 KB) stay in cache from the
     /// copy through the GEMMs that read them, which is what keeps the GEMMs near their in-cache
@@ -102,7 +104,8 @@ struct ConvGeometry {
 /// cols · Wᵀ, dW = dYᵀ · cols and dcols = dY · W (scattered back onto the image: col2im).
 /// All three run block by block of output pixels (`ConvGeometry.blockRows`), the block's
 /// im2col rows rebuilt in the backward pass instead of kept: copying them again costs less
-/// than reading a batch-sized matrix back from memory.
+/// than reading a batch-sized matrix back from memory. Where the CPU has AVX-512 or AVX2 and
+/// OpenBLAS runs one thread, `ImplicitConv` does the same products without the im2col rows.
 public func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int = 1, padding: Int = 0, relu: Bool = false) -> Tensor {
     conv2d(x, weight, bias, stride: stride, padding: padding, relu: relu, isa: ImplicitConv.chosen)
 }
@@ -125,19 +128,21 @@ func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int, padding
     if let bias { precondition(bias.count == o, "conv2d: bias \(bias.shape) for \(o) channels") }
     let y = tape.result([g.batch, g.outH, g.outW, o], requiresGrad: grad)
 
-    // A 1×1 stride-1 unpadded conv's input is already its im2col matrix.
-    let direct = kh == 1 && kw == 1 && stride == 1 && padding == 0
+    let direct = g.isDirect
     let step = direct ? max(g.rows, 1) : g.blockRows
     let blocks = Swift.stride(from: 0, to: g.rows, by: step).map { $0..<min($0 + step, g.rows) }
-    let cols = direct ? x.data : tape.scratch(min(g.blockRows, g.rows) * g.patch)
+    // One block's im2col rows, taken from the arena only if the im2col path runs.
+    var cols: UnsafeMutablePointer<Float>? = nil
     /// The im2col rows of a block (a view of x when direct).
     func im2col(_ pixels: Range<Int>) -> UnsafeMutablePointer<Float> {
         if direct { return x.data + pixels.lowerBound * g.patch }
-        g.im2col(pixels, from: x.data, into: cols)
-        return cols
+        let block = cols ?? tape.scratch(min(g.blockRows, g.rows) * g.patch)
+        cols = block
+        g.im2col(pixels, from: x.data, into: block)
+        return block
     }
 
-    let kernels = isa != 0 && !direct ? ImplicitConv(geometry: g, outChannels: o, isa: isa) : nil
+    let kernels = isa != 0 ? ImplicitConv(geometry: g, outChannels: o, isa: isa) : nil
     // The padded input, kept for the filter gradient.
     var padded: UnsafeMutablePointer<Float>? = nil
     if let kernels, kernels.takesForward {

@@ -21,9 +21,6 @@ struct ImplicitConv {
         }
     }()
 
-    /// Whether this CPU runs the kernels; elsewhere conv2d keeps the im2col path.
-    static var available: Bool { isa != 0 }
-
     /// The set conv2d uses now: the kernels run on one thread, so with more OpenBLAS threads
     /// the threaded im2col path stays (0).
     static var chosen: Int { BLAS.threads == 1 ? isa : 0 }
@@ -38,10 +35,11 @@ struct ImplicitConv {
                              stride: g.stride, pad: g.padding, oh: g.outH, ow: g.outW, o: outChannels, isa: isa)
     }
 
-    /// Forward pass and filter gradient (o a multiple of 16).
-    var takesForward: Bool { withUnsafePointer(to: shape) { air_conv_filter_shape_ok($0) != 0 } }
+    /// Forward pass and filter gradient (o a multiple of 16). A direct (1×1) conv's input is
+    /// already its im2col matrix, so it stays one sgemm.
+    var takesForward: Bool { !geometry.isDirect && withUnsafePointer(to: shape) { air_conv_filter_shape_ok($0) != 0 } }
     /// Data gradient (also c a multiple of 16).
-    var takesDataGradient: Bool { withUnsafePointer(to: shape) { air_conv_data_shape_ok($0) != 0 } }
+    var takesDataGradient: Bool { !geometry.isDirect && withUnsafePointer(to: shape) { air_conv_data_shape_ok($0) != 0 } }
 
     /// Floats of scratch `forward(x:…)` needs: the transposed filter and the copied patches.
     var forwardScratch: Int { geometry.patch * (shape.o + Int(AIR_CONV_CHUNK)) }

@@ -11,13 +11,18 @@ import Glibc
 struct ImplicitConv {
     /// The instruction set the kernels run with here: the widest this CPU has (AVX-512, else
     /// AVX2 with FMA), or what `AIR_CONV_KERNELS` asks for (`avx512`, `avx2`, or `im2col` for
-    /// none; never wider than the CPU's); 0 where the im2col path stays.
+    /// none; never wider than the CPU's; another value is named on stderr and ignored); 0 where the
+    /// im2col path stays.
     static let isa: Int = {
         let best = Int(air_conv_best_isa())
         switch getenv("AIR_CONV_KERNELS").map({ String(cString: $0) }) {
         case "im2col": return 0
         case "avx2": return min(best, Int(AIR_CONV_AVX2))
-        default: return best
+        case nil, "", "avx512": return best
+        case let other?:
+            // A misspelt choice must not pass for a measured one.
+            fputs("air: AIR_CONV_KERNELS=\(other) is not avx512, avx2 or im2col; the widest set this CPU has is used\n", stderr)
+            return best
         }
     }()
 

@@ -110,6 +110,16 @@ final class SamplerTests: XCTestCase {
             XCTAssertNil(c.light); XCTAssertNil(c.effects)
             XCTAssertEqual(c.tableColor, Scene.defaultTableColor)
         }
+        // The quarter-hour recipe's draw is varied-plain's with a wider sky and darker shade only.
+        let plain = try BatchSpec.read(FileIO.readText(root + "/scenes/varied-plain.json"), file: "varied-plain")
+        var wide = try BatchSpec.read(FileIO.readText(root + "/scenes/varied-wide.json"), file: "varied-wide")
+        XCTAssertEqual(wide.light?.elevation, Draw(20, 90))
+        XCTAssertEqual(wide.light?.ambient, Draw(0.1, 0.45))
+        let plainLight = try XCTUnwrap(plain.light)
+        wide.light?.elevation = plainLight.elevation
+        wide.light?.ambient = plainLight.ambient
+        wide.json = plain.json  // the source text, comment and all
+        XCTAssertEqual(wide, plain)
         for name in ["example", "all-shapes", "empty"] {
             _ = try SceneJSON.read(FileIO.readText(root + "/scenes/\(name).json"), file: name)
         }

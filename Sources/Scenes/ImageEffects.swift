@@ -26,7 +26,13 @@ public struct ImageEffects: Equatable, Sendable {
         if exposure != 1 { for i in image.pixels.indices { image.pixels[i] = min(max(image.pixels[i] * Float(exposure), 0), 1) } }
         if blur > 0 { image.pixels = Self.gaussianBlur(image.pixels, width: w, height: h, sigma: blur) }
         if noise > 0 {
-            for i in image.pixels.indices { image.pixels[i] = min(max(image.pixels[i] + Float(noise * rng.normal()), 0), 1) }
+            let sigma = Float(noise)
+            image.pixels.withUnsafeMutableBufferPointer { p in
+                let z = UnsafeMutableBufferPointer<Float>.allocate(capacity: p.count)
+                defer { z.deallocate() }
+                rng.fillNormal(z)
+                for i in p.indices { p[i] = min(max(p[i] + sigma * z[i], 0), 1) }
+            }
         }
         if contrast != 1 {
             var m = 0.0

@@ -38,6 +38,8 @@ let package = Package(
         ),
         // Implicit-GEMM convolution kernels (AVX-512 and AVX2, chosen at run time) for the Engine's conv2d.
         .target(name: "ConvKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        // Adam's elementwise update, vectorised without libm's errno branch and bit for bit the scalar formula.
+        .target(name: "OptimizerKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])]),
         .target(name: "Random"),
         // Reading inputs and writing outputs safely (atomic writes, no special files, no input overwritten).
         .target(name: "Files"),
@@ -47,7 +49,7 @@ let package = Package(
         .target(name: "Collective"),
         .target(name: "MPI", dependencies: ["CMPI", "Collective"]),
         .target(name: "Scenes", dependencies: ["Renderer", "CPNG", "Random", "JSON", "Files", "Collective"]),
-        .target(name: "Engine", dependencies: ["CBLAS", "ConvKernels", "Random", "JSON", "Files"], exclude: ["README.md"], swiftSettings: fast),
+        .target(name: "Engine", dependencies: ["CBLAS", "ConvKernels", "OptimizerKernels", "Random", "JSON", "Files"], exclude: ["README.md"], swiftSettings: fast),
         .target(name: "AIR", dependencies: ["Engine", "Scenes", "Random", "Collective"]),
         // Self-contained HTML reports (inline SVG) of runs and evaluations.
         .target(name: "Reports", dependencies: ["AIR"]),
@@ -59,7 +61,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Random"]),
         .testTarget(name: "ScenesTests", dependencies: ["Scenes", "Renderer"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "ConvKernels"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "ConvKernels", "OptimizerKernels"]),
         .testTarget(name: "AIRTests", dependencies: ["AIR", "Scenes", "Engine", "Collective"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "AIR"]),
     ],

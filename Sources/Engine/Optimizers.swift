@@ -3,6 +3,7 @@ import Glibc
 #else
 import Darwin
 #endif
+import OptimizerKernels
 
 /// Learning-rate multiplier as a function of the step number (1-based, counted by the optimiser).
 public struct Schedule {
@@ -168,33 +169,9 @@ public final class Adam: Optimizer {
                 var mBuf = state.removeValue(forKey: "m." + name)!, vBuf = state.removeValue(forKey: "v." + name)!
                 mBuf.withUnsafeMutableBufferPointer { mb in
                     vBuf.withUnsafeMutableBufferPointer { vb in
-                        let m = mb.baseAddress!, v = vb.baseAddress!
-                        // Eight lanes at a time, each lane the scalar tail's very operations in
-                        // the same order (no fused or reassociated arithmetic): the same bits, and
-                        // the update no longer weighs on a step of a small batch.
-                        var i = elements.lowerBound
-                        let w1 = F8(repeating: b1), w2 = F8(repeating: b2), r1 = F8(repeating: 1 - b1), r2 = F8(repeating: 1 - b2)
-                        let k1 = F8(repeating: c1), k2 = F8(repeating: c2), e8 = F8(repeating: eps)
-                        let l8 = F8(repeating: lr), d8 = F8(repeating: decay)
-                        while i + 8 <= elements.upperBound {
-                            let gi = load8(grad, i)
-                            let mi = w1 * load8(m, i) + r1 * gi
-                            let vi = w2 * load8(v, i) + r2 * gi * gi
-                            store8(mi, m, i)
-                            store8(vi, v, i)
-                            let update = (mi / k1) / ((vi / k2).squareRoot() + e8)
-                            let xi = load8(x, i)
-                            store8(xi - (l8 * update + d8 * xi), x, i)
-                            i += 8
-                        }
-                        while i < elements.upperBound {
-                            let gi = grad[i]
-                            m[i] = b1 * m[i] + (1 - b1) * gi
-                            v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                            let update = (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
-                            x[i] -= lr * update + decay * x[i]
-                            i += 1
-                        }
+                        let lo = elements.lowerBound
+                        air_adam_update(x + lo, mb.baseAddress! + lo, vb.baseAddress! + lo, grad + lo, elements.count,
+                                        b1, b2, 1 - b1, 1 - b2, c1, c2, eps, lr, decay)
                     }
                 }
                 state["m." + name] = mBuf

@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 import Random
+import OptimizerKernels
 @testable import Engine
 
 final class OptimizerTests: XCTestCase {
@@ -26,6 +27,32 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(w.values, ref.map(Float.init), accuracy: 1e-5)
         XCTAssertEqual(w.grad!, [0, 0], "step zeroes the gradients")
         XCTAssertEqual(opt.stepCount, 3)
+    }
+
+    /// The vector kernel gives every element the scalar formula's bits (same operations, same
+    /// order, no fused multiply-add), on lengths that end inside a vector and with weight decay.
+    func testAdamKernelIsTheScalarFormulaBitForBit() {
+        var rng = RNG(seed: 21)
+        for n in [1, 7, 8, 15, 16, 33, 203] {
+            let g = (0..<n).map { _ in Float(rng.uniform(-3, 3)) }
+            var x = (0..<n).map { _ in Float(rng.uniform(-1, 1)) }
+            var m = (0..<n).map { _ in Float(rng.uniform(-0.5, 0.5)) }
+            // Half the moments start at 0, as at the first step, where a rounding of g·g shows in v.
+            var v = (0..<n).map { i in i % 2 == 0 ? 0 : Float(rng.uniform(0, 2)) }
+            var (xr, mr, vr) = (x, m, v)
+            let b1: Float = 0.9, b2: Float = 0.999, c1: Float = 1 - powf(0.9, 7), c2: Float = 1 - powf(0.999, 7)
+            let eps: Float = 1e-8, lr: Float = 3e-3, decay: Float = 1e-2 * lr
+            for i in 0..<n {
+                mr[i] = b1 * mr[i] + (1 - b1) * g[i]
+                vr[i] = b2 * vr[i] + (1 - b2) * g[i] * g[i]
+                let update = (mr[i] / c1) / ((vr[i] / c2).squareRoot() + eps)
+                xr[i] -= lr * update + decay * xr[i]
+            }
+            air_adam_update(&x, &m, &v, g, n, b1, b2, 1 - b1, 1 - b2, c1, c2, eps, lr, decay)
+            XCTAssertEqual(x.map(\.bitPattern), xr.map(\.bitPattern), "x, n = \(n)")
+            XCTAssertEqual(m.map(\.bitPattern), mr.map(\.bitPattern), "m, n = \(n)")
+            XCTAssertEqual(v.map(\.bitPattern), vr.map(\.bitPattern), "v, n = \(n)")
+        }
     }
 
     func testGroupsHaveTheirOwnLearningRatesAndSchedules() {

@@ -6,8 +6,9 @@
 typealias Float8 = SIMD8<Float>
 
 extension RNG {
-    /// Fills `out` with independent standard normal draws, consuming one `next()` per two
-    /// values (and one per two for an odd tail's last value). u1 = (hi + 1)·2⁻³² ∈ (0, 1] and
+    /// Fills `out` with independent standard normal draws, consuming eight `next()` per block of
+    /// 16 values, a partial last block included (so a shorter buffer's draws are a prefix of a
+    /// longer one's). Each word gives u1 = (hi + 1)·2⁻³² ∈ (0, 1] and
     /// u2 = lo·2⁻³², so no value lies beyond √(−2 ln 2⁻³²) ≈ 6.66 (P(|z| > 6.66) ≈ 3·10⁻¹¹).
     public mutating func fillNormal(_ out: UnsafeMutableBufferPointer<Float>) {
         guard let base = out.baseAddress else { return }

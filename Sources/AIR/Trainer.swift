@@ -67,12 +67,16 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// The chance that a sleep scene is taught along the network's own readings of its image
     /// (`BatchBuilder.ownReadings`, `OwnRun`; 0: teacher forcing only).
     public var ownReadings = 0.0
+    /// Wake targets keep the colour the guide read for each object it read
+    /// (`WakeObjective.keepsGuideColors`); false: the search's colour.
+    public var wakeKeepsGuideColors = false
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case objective, steps, batchSize, learningRate, finalLearningRateFraction, warmup, clipNorm, seed, threads,
              logEvery, evalEvery, evalImages, hybridSleepFraction, sigma, baselineLearningRateFactor,
-             wakeSearchRenders, sleepEvery, wakeParticles, prefixSlip, phantomSlip, orderBand, stepBand, yawBalance, ownReadings
+             wakeSearchRenders, sleepEvery, wakeParticles, prefixSlip, phantomSlip, orderBand, stepBand, yawBalance, ownReadings,
+             wakeKeepsGuideColors
     }
 
     /// Runs saved before a field existed get its default.
@@ -104,6 +108,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         stepBand = try get(.stepBand, d.stepBand)
         yawBalance = try get(.yawBalance, d.yawBalance)
         ownReadings = try get(.ownReadings, d.ownReadings)
+        wakeKeepsGuideColors = try get(.wakeKeepsGuideColors, d.wakeKeepsGuideColors)
     }
 }
 
@@ -252,6 +257,7 @@ public final class Trainer {
         var search = RefinementOptions()
         search.maxRenders = options.wakeSearchRenders
         wake = try WakeObjective(network: network, model: self.model, refinement: search, threads: options.threads)
+        wake.keepsGuideColors = options.wakeKeepsGuideColors
         rng = RNG(seed: options.seed).split(0x7261_696E)
         let r = Rasterizer(threads: 1)   // SceneSource draws through the spec's sampler, which needs masks
         var images: [Image] = [], truth: [[SceneObject]] = []

@@ -22,6 +22,31 @@ final class WakeTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(targets.searchGain, 0)
     }
 
+    /// `air adapt`'s wake targets keep the colour the guide read for each object it read, and
+    /// the search's for an object it added; a target farther than the match distance from every
+    /// reading is one the search added.
+    func testWakeTargetsKeepTheGuidesColours() throws {
+        let red = Palette.color(named: "red")!, blue = Palette.color(named: "blue")!
+        let read = [SceneObject(shape: .cube, color: red, position: [0, 0], rotation: 0),
+                    SceneObject(shape: .brick, color: blue, position: [1, 1], rotation: 0)]
+        var targets = [SceneObject(shape: .cube, color: Palette.color(named: "green")!, position: [1.05, 0.97], rotation: 0),
+                       SceneObject(shape: .cube, color: Palette.color(named: "white")!, position: [0.04, -0.02], rotation: 0),
+                       SceneObject(shape: .wedge, color: Palette.color(named: "yellow")!, position: [-1, -1], rotation: 0),
+                       SceneObject(shape: .wedge, color: Palette.color(named: "orange")!, position: [0.4, 0.2], rotation: 0)]
+        WakeObjective.keepColors(of: read, in: &targets)
+        XCTAssertEqual(targets.map { $0.color.name }, ["blue", "red", "yellow", "orange"])
+        var none: [SceneObject] = []
+        WakeObjective.keepColors(of: read, in: &none)
+        XCTAssertTrue(none.isEmpty)
+        // The option reaches the wake phase; learning from scratch keeps the search's colours.
+        XCTAssertFalse(try tinyWakeTrainer(steps: 1).wake.keepsGuideColors)
+        var options = TrainingOptions()
+        options.wakeKeepsGuideColors = true
+        let decoded = try JSONDecoder().decode(TrainingOptions.self, from: JSONEncoder().encode(options))
+        XCTAssertTrue(decoded.wakeKeepsGuideColors)
+        XCTAssertFalse(try JSONDecoder().decode(TrainingOptions.self, from: Data("{}".utf8)).wakeKeepsGuideColors)
+    }
+
     /// rws steps never read the scenes' labels: a source whose scenes are wrong (always a
     /// phantom block) trains exactly as one whose scenes are right.
     func testWakeStepsReadNoLabels() throws {

@@ -21,8 +21,11 @@ public final class WakeObjective {
     /// keeps the guide's colour, not the search's; objects the search added keep the search's.
     /// The least-squares colour takes in whatever the renderer cannot draw — a white highlight
     /// whitens a red block, a tinted light tints a white one — and adapting a model on glossy
-    /// blocks taught it those colours (colour names 97.6 → 84.4 %); the sleep steps' labels
-    /// teach colour instead. Off for learning from scratch, where the guide's colours are noise.
+    /// blocks taught it those colours (colour names 97.6 → 84.4 %); with this on, the sleep
+    /// steps' labels teach colour instead (98.9 %), but fewer highlighted blocks pass the
+    /// readings' check against the image (strong highlights: 21 count errors, 12 without), so
+    /// `air adapt` leaves it off unless asked. Off for learning from scratch, where the guide's
+    /// colours are noise.
     public var keepsGuideColors = false
 
     /// The search runs under `model` (its renderer, its count prior).

@@ -24,15 +24,16 @@ final class WakeTests: XCTestCase {
 
     /// `air adapt`'s wake targets keep the colour the guide read for each object it read, and
     /// the search's for an object it added; a target farther than the match distance from every
-    /// reading is one the search added.
+    /// reading is one the search added, even when a reading is left over nearby (0.54 units).
     func testWakeTargetsKeepTheGuidesColours() throws {
         let red = Palette.color(named: "red")!, blue = Palette.color(named: "blue")!
         let read = [SceneObject(shape: .cube, color: red, position: [0, 0], rotation: 0),
-                    SceneObject(shape: .brick, color: blue, position: [1, 1], rotation: 0)]
+                    SceneObject(shape: .brick, color: blue, position: [1, 1], rotation: 0),
+                    SceneObject(shape: .cylinder, color: Palette.color(named: "magenta")!, position: [-1.2, 1.2], rotation: 0)]
         var targets = [SceneObject(shape: .cube, color: Palette.color(named: "green")!, position: [1.05, 0.97], rotation: 0),
                        SceneObject(shape: .cube, color: Palette.color(named: "white")!, position: [0.04, -0.02], rotation: 0),
                        SceneObject(shape: .wedge, color: Palette.color(named: "yellow")!, position: [-1, -1], rotation: 0),
-                       SceneObject(shape: .wedge, color: Palette.color(named: "orange")!, position: [0.4, 0.2], rotation: 0)]
+                       SceneObject(shape: .wedge, color: Palette.color(named: "orange")!, position: [-0.7, 1.0], rotation: 0)]
         WakeObjective.keepColors(of: read, in: &targets)
         XCTAssertEqual(targets.map { $0.color.name }, ["blue", "red", "yellow", "orange"])
         var none: [SceneObject] = []

@@ -69,6 +69,21 @@ public enum Matching {
         return pairs.sorted { $0.row < $1.row }
     }
 
+    /// For each of `points`, the index among `others` the minimum-cost assignment on distance
+    /// pairs it with, when that pair lies within `within`; nil otherwise. Which reading an object
+    /// is, where a search may have added, removed and moved objects.
+    public static func partners(of points: [SIMD2<Double>], among others: [SIMD2<Double>], within: Double) -> [Int?] {
+        let cost = points.map { p in others.map { q in
+            let d = p - q
+            return (d * d).sum().squareRoot()
+        } }
+        var partner = [Int?](repeating: nil, count: points.count)
+        for pair in minimumCostAssignment(cost) where cost[pair.row][pair.column] <= within {
+            partner[pair.row] = pair.column
+        }
+        return partner
+    }
+
     /// The total cost of `pairs` under `cost`.
     public static func totalCost(_ cost: [[Double]], _ pairs: [(row: Int, column: Int)]) -> Double {
         pairs.reduce(0) { $0 + cost[$1.row][$1.column] }

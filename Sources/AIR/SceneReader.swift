@@ -79,14 +79,8 @@ public final class SceneReader {
         if refine { (scene, report) = try refiner.refine(image, start: s.scene) }
         let (evidence, sigma) = try refiner.evidenceAndNoise(image, scene: scene)
         // Which of the network's objects each final object is (refinement may add, remove and move).
-        let cost = scene.objects.map { o in s.objects.map { a in
-            let d = o.position - a.object.position
-            return (d * d).sum().squareRoot()
-        } }
-        var source = [Int?](repeating: nil, count: scene.objects.count)
-        for pair in Matching.minimumCostAssignment(cost) where cost[pair.row][pair.column] <= ConfidenceCalibration.matchDistance {
-            source[pair.row] = pair.column
-        }
+        let source = Matching.partners(of: scene.objects.map(\.position), among: s.objects.map(\.object.position),
+                                       within: ConfidenceCalibration.matchDistance)
         let calibration = network.config.calibration
         let objects = scene.objects.enumerated().map { k, o -> ReadObject in
             let amortized = source[k].map { s.objects[$0] }

@@ -70,16 +70,11 @@ public final class WakeObjective {
         return Targets(scenes: scenes, searchGain: gain / n, meanCount: Double(count) / n)
     }
 
-    /// Gives each of `objects` matched to one of `read` (minimum-cost assignment on position,
-    /// within `ConfidenceCalibration.matchDistance`) that one's colour.
+    /// Gives each of `objects` matched to one of `read` (`Matching.partners`, within
+    /// `ConfidenceCalibration.matchDistance`) that one's colour.
     static func keepColors(of read: [SceneObject], in objects: inout [SceneObject]) {
-        guard !read.isEmpty, !objects.isEmpty else { return }
-        let cost = objects.map { o in read.map { a in
-            let d = o.position - a.position
-            return (d * d).sum().squareRoot()
-        } }
-        for pair in Matching.minimumCostAssignment(cost) where cost[pair.row][pair.column] <= ConfidenceCalibration.matchDistance {
-            objects[pair.row].color = read[pair.column].color
-        }
+        let partners = Matching.partners(of: objects.map(\.position), among: read.map(\.position),
+                                         within: ConfidenceCalibration.matchDistance)
+        for (k, j) in partners.enumerated() { if let j { objects[k].color = read[j].color } }
     }
 }

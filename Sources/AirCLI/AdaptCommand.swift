@@ -14,10 +14,11 @@ struct Adapt: ParsableCommand {
         the improved readings (the wake phase of reweighted wake-sleep, --objective rws; with \
         --particles K, towards K readings drawn from the model itself, importance-weighted). Every \
         --sleep-every-th step is a sleep step on scenes from the model's prior (default the \
-        built-in training prior), so that the network keeps what it knows while it fits your \
-        images. The last --eval-images images are held back and scored without labels \
-        (reconstruction error of the network's reading). OUT holds model.safetensors (the \
-        adapted model), state.safetensors (for --resume) and metrics.jsonl.
+        built-in twin of scenes/varied-plain.json, the prior of the bundled model's last training \
+        stages), so that the network keeps what it knows while it fits your images. The last \
+        --eval-images images are held back and scored without labels (reconstruction error of \
+        the network's reading). OUT holds model.safetensors (the adapted model), \
+        state.safetensors (for --resume) and metrics.jsonl.
         """
     )
 
@@ -42,7 +43,7 @@ struct Adapt: ParsableCommand {
     @Option(parsing: .unconditional, help: "Every N-th step is a sleep step on the prior (0: none).")
     var sleepEvery: Int = 2
 
-    @Option(help: "Batch spec of the prior's scenes for the sleep steps.")
+    @Option(help: "Batch spec of the prior's scenes for the sleep steps (default: scenes/varied-plain.json's built-in twin; scenes/default.json's for a model that does not read the light).")
     var spec: String?
 
     @Option(parsing: .unconditional, help: "Renders per image of the search that improves each reading.")

@@ -98,6 +98,14 @@ public struct BatchSpec: Equatable, Sendable {
         return s
     }()
 
+    /// The prior of the bundled model's last training stages: scenes/varied-plain.json (the
+    /// varied prior, a quarter of its scenes seen as the spec's defaults).
+    public static let variedPlain: BatchSpec = {
+        var s = varied
+        s.plainProbability = 0.25
+        return s
+    }()
+
     public static func read(_ text: String, file: String) throws -> BatchSpec {
         let reader = JSONFieldReader(file: file)
         return try parse(reader.parse(text), reader: reader)

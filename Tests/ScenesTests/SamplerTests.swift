@@ -120,6 +120,10 @@ final class SamplerTests: XCTestCase {
         wide.light?.ambient = plainLight.ambient
         wide.json = plain.json  // the source text, comment and all
         XCTAssertEqual(wide, plain)
+        // `air adapt`'s built-in prior is the file's twin.
+        var builtIn = BatchSpec.variedPlain
+        builtIn.json = plain.json
+        XCTAssertEqual(builtIn, plain)
         for name in ["example", "all-shapes", "empty"] {
             _ = try SceneJSON.read(FileIO.readText(root + "/scenes/\(name).json"), file: name)
         }

@@ -418,7 +418,7 @@ public final class Trainer {
 
     /// Label-free monitoring: the amortised reading of each held-out image rendered and compared
     /// with it (mean squared error per pixel value), and the mean number of objects read.
-    public func evaluateUnlabelled() throws -> (reconstructionMSE: Double, meanCount: Double) {
+    public func evaluateUnlabelled() throws -> (reconstructionMSE: Double, meanCount: Double, images: Int) {
         let inferrer = try monitoringInferrer()
         let predicted = try inferrer.infer(heldOut.images)
         let r = model.makeRenderer()
@@ -429,7 +429,7 @@ public final class Trainer {
             count += p.objects.count
         }
         let n = Double(max(1, heldOut.images.count))
-        return (mse / n, Double(count) / n)
+        return (mse / n, Double(count) / n, heldOut.images.count)
     }
 
     /// −log q(z | x) on a batch of given latents (prior draws, or the wake phase's targets):

@@ -159,14 +159,23 @@ struct Adapt: ParsableCommand {
                 try run.restore(into: trainer)
                 try run.truncateMetrics(after: trainer.step)
             }
+            // The label-free before and after a user can trust: how well the network's readings of
+            // the held-back images, rendered, explain them.
+            if !resume { printHeldOut(try trainer.evaluateUnlabelled(), when: "before training") }
             let outcome = try runTrainingLoop(trainer: trainer, run: run, source: source, quiet: quiet,
                                               checkpointSeconds: 60 * checkpointMinutes, stopAfter: stopAfter)
             if case .interrupted = outcome {
                 print("interrupted at step \(trainer.step); checkpoint saved. Continue with: air adapt --out \(out) --resume")
             } else {
+                printHeldOut(try trainer.evaluateUnlabelled(), when: "after training")
                 print("adapted \(trainer.step) steps; model: \(run.modelPath)")
             }
         }
+    }
+
+    func printHeldOut(_ u: (reconstructionMSE: Double, meanCount: Double, images: Int), when: String) {
+        print("held-back images (\(u.images), no labels), \(when): "
+              + String(format: "reconstruction MSE %.6f, %.2f objects read per image", u.reconstructionMSE, u.meanCount))
     }
 
     /// Rounds of reading and fitting (`CameraFitRounds`): each round's search on `cameraImages`

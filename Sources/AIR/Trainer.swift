@@ -70,13 +70,15 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// Wake targets keep the colour the guide read for each object it read
     /// (`WakeObjective.keepsGuideColors`); false: the search's colour.
     public var wakeKeepsGuideColors = false
+    /// Wake targets take the matte colour (`WakeObjective.matteColors`).
+    public var wakeMatteColors = false
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case objective, steps, batchSize, learningRate, finalLearningRateFraction, warmup, clipNorm, seed, threads,
              logEvery, evalEvery, evalImages, hybridSleepFraction, sigma, baselineLearningRateFactor,
              wakeSearchRenders, sleepEvery, wakeParticles, prefixSlip, phantomSlip, orderBand, stepBand, yawBalance, ownReadings,
-             wakeKeepsGuideColors
+             wakeKeepsGuideColors, wakeMatteColors
     }
 
     /// Runs saved before a field existed get its default.
@@ -109,6 +111,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         yawBalance = try get(.yawBalance, d.yawBalance)
         ownReadings = try get(.ownReadings, d.ownReadings)
         wakeKeepsGuideColors = try get(.wakeKeepsGuideColors, d.wakeKeepsGuideColors)
+        wakeMatteColors = try get(.wakeMatteColors, d.wakeMatteColors)
     }
 }
 
@@ -258,6 +261,7 @@ public final class Trainer {
         search.maxRenders = options.wakeSearchRenders
         wake = try WakeObjective(network: network, model: self.model, refinement: search, threads: options.threads)
         wake.keepsGuideColors = options.wakeKeepsGuideColors
+        wake.matteColors = options.wakeMatteColors
         rng = RNG(seed: options.seed).split(0x7261_696E)
         let r = Rasterizer(threads: 1)   // SceneSource draws through the spec's sampler, which needs masks
         var images: [Image] = [], truth: [[SceneObject]] = []

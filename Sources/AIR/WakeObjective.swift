@@ -27,6 +27,10 @@ public final class WakeObjective {
     /// `air adapt` leaves it off unless asked. Off for learning from scratch, where the guide's
     /// colours are noise.
     public var keepsGuideColors = false
+    /// Each target object takes the colour a matte block would need (`MatteColor`: a low
+    /// quantile of its pixels' grey levels, the chroma of the darker half), so that white
+    /// highlights whiten the colours the guide is taught less. `keepsGuideColors`, when on too, comes first.
+    public var matteColors = false
 
     /// The search runs under `model` (its renderer, its count prior).
     public init(network: GuideNetwork, model: GenerativeModel, refinement: RefinementOptions, threads: Int = 1) throws {
@@ -62,6 +66,15 @@ public final class WakeObjective {
         for (k, r) in results.enumerated() {
             var (scene, report) = try r!.get()
             if keepsGuideColors { WakeObjective.keepColors(of: readings[k].scene.objects, in: &scene.objects) }
+            else if matteColors {
+                let matte = try MatteColor.albedos(of: scene, in: images[k], renderer: refiners[0].renderer,
+                                                   samplesPerPixel: refiners[0].spp)
+                for (j, rgb) in matte.enumerated() {
+                    guard let rgb else { continue }
+                    let c = SIMD3(Double(Float(rgb.x)), Double(Float(rgb.y)), Double(Float(rgb.z)))
+                    scene.objects[j].color = Color(rgb: c, name: Palette.exactName(for: c))
+                }
+            }
             gain += report.logLikelihoodAfter - report.logLikelihoodBefore
             count += scene.objects.count
             scenes.append(scene)

@@ -63,10 +63,10 @@ struct Adapt: ParsableCommand {
 
     /// Where the wake targets' colours come from.
     enum WakeColors: String, ExpressibleByArgument, CaseIterable {
-        case guide, search
+        case guide, search, matte
     }
 
-    @Option(parsing: .unconditional, help: "Colours of the wake targets: 'search', the search's least-squares colour, which takes in what the renderer cannot draw (a highlight whitens a block); 'guide', the colour the model read for each object it read (the search's for objects the search added): truer colours on glossy blocks, fewer blocks counted there.")
+    @Option(parsing: .unconditional, help: "Colours of the wake targets: 'search', the search's least-squares colour, which takes in what the renderer cannot draw (a highlight whitens a block); 'guide', the colour the model read for each object it read (the search's for objects the search added): fewer blocks counted on glossy blocks; 'matte', the colour a matte block would need (white highlights left out, MatteColor): truer colours on glossy blocks, as many counted.")
     var wakeColors: WakeColors = .search
 
     @Option(parsing: .unconditional, help: "Images held back for label-free monitoring.")
@@ -148,6 +148,7 @@ struct Adapt: ParsableCommand {
                 o.orderBand = orderBand
                 o.yawBalance = yawBalance
                 o.wakeKeepsGuideColors = wakeColors == .guide
+                o.wakeMatteColors = wakeColors == .matte
                 options = o
                 source = .images(folder: images!, prior: try spec.map { try FileIO.readText($0) })
                 if fitTable { try fitTableColor(network, folder: images!) }

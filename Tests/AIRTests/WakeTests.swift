@@ -48,6 +48,62 @@ final class WakeTests: XCTestCase {
         XCTAssertFalse(try JSONDecoder().decode(TrainingOptions.self, from: Data("{}".utf8)).wakeKeepsGuideColors)
     }
 
+    /// The matte colour of a block: without highlights the least-squares albedo; with a white
+    /// highlight on two thirds of its pixels still the albedo, where the least-squares colour is
+    /// whitened; the rendered colour it starts from does not matter; a block out of sight has none.
+    func testMatteColourIgnoresWhiteHighlights() throws {
+        func distance(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> Double { ((a - b) * (a - b)).sum().squareRoot() }
+        let r = Rasterizer(threads: 1), cfg = ModelConfig()
+        let red = SIMD3(0.85, 0.15, 0.15)
+        let truth = cfg.scene(objects: [SceneObject(shape: .cube, color: Color(rgb: red), position: [0.2, -0.3], rotation: 25),
+                                        SceneObject(shape: .cube, color: Color(rgb: red), position: [9, 9], rotation: 0)])
+        let (clean, shade) = try r.renderWithShading(truth, samplesPerPixel: cfg.samplesPerPixel)
+        var start = truth
+        start.objects[0].color = Color(rgb: SIMD3(0.5, 0.5, 0.5))
+        let plain = try MatteColor.albedos(of: start, in: clean, renderer: r, samplesPerPixel: cfg.samplesPerPixel)
+        XCTAssertLessThan(distance(try XCTUnwrap(plain[0]), red), 1e-3)
+        XCTAssertNil(plain[1])
+        // A broad white highlight: +0.3 on every channel of two thirds of the block's pixels.
+        var glossy = clean
+        let covered = (0..<(clean.width * clean.height)).filter { shade[$0] > 0.2 }
+        for p in covered.prefix(2 * covered.count / 3) { for c in 0..<3 { glossy.pixels[3 * p + c] = min(1, glossy.pixels[3 * p + c] + 0.3) } }
+        let matte = try XCTUnwrap(MatteColor.albedos(of: start, in: glossy, renderer: r, samplesPerPixel: cfg.samplesPerPixel)[0])
+        XCTAssertLessThan(distance(matte, red), 0.03, "\(matte)")
+        var search = try Search(refiner: Refiner(config: cfg), observed: glossy, start: start)
+        _ = try search.colorSweep()
+        let leastSquares = search.state.scene.objects[0].color.rgb
+        XCTAssertGreaterThan(distance(leastSquares, red), 0.1, "the highlight whitens the least-squares colour: \(leastSquares)")
+    }
+
+    /// With `matteColors` the wake target of a block under a broad highlight keeps nearer the
+    /// block's colour than the search's own, which is whitened; the option survives a run's
+    /// settings.
+    func testWakeTargetsTakeTheMatteColour() throws {
+        let t = try tinyWakeTrainer(steps: 1)
+        let cfg = t.network.config, r = Rasterizer(threads: 1)
+        let red = SIMD3(0.85, 0.15, 0.15)
+        let scene = cfg.scene(objects: [SceneObject(shape: .cube, color: Color(rgb: red), position: SIMD2(0.3, -0.2), rotation: 20)])
+        var (image, shade) = try r.renderWithShading(scene, samplesPerPixel: cfg.samplesPerPixel)
+        let covered = (0..<(image.width * image.height)).filter { shade[$0] > 0.2 }
+        for p in covered.prefix(2 * covered.count / 3) { for c in 0..<3 { image.pixels[3 * p + c] = min(1, image.pixels[3 * p + c] + 0.3) } }
+        image = PNG.quantized(image)
+        func error(_ targets: WakeObjective.Targets) throws -> Double {
+            let c = try XCTUnwrap(targets.scenes[0].objects.first).color.rgb
+            return ((c - red) * (c - red)).sum().squareRoot()
+        }
+        let search = try error(t.wake.targets([image]))
+        t.wake.matteColors = true
+        let matte = try error(t.wake.targets([image]))
+        // The search also moves the light to explain the highlight (here ambient 0.30 → 0.24),
+        // which the colour takes up too: the matte colour is closer, not exact.
+        XCTAssertGreaterThan(search, 0.3)
+        XCTAssertLessThan(matte, search / 2, "search colour off by \(search)")
+        var options = TrainingOptions()
+        options.wakeMatteColors = true
+        XCTAssertTrue(try JSONDecoder().decode(TrainingOptions.self, from: JSONEncoder().encode(options)).wakeMatteColors)
+        XCTAssertFalse(try JSONDecoder().decode(TrainingOptions.self, from: Data("{}".utf8)).wakeMatteColors)
+    }
+
     /// rws steps never read the scenes' labels: a source whose scenes are wrong (always a
     /// phantom block) trains exactly as one whose scenes are right.
     func testWakeStepsReadNoLabels() throws {

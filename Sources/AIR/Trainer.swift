@@ -72,13 +72,16 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var wakeKeepsGuideColors = false
     /// Wake targets take the matte colour (`WakeObjective.matteColors`).
     public var wakeMatteColors = false
+    /// The wake search may refit the light (`RefinementOptions.lightMoves`); false: the targets
+    /// keep the light the guide read.
+    public var wakeLightMoves = true
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case objective, steps, batchSize, learningRate, finalLearningRateFraction, warmup, clipNorm, seed, threads,
              logEvery, evalEvery, evalImages, hybridSleepFraction, sigma, baselineLearningRateFactor,
              wakeSearchRenders, sleepEvery, wakeParticles, prefixSlip, phantomSlip, orderBand, stepBand, yawBalance, ownReadings,
-             wakeKeepsGuideColors, wakeMatteColors
+             wakeKeepsGuideColors, wakeMatteColors, wakeLightMoves
     }
 
     /// Runs saved before a field existed get its default.
@@ -112,6 +115,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         ownReadings = try get(.ownReadings, d.ownReadings)
         wakeKeepsGuideColors = try get(.wakeKeepsGuideColors, d.wakeKeepsGuideColors)
         wakeMatteColors = try get(.wakeMatteColors, d.wakeMatteColors)
+        wakeLightMoves = try get(.wakeLightMoves, d.wakeLightMoves)
     }
 }
 
@@ -259,6 +263,7 @@ public final class Trainer {
         elbo = ElboObjective(network: network, baselines: baselines, model: self.model)
         var search = RefinementOptions()
         search.maxRenders = options.wakeSearchRenders
+        search.lightMoves = options.wakeLightMoves
         wake = try WakeObjective(network: network, model: self.model, refinement: search, threads: options.threads)
         wake.keepsGuideColors = options.wakeKeepsGuideColors
         wake.matteColors = options.wakeMatteColors

@@ -32,6 +32,9 @@ public final class WakeObjective {
     /// highlights whiten the colours the guide is taught less. `keepsGuideColors`, when on too, comes first.
     public var matteColors = false
 
+    /// Whether the search refits the light (`RefinementOptions.lightMoves`).
+    public var searchesLight: Bool { refiners[0].options.lightMoves }
+
     /// The search runs under `model` (its renderer, its count prior).
     public init(network: GuideNetwork, model: GenerativeModel, refinement: RefinementOptions, threads: Int = 1) throws {
         self.network = network

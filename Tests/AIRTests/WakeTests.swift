@@ -102,6 +102,11 @@ final class WakeTests: XCTestCase {
         options.wakeMatteColors = true
         XCTAssertTrue(try JSONDecoder().decode(TrainingOptions.self, from: JSONEncoder().encode(options)).wakeMatteColors)
         XCTAssertFalse(try JSONDecoder().decode(TrainingOptions.self, from: Data("{}".utf8)).wakeMatteColors)
+        // --no-wake-light reaches the search; runs saved before the option refit the light.
+        XCTAssertTrue(t.wake.searchesLight)
+        XCTAssertTrue(try JSONDecoder().decode(TrainingOptions.self, from: Data("{}".utf8)).wakeLightMoves)
+        let fixed = try tinyWakeTrainer(steps: 1, wakeLightMoves: false)
+        XCTAssertFalse(fixed.wake.searchesLight)
     }
 
     /// rws steps never read the scenes' labels: a source whose scenes are wrong (always a
@@ -324,9 +329,10 @@ final class CameraFitTests: XCTestCase {
 /// A small rws trainer on 0–1-object 32×32 scenes: the search's wake phase, or with `particles`
 /// > 0 the importance-weighted particles.
 func tinyWakeTrainer(steps: Int, source: (any SceneSource)? = nil, objective: Objective = .rws, seed: UInt64 = 5,
-                     particles: Int = 0) throws -> Trainer {
+                     particles: Int = 0, wakeLightMoves: Bool = true) throws -> Trainer {
     let spec = try tinySpec()
     var options = TrainingOptions()
+    options.wakeLightMoves = wakeLightMoves
     options.objective = objective
     options.wakeParticles = particles
     options.steps = steps

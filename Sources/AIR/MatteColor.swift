@@ -9,12 +9,13 @@ import Scenes
 /// reaches 1. The grey level is therefore a low quantile of the pixels' grey levels
 /// (`greyQuantile`), which no highlight on fewer than nine tenths of the block moves, and the
 /// chroma (a_p less its grey level) the weighted mean over the darker half of the pixels, with
-/// the colour move's weights s_p² (`Search.colorSweep`). On a
-/// block without highlights in a clean image both are the least-squares colour; image noise
-/// lowers the grey level by about 1.3 noise standard deviations over the shade.
+/// the colour move's weights s_p² (`Search.colorSweep`). On a block without highlights in a
+/// clean image both are the least-squares colour; image noise lowers the grey level by about
+/// 1.3 noise standard deviations over the shade.
 enum MatteColor {
-    /// Pixels shaded less than this fraction of the block's brightest pixel are left out: at the
-    /// block's edges the table shares the pixel.
+    /// Pixels shaded less than this fraction of the block's brightest pixel are left out: where
+    /// the table shares a pixel at the block's edge, its noise and any error in the edge's place
+    /// weigh 1 / s_p in a_p.
     static let edgeShade: Float = 0.25
     /// The grey level's quantile among the block's pixels (weighted by s²). A highlight only
     /// brightens, and a broad one (a Blinn-Phong exponent of 8) covers most of a block's top,

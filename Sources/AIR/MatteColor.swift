@@ -23,7 +23,8 @@ enum MatteColor {
     /// names at 71 %, with the tenth percentile 89 %.
     static let greyQuantile = 0.1
 
-    /// The albedo of each of `scene`'s objects in `observed` (nil: the object covers no pixel).
+    /// The albedo of each of `scene`'s objects in `observed`, not yet clamped to [0, 1]
+    /// (`Refiner.albedo`; nil: the object covers no pixel).
     static func albedos(of scene: Scene, in observed: Image, renderer: any ShadingRenderer, samplesPerPixel: Int) throws -> [SIMD3<Double>?] {
         let (rendered, shade) = try renderer.renderWithShading(scene, samplesPerPixel: samplesPerPixel)
         let plane = observed.width * observed.height
@@ -55,8 +56,7 @@ enum MatteColor {
                 chroma += (q.albedo - SIMD3(repeating: q.grey)) * q.weight
                 chromaWeight += q.weight
             }
-            let rgb = chroma / chromaWeight + SIMD3(repeating: level ?? pixels[0].grey)
-            return SIMD3(min(max(rgb.x, 0), 1), min(max(rgb.y, 0), 1), min(max(rgb.z, 0), 1))
+            return chroma / chromaWeight + SIMD3(repeating: level ?? pixels[0].grey)
         }
     }
 }

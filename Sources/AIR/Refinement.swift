@@ -107,6 +107,14 @@ public final class Refiner {
         return (evidence, sigma)
     }
 
+    /// A fitted albedo as a scene holds it: clamped to [0, 1] and rounded to Float32, the
+    /// precision the network and the files keep (so that a colour move that changes nothing
+    /// there is no move).
+    static func albedo(_ rgb: SIMD3<Double>) -> SIMD3<Double> {
+        let c = SIMD3(min(max(rgb.x, 0), 1), min(max(rgb.y, 0), 1), min(max(rgb.z, 0), 1))
+        return SIMD3(Double(Float(c.x)), Double(Float(c.y)), Double(Float(c.z)))
+    }
+
     static func sse(_ a: Image, _ b: Image) -> Double {
         sse(a, b, region: PixelRegion(x0: 0, y0: 0, x1: a.width, y1: a.height))
     }
@@ -448,9 +456,7 @@ struct Search {
                 den += s * s
             }
             guard den > 0 else { continue }
-            var rgb = num / den
-            rgb = SIMD3(min(max(rgb.x, 0), 1), min(max(rgb.y, 0), 1), min(max(rgb.z, 0), 1))
-            rgb = SIMD3(Double(Float(rgb.x)), Double(Float(rgb.y)), Double(Float(rgb.z)))
+            let rgb = Refiner.albedo(num / den)
             guard rgb != c else { continue }
             var o = state.scene.objects[k]
             o.color = Color(rgb: rgb, name: Palette.exactName(for: rgb))
@@ -807,9 +813,7 @@ struct Search {
         }
         let l = state.scene.light
         let shade = l.ambient + l.diffuse * max(0, l.unitDirection.z) * 0.8
-        rgb = rgb / max(shade, 0.1)
-        rgb = SIMD3(min(max(rgb.x, 0), 1), min(max(rgb.y, 0), 1), min(max(rgb.z, 0), 1))
-        let color = Color(rgb: SIMD3(Double(Float(rgb.x)), Double(Float(rgb.y)), Double(Float(rgb.z))))
+        let color = Color(rgb: Refiner.albedo(rgb / max(shade, 0.1)))
         var bestScene: (Scene, Image, Double)? = nil
         for shape in Shape.allCases {
             for yaw in [0.0, 30.0, 60.0] where shape.symmetryPeriod != nil || yaw == 0 {

@@ -29,7 +29,8 @@ public final class WakeObjective {
     public var keepsGuideColors = false
     /// Each target object takes the colour a matte block would need (`MatteColor`: a low
     /// quantile of its pixels' grey levels, the chroma of the darker half), so that white
-    /// highlights whiten the colours the guide is taught less. `keepsGuideColors`, when on too, comes first.
+    /// highlights whiten the colours the guide is taught less. `keepsGuideColors`, when on too,
+    /// comes first.
     public var matteColors = false
 
     /// Whether the search refits the light (`RefinementOptions.lightMoves`).
@@ -74,7 +75,7 @@ public final class WakeObjective {
                                                    samplesPerPixel: refiners[0].spp)
                 for (j, rgb) in matte.enumerated() {
                     guard let rgb else { continue }
-                    let c = SIMD3(Double(Float(rgb.x)), Double(Float(rgb.y)), Double(Float(rgb.z)))
+                    let c = Refiner.albedo(rgb)
                     scene.objects[j].color = Color(rgb: c, name: Palette.exactName(for: c))
                 }
             }

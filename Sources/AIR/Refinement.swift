@@ -82,6 +82,15 @@ public final class Refiner {
         return (search.state.scene, report)
     }
 
+    /// Births only, from the network's reading as it stands: blocks the network stopped before,
+    /// proposed where the residual is largest (`Search.birth`, wide) and kept when J rises. The
+    /// scene searched: the blocks read (their colours refitted along the way), then the births.
+    public func lookAgain(_ observed: Image, start: Scene) throws -> Scene {
+        var search = try Search(refiner: self, observed: observed, start: start)
+        while search.state.scene.objects.count < config.maxObjects, try search.birth(polish: 0.01, windows: 3, wide: true) {}
+        return search.state.scene
+    }
+
     /// Per object of `scene`: the log-likelihood ratio of the scene with and without it
     /// (with the noise level estimated from the image), the evidence that it is there.
     public func evidence(_ observed: Image, scene: Scene) throws -> [Double] {
@@ -747,7 +756,7 @@ struct Search {
 
     /// Proposes one new object where the residual is largest (up to `windows` places): every
     /// shape, a few yaws, the colour read from the image; the best is polished and kept if J rises.
-    mutating func birth(polish d: Double, windows: Int = 3) throws -> Bool {
+    mutating func birth(polish d: Double, windows: Int = 3, wide: Bool = false) throws -> Bool {
         let cfg = refiner.config
         guard state.scene.objects.count < cfg.maxObjects, budgetLeft else { return false }
         let w = observed.width, h = observed.height
@@ -783,17 +792,37 @@ struct Search {
             }
             // Not worth a try unless the window alone outweighs the object's cost.
             guard best.score / (2 * sigma * sigma) > penalty else { return false }
-            if try birth(at: best.x, best.y, polish: d) { return true }
+            if try birth(at: best.x, best.y, polish: d, wide: wide) { return true }
             taken.append((best.x, best.y))
         }
         return false
     }
 
+    /// The residual energy's centre of mass within `radius` pixels of (x, y).
+    func residualCentre(_ x: Int, _ y: Int, radius r: Int) -> (x: Int, y: Int) {
+        let w = observed.width, h = observed.height
+        var sx = 0.0, sy = 0.0, sw = 0.0
+        for j in max(1, y - r)...min(h - 2, y + r) {
+            for i in max(1, x - r)...min(w - 2, x + r) {
+                var e = 0.0
+                for c in 0..<3 {
+                    let d = Double(observed.pixels[3 * (j * w + i) + c] - state.image.pixels[3 * (j * w + i) + c])
+                    e += d * d
+                }
+                sx += e * Double(i); sy += e * Double(j); sw += e
+            }
+        }
+        guard sw > 0 else { return (x, y) }
+        return (min(max(Int((sx / sw).rounded()), 1), w - 2), min(max(Int((sy / sw).rounded()), 1), h - 2))
+    }
+
     /// A new object under pixel (x, y): see `birth(polish:)`.
-    mutating func birth(at x: Int, _ y: Int, polish d: Double) throws -> Bool {
+    mutating func birth(at x: Int, _ y: Int, polish d: Double, wide: Bool = false) throws -> Bool {
         let cfg = refiner.config
         let w = observed.width
-        let best = (x: x, y: y)
+        // Wide: the residual's centre of mass near the peak, for a 5×5 window's peak may sit on
+        // any part of a block's 10–15 pixels.
+        let best = wide ? residualCentre(x, y, radius: 6) : (x: x, y: y)
         let camera = cfg.camera
         let centre = SIMD2(Double(best.x) + 0.5, Double(best.y) + 0.5)
         let ray = camera.ray(through: centre)
@@ -815,16 +844,34 @@ struct Search {
         let shade = l.ambient + l.diffuse * max(0, l.unitDirection.z) * 0.8
         let color = Color(rgb: Refiner.albedo(rgb / max(shade, 0.1)))
         var bestScene: (Scene, Image, Double)? = nil
+        func consider(_ o: SceneObject) throws {
+            guard allowed(o, replacing: nil), budgetLeft else { return }
+            var s = state.scene
+            s.objects.append(o)
+            let image = try refiner.renderer.render(s, samplesPerPixel: refiner.spp)
+            renders += 1
+            let sse = Refiner.sse(observed, image)
+            if bestScene == nil || sse < bestScene!.2 { bestScene = (s, image, sse) }
+        }
+        var ground = SIMD2(p.x, p.y)
+        if wide {
+            // The ground point first, on a grid around the guess (a cube, else a cylinder, the
+            // smallest footprint, where a cube would overlap a block already read)...
+            for shape in [Shape.cube, .cylinder] where bestScene == nil {
+                for dy in [0.0, -0.3, 0.3] {
+                    for dx in [0.0, -0.3, 0.3] {
+                        let q = SIMD2(min(max(p.x + dx, -half + 0.01), half - 0.01), min(max(p.y + dy, -half + 0.01), half - 0.01))
+                        try consider(SceneObject(shape: shape, color: color, position: q, rotation: 0))
+                    }
+                }
+            }
+            guard let (s, _, _) = bestScene else { return false }
+            ground = s.objects.last!.position
+        }
+        // ...then every shape at a few yaws there.
         for shape in Shape.allCases {
             for yaw in [0.0, 30.0, 60.0] where shape.symmetryPeriod != nil || yaw == 0 {
-                let o = SceneObject(shape: shape, color: color, position: SIMD2(p.x, p.y), rotation: yaw)
-                guard allowed(o, replacing: nil), budgetLeft else { continue }
-                var s = state.scene
-                s.objects.append(o)
-                let image = try refiner.renderer.render(s, samplesPerPixel: refiner.spp)
-                renders += 1
-                let sse = Refiner.sse(observed, image)
-                if bestScene == nil || sse < bestScene!.2 { bestScene = (s, image, sse) }
+                try consider(SceneObject(shape: shape, color: color, position: ground, rotation: yaw))
             }
         }
         guard let (s, image, sse) = bestScene else { return false }

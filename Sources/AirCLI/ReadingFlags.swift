@@ -14,6 +14,9 @@ struct ReadingFlags: ParsableArguments {
     @Option(parsing: .unconditional, help: "With --refine: at most this many renders per image.")
     var maxRenders: Int = RefinementOptions().maxRenders
 
+    @Option(parsing: .unconditional, help: "Without --refine: where the network stopped but the image still shows a block, look for it by render-and-compare, with at most this many renders per image (0: read with the network alone).")
+    var lookAgain: Int = 200
+
     @Option(parsing: .unconditional, help: "Images per batch.")
     var batchSize: Int = Inferrer.defaultBatchSize
 
@@ -34,6 +37,7 @@ struct ReadingFlags: ParsableArguments {
         if !(0...16).contains(recentring) { throw ValidationError("--recentring must be in 0...16") }
         if !(recentreDistance > 0 && recentreDistance <= 1) { throw ValidationError("--recentre-distance must be in (0, 1], got \(recentreDistance)") }
         if maxRenders < 1 { throw ValidationError("--max-renders must be >= 1") }
+        if lookAgain < 0 { throw ValidationError("--look-again must be >= 0") }
         if !(0...1).contains(minConfidence) { throw ValidationError("--min-confidence must be in [0, 1]") }
     }
 
@@ -45,6 +49,7 @@ struct ReadingFlags: ParsableArguments {
         options.maxRenders = maxRenders
         let reader = try SceneReader(network: network, refine: refine, refinement: options)
         reader.minimumConfidence = minConfidence
+        if lookAgain > 0 { reader.lookAgainRenders = lookAgain }
         reader.inferrer.recentring = recentring
         reader.inferrer.recentreDistance = recentreDistance
         reader.inferrer.checksReadings = checkReadings

@@ -9,15 +9,19 @@ import numpy as np
 
 
 class Model:
-    """Model(path=None, air=None, refine=False): path None means the bundled model; air is the
-    `air` executable (default: $AIR_BIN, else `air` on PATH). Use as a context manager or call
-    close()."""
+    """Model(path=None, air=None, refine=False, look_again=None): path None means the bundled
+    model; air is the `air` executable (default: $AIR_BIN, else `air` on PATH); look_again the
+    renders per image of the look-again for blocks the network stopped before (None: air's
+    default, 0: the network alone). Use as a context manager or call close()."""
 
-    def __init__(self, path=None, air=None, refine=False):
+    def __init__(self, path=None, air=None, refine=False, look_again=None):
         exe = air or os.environ.get("AIR_BIN") or shutil.which("air")
         if not exe:
             raise FileNotFoundError("no air executable: pass air=..., set AIR_BIN or put air on PATH")
-        cmd = [exe, "serve"] + (["--model", path] if path else []) + (["--refine"] if refine else [])
+        if look_again is not None and (int(look_again) != look_again or look_again < 0):
+            raise ValueError(f"look_again must be a whole number >= 0, got {look_again!r}")
+        cmd = [exe, "serve"] + (["--model", path] if path else []) + (["--refine"] if refine else []) \
+            + (["--look-again", str(int(look_again))] if look_again is not None else [])
         self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
         hello = json.loads(self._proc.stdout.readline() or "null")
         if not hello or "ready" not in hello:

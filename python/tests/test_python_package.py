@@ -86,6 +86,29 @@ def test_model_through_air_serve_matches_air_infer(air, dataset):
     assert again[0] == alone
 
 
+# A scene whose white wedge the bundled model's network stops before; the look-again finds it.
+MISSED_WEDGE = {"objects": [
+    {"shape": "wedge", "color": [0.9, 0.9, 0.9], "position": [0.5464738, 0.7956322], "rotation": 96.48952},
+    {"shape": "brick", "color": [0.8, 0.2, 0.75], "position": [1.2925376, -0.29986233], "rotation": 192.95988},
+    {"shape": "cylinder", "color": [0.85, 0.15, 0.15], "position": [-0.70708007, -0.060984578], "rotation": 358.01276}]}
+
+
+def test_model_look_again_is_air_infers(air, tmp_path):
+    scene, image = tmp_path / "scene.json", tmp_path / "image.png"
+    scene.write_text(json.dumps(MISSED_WEDGE))
+    subprocess.run([air, "render", str(scene), "-o", str(image)], check=True)
+    counts = {}
+    for n in (0, None):
+        flags = [] if n is None else ["--look-again", str(n)]
+        expected = json.loads(subprocess.run([air, "infer", str(image)] + flags, check=True, capture_output=True, text=True).stdout)
+        with air_pkg().Model(air=air, look_again=n) as model:
+            assert model.infer([str(image)]) == [expected]
+        counts[n] = len(expected["objects"])
+    assert counts == {0: 2, None: 3}
+    with pytest.raises(ValueError, match="look_again"):
+        air_pkg().Model(air=air, look_again=-1)
+
+
 def test_large_batches_and_the_array_path_agree_with_single_renders(dataset):
     from air._render import LIGHT_DTYPE, OBJECT_DTYPE, _light_row, _object_rows
     ds = air.Dataset(dataset)

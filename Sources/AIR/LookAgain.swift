@@ -19,10 +19,9 @@ extension SceneReader {
     ///   refinement added) is at least ½;
     /// - its colour is not the table's hue at the table's brightness or below (a shadow);
     /// - its misfit is at most `largestMisfit`.
-    /// Nothing is looked for under a light read with shadows: a shadow the light misplaces
-    /// leaves block-sized residuals of either sign, and only refinement fits the light first.
+    /// Under a light read with shadows the search fits the light first (`Refiner.lookAgain`);
+    /// the reading keeps the network's light.
     func lookAgain(_ image: Image, _ scene: Scene, renders: Int) throws -> [SceneObject] {
-        guard !scene.light.shadows else { return [] }
         var options = refiner.options
         options.maxRenders = renders
         let searcher = Refiner(config: refiner.config, options: options, renderer: refiner.renderer, prior: refiner.prior)

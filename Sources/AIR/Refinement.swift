@@ -83,10 +83,22 @@ public final class Refiner {
     }
 
     /// Births only, from the network's reading as it stands: blocks the network stopped before,
-    /// proposed where the residual is largest (`Search.birth`, wide) and kept when J rises. The
-    /// scene searched: the blocks read (their colours refitted along the way), then the births.
+    /// proposed where the residual is largest (`Search.birth`, wide) and kept when J rises.
+    /// Under a light read with shadows, and only where a birth would be kept under that light,
+    /// the light is fitted first (refinement's wide search) and the births searched again: the
+    /// light read from the image can misplace every shadow by a few pixels, and a birth would
+    /// explain one. (The trial birth has a budget of its own: such images take up to twice
+    /// `maxRenders`.) Returns the scene searched: its light, the blocks read (their colours
+    /// refitted along the way), the births.
     public func lookAgain(_ observed: Image, start: Scene) throws -> Scene {
         var search = try Search(refiner: self, observed: observed, start: start)
+        if start.light.shadows && options.lightMoves {
+            var probe = search
+            guard try probe.birth(polish: 0.01, windows: 3, wide: true) else { return start }
+            _ = try search.lightGrid()
+            for a in [20.0, 10.0] { for _ in 0..<4 where try search.lightDirection(a, shadows: a == 20) {} }
+            _ = try search.lightLevels()
+        }
         while search.state.scene.objects.count < config.maxObjects, try search.birth(polish: 0.01, windows: 3, wide: true) {}
         return search.state.scene
     }

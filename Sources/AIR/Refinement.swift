@@ -768,6 +768,7 @@ struct Search {
 
     /// Proposes one new object where the residual is largest (up to `windows` places): every
     /// shape, a few yaws, the colour read from the image; the best is polished and kept if J rises.
+    /// `wide` (the look-again's): the ground point is searched first, around the residual's centre.
     mutating func birth(polish d: Double, windows: Int = 3, wide: Bool = false) throws -> Bool {
         let cfg = refiner.config
         guard state.scene.objects.count < cfg.maxObjects, budgetLeft else { return false }

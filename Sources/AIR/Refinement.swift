@@ -803,8 +803,10 @@ struct Search {
                     if s > best.score { best = (s, x, y) }
                 }
             }
-            // Not worth a try unless the window alone outweighs the object's cost.
-            guard best.score / (2 * sigma * sigma) > penalty else { return false }
+            // Not worth a try unless the window alone outweighs the object's cost (wide: three
+            // objects' — a block the network missed leaves ten to hundreds, and the grain of a
+            // table the renderer cannot draw, or the edge of a block read a little off, less).
+            guard best.score / (2 * sigma * sigma) > penalty * (wide ? 3 : 1) else { return false }
             if try birth(at: best.x, best.y, polish: d, wide: wide) { return true }
             taken.append((best.x, best.y))
         }

@@ -6,27 +6,18 @@ import XCTest
 /// A step that stops in doubt still reads its object; the reader reports it only when the
 /// calibrated confidence (its pixels' evidence weighed with the doubt) is at least ½.
 final class DoubtfulStepTests: XCTestCase {
-    private func bundled() throws -> GuideNetwork {
-        try ModelFile.load(BundledModelTests.root.appendingPathComponent("models/default.safetensors").path).network
-    }
-
-    private func reading(_ o: SceneObject, presence: Double) -> InferredObject {
-        InferredObject(object: o, presence: presence, shapeProbabilities: [0.2, 0.2, 0.2, 0.2, 0.2], positionStd: SIMD2(0.05, 0.05),
-                       rotationSpread: nil, colorStd: SIMD3(0.01, 0.01, 0.01), glimpseCenter: SIMD2(32, 32), glimpseSide: 20)
-    }
-
     func testAnObjectThePixelsShowIsReportedAndAPhantomIsNot() throws {
-        let network = try bundled()
+        let network = try ReadingFixtures.bundledNetwork()
         let cfg = network.config
         let red = SceneObject(shape: .cube, color: Color(rgb: SIMD3(0.85, 0.15, 0.15)), position: SIMD2(-0.8, -0.5), rotation: 20)
         let blue = SceneObject(shape: .brick, color: Color(rgb: SIMD3(0.15, 0.3, 0.85)), position: SIMD2(0.7, 0.6), rotation: 50)
         let image = PNG.quantized(try Rasterizer(threads: 1).render(cfg.scene(objects: [red, blue]), samplesPerPixel: cfg.samplesPerPixel))
         let reader = try SceneReader(network: network, refine: false)
-        let found = InferredScene(objects: [reading(red, presence: 0.99)], stopPresence: 0.4, scene: cfg.scene(objects: [red]))
+        let found = InferredScene(objects: [ReadingFixtures.reading(red, presence: 0.99)], stopPresence: 0.4, scene: cfg.scene(objects: [red]))
 
         // The blue brick is in the image: the doubtful reading of it is reported.
         var real = found
-        real.doubtful = reading(blue, presence: 0.4)
+        real.doubtful = ReadingFixtures.reading(blue, presence: 0.4)
         let r = try reader.finish(image, real)
         XCTAssertEqual(r.scene.objects.count, 2)
         XCTAssertGreaterThan(try XCTUnwrap(r.doubtful).evidence, 0)
@@ -35,7 +26,7 @@ final class DoubtfulStepTests: XCTestCase {
 
         // A block where the table is bare: the pixels speak against it.
         var phantom = found
-        phantom.doubtful = reading(SceneObject(shape: .wedge, color: Color(rgb: SIMD3(0.9, 0.9, 0.9)), position: SIMD2(0.9, -1.1)), presence: 0.4)
+        phantom.doubtful = ReadingFixtures.reading(SceneObject(shape: .wedge, color: Color(rgb: SIMD3(0.9, 0.9, 0.9)), position: SIMD2(0.9, -1.1)), presence: 0.4)
         let p = try reader.finish(image, phantom)
         XCTAssertEqual(p.scene.objects.count, 1)
         XCTAssertLessThan(try XCTUnwrap(p.doubtful).confidence, 0.5)
@@ -44,7 +35,7 @@ final class DoubtfulStepTests: XCTestCase {
         var overlapping = found
         var inside = blue
         inside.position = red.position + SIMD2(0.1, 0)
-        overlapping.doubtful = reading(inside, presence: 0.45)
+        overlapping.doubtful = ReadingFixtures.reading(inside, presence: 0.45)
         XCTAssertEqual(try XCTUnwrap(try reader.finish(image, overlapping).doubtful).confidence, 0)
     }
 
@@ -52,7 +43,7 @@ final class DoubtfulStepTests: XCTestCase {
     /// float rounding: a doubtful step's glimpse joins its step's batch, and OpenBLAS may sum a
     /// row's products in another order when a matrix has more rows.)
     func testDoubtfulReadingsLeaveTheFoundObjectsAlone() throws {
-        let network = try bundled()
+        let network = try ReadingFixtures.bundledNetwork()
         let spec = try BatchSpec.read(FileIO.readText(BundledModelTests.root.appendingPathComponent("scenes/varied.json").path), file: "varied.json")
         let (_, images) = try spec.observedScenes(count: 48, seed: 20_261_201, renderer: Rasterizer(threads: 1))
         let plain = try Inferrer(network: network)

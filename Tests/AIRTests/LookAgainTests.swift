@@ -5,23 +5,14 @@ import XCTest
 /// The look-again finds a block the network stopped before, and keeps none where the image
 /// shows none; under shadows it fits the light first.
 final class LookAgainTests: XCTestCase {
-    private func bundled() throws -> GuideNetwork {
-        try ModelFile.load(BundledModelTests.root.appendingPathComponent("models/default.safetensors").path).network
-    }
-
-    private func reading(_ o: SceneObject) -> InferredObject {
-        InferredObject(object: o, presence: 0.99, shapeProbabilities: [0.2, 0.2, 0.2, 0.2, 0.2], positionStd: SIMD2(0.05, 0.05),
-                       rotationSpread: nil, colorStd: SIMD3(0.01, 0.01, 0.01), glimpseCenter: SIMD2(32, 32), glimpseSide: 20)
-    }
-
     func testAMissedBlockIsFoundAndBareTableGetsNone() throws {
-        let network = try bundled()
+        let network = try ReadingFixtures.bundledNetwork()
         let cfg = network.config
         let red = SceneObject(shape: .cube, color: Color(rgb: SIMD3(0.85, 0.15, 0.15)), position: SIMD2(-0.8, -0.5), rotation: 20)
         // The kind the network misses: a white wedge about as bright as the table.
         let white = SceneObject(shape: .wedge, color: Color(rgb: SIMD3(0.9, 0.9, 0.9)), position: SIMD2(0.6, 0.7), rotation: 100)
         let image = PNG.quantized(try Rasterizer(threads: 1).render(cfg.scene(objects: [red, white]), samplesPerPixel: cfg.samplesPerPixel))
-        let stopped = InferredScene(objects: [reading(red)], stopPresence: 0.02, scene: cfg.scene(objects: [red]))
+        let stopped = InferredScene(objects: [ReadingFixtures.reading(red, presence: 0.99)], stopPresence: 0.02, scene: cfg.scene(objects: [red]))
         let reader = try SceneReader(network: network, refine: false)
 
         XCTAssertEqual(try reader.finish(image, stopped).scene.objects.count, 1, "without the look-again")
@@ -35,15 +26,14 @@ final class LookAgainTests: XCTestCase {
         XCTAssertEqual(r.objects.first?.object, red, "the network's block stays as read")
 
         // Every block read: nothing to find.
-        let all = InferredScene(objects: [reading(red), reading(white)], stopPresence: 0.02, scene: cfg.scene(objects: [red, white]))
+        let all = InferredScene(objects: [ReadingFixtures.reading(red, presence: 0.99), ReadingFixtures.reading(white, presence: 0.99)], stopPresence: 0.02, scene: cfg.scene(objects: [red, white]))
         XCTAssertEqual(try reader.finish(image, all).scene.objects.count, 2)
-
     }
 
     /// Shadowed scenes as the network reads them: looking again without fitting the light
     /// first reads misplaced shadows as blocks.
     func testUnderShadowsTheLightIsFittedBeforeLooking() throws {
-        let network = try bundled()
+        let network = try ReadingFixtures.bundledNetwork()
         let spec = try BatchSpec.read(FileIO.readText(BundledModelTests.root.appendingPathComponent("scenes/shifts/shadows.json").path), file: "shadows.json")
         let (scenes, images) = try spec.observedScenes(count: 300, seed: 2027, renderer: Rasterizer(threads: 1))
         func overCounts(lightMoves: Bool) throws -> Int {
@@ -62,7 +52,7 @@ final class LookAgainTests: XCTestCase {
     /// A light read 12° off under shadows: no block for the misplaced shadows, and the missed
     /// block is found.
     func testUnderAMisreadSunTheMissedBlockIsFound() throws {
-        let network = try bundled()
+        let network = try ReadingFixtures.bundledNetwork()
         let cfg = network.config
         let red = SceneObject(shape: .brick, color: Color(rgb: SIMD3(0.85, 0.15, 0.15)), position: SIMD2(-0.6, 0.4), rotation: 30)
         let white = SceneObject(shape: .wedge, color: Color(rgb: SIMD3(0.9, 0.9, 0.9)), position: SIMD2(0.7, -0.6), rotation: 200)

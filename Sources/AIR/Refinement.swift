@@ -229,7 +229,7 @@ struct Search {
     func allowed(_ o: SceneObject, replacing k: Int?) -> Bool {
         guard abs(o.position.x) <= half, abs(o.position.y) <= half else { return false }
         for (i, other) in state.scene.objects.enumerated() where i != k {
-            if Footprint.overlap(other, o) { return false }
+            if Footprint.overlap(other, o, gap: Search.separationGap) { return false }
         }
         return true
     }
@@ -351,6 +351,8 @@ struct Search {
     /// as it keeps improving. The second pass undoes what the light or the colours absorbed of an
     /// early pose error.
     mutating func run() throws {
+        // Every move below keeps the footprints apart (`allowed`): start inside the support.
+        try separate()
         let levels = Array(Refiner.levels.enumerated())
         let schedule = levels.map { ($0, true) } + levels.dropFirst(2).map { ($0, false) }
         for ((level, step), first) in schedule where budgetLeft {
@@ -729,7 +731,7 @@ struct Search {
                         var s = state.scene
                         s.objects.remove(at: j)
                         let merged = SceneObject(shape: shape, color: a.color, position: centre, rotation: yaw)
-                        guard s.objects.enumerated().allSatisfy({ $0.offset == i || !Footprint.overlap($0.element, merged) }),
+                        guard s.objects.enumerated().allSatisfy({ $0.offset == i || !Footprint.overlap($0.element, merged, gap: Search.separationGap) }),
                               abs(centre.x) <= half, abs(centre.y) <= half, budgetLeft else { continue }
                         s.objects[i] = merged
                         let image = try refiner.renderer.render(s, samplesPerPixel: refiner.spp)

@@ -81,8 +81,9 @@ public final class SceneReader {
         var report: RefinementReport?
         if refine {
             (scene, report) = try refiner.refine(image, start: s.scene)
-        } else if let budget = lookAgainRenders {
-            scene.objects += try lookAgain(image, scene, renders: budget)
+        } else {
+            scene = try refiner.separated(image, scene)
+            if let budget = lookAgainRenders { scene.objects += try lookAgain(image, scene, renders: budget) }
         }
         let (evidence, sigma) = try refiner.evidenceAndNoise(image, scene: scene)
         // Which of the network's objects each final object is (refinement may add, remove and move).
@@ -113,7 +114,7 @@ public final class SceneReader {
         guard let d = s.doubtful else { return nil }
         let half = network.config.tableHalfWidth
         let fits = abs(d.object.position.x) <= half && abs(d.object.position.y) <= half
-            && !s.scene.objects.contains { Footprint.overlap($0, d.object) }
+            && !s.scene.objects.contains { Footprint.overlap($0, d.object, gap: Search.separationGap) }
         var with = s.scene
         with.objects.append(d.object)
         // Only the doubtful object's evidence: two renders, not one per object.

@@ -39,7 +39,8 @@ public enum Footprint {
     }
 
     /// Whether the interiors of two convex polygons intersect (separating-axis test).
-    public static func overlap(_ a: [SIMD2<Double>], _ b: [SIMD2<Double>]) -> Bool {
+    /// With `gap`, polygons less than `gap` apart count as overlapping too.
+    public static func overlap(_ a: [SIMD2<Double>], _ b: [SIMD2<Double>], gap: Double = 0) -> Bool {
         for poly in [a, b] {
             for i in 0..<poly.count {
                 let e = poly[(i + 1) % poly.count] - poly[i]
@@ -48,18 +49,18 @@ public enum Footprint {
                 var minB = Double.infinity, maxB = -Double.infinity
                 for p in a { let d = (p * axis).sum(); minA = min(minA, d); maxA = max(maxA, d) }
                 for p in b { let d = (p * axis).sum(); minB = min(minB, d); maxB = max(maxB, d) }
-                if maxA <= minB + tolerance || maxB <= minA + tolerance { return false }
+                if maxA + gap <= minB + tolerance || maxB + gap <= minA + tolerance { return false }
             }
         }
         return true
     }
 
-    public static func overlap(_ a: SceneObject, _ b: SceneObject) -> Bool {
+    public static func overlap(_ a: SceneObject, _ b: SceneObject, gap: Double = 0) -> Bool {
         // Cheap reject: footprints lie within their circumscribed circles.
         let d = a.position - b.position
-        let ra = circumradius(a.shape), rb = circumradius(b.shape)
-        if (d * d).sum() >= (ra + rb) * (ra + rb) { return false }
-        return overlap(polygon(a), polygon(b))
+        let r = circumradius(a.shape) + circumradius(b.shape) + gap
+        if (d * d).sum() >= r * r { return false }
+        return overlap(polygon(a), polygon(b), gap: gap)
     }
 
     /// The radius of the circle around the object origin containing the footprint.
@@ -71,10 +72,30 @@ public enum Footprint {
         }
     }
 
+    /// The shortest move of `a` that leaves it `gap` apart from `b` (nil when it is already):
+    /// along the separating-axis candidate on which the two overlap least, away from `b`.
+    public static func separation(_ a: SceneObject, from b: SceneObject, gap: Double = 0) -> SIMD2<Double>? {
+        guard overlap(a, b, gap: gap) else { return nil }
+        let pa = polygon(a), pb = polygon(b)
+        var best: (depth: Double, axis: SIMD2<Double>)?
+        for poly in [pa, pb] {
+            for i in 0..<poly.count {
+                let e = poly[(i + 1) % poly.count] - poly[i]
+                let axis = SIMD2(-e.y, e.x) / (e * e).sum().squareRoot()
+                let da = pa.map { ($0 * axis).sum() }, db = pb.map { ($0 * axis).sum() }
+                // a moved by +depth·axis clears b, or by −depth·axis: the shorter of the two.
+                let forward = db.max()! - da.min()! + gap, backward = da.max()! - db.min()! + gap
+                let (depth, signed) = forward <= backward ? (forward, axis) : (backward, -axis)
+                if best == nil || depth < best!.depth { best = (depth, signed) }
+            }
+        }
+        return best.map { $0.depth * $0.axis }
+    }
+
     /// The first pair (i, j), i < j, of objects whose footprints overlap.
-    public static func firstOverlap(_ objects: [SceneObject]) -> (Int, Int)? {
+    public static func firstOverlap(_ objects: [SceneObject], gap: Double = 0) -> (Int, Int)? {
         for j in 0..<objects.count {
-            for i in 0..<j where overlap(objects[i], objects[j]) { return (i, j) }
+            for i in 0..<j where overlap(objects[i], objects[j], gap: gap) { return (i, j) }
         }
         return nil
     }

@@ -56,7 +56,7 @@ final class RefinementTests: XCTestCase {
         XCTAssertEqual(born.objects.count, 2, "accepted \(r1.accepted)")
         XCTAssertEqual(r1.accepted["birth"], 1)
         var phantom = t
-        phantom.objects.append(SceneObject(shape: .pyramid, color: Palette.color(named: "green")!, position: [0.2, -1.2], rotation: 0))
+        phantom.objects.append(SceneObject(shape: .pyramid, color: Palette.color(named: "green")!, position: [0.6, -1.2], rotation: 0))
         let (pruned, r2) = try Refiner(config: cfg).refine(observed, start: phantom)
         XCTAssertEqual(pruned.objects.count, 2, "accepted \(r2.accepted)")
         XCTAssertEqual(r2.accepted["death"], 1)

@@ -82,7 +82,8 @@ public final class SceneReader {
         if refine {
             (scene, report) = try refiner.refine(image, start: s.scene)
         } else {
-            scene = try refiner.separated(image, scene)
+            // Without the look-again no birth follows to find a block dropped wrongly.
+            scene = try refiner.separated(image, scene, copiesOnly: lookAgainRenders == nil)
             if let budget = lookAgainRenders { scene.objects += try lookAgain(image, scene, renders: budget) }
         }
         let (evidence, sigma) = try refiner.evidenceAndNoise(image, scene: scene)

@@ -44,6 +44,20 @@ final class SeparationTests: XCTestCase {
         XCTAssertEqual(try refiner.separated(observed, fine), fine)
     }
 
+    /// A block read into a real one, 0.8 from it, where the image shows none: J drops it, but
+    /// with `copiesOnly` (the network alone, no birth to follow) the two are only pushed apart.
+    func testOnlyCopiesMayGoWhenAsked() throws {
+        let observed = try image([red])
+        var phantom = blue
+        phantom.position = red.position + [0.8, 0]
+        let read = cfg.scene(objects: [red, phantom])
+        let refiner = Refiner(config: cfg)
+        XCTAssertEqual(try refiner.separated(observed, read).objects, [red])
+        let kept = try refiner.separated(observed, read, copiesOnly: true)
+        XCTAssertEqual(kept.objects.count, 2)
+        XCTAssertNil(Footprint.firstOverlap(kept.objects, gap: 0.9e-3))
+    }
+
     /// Refinement starts from the separated scene: its moves keep the footprints apart.
     func testRefinementLeavesNoOverlap() throws {
         let observed = try image([red, blue])

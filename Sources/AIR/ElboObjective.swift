@@ -117,6 +117,20 @@ public struct ElboObjective {
                       meanCount: Double(trace.objects.map(\.count).reduce(0, +)) / Double(total))
     }
 
+    /// The ELBO of each image without gradients — one sampled reading z ~ q(z | x) each, log
+    /// p(x, z) − log q(z | x) — for monitoring images not trained on. With the same random
+    /// streams it is the estimate `estimate` averages.
+    public func evaluate(observed: [Float], batch b: Int, table: SIMD3<Float>, rows: inout [RNG]) throws -> [Double] {
+        precondition(rows.count == b, "ElboObjective.evaluate: \(rows.count) random streams for \(b) images")
+        let trace = try self.trace(observed: observed, batch: b, table: table, tape: Tape(recording: false), rows: &rows)
+        let cfg = network.config, pixels = cfg.width * cfg.height * 3
+        return (0..<b).map { k in
+            let image = { (values: [Float]) in Image(width: cfg.width, height: cfg.height, pixels: Array(values[k * pixels..<(k + 1) * pixels])) }
+            let logLikelihood = model.likelihood.logLikelihood(observed: image(observed), rendered: image(trace.rendered))
+            return trace.logWeight(image: k, logLikelihood: logLikelihood, prior: model.prior)
+        }
+    }
+
     /// Part 1: the guide's sampled reading of every image, rendering as it goes.
     func trace(observed: [Float], batch b: Int, table: SIMD3<Float>, tape: Tape, rows: inout [RNG]) throws -> Trace {
         let cfg = network.config, half = cfg.tableHalfWidth

@@ -154,6 +154,8 @@ public struct TrainingMetrics: Codable, Sendable {
     /// the mean number of objects read.
     public var heldOutReconstructionMSE: Double?
     public var heldOutMeanCount: Double?
+    /// Unlabelled held-out images: the ELBO per image, one sampled reading each.
+    public var heldOutElbo: Double?
     /// Wall time since the run began (summed over resumed sessions), at logged steps.
     public var elapsedSeconds: Double?
 }
@@ -427,7 +429,7 @@ public final class Trainer {
 
     /// Label-free monitoring: the amortised reading of each held-out image rendered and compared
     /// with it (mean squared error per pixel value), and the mean number of objects read.
-    public func evaluateUnlabelled() throws -> (reconstructionMSE: Double, meanCount: Double, images: Int) {
+    public func evaluateUnlabelled() throws -> (reconstructionMSE: Double, meanCount: Double, elbo: Double, images: Int) {
         let inferrer = try monitoringInferrer()
         let predicted = try inferrer.infer(heldOut.images)
         let r = model.makeRenderer()
@@ -438,7 +440,24 @@ public final class Trainer {
             count += p.objects.count
         }
         let n = Double(max(1, heldOut.images.count))
-        return (mse / n, Double(count) / n, heldOut.images.count)
+        return (mse / n, Double(count) / n, try heldOutElbo() / n, heldOut.images.count)
+    }
+
+    /// The summed ELBO of the held-out images (`ElboObjective.evaluate`). Each image keeps its
+    /// random stream from evaluation to evaluation, so that two evaluations differ by what the
+    /// network learnt, not by the draws.
+    private func heldOutElbo() throws -> Double {
+        let cfg = network.config, pixels = cfg.width * cfg.height * 3
+        var total = 0.0
+        for start in stride(from: 0, to: heldOut.images.count, by: 32) {
+            let images = heldOut.images[start..<min(start + 32, heldOut.images.count)]
+            var rows = images.indices.map { RNG(seed: options.seed).split(0xE1B0_0000 + UInt64($0)) }
+            var observed = [Float]()
+            observed.reserveCapacity(images.count * pixels)
+            for image in images { observed += image.pixels }
+            total += try elbo.evaluate(observed: observed, batch: images.count, table: builder.tableColor, rows: &rows).reduce(0, +)
+        }
+        return total
     }
 
     /// −log q(z | x) on a batch of given latents (prior draws, or the wake phase's targets):

@@ -76,6 +76,7 @@ public struct TrainingLoop {
                         let u = try trainer.evaluateUnlabelled()
                         m.heldOutReconstructionMSE = u.reconstructionMSE
                         m.heldOutMeanCount = u.meanCount
+                        m.heldOutElbo = u.elbo
                     }
                 }
                 m.elapsedSeconds = (seconds() - started).rounded(toPlaces: 1)

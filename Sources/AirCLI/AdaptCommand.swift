@@ -17,7 +17,7 @@ struct Adapt: ParsableCommand {
         built-in twin of scenes/varied-plain.json, the prior of the bundled model's last training \
         stages), so that the network keeps what it knows while it fits your images. The last \
         --eval-images images are held back and scored without labels (reconstruction error of \
-        the network's reading). OUT holds model.safetensors (the adapted model), \
+        the network's reading, and the ELBO). OUT holds model.safetensors (the adapted model), \
         state.safetensors (for --resume) and metrics.jsonl.
         """
     )
@@ -178,9 +178,10 @@ struct Adapt: ParsableCommand {
         }
     }
 
-    func printHeldOut(_ u: (reconstructionMSE: Double, meanCount: Double, images: Int), when: String) {
+    func printHeldOut(_ u: (reconstructionMSE: Double, meanCount: Double, elbo: Double, images: Int), when: String) {
         print("held-back images (\(u.images), no labels), \(when): "
-              + String(format: "reconstruction MSE %.6f, %.2f objects read per image", u.reconstructionMSE, u.meanCount))
+              + String(format: "reconstruction MSE %.6f, %.2f objects read per image, ELBO %.1f nats per image",
+                       u.reconstructionMSE, u.meanCount, u.elbo))
     }
 
     /// Rounds of reading and fitting (`CameraFitRounds`): each round's search on `cameraImages`

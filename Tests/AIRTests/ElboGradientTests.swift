@@ -62,4 +62,34 @@ final class ElboGradientTests: XCTestCase {
             XCTAssertEqual(-Double(grad[column]), numeric, accuracy: 0.02 * abs(numeric) + 0.05, "column \(column)")
         }
     }
+
+    /// The held-out ELBO (`evaluate`, no gradients) is the training estimate's: the same draws
+    /// give the same per-image values, whose mean the estimate reports; other draws another.
+    func testEvaluateIsTheEstimatesElbo() throws {
+        let spec = try BatchSpec.read("""
+        {"kind": "random", "objects_per_scene": {"min": 0, "max": 2}, "size": [32, 32], "spp": 1,
+         "min_visible_pixels": 8, "x": [-1.0, 1.0], "y": [-1.0, 1.0]}
+        """, file: "two.json")
+        var options = TrainingOptions()
+        options.objective = .elbo
+        options.batchSize = 4
+        options.evalImages = 1
+        options.threads = 1
+        var config = tinyConfig(maxObjects: 2)
+        config.samplesPerPixel = 1
+        var rng = RNG(seed: 5)
+        let t = try Trainer(network: GuideNetwork(config: config, rng: &rng), source: SpecSource(spec: spec, seed: 5),
+                            heldOutSource: SpecSource(spec: spec, seed: 6), options: options)
+        let batch = try t.builder.batch(first: 0, count: 4, noiseSeed: 1, prefixes: false)
+        func streams(_ seed: UInt64) -> [RNG] { (0..<4).map { RNG(seed: seed).split(UInt64($0)) } }
+        var rows = streams(7)
+        let each = try t.elbo.evaluate(observed: batch.observed, batch: 4, table: t.builder.tableColor, rows: &rows)
+        var objective = t.elbo
+        rows = streams(7)
+        let e = try objective.estimate(observed: batch.observed, batch: 4, table: t.builder.tableColor, tape: Tape(recording: false), rows: &rows)
+        XCTAssertEqual(each.reduce(0, +) / 4, e.elbo, accuracy: 1e-9 * abs(e.elbo))
+        XCTAssert(each.allSatisfy(\.isFinite), "\(each)")
+        rows = streams(8)
+        XCTAssertNotEqual(try t.elbo.evaluate(observed: batch.observed, batch: 4, table: t.builder.tableColor, rows: &rows), each)
+    }
 }

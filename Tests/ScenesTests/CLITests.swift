@@ -389,6 +389,8 @@ final class CLITests: XCTestCase {
         XCTAssert(r.out.contains("held-back images (1, no labels), after training: reconstruction MSE "), r.out)
         XCTAssertFalse(r.out.contains("before training"), r.out)
         XCTAssert(try FileIO.readText(dir + "/adapt/metrics.jsonl").contains("held_out_reconstruction_mse"))
+        XCTAssert(try FileIO.readText(dir + "/adapt/metrics.jsonl").contains("held_out_elbo"))
+        XCTAssert(r.out.contains(" nats per image"), r.out)
         r = try run(adapt)
         XCTAssert(r.err.contains("already holds a run"), r.err)
         r = try run(["adapt", "--model", model, "--images", dir + "/data", "--out", dir + "/adapt2"])

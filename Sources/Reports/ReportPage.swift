@@ -28,7 +28,8 @@ public enum ReportPage {
         var charts: [String] = []
         for (label, x) in [("step", step)] + (hasTime ? [("wall time (minutes)", minutes)] : []) {
             charts.append(SVG.lineChart(title: "training loss", xLabel: label, series: [("loss", curve({ $0.loss }, x: x))]))
-            charts.append(SVG.lineChart(title: "ELBO per image", xLabel: label, series: [("ELBO", curve({ $0.elbo }, x: x))]))
+            charts.append(SVG.lineChart(title: "ELBO per image", xLabel: label,
+                                        series: [("ELBO", curve({ $0.elbo }, x: x)), ("held-out (unlabelled)", curve({ $0.heldOutElbo }, x: x))]))
             charts.append(SVG.lineChart(title: "held-out accuracy", xLabel: label,
                                         series: [("count", curve({ $0.heldOutCountAccuracy }, x: x)),
                                                  ("shape", curve({ $0.heldOutShapeAccuracy }, x: x))]))

@@ -28,18 +28,20 @@ extension SceneReader {
         let searched = try searcher.lookAgain(image, start: scene)
         let n = scene.objects.count
         guard searched.objects.count > n else { return [] }
-        // Each birth is weighed in the scene it was found in.
-        let born = Array(n..<searched.objects.count)
-        let (evidence, sigma) = try refiner.evidenceAndNoise(image, scene: searched, of: born)
-        let rendered = try refiner.renderer.render(searched, samplesPerPixel: network.config.samplesPerPixel)
-        return try zip(born, evidence).compactMap { k, e in
+        // Each birth is weighed in the scene it was found in: its evidence (as
+        // `Refiner.evidenceAndNoise` measures it) and its misfit from the same two renders.
+        let rendered = try refiner.renderer.render(searched, samplesPerPixel: refiner.spp)
+        let sigma = Refiner.robustSigma(image, rendered, floor: refiner.options.minimumSigma)
+        let sse = Refiner.sse(image, rendered)
+        return try (n..<searched.objects.count).compactMap { k in
             let o = searched.objects[k]
+            var without = searched
+            without.objects.remove(at: k)
+            let other = try refiner.renderer.render(without, samplesPerPixel: refiner.spp)
+            let e = (Refiner.sse(image, other) - sse) / (2 * sigma * sigma)
             let f = ConfidenceCalibration.features(presence: nil, evidence: e, noise: sigma)
             let confidence = network.config.calibration?.confidence(f, refined: true) ?? 0.5
             guard e > 0, confidence >= 0.5, !SceneReader.looksLikeShadow(o.color.rgb, table: scene.tableColor) else { return nil }
-            var without = searched
-            without.objects.remove(at: k)
-            let other = try refiner.renderer.render(without, samplesPerPixel: network.config.samplesPerPixel)
             return SceneReader.misfitFraction(image, with: rendered, without: other) <= SceneReader.largestMisfit ? o : nil
         }
     }

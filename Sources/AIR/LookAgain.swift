@@ -28,21 +28,16 @@ extension SceneReader {
         let searched = try searcher.lookAgain(image, start: scene)
         let n = scene.objects.count
         guard searched.objects.count > n else { return [] }
-        // Each birth is weighed in the scene it was found in: its evidence (as
-        // `Refiner.evidenceAndNoise` measures it) and its misfit from the same two renders.
-        let rendered = try refiner.renderer.render(searched, samplesPerPixel: refiner.spp)
-        let sigma = Refiner.robustSigma(image, rendered, floor: refiner.options.minimumSigma)
-        let sse = Refiner.sse(image, rendered)
-        return try (n..<searched.objects.count).compactMap { k in
-            let o = searched.objects[k]
-            var without = searched
-            without.objects.remove(at: k)
-            let other = try refiner.renderer.render(without, samplesPerPixel: refiner.spp)
-            let e = (Refiner.sse(image, other) - sse) / (2 * sigma * sigma)
-            let f = ConfidenceCalibration.features(presence: nil, evidence: e, noise: sigma)
+        // Each birth is weighed in the scene it was found in: its evidence and its misfit from
+        // the same renders.
+        let born = Array(n..<searched.objects.count)
+        let w = try refiner.weigh(image, scene: searched, of: born)
+        return born.indices.compactMap { b in
+            let o = searched.objects[born[b]], e = w.evidence[b]
+            let f = ConfidenceCalibration.features(presence: nil, evidence: e, noise: w.sigma)
             let confidence = network.config.calibration?.confidence(f, refined: true) ?? 0.5
             guard e > 0, confidence >= 0.5, !SceneReader.looksLikeShadow(o.color.rgb, table: scene.tableColor) else { return nil }
-            return SceneReader.misfitFraction(image, with: rendered, without: other) <= SceneReader.largestMisfit ? o : nil
+            return SceneReader.misfitFraction(image, with: w.rendered, without: w.without[b]) <= SceneReader.largestMisfit ? o : nil
         }
     }
 

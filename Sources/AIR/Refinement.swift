@@ -116,16 +116,30 @@ public final class Refiner {
 
     /// The same for the objects at `indices` only (one render each, and the whole scene's).
     public func evidenceAndNoise(_ observed: Image, scene: Scene, of indices: [Int]) throws -> (evidence: [Double], sigma: Double) {
+        let w = try weigh(observed, scene: scene, of: indices)
+        return (w.evidence, w.sigma)
+    }
+
+    /// The evidence of the objects at `indices`, with the renders it was measured on: the whole
+    /// scene's, and the scene without each of them (for tests of their pixels beside it).
+    struct Weighing {
+        var rendered: Image
+        var sigma: Double
+        var evidence: [Double]
+        var without: [Image]
+    }
+
+    func weigh(_ observed: Image, scene: Scene, of indices: [Int]) throws -> Weighing {
         let image = try renderer.render(scene, samplesPerPixel: spp)
         let sigma = Refiner.robustSigma(observed, image, floor: options.minimumSigma)
         let sse = Refiner.sse(observed, image)
-        let evidence = try indices.map { k in
-            var without = scene
-            without.objects.remove(at: k)
-            let img = try renderer.render(without, samplesPerPixel: spp)
-            return (Refiner.sse(observed, img) - sse) / (2 * sigma * sigma)
+        let without = try indices.map { k in
+            var s = scene
+            s.objects.remove(at: k)
+            return try renderer.render(s, samplesPerPixel: spp)
         }
-        return (evidence, sigma)
+        let evidence = without.map { (Refiner.sse(observed, $0) - sse) / (2 * sigma * sigma) }
+        return Weighing(rendered: image, sigma: sigma, evidence: evidence, without: without)
     }
 
     /// A fitted albedo as a scene holds it: clamped to [0, 1] and rounded to Float32, the

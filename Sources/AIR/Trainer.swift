@@ -447,15 +447,11 @@ public final class Trainer {
     /// random stream from evaluation to evaluation, so that two evaluations differ by what the
     /// network learnt, not by the draws.
     private func heldOutElbo() throws -> Double {
-        let cfg = network.config, pixels = cfg.width * cfg.height * 3
         var total = 0.0
         for start in stride(from: 0, to: heldOut.images.count, by: 32) {
             let images = heldOut.images[start..<min(start + 32, heldOut.images.count)]
             var rows = images.indices.map { RNG(seed: options.seed).split(0xE1B0_0000 + UInt64($0)) }
-            var observed = [Float]()
-            observed.reserveCapacity(images.count * pixels)
-            for image in images { observed += image.pixels }
-            total += try elbo.evaluate(observed: observed, batch: images.count, table: builder.tableColor, rows: &rows).reduce(0, +)
+            total += try elbo.evaluate(observed: images.flatMap(\.pixels), batch: images.count, table: builder.tableColor, rows: &rows).reduce(0, +)
         }
         return total
     }

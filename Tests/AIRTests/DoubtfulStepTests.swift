@@ -9,9 +9,9 @@ final class DoubtfulStepTests: XCTestCase {
     func testAnObjectThePixelsShowIsReportedAndAPhantomIsNot() throws {
         let network = try ReadingFixtures.bundledNetwork()
         let cfg = network.config
-        let red = SceneObject(shape: .cube, color: Color(rgb: SIMD3(0.85, 0.15, 0.15)), position: SIMD2(-0.8, -0.5), rotation: 20)
+        let red = ReadingFixtures.red
         let blue = SceneObject(shape: .brick, color: Color(rgb: SIMD3(0.15, 0.3, 0.85)), position: SIMD2(0.7, 0.6), rotation: 50)
-        let image = PNG.quantized(try Rasterizer(threads: 1).render(cfg.scene(objects: [red, blue]), samplesPerPixel: cfg.samplesPerPixel))
+        let image = try ReadingFixtures.image(cfg.scene(objects: [red, blue]), config: cfg)
         let reader = try SceneReader(network: network, refine: false)
         let found = InferredScene(objects: [ReadingFixtures.reading(red, presence: 0.99)], stopPresence: 0.4, scene: cfg.scene(objects: [red]))
 

@@ -6,6 +6,25 @@ import XCTest
 
 /// The ELBO surrogate against a numerical derivative of the ELBO estimate itself.
 final class ElboGradientTests: XCTestCase {
+    /// An ELBO trainer on 32 × 32 scenes of `objects` blocks (batch 4, one thread), its network
+    /// drawn from `seed`, its training and held-out scenes from `seed` and `seed` + 1.
+    func elboTrainer(objects: ClosedRange<Int>, seed: UInt64) throws -> Trainer {
+        let spec = try BatchSpec.read("""
+        {"kind": "random", "objects_per_scene": {"min": \(objects.lowerBound), "max": \(objects.upperBound)}, "size": [32, 32], "spp": 1,
+         "min_visible_pixels": 8, "x": [-1.0, 1.0], "y": [-1.0, 1.0]}
+        """, file: "tiny.json")
+        var options = TrainingOptions()
+        options.objective = .elbo
+        options.batchSize = 4
+        options.evalImages = 1
+        options.threads = 1
+        var config = tinyConfig(maxObjects: objects.upperBound)
+        config.samplesPerPixel = 1
+        var rng = RNG(seed: seed)
+        return try Trainer(network: GuideNetwork(config: config, rng: &rng), source: SpecSource(spec: spec, seed: seed),
+                           heldOutSource: SpecSource(spec: spec, seed: seed + 1), options: options)
+    }
+
     /// With the random numbers held fixed (the same seed for every evaluation), the ELBO estimate
     /// is a function of the guide's parameters: the reparameterised colour samples move with the
     /// colour head, the discrete samples do not (the colour head's bias does not reach the
@@ -15,20 +34,7 @@ final class ElboGradientTests: XCTestCase {
     /// central difference, for each colour channel: the renderer's shading-image gradient, the
     /// sigmoid, the clamp to [0, 1] and the log q terms all take part.
     func testSurrogateGradientMatchesTheElboDerivative() throws {
-        let spec = try BatchSpec.read("""
-        {"kind": "random", "objects_per_scene": {"min": 1, "max": 1}, "size": [32, 32], "spp": 1,
-         "min_visible_pixels": 8, "x": [-1.0, 1.0], "y": [-1.0, 1.0]}
-        """, file: "one.json")
-        var options = TrainingOptions()
-        options.objective = .elbo
-        options.batchSize = 4
-        options.evalImages = 1
-        options.threads = 1
-        var config = tinyConfig(maxObjects: 1)
-        config.samplesPerPixel = 1
-        var rng = RNG(seed: 3)
-        let net = GuideNetwork(config: config, rng: &rng)
-        let t = try Trainer(network: net, source: SpecSource(spec: spec, seed: 3), heldOutSource: SpecSource(spec: spec, seed: 4), options: options)
+        let t = try elboTrainer(objects: 1...1, seed: 3)
         let params = Dictionary(uniqueKeysWithValues: t.learner.namedParameters().map { ($0.name, $0.tensor) })
         // Every step samples "present", so the one object is always drawn.
         params["guide.presWhere.bias"]!.data[0] = 8
@@ -66,20 +72,7 @@ final class ElboGradientTests: XCTestCase {
     /// The held-out ELBO (`evaluate`, no gradients) is the training estimate's: the same draws
     /// give the same per-image values, whose mean the estimate reports; other draws another.
     func testEvaluateIsTheEstimatesElbo() throws {
-        let spec = try BatchSpec.read("""
-        {"kind": "random", "objects_per_scene": {"min": 0, "max": 2}, "size": [32, 32], "spp": 1,
-         "min_visible_pixels": 8, "x": [-1.0, 1.0], "y": [-1.0, 1.0]}
-        """, file: "two.json")
-        var options = TrainingOptions()
-        options.objective = .elbo
-        options.batchSize = 4
-        options.evalImages = 1
-        options.threads = 1
-        var config = tinyConfig(maxObjects: 2)
-        config.samplesPerPixel = 1
-        var rng = RNG(seed: 5)
-        let t = try Trainer(network: GuideNetwork(config: config, rng: &rng), source: SpecSource(spec: spec, seed: 5),
-                            heldOutSource: SpecSource(spec: spec, seed: 6), options: options)
+        let t = try elboTrainer(objects: 0...2, seed: 5)
         let batch = try t.builder.batch(first: 0, count: 4, noiseSeed: 1, prefixes: false)
         func streams(_ seed: UInt64) -> [RNG] { (0..<4).map { RNG(seed: seed).split(UInt64($0)) } }
         var rows = streams(7)

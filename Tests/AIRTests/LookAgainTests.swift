@@ -8,10 +8,10 @@ final class LookAgainTests: XCTestCase {
     func testAMissedBlockIsFoundAndBareTableGetsNone() throws {
         let network = try ReadingFixtures.bundledNetwork()
         let cfg = network.config
-        let red = SceneObject(shape: .cube, color: Color(rgb: SIMD3(0.85, 0.15, 0.15)), position: SIMD2(-0.8, -0.5), rotation: 20)
+        let red = ReadingFixtures.red
         // The kind the network misses: a white wedge about as bright as the table.
         let white = SceneObject(shape: .wedge, color: Color(rgb: SIMD3(0.9, 0.9, 0.9)), position: SIMD2(0.6, 0.7), rotation: 100)
-        let image = PNG.quantized(try Rasterizer(threads: 1).render(cfg.scene(objects: [red, white]), samplesPerPixel: cfg.samplesPerPixel))
+        let image = try ReadingFixtures.image(cfg.scene(objects: [red, white]), config: cfg)
         let stopped = InferredScene(objects: [ReadingFixtures.reading(red, presence: 0.99)], stopPresence: 0.02, scene: cfg.scene(objects: [red]))
         let reader = try SceneReader(network: network, refine: false)
 
@@ -58,7 +58,7 @@ final class LookAgainTests: XCTestCase {
         let white = SceneObject(shape: .wedge, color: Color(rgb: SIMD3(0.9, 0.9, 0.9)), position: SIMD2(0.7, -0.6), rotation: 200)
         let sun = Light.from(elevation: 40, azimuth: 150, ambient: 0.3, diffuse: 0.7, shadows: true)
         var truth = cfg.scene(light: sun, objects: [red, white])
-        let image = PNG.quantized(try Rasterizer(threads: 1).render(truth, samplesPerPixel: cfg.samplesPerPixel))
+        let image = try ReadingFixtures.image(truth, config: cfg)
         // The light as a network might read it: 12 degrees off, so every shadow is elsewhere.
         truth.light = Light.from(elevation: 46, azimuth: 140, ambient: 0.3, diffuse: 0.7, shadows: true)
         let reader = try SceneReader(network: network, refine: false)

@@ -15,7 +15,7 @@ final class SeparationTests: XCTestCase {
     let blue = SceneObject(shape: .cube, color: Palette.color(named: "blue")!, position: [0.55, 0.2], rotation: 0)
 
     func image(_ objects: [SceneObject]) throws -> Image {
-        PNG.quantized(try Rasterizer(threads: 1).render(cfg.scene(objects: objects), samplesPerPixel: 4))
+        try ReadingFixtures.image(cfg.scene(objects: objects), config: cfg)
     }
 
     func testACopyGoesAndTouchingBlocksArePushedApart() throws {
@@ -75,7 +75,7 @@ final class SeparationTests: XCTestCase {
     func testTheReaderReportsNoCopy() throws {
         let network = try ReadingFixtures.bundledNetwork()
         let c = network.config
-        let observed = PNG.quantized(try Rasterizer(threads: 1).render(c.scene(objects: [red, blue]), samplesPerPixel: c.samplesPerPixel))
+        let observed = try ReadingFixtures.image(c.scene(objects: [red, blue]), config: c)
         var copy = blue
         copy.position += [0.02, 0.02]
         let read = InferredScene(objects: [red, blue, copy].map { ReadingFixtures.reading($0, presence: 0.99) }, stopPresence: 0.02,

@@ -18,27 +18,56 @@ extension SceneReader {
     /// - the pixels' evidence for it is positive and its calibrated confidence (as a block
     ///   refinement added) is at least ½;
     /// - its colour is not the table's hue at the table's brightness or below (a shadow);
-    /// - its misfit is at most `largestMisfit`.
+    /// - its misfit is at most `largestMisfit`;
+    /// - under a light read without shadows, at most half its pixels are a shadow's
+    ///   (`shadowFraction`).
     /// Under a light read with shadows the search fits the light first (`Refiner.lookAgain`);
     /// the reading keeps the network's light.
     func lookAgain(_ image: Image, _ scene: Scene, renders: Int) throws -> [SceneObject] {
         var options = refiner.options
         options.maxRenders = renders
         let searcher = Refiner(config: refiner.config, options: options, renderer: refiner.renderer, prior: refiner.prior)
-        let searched = try searcher.lookAgain(image, start: scene)
         let n = scene.objects.count
+        // Each birth is tested as it is made, so that one the tests refuse leaves its place to
+        // the next; and again, in the scene it ends in, with the others.
+        let searched = try searcher.lookAgain(image, start: scene) { s in
+            try !self.passing(image, s, born: [s.objects.count - 1], table: scene.tableColor).isEmpty
+        }
         guard searched.objects.count > n else { return [] }
-        // Each birth is weighed in the scene it was found in: its evidence and its misfit from
-        // the same renders.
-        let born = Array(n..<searched.objects.count)
+        return try passing(image, searched, born: Array(n..<searched.objects.count), table: scene.tableColor)
+    }
+
+    /// The births at `born` in `searched` that pass the tests, each weighed in that scene: its
+    /// evidence and its misfit from the same renders.
+    func passing(_ image: Image, _ searched: Scene, born: [Int], table: SIMD3<Double>) throws -> [SceneObject] {
         let w = try refiner.weigh(image, scene: searched, of: born)
         return born.indices.compactMap { b in
             let o = searched.objects[born[b]], e = w.evidence[b]
             let f = ConfidenceCalibration.features(presence: nil, evidence: e, noise: w.sigma)
             let confidence = network.config.calibration?.confidence(f, refined: true) ?? 0.5
-            guard e > 0, confidence >= 0.5, !SceneReader.looksLikeShadow(o.color.rgb, table: scene.tableColor) else { return nil }
+            guard e > 0, confidence >= 0.5, !SceneReader.looksLikeShadow(o.color.rgb, table: table) else { return nil }
+            // Under a light read with shadows the light was fitted first; without, a shadow in
+            // the image is nothing the scene can draw but a block's dark side.
+            guard searched.light.shadows || SceneReader.shadowFraction(with: w.rendered, without: w.without[b]) <= 0.5 else { return nil }
             return SceneReader.misfitFraction(image, with: w.rendered, without: w.without[b]) <= SceneReader.largestMisfit ? o : nil
         }
+    }
+
+    /// Of the pixels where `with` and `without` differ (as in `misfitFraction`), the fraction
+    /// at which `with` is what was there, darkened (`looksLikeShadow` of the two pixels): a
+    /// block whose faces turned from the light stand in for a shadow under a light read
+    /// without shadows; a block seen lit brightens or recolours most of its pixels.
+    public static func shadowFraction(with a: Image, without b: Image) -> Double {
+        var changed = 0, dark = 0
+        for p in 0..<(a.pixels.count / 3) {
+            let u = SIMD3(Double(a.pixels[3 * p]), Double(a.pixels[3 * p + 1]), Double(a.pixels[3 * p + 2]))
+            let v = SIMD3(Double(b.pixels[3 * p]), Double(b.pixels[3 * p + 1]), Double(b.pixels[3 * p + 2]))
+            guard ((u - v) * (u - v)).sum() > 3 * 0.05 * 0.05 else { continue }
+            changed += 1
+            let s = (u * v).sum() / max((v * v).sum(), 1e-9), d = u - s * v
+            if s <= 1 && (d * d).sum().squareRoot() <= 0.06 { dark += 1 }
+        }
+        return changed == 0 ? 0 : Double(dark) / Double(changed)
     }
 
     /// Of the pixels where `with` and `without` differ (by more than 0.05 a channel, RMS), the

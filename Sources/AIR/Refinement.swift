@@ -88,9 +88,10 @@ public final class Refiner {
     /// the light is fitted first (refinement's wide search) and the births searched again: the
     /// light read from the image can misplace every shadow by a few pixels, and a birth would
     /// explain one. (The trial birth has a budget of its own: such images take up to twice
-    /// `maxRenders`.) Returns the scene searched: its light, the blocks read (their colours
-    /// refitted along the way), the births.
-    public func lookAgain(_ observed: Image, start: Scene) throws -> Scene {
+    /// `maxRenders`.) A birth `keep` refuses is taken back and its window not searched again.
+    /// Returns the scene searched: its light, the blocks read (their colours refitted along the
+    /// way), the births.
+    public func lookAgain(_ observed: Image, start: Scene, keep: ((Scene) throws -> Bool)? = nil) throws -> Scene {
         var search = try Search(refiner: self, observed: observed, start: start)
         if start.light.shadows && options.lightMoves {
             var probe = search
@@ -99,7 +100,18 @@ public final class Refiner {
             for a in [20.0, 10.0] { for _ in 0..<4 where try search.lightDirection(a, shadows: a == 20) {} }
             _ = try search.lightLevels()
         }
-        while search.state.scene.objects.count < config.maxObjects, try search.birth(polish: 0.01, windows: 3, wide: true) {}
+        while search.state.scene.objects.count < config.maxObjects {
+            let before = search
+            guard try search.birth(polish: 0.01, windows: 3, wide: true) else { break }
+            // A birth the caller would not keep gives its place back, and its window is not
+            // searched again (the renders it cost stay spent).
+            if let keep, let window = search.lastWindow, try !keep(search.state.scene) {
+                let spent = search.renders
+                search = before
+                search.renders = spent
+                search.refused.append(window)
+            }
+        }
         return search.state.scene
     }
 
@@ -218,6 +230,10 @@ struct Search {
     var session: any RenderSession
     var accepted: [String: Int] = [:]
     var renders = 0
+    /// Windows whose births the caller refused (`Refiner.lookAgain`): not proposed again.
+    var refused: [(x: Int, y: Int)] = []
+    /// The window of the last birth.
+    var lastWindow: (x: Int, y: Int)? = nil
 
     init(refiner: Refiner, observed: Image, start: Scene) throws {
         self.refiner = refiner
@@ -810,7 +826,7 @@ struct Search {
         }
         // Up to three windows, each the largest left once the others' surroundings are set aside
         // (the largest may be a place no object can stand, such as past the table's edge).
-        var taken: [(x: Int, y: Int)] = []
+        var taken = refused
         for _ in 0..<windows {
             var best = (score: 0.0, x: 0, y: 0)
             for y in 2..<(h - 2) {
@@ -823,7 +839,10 @@ struct Search {
             // objects' — a block the network missed leaves ten to hundreds, and the grain of a
             // table the renderer cannot draw, or the edge of a block read a little off, less).
             guard best.score / (2 * sigma * sigma) > penalty * (wide ? 3 : 1) else { return false }
-            if try birth(at: best.x, best.y, polish: d, wide: wide) { return true }
+            if try birth(at: best.x, best.y, polish: d, wide: wide) {
+                lastWindow = (best.x, best.y)
+                return true
+            }
             taken.append((best.x, best.y))
         }
         return false
@@ -845,6 +864,39 @@ struct Search {
         }
         guard sw > 0 else { return (x, y) }
         return (min(max(Int((sx / sw).rounded()), 1), w - 2), min(max(Int((sy / sw).rounded()), 1), h - 2))
+    }
+
+    /// `o` with the albedo that fits the image best under its pose, and the SSE of the scene
+    /// with it: the image is linear in an albedo (image = rest + albedo · shade), so one render
+    /// of `o` into its box and its shading give the least-squares albedo and its SSE in closed
+    /// form. Nil when `o` covers no pixel.
+    mutating func withFittedAlbedo(_ o: SceneObject) throws -> (object: SceneObject, sse: Double)? {
+        var s = state.scene
+        s.objects.append(o)
+        var canvas = state.image
+        var shade = [Float]()
+        let (rows, columns) = try refiner.renderer.renderAdded(s, samplesPerPixel: refiner.spp, onto: &canvas, shade: &shade)
+        renders += 1
+        let w = observed.width
+        var es = SIMD3<Double>(0, 0, 0), ss = 0.0, before = 0.0, after = 0.0
+        for j in rows {
+            for i in columns {
+                let q = j * w + i, sh = Double(shade[q])
+                for c in 0..<3 {
+                    let x = Double(observed.pixels[3 * q + c])
+                    let a = x - Double(state.image.pixels[3 * q + c]), e = x - Double(canvas.pixels[3 * q + c])
+                    before += a * a
+                    after += e * e
+                    es[c] += e * sh
+                }
+                ss += sh * sh
+            }
+        }
+        guard ss > 0 else { return nil }
+        let fitted = Refiner.albedo(o.color.rgb + es / ss), dc = fitted - o.color.rgb
+        var f = o
+        f.color = Color(rgb: fitted)
+        return (f, state.sse - before + after - 2 * (dc * es).sum() + (dc * dc).sum() * ss)
     }
 
     /// A new object under pixel (x, y): see `birth(polish:)`.
@@ -874,18 +926,28 @@ struct Search {
         let l = state.scene.light
         let shade = l.ambient + l.diffuse * max(0, l.unitDirection.z) * 0.8
         let color = Color(rgb: Refiner.albedo(rgb / max(shade, 0.1)))
-        var bestScene: (Scene, Image, Double)? = nil
+        // Thorough (the look-again, unshadowed): every shape at every yaw, each with the albedo
+        // that fits its pose best. Otherwise (refinement's births, and under shadows, where a
+        // free albedo fits a shadow's edge) the colour under the peak and a few yaws.
+        let thorough = wide && !state.scene.light.shadows
+        var bestScene: (Scene, Image?, Double)? = nil
         func consider(_ o: SceneObject) throws {
             guard allowed(o, replacing: nil), budgetLeft else { return }
             var s = state.scene
-            s.objects.append(o)
-            let image = try refiner.renderer.render(s, samplesPerPixel: refiner.spp)
-            renders += 1
-            let sse = Refiner.sse(observed, image)
-            if bestScene == nil || sse < bestScene!.2 { bestScene = (s, image, sse) }
+            if thorough {
+                guard let fit = try withFittedAlbedo(o), bestScene == nil || fit.sse < bestScene!.2 else { return }
+                s.objects.append(fit.object)
+                bestScene = (s, nil, fit.sse)
+            } else {
+                s.objects.append(o)
+                let image = try refiner.renderer.render(s, samplesPerPixel: refiner.spp)
+                renders += 1
+                let sse = Refiner.sse(observed, image)
+                if bestScene == nil || sse < bestScene!.2 { bestScene = (s, image, sse) }
+            }
         }
         var ground = SIMD2(p.x, p.y)
-        if wide {
+        if wide && !thorough {
             // The ground point first, on a grid around the guess (a cube, else a cylinder, the
             // smallest footprint, where a cube would overlap a block already read)...
             for shape in [Shape.cube, .cylinder] where bestScene == nil {
@@ -899,13 +961,40 @@ struct Search {
             guard let (s, _, _) = bestScene else { return false }
             ground = s.objects.last!.position
         }
-        // ...then every shape at a few yaws there.
+        if thorough {
+            // The ground point first: every shape at four yaws on a grid around the guess (a white
+            // wedge's brightest face, which the guess follows, may be its near side only)...
+            for dy in [0.0, -0.3, 0.3] {
+                for dx in [0.0, -0.3, 0.3] {
+                    let q = SIMD2(min(max(p.x + dx, -half + 0.01), half - 0.01), min(max(p.y + dy, -half + 0.01), half - 0.01))
+                    for shape in Shape.allCases {
+                        for yaw in stride(from: 0.0, to: shape.symmetryPeriod ?? 1, by: 90) {
+                            try consider(SceneObject(shape: shape, color: color, position: q, rotation: yaw))
+                        }
+                    }
+                }
+            }
+            guard let (s, _, _) = bestScene else { return false }
+            ground = s.objects.last!.position
+        }
+        // ...then every shape at every 30° of its symmetry period there (a wedge's period is a
+        // whole turn: it looks like no other yaw of itself).
         for shape in Shape.allCases {
-            for yaw in [0.0, 30.0, 60.0] where shape.symmetryPeriod != nil || yaw == 0 {
+            let yaws = thorough ? Array(stride(from: 0.0, to: shape.symmetryPeriod ?? 1, by: 30)) : shape.symmetryPeriod == nil ? [0] : [0, 30, 60]
+            for yaw in yaws {
                 try consider(SceneObject(shape: shape, color: color, position: ground, rotation: yaw))
             }
         }
-        guard let (s, image, sse) = bestScene else { return false }
+        guard let (s, rendered, fittedSSE) = bestScene else { return false }
+        var image: Image, sse = fittedSSE
+        if let rendered {
+            image = rendered
+        } else {
+            // A fitted candidate was drawn with its first albedo: the whole scene once more.
+            image = try refiner.renderer.render(s, samplesPerPixel: refiner.spp)
+            renders += 1
+            sse = Refiner.sse(observed, image)
+        }
         // Polish the newcomer before judging it: a rough guess explains only part of its pixels.
         let saved = state, savedSession = session, savedAccepted = accepted
         state = Refiner.State(scene: s, image: image, sse: sse)
@@ -914,20 +1003,32 @@ struct Search {
         // Coarse to fine from a step of a few tenths: the point under the residual's peak at
         // mid-height can be that far from the block's centre, and the levels after a birth move
         // in small steps only.
+        // Thorough: at each level the position settles before the yaw turns (a yaw turned to make
+        // up for a position a few tenths off holds the position there); else one step of each.
         for (pd, yd) in [(max(d, 0.16), 16.0), (max(d, 0.08), 8.0), (max(d, 0.03), 3.0), (d, 3.0)] {
             for _ in 0..<4 {
                 var moved = false
-                for axis in 0..<2 {
+                for _ in 0..<(thorough ? 6 : 1) {
+                    var stepped = false
+                    for axis in 0..<2 {
+                        for sign in [1.0, -1.0] {
+                            var o = state.scene.objects[k]
+                            o.position[axis] += sign * pd
+                            if try tryMove(k, to: o, kind: "birth-polish") { stepped = true; break }
+                        }
+                    }
+                    guard stepped else { break }
+                    moved = true
+                }
+                for _ in 0..<(thorough ? 4 : 1) where state.scene.objects[k].shape.symmetryPeriod != nil {
+                    var turned = false
                     for sign in [1.0, -1.0] {
                         var o = state.scene.objects[k]
-                        o.position[axis] += sign * pd
-                        if try tryMove(k, to: o, kind: "birth-polish") { moved = true; break }
+                        o.rotation += sign * yd
+                        if try tryMove(k, to: o, kind: "birth-polish") { turned = true; break }
                     }
-                }
-                for sign in [1.0, -1.0] where state.scene.objects[k].shape.symmetryPeriod != nil {
-                    var o = state.scene.objects[k]
-                    o.rotation += sign * yd
-                    if try tryMove(k, to: o, kind: "birth-polish") { moved = true; break }
+                    guard turned else { break }
+                    moved = true
                 }
                 if !moved { break }
             }

@@ -15,7 +15,7 @@ struct ReadingFlags: ParsableArguments {
     var maxRenders: Int = RefinementOptions().maxRenders
 
     @Option(parsing: .unconditional, help: "Without --refine: where the network stopped but the image still shows a block, look for it by render-and-compare, with at most this many renders per image (0: read with the network alone).")
-    var lookAgain: Int = 200
+    var lookAgain: Int = 400
 
     @Option(parsing: .unconditional, help: "Images per batch.")
     var batchSize: Int = Inferrer.defaultBatchSize

@@ -71,6 +71,101 @@ final class LookAgainTests: XCTestCase {
         XCTAssertLessThan(((p - white.position) * (p - white.position)).sum().squareRoot(), 0.3)
     }
 
+    /// Wedges at every yaw: a wedge looks like no other yaw of itself, and the proposals once
+    /// reached only yaws within about 120° of 0–60°: a wedge at 195° or 210° could not be proposed.
+    func testAWedgeTurnedAwayIsFoundTurnedAway() throws {
+        let network = try ReadingFixtures.bundledNetwork()
+        let cfg = network.config
+        let red = ReadingFixtures.red
+        let reader = try SceneReader(network: network, refine: false)
+        for yaw in [195.0, 210.0] {
+            let white = SceneObject(shape: .wedge, color: Color(rgb: SIMD3(0.9, 0.9, 0.9)), position: SIMD2(0.6, 0.7), rotation: yaw)
+            let image = try ReadingFixtures.image(cfg.scene(objects: [red, white]), config: cfg)
+            let found = try reader.lookAgain(image, cfg.scene(objects: [red]), renders: 400)
+            XCTAssertEqual(found.count, 1, "yaw \(yaw)")
+            let o = try XCTUnwrap(found.first)
+            XCTAssertEqual(o.shape, .wedge, "yaw \(yaw)")
+            XCTAssertLessThan(((o.position - white.position) * (o.position - white.position)).sum().squareRoot(), 0.15, "yaw \(yaw)")
+            XCTAssertLessThan(try XCTUnwrap(Angles.error(predicted: o.rotation, truth: yaw, shape: .wedge)), 20, "yaw \(yaw): read \(o.rotation)")
+            XCTAssertEqual(o.color.rgb.x, 0.9, accuracy: 0.1, "yaw \(yaw)")
+        }
+    }
+
+    /// The albedo fitted in closed form is the best one: no albedo nearby renders closer, and
+    /// the SSE it reports is the SSE of its render.
+    func testTheFittedAlbedoIsTheLeastSquaresOne() throws {
+        let cfg = ModelConfig()
+        let refiner = Refiner(config: cfg)
+        let truth = SceneObject(shape: .cube, color: Color(rgb: SIMD3(0.3, 0.6, 0.8)), position: SIMD2(0.2, -0.1), rotation: 20)
+        let observed = try ReadingFixtures.image(cfg.scene(objects: [ReadingFixtures.red, truth]), config: cfg)
+        var search = try Search(refiner: refiner, observed: observed, start: cfg.scene(objects: [ReadingFixtures.red]))
+        // A pose a little off, from a grey guess: the fitted albedo is that pose's best.
+        var guess = truth
+        guess.position += SIMD2(0.05, 0.03)
+        guess.color = Color(rgb: SIMD3(0.5, 0.5, 0.5))
+        let fit = try XCTUnwrap(try search.withFittedAlbedo(guess))
+        func sse(_ rgb: SIMD3<Double>) throws -> Double {
+            var o = guess
+            o.color = Color(rgb: rgb)
+            return Refiner.sse(observed, try refiner.renderer.render(cfg.scene(objects: [ReadingFixtures.red, o]), samplesPerPixel: refiner.spp))
+        }
+        let best = try sse(fit.object.color.rgb)
+        XCTAssertEqual(fit.sse, best, accuracy: 1e-3 * best)
+        for c in 0..<3 {
+            for d in [-0.02, 0.02] {
+                var rgb = fit.object.color.rgb
+                rgb[c] += d
+                XCTAssertGreaterThan(try sse(rgb), best, "channel \(c) moved by \(d)")
+            }
+        }
+        XCTAssertGreaterThan(try sse(guess.color.rgb), best + 1)
+    }
+
+    /// A birth the caller refuses gives its place back: with room for one block only, the
+    /// search finds the second block once the first is refused.
+    func testARefusedBirthLeavesItsPlace() throws {
+        var cfg = ModelConfig()
+        cfg.maxObjects = 2
+        let refiner = Refiner(config: cfg)
+        let red = ReadingFixtures.red
+        let blue = SceneObject(shape: .cube, color: Color(rgb: SIMD3(0.15, 0.25, 0.85)), position: SIMD2(-0.8, 0.9), rotation: 10)
+        let green = SceneObject(shape: .cylinder, color: Color(rgb: SIMD3(0.15, 0.7, 0.2)), position: SIMD2(0.9, -0.9), rotation: 0)
+        let image = try ReadingFixtures.image(cfg.scene(objects: [red, blue, green]), config: cfg)
+        let start = cfg.scene(objects: [red])
+        let first = try refiner.lookAgain(image, start: start)
+        XCTAssertEqual(first.objects.count, 2)
+        let taken = try XCTUnwrap(first.objects.last).position
+        var refusals = 0
+        let second = try refiner.lookAgain(image, start: start) { s in
+            let p = s.objects.last!.position
+            let same = ((p - taken) * (p - taken)).sum() < 0.3 * 0.3
+            if same { refusals += 1 }
+            return !same
+        }
+        XCTAssertEqual(refusals, 1)
+        XCTAssertEqual(second.objects.count, 2)
+        let other = ((taken - blue.position) * (taken - blue.position)).sum() < 0.09 ? green : blue
+        let p = try XCTUnwrap(second.objects.last).position
+        XCTAssertLessThan(((p - other.position) * (p - other.position)).sum().squareRoot(), 0.15)
+    }
+
+    /// A block's dark side standing in for a shadow: most of its pixels are the table's,
+    /// darkened. A lit block brightens or recolours them.
+    func testShadowFractionCountsThePixelsDarkenedInTheirOwnHue() {
+        func image(_ rgb: [SIMD3<Float>]) -> Image {
+            Image(width: rgb.count, height: 1, pixels: rgb.flatMap { [$0.x, $0.y, $0.z] })
+        }
+        let table = SIMD3<Float>(0.5, 0.48, 0.45)
+        let without = image([table, table, table, table])
+        let shade = image([table * 0.4, table * 0.5, table * 0.4, table])
+        XCTAssertEqual(SceneReader.shadowFraction(with: shade, without: without), 1, "the unchanged pixel does not count")
+        let lit = image([SIMD3(0.8, 0.8, 0.8), SIMD3(0.8, 0.8, 0.8), table * 0.4, table])
+        XCTAssertEqual(SceneReader.shadowFraction(with: lit, without: without), 1.0 / 3, accuracy: 1e-12)
+        let blue = image([SIMD3(0.05, 0.1, 0.4), SIMD3(0.05, 0.1, 0.4), SIMD3(0.05, 0.1, 0.4), table])
+        XCTAssertEqual(SceneReader.shadowFraction(with: blue, without: without), 0, "a dark block of a colour is no shadow")
+        XCTAssertEqual(SceneReader.shadowFraction(with: without, without: without), 0)
+    }
+
     func testMisfitCountsThePixelsThatSpeakAgainst() {
         func image(_ values: [Float]) -> Image {
             Image(width: values.count, height: 1, pixels: values.flatMap { [$0, $0, $0] })

@@ -935,7 +935,10 @@ struct Search {
             guard allowed(o, replacing: nil), budgetLeft else { return }
             var s = state.scene
             if thorough {
-                guard let fit = try withFittedAlbedo(o), bestScene == nil || fit.sse < bestScene!.2 else { return }
+                // An albedo of the table's own hue is a shadow or bare table, which the
+                // look-again would refuse: the next candidate is worth more.
+                guard let fit = try withFittedAlbedo(o), bestScene == nil || fit.sse < bestScene!.2,
+                      !SceneReader.looksLikeShadow(fit.object.color.rgb, table: state.scene.tableColor) else { return }
                 s.objects.append(fit.object)
                 bestScene = (s, nil, fit.sse)
             } else {

@@ -333,7 +333,7 @@ public final class Inferrer {
     /// end, their outputs replaced; `centres` and `thetas` follow.
     private func recentre(_ out: inout [Float], centres: inout [SIMD2<Double>], thetas: inout [Float], rows: [Int],
                           h: Tensor, attention: Attention) throws {
-        let cfg = network.config, width = WhatHeads.Layout.width
+        let width = WhatHeads.Layout.width
         for _ in 0..<recentring {
             var moved: [Int] = []
             for i in centres.indices {

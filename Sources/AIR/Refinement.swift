@@ -899,23 +899,17 @@ struct Search {
         return (f, state.sse - before + after - 2 * (dc * es).sum() + (dc * dc).sum() * ss)
     }
 
-    /// A new object under pixel (x, y): see `birth(polish:)`.
-    mutating func birth(at x: Int, _ y: Int, polish d: Double, wide: Bool = false) throws -> Bool {
-        let cfg = refiner.config
-        let w = observed.width
-        // Wide: the residual's centre of mass near the peak, for a 5×5 window's peak may sit on
-        // any part of a block's 10–15 pixels.
+    /// Where and in what colour a birth under pixel (x, y) starts: the point at a block's
+    /// mid-height along the pixel's ray (wide: through the residual's centre of mass near the
+    /// peak, for a 5×5 window's peak may sit on any part of a block's 10–15 pixels), kept on the
+    /// prior's table area, and the 3 × 3 pixels there over a lit top's shade. Nil when the ray
+    /// does not meet the table.
+    func birthGuess(at x: Int, _ y: Int, wide: Bool) -> (ground: SIMD2<Double>, color: Color)? {
+        let w = observed.width, camera = refiner.config.camera
         let best = wide ? residualCentre(x, y, radius: 6) : (x: x, y: y)
-        let camera = cfg.camera
-        let centre = SIMD2(Double(best.x) + 0.5, Double(best.y) + 0.5)
-        let ray = camera.ray(through: centre)
-        guard ray.z < 0 else { return false }
-        // The point at mid-height of a block along that ray.
-        let t = (0.4 - camera.eye.z) / ray.z
-        var p = camera.eye + t * ray
-        // Kept on the prior's table area.
-        p.x = min(max(p.x, -half + 0.01), half - 0.01)
-        p.y = min(max(p.y, -half + 0.01), half - 0.01)
+        let ray = camera.ray(through: SIMD2(Double(best.x) + 0.5, Double(best.y) + 0.5))
+        guard ray.z < 0 else { return nil }
+        let p = camera.eye + (0.4 - camera.eye.z) / ray.z * ray
         var rgb = SIMD3<Double>(0, 0, 0)
         for dy in -1...1 {
             for dx in -1...1 {
@@ -925,7 +919,22 @@ struct Search {
         }
         let l = state.scene.light
         let shade = l.ambient + l.diffuse * max(0, l.unitDirection.z) * 0.8
-        let color = Color(rgb: Refiner.albedo(rgb / max(shade, 0.1)))
+        return (onTable(SIMD2(p.x, p.y)), Color(rgb: Refiner.albedo(rgb / max(shade, 0.1))))
+    }
+
+    /// `q` moved onto the prior's table area (0.01 inside its edge).
+    func onTable(_ q: SIMD2<Double>) -> SIMD2<Double> {
+        SIMD2(min(max(q.x, -half + 0.01), half - 0.01), min(max(q.y, -half + 0.01), half - 0.01))
+    }
+
+    /// Yaws every `step` degrees over a shape's symmetry period (0 alone for a cylinder).
+    static func yaws(_ shape: Shape, every step: Double) -> [Double] {
+        Array(stride(from: 0.0, to: shape.symmetryPeriod ?? 1, by: step))
+    }
+
+    /// A new object under pixel (x, y): see `birth(polish:)`.
+    mutating func birth(at x: Int, _ y: Int, polish d: Double, wide: Bool = false) throws -> Bool {
+        guard let (p, color) = birthGuess(at: x, y, wide: wide) else { return false }
         // Thorough (the look-again, unshadowed): every shape at every yaw, each with the albedo
         // that fits its pose best. Otherwise (refinement's births, and under shadows, where a
         // free albedo fits a shadow's edge) the colour under the peak and a few yaws.
@@ -949,42 +958,33 @@ struct Search {
                 if bestScene == nil || sse < bestScene!.2 { bestScene = (s, image, sse) }
             }
         }
-        var ground = SIMD2(p.x, p.y)
-        if wide && !thorough {
-            // The ground point first, on a grid around the guess (a cube, else a cylinder, the
-            // smallest footprint, where a cube would overlap a block already read)...
-            for shape in [Shape.cube, .cylinder] where bestScene == nil {
-                for dy in [0.0, -0.3, 0.3] {
-                    for dx in [0.0, -0.3, 0.3] {
-                        let q = SIMD2(min(max(p.x + dx, -half + 0.01), half - 0.01), min(max(p.y + dy, -half + 0.01), half - 0.01))
-                        try consider(SceneObject(shape: shape, color: color, position: q, rotation: 0))
-                    }
-                }
-            }
-            guard let (s, _, _) = bestScene else { return false }
-            ground = s.objects.last!.position
-        }
-        if thorough {
-            // The ground point first: every shape at four yaws on a grid around the guess (a white
-            // wedge's brightest face, which the guess follows, may be its near side only)...
-            for dy in [0.0, -0.3, 0.3] {
-                for dx in [0.0, -0.3, 0.3] {
-                    let q = SIMD2(min(max(p.x + dx, -half + 0.01), half - 0.01), min(max(p.y + dy, -half + 0.01), half - 0.01))
+        var ground = p
+        if wide {
+            // The ground point first, on a grid around the guess: thorough, every shape at four
+            // yaws (a white wedge's brightest face, which the guess follows, may be its near side
+            // only); else a cube, or a cylinder, the smallest footprint, where a cube would
+            // overlap a block already read...
+            let grid = [0.0, -0.3, 0.3].flatMap { dy in [0.0, -0.3, 0.3].map { dx in onTable(p + SIMD2(dx, dy)) } }
+            if thorough {
+                for q in grid {
                     for shape in Shape.allCases {
-                        for yaw in stride(from: 0.0, to: shape.symmetryPeriod ?? 1, by: 90) {
+                        for yaw in Search.yaws(shape, every: 90) {
                             try consider(SceneObject(shape: shape, color: color, position: q, rotation: yaw))
                         }
                     }
+                }
+            } else {
+                for shape in [Shape.cube, .cylinder] where bestScene == nil {
+                    for q in grid { try consider(SceneObject(shape: shape, color: color, position: q, rotation: 0)) }
                 }
             }
             guard let (s, _, _) = bestScene else { return false }
             ground = s.objects.last!.position
         }
         // ...then every shape at every 30° of its symmetry period there (a wedge's period is a
-        // whole turn: it looks like no other yaw of itself).
+        // whole turn: it looks like no other yaw of itself; refinement's births, 0, 30 and 60°).
         for shape in Shape.allCases {
-            let yaws = thorough ? Array(stride(from: 0.0, to: shape.symmetryPeriod ?? 1, by: 30)) : shape.symmetryPeriod == nil ? [0] : [0, 30, 60]
-            for yaw in yaws {
+            for yaw in thorough ? Search.yaws(shape, every: 30) : Array(Search.yaws(shape, every: 30).prefix(3)) {
                 try consider(SceneObject(shape: shape, color: color, position: ground, rotation: yaw))
             }
         }

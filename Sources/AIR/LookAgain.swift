@@ -64,8 +64,7 @@ extension SceneReader {
             let v = SIMD3(Double(b.pixels[3 * p]), Double(b.pixels[3 * p + 1]), Double(b.pixels[3 * p + 2]))
             guard ((u - v) * (u - v)).sum() > 3 * 0.05 * 0.05 else { continue }
             changed += 1
-            let s = (u * v).sum() / max((v * v).sum(), 1e-9), d = u - s * v
-            if s <= 1 && (d * d).sum().squareRoot() <= 0.06 { dark += 1 }
+            if looksLikeShadow(u, table: v, brightest: 1) { dark += 1 }
         }
         return changed == 0 ? 0 : Double(dark) / Double(changed)
     }
@@ -91,9 +90,10 @@ extension SceneReader {
 
     /// Whether an albedo is the table's own hue at most a little brighter than the table: what
     /// a shadow, or bare table, looks like when a block is fitted to it. No palette colour is.
-    public static func looksLikeShadow(_ c: SIMD3<Double>, table t: SIMD3<Double>) -> Bool {
+    /// (`brightest`: the largest multiple of `t` that counts; 1 for a pixel darkened.)
+    public static func looksLikeShadow(_ c: SIMD3<Double>, table t: SIMD3<Double>, brightest: Double = 1.1) -> Bool {
         let s = (c * t).sum() / max((t * t).sum(), 1e-9)
         let d = c - s * t
-        return s <= 1.1 && (d * d).sum().squareRoot() <= 0.06
+        return s <= brightest && (d * d).sum().squareRoot() <= 0.06
     }
 }

@@ -21,9 +21,10 @@ extension SceneReader {
     /// - its misfit is at most `largestMisfit`;
     /// - under a light read without shadows, at most half its pixels are a shadow's
     ///   (`shadowFraction`).
-    /// Under a light read with shadows the search fits the light first (`Refiner.lookAgain`);
-    /// the reading keeps the network's light.
-    func lookAgain(_ image: Image, _ scene: Scene, renders: Int) throws -> [SceneObject] {
+    /// Under a light read with shadows the search fits the light first (`Refiner.lookAgain`)
+    /// and the reading keeps the network's light; without, the light is fitted with each birth
+    /// and a reading with births takes it. Returns `scene` with the births kept.
+    func lookAgain(_ image: Image, _ scene: Scene, renders: Int) throws -> Scene {
         var options = refiner.options
         options.maxRenders = renders
         let searcher = Refiner(config: refiner.config, options: options, renderer: refiner.renderer, prior: refiner.prior)
@@ -33,8 +34,15 @@ extension SceneReader {
         let searched = try searcher.lookAgain(image, start: scene) { s in
             try !self.passing(image, s, born: [s.objects.count - 1], table: scene.tableColor).isEmpty
         }
-        guard searched.objects.count > n else { return [] }
-        return try passing(image, searched, born: Array(n..<searched.objects.count), table: scene.tableColor)
+        guard searched.objects.count > n else { return scene }
+        let kept = try passing(image, searched, born: Array(n..<searched.objects.count), table: scene.tableColor)
+        guard !kept.isEmpty else { return scene }
+        // Under a light read without shadows the births were weighed under the light the search
+        // fitted with them (`Search.relight`): the reading takes it.
+        var read = scene
+        if !scene.light.shadows { read.light = searched.light }
+        read.objects += kept
+        return read
     }
 
     /// The births at `born` in `searched` that pass the tests, each weighed in that scene: its

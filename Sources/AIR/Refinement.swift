@@ -103,6 +103,7 @@ public final class Refiner {
         while search.state.scene.objects.count < config.maxObjects {
             let before = search
             guard try search.birth(polish: 0.01, windows: 3, wide: true) else { break }
+            if !start.light.shadows && options.lightMoves { try search.relight() }
             // A birth the caller would not keep gives its place back, and its window is not
             // searched again (the renders it cost stay spent).
             if let keep, let window = search.lastWindow, try !keep(search.state.scene) {
@@ -573,6 +574,12 @@ struct Search {
     /// cheap render (its diffuse part at one sample per pixel; at half size for a coarse search)
     /// and a least-squares solve.
     mutating func bestLight(among candidates: [Light], halfSize: Bool = false) throws -> Light? {
+        try scoreLights(candidates, halfSize: halfSize)?.best?.light
+    }
+
+    /// The SSE of the present light (its levels solved) and the best of `candidates` that beats
+    /// it; nil when the budget does not allow.
+    mutating func scoreLights(_ candidates: [Light], halfSize: Bool) throws -> (current: Double, best: (light: Light, sse: Double)?)? {
         guard renders + candidates.count + 2 <= refiner.options.maxRenders else { return nil }
         let target = halfSize ? coarse : observed
         var s = state.scene
@@ -606,7 +613,7 @@ struct Search {
             l.diffuse = Light.rounded(fit.diffuse)
             best = (l, fit.sse)
         }
-        return best?.light
+        return (current, best)
     }
 
     /// `bestLight`'s memory for one set of objects: their ambient-only rendering, its sums, and
@@ -684,6 +691,85 @@ struct Search {
     }
 
     static let gridElevations: [Double] = [22, 30, 38, 46, 55, 64, 76]
+
+    /// The newborn at `k` polished, coarse to fine. Thorough: at each level the position settles
+    /// before the yaw turns (a yaw turned to make up for a position a few tenths off holds the
+    /// position there); else one step of each.
+    mutating func polish(_ k: Int, d: Double, thorough: Bool) throws {
+        for (pd, yd) in [(max(d, 0.16), 16.0), (max(d, 0.08), 8.0), (max(d, 0.03), 3.0), (d, 3.0)] {
+            for _ in 0..<4 {
+                var moved = false
+                for _ in 0..<(thorough ? 6 : 1) {
+                    var stepped = false
+                    for axis in 0..<2 {
+                        for sign in [1.0, -1.0] {
+                            var o = state.scene.objects[k]
+                            o.position[axis] += sign * pd
+                            if try tryMove(k, to: o, kind: "birth-polish") { stepped = true; break }
+                        }
+                    }
+                    guard stepped else { break }
+                    moved = true
+                }
+                for _ in 0..<(thorough ? 4 : 1) where state.scene.objects[k].shape.symmetryPeriod != nil {
+                    var turned = false
+                    for sign in [1.0, -1.0] {
+                        var o = state.scene.objects[k]
+                        o.rotation += sign * yd
+                        if try tryMove(k, to: o, kind: "birth-polish") { turned = true; break }
+                    }
+                    guard turned else { break }
+                    moved = true
+                }
+                if !moved { break }
+            }
+        }
+    }
+
+    /// After a look-again birth under a light read without shadows, the light and the newborn's
+    /// yaw searched together: the network read the light without the block, and with few other
+    /// blocks it may be tens of degrees off; a white wedge's faces then fit a wrong yaw as well
+    /// as the true one, and no light move alone improves on the wrong yaw. Each yaw of the
+    /// newborn's period (every 30°) is scored under the directions around the light read (15°
+    /// and 30° away, levels solved; at full size, for at half size a wedge's yaw is lost); the
+    /// best pair is polished and kept if J rises.
+    mutating func relight() throws {
+        let k = state.scene.objects.count - 1
+        let light = state.scene.light
+        let (el, az) = light.elevationAzimuth
+        var directions = [light]
+        for a in [15.0, 30.0] {
+            let da = a / max(cos(el * Double.pi / 180), 0.05)
+            for (de, dz) in [(a, 0.0), (-a, 0.0), (0.0, da), (0.0, -da), (a, da), (a, -da), (-a, da), (-a, -da)] {
+                directions.append(Search.light(elevation: min(max(el + de, 5), 90), azimuth: az + dz, shadows: false))
+            }
+        }
+        var best: (object: SceneObject, light: Light, sse: Double)?
+        for yaw in Search.yaws(state.scene.objects[k].shape, every: 30) {
+            var trial = self
+            var o = state.scene.objects[k]
+            o.rotation = yaw
+            trial.state.scene.objects[k] = o
+            guard let scored = try trial.scoreLights(directions, halfSize: false) else { return }
+            renders = trial.renders
+            let (l, sse) = scored.best ?? (light, scored.current)
+            if best == nil || sse < best!.sse { best = (o, l, sse) }
+        }
+        guard let best, best.light != light || best.object != state.scene.objects[k] else { return }
+        let before = objective
+        _ = try attempt({ search in
+            var s = search.state.scene
+            s.objects[k] = best.object
+            s.light = best.light
+            try search.adopt(s)
+            _ = try search.colorSweep()
+            try search.polish(k, d: 0.01, thorough: true)
+            for a in [5.0, 2.0] { for _ in 0..<2 where try search.lightDirection(a, shadows: false) {} }
+            _ = try search.lightLevels()
+            _ = try search.colorSweep()
+            return search.objective > before
+        }, kind: "light")
+    }
 
     /// The ambient and diffuse levels by least squares: the image is a · A + d · D with A and D the
     /// renderings under (1, 0) and (0, 1) (exact where nothing is clamped), two renders for the
@@ -1006,36 +1092,7 @@ struct Search {
         // Coarse to fine from a step of a few tenths: the point under the residual's peak at
         // mid-height can be that far from the block's centre, and the levels after a birth move
         // in small steps only.
-        // Thorough: at each level the position settles before the yaw turns (a yaw turned to make
-        // up for a position a few tenths off holds the position there); else one step of each.
-        for (pd, yd) in [(max(d, 0.16), 16.0), (max(d, 0.08), 8.0), (max(d, 0.03), 3.0), (d, 3.0)] {
-            for _ in 0..<4 {
-                var moved = false
-                for _ in 0..<(thorough ? 6 : 1) {
-                    var stepped = false
-                    for axis in 0..<2 {
-                        for sign in [1.0, -1.0] {
-                            var o = state.scene.objects[k]
-                            o.position[axis] += sign * pd
-                            if try tryMove(k, to: o, kind: "birth-polish") { stepped = true; break }
-                        }
-                    }
-                    guard stepped else { break }
-                    moved = true
-                }
-                for _ in 0..<(thorough ? 4 : 1) where state.scene.objects[k].shape.symmetryPeriod != nil {
-                    var turned = false
-                    for sign in [1.0, -1.0] {
-                        var o = state.scene.objects[k]
-                        o.rotation += sign * yd
-                        if try tryMove(k, to: o, kind: "birth-polish") { turned = true; break }
-                    }
-                    guard turned else { break }
-                    moved = true
-                }
-                if !moved { break }
-            }
-        }
+        try polish(k, d: d, thorough: thorough)
         _ = try colorSweep()
         renders += 1
         renders += 1

@@ -64,8 +64,8 @@ final class LookAgainTests: XCTestCase {
         let reader = try SceneReader(network: network, refine: false)
 
         let all = truth.with(objects: [red, white])
-        XCTAssertEqual(try reader.lookAgain(image, all, renders: 200).count, 0, "a misplaced shadow is no block")
-        let found = try reader.lookAgain(image, truth.with(objects: [red]), renders: 200)
+        XCTAssertEqual(try reader.lookAgain(image, all, renders: 200).objects.count, 2, "a misplaced shadow is no block")
+        let found = Array(try reader.lookAgain(image, truth.with(objects: [red]), renders: 200).objects.dropFirst())
         XCTAssertEqual(found.count, 1)
         let p = try XCTUnwrap(found.first).position
         XCTAssertLessThan(((p - white.position) * (p - white.position)).sum().squareRoot(), 0.3)
@@ -81,7 +81,7 @@ final class LookAgainTests: XCTestCase {
         for yaw in [195.0, 210.0] {
             let white = SceneObject(shape: .wedge, color: Color(rgb: SIMD3(0.9, 0.9, 0.9)), position: SIMD2(0.6, 0.7), rotation: yaw)
             let image = try ReadingFixtures.image(cfg.scene(objects: [red, white]), config: cfg)
-            let found = try reader.lookAgain(image, cfg.scene(objects: [red]), renders: 400)
+            let found = Array(try reader.lookAgain(image, cfg.scene(objects: [red]), renders: 400).objects.dropFirst())
             XCTAssertEqual(found.count, 1, "yaw \(yaw)")
             let o = try XCTUnwrap(found.first)
             XCTAssertEqual(o.shape, .wedge, "yaw \(yaw)")
@@ -89,6 +89,30 @@ final class LookAgainTests: XCTestCase {
             XCTAssertLessThan(try XCTUnwrap(Angles.error(predicted: o.rotation, truth: yaw, shape: .wedge)), 20, "yaw \(yaw): read \(o.rotation)")
             XCTAssertEqual(o.color.rgb.x, 0.9, accuracy: 0.1, "yaw \(yaw)")
         }
+    }
+
+    /// Lone white wedges, the light read 18° off (the network had no block to read it from):
+    /// under that light a wedge's faces can fit a wrong yaw as well as the true one, at too
+    /// little evidence to keep; the light searched with the yaw finds them (the first is fresh
+    /// scene 1,963 of seed 925, glossy world).
+    func testLoneWedgesAreFoundUnderALightReadOff() throws {
+        let network = try ReadingFixtures.bundledNetwork()
+        let cfg = network.config
+        let read = cfg.scene(light: Light(direction: SIMD3(-0.2731, -0.3899, 0.8794), ambient: 0.2708, diffuse: 0.6781, shadows: false))
+        let reader = try SceneReader(network: network, refine: false)
+        var found = 0
+        let poses: [(Double, Double, Double)] = [(-0.12312502, -1.4839493, 25.7123), (0.5, -0.8, 40), (-0.9, 0.3, 300), (0.2, 0.9, 120),
+                                                 (1.1, -1.2, 200), (-0.4, -0.2, 75), (0.8, 0.4, 160), (-1.2, 1.1, 250)]
+        for (x, y, yaw) in poses {
+            let white = SceneObject(shape: .wedge, color: Color(rgb: SIMD3(0.9, 0.9, 0.9)), position: SIMD2(x, y), rotation: yaw)
+            let truth = cfg.scene(objects: [white])
+            let r = try reader.lookAgain(try ReadingFixtures.image(truth, config: cfg), read, renders: 400)
+            guard let o = r.objects.first, r.objects.count == 1 else { continue }
+            let d = ((o.position - white.position) * (o.position - white.position)).sum().squareRoot()
+            if d < 0.1, try XCTUnwrap(Angles.error(predicted: o.rotation, truth: yaw, shape: .wedge)) < 15 { found += 1 }
+        }
+        // Debug build: 6 of 8 found; 5 with the light as read.
+        XCTAssertGreaterThanOrEqual(found, 6, "found \(found) of \(poses.count)")
     }
 
     /// The albedo fitted in closed form is the best one: no albedo nearby renders closer, and

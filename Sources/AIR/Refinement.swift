@@ -88,7 +88,9 @@ public final class Refiner {
     /// the light is fitted first (refinement's wide search) and the births searched again: the
     /// light read from the image can misplace every shadow by a few pixels, and a birth would
     /// explain one. (The trial birth has a budget of its own: such images take up to twice
-    /// `maxRenders`.) A birth `keep` refuses is taken back and its window not searched again.
+    /// `maxRenders`.) Under a light read without shadows, the light is searched with each birth
+    /// instead (`Search.relight`). A birth `keep` refuses is taken back, the light with it, and
+    /// its window not searched again.
     /// Returns the scene searched: its light, the blocks read (their colours refitted along the
     /// way), the births.
     public func lookAgain(_ observed: Image, start: Scene, keep: ((Scene) throws -> Bool)? = nil) throws -> Scene {

@@ -526,11 +526,7 @@ struct Search {
     /// J rises.
     mutating func lightDirection(_ a: Double, shadows: Bool) throws -> Bool {
         let l = state.scene.light
-        let (el, az) = l.elevationAzimuth
-        let da = a / max(cos(el * Double.pi / 180), 0.05)
-        var proposals = [(a, 0.0), (-a, 0.0), (0.0, da), (0.0, -da)].map { de, dz in
-            Search.light(elevation: min(max(el + de, 5), 90), azimuth: az + dz, shadows: l.shadows)
-        }
+        var proposals = Search.around(l, by: a)
         if shadows {
             var p = l
             p.shadows.toggle()
@@ -563,6 +559,16 @@ struct Search {
     }
 
     /// A light from that direction (rounded as scenes store it); its levels are set later.
+    /// The directions `a` degrees from `l`'s in elevation and in azimuth (the azimuth's step
+    /// widened so that it moves the direction `a` degrees too), and with `diagonals` the four
+    /// moves in both; `l`'s shadows, unit levels.
+    static func around(_ l: Light, by a: Double, diagonals: Bool = false) -> [Light] {
+        let (el, az) = l.elevationAzimuth
+        let da = a / max(cos(el * Double.pi / 180), 0.05)
+        let moves = [(a, 0.0), (-a, 0.0), (0.0, da), (0.0, -da)] + (diagonals ? [(a, da), (a, -da), (-a, da), (-a, -da)] : [])
+        return moves.map { de, dz in Search.light(elevation: min(max(el + de, 5), 90), azimuth: az + dz, shadows: l.shadows) }
+    }
+
     static func light(elevation: Double, azimuth: Double, shadows: Bool) -> Light {
         var p = Light.from(elevation: elevation, azimuth: azimuth, ambient: 0, diffuse: 1, shadows: shadows)
         p.direction = SIMD3(Light.rounded(p.direction.x), Light.rounded(p.direction.y), Light.rounded(p.direction.z))
@@ -738,14 +744,7 @@ struct Search {
     mutating func relight() throws {
         let k = state.scene.objects.count - 1
         let light = state.scene.light
-        let (el, az) = light.elevationAzimuth
-        var directions = [light]
-        for a in [15.0, 30.0] {
-            let da = a / max(cos(el * Double.pi / 180), 0.05)
-            for (de, dz) in [(a, 0.0), (-a, 0.0), (0.0, da), (0.0, -da), (a, da), (a, -da), (-a, da), (-a, -da)] {
-                directions.append(Search.light(elevation: min(max(el + de, 5), 90), azimuth: az + dz, shadows: false))
-            }
-        }
+        let directions = [light] + Search.around(light, by: 15, diagonals: true) + Search.around(light, by: 30, diagonals: true)
         var best: (object: SceneObject, light: Light, sse: Double)?
         for yaw in Search.yaws(state.scene.objects[k].shape, every: 30) {
             var trial = self

@@ -21,6 +21,8 @@ public final class GuideNetwork: Module {
     public func setCalibration(_ c: ConfidenceCalibration?) { config.calibration = c }
     /// Sets the table's albedo (`air adapt --fit-table`): a world setting, not a weight.
     public func setTableColor(_ rgb: SIMD3<Double>) { config.tableColor = [rgb.x, rgb.y, rgb.z] }
+    /// Fixes the light readings take (`air adapt`, `LightFit`); nil: each image's light is read.
+    public func setWorldLight(_ l: Light?) { config.worldLight = l.map(WorldLight.init) }
     /// Sets the camera's pose and field of view (`air adapt --fit-camera`); the image size stays.
     public func setCamera(_ c: Camera) {
         config.eye = [c.eye.x, c.eye.y, c.eye.z]

@@ -140,7 +140,7 @@ public final class Inferrer {
             let r = network.recur(features: features, previous: previous, state: state)
             if step == 0, let head = network.light {
                 let out = head(r.features).values
-                for k in 0..<b { lights[k] = LightHead.decode(out, row: k) }
+                for k in 0..<b { lights[k] = cfg.worldLight?.light ?? LightHead.decode(out, row: k) }
             }
             if step == 0 {
                 // The bare table under each image's light: the first canvas is drawn onto it, and

@@ -32,6 +32,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// The table's albedo: a known property of the user's set-up, so that light and colour stay
     /// identifiable.
     public var tableColor: [Double] = [0.50, 0.48, 0.45]
+    /// The light of the user's set-up, when its images share one (`air adapt` fits it,
+    /// `LightFit`): readings take it instead of the light read from each image; nil: read.
+    public var worldLight: WorldLight?
     /// The prior's support: every object shows at least this many pixels (the spec's
     /// `min_visible_pixels`). Refinement keeps to it.
     public var minVisiblePixels = 20
@@ -43,7 +46,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case maxObjects, width, height, eye, target, up, fovY, samplesPerPixel, tableHalfWidth, glimpseWorld,
-             glimpseSize, glimpseHeight, hidden, encoderFeatures, glimpseFeatures, inferLight, tableColor, minVisiblePixels, calibration
+             glimpseSize, glimpseHeight, hidden, encoderFeatures, glimpseFeatures, inferLight, tableColor, minVisiblePixels, calibration, worldLight
     }
 
     /// Keys added after version 1 files may be missing: such a file is a model of the default
@@ -69,6 +72,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         tableColor = try c.decodeIfPresent([Double].self, forKey: .tableColor) ?? [0.50, 0.48, 0.45]
         minVisiblePixels = try c.decodeIfPresent(Int.self, forKey: .minVisiblePixels) ?? 20
         calibration = try c.decodeIfPresent(ConfidenceCalibration.self, forKey: .calibration)
+        worldLight = try c.decodeIfPresent(WorldLight.self, forKey: .worldLight)
     }
 
     public var table: SIMD3<Double> { SIMD3(tableColor[0], tableColor[1], tableColor[2]) }
@@ -94,6 +98,10 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if outside(glimpseSize, 4...128) { return ("glimpseSize", "\(glimpseSize) is outside 4...128") }
         for (name, v) in [("hidden", hidden), ("encoderFeatures", encoderFeatures), ("glimpseFeatures", glimpseFeatures)] where outside(v, 1...4096) {
             return (name, "\(v) is outside 1...4096")
+        }
+        if let l = worldLight {
+            guard l.direction.count == 3 else { return ("worldLight.direction", "expected 3 numbers") }
+            if let (field, message) = l.light.problem { return ("worldLight." + field, message) }
         }
         let weights = ConfidenceCalibration.featureCount + 1
         if let c = calibration, c.amortized.count != weights || c.refined.count != weights || !(c.amortized + c.refined).allSatisfy(\.isFinite) {
@@ -129,5 +137,23 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         height = c.height
         self.samplesPerPixel = samplesPerPixel
         self.maxObjects = maxObjects
+    }
+}
+
+/// A light as a model file stores it (`ModelConfig.worldLight`).
+public struct WorldLight: Codable, Equatable, Sendable {
+    public var direction: [Double]
+    public var ambient: Double
+    public var diffuse: Double
+    public var shadows: Bool
+
+    public init(_ l: Light) {
+        direction = [l.direction.x, l.direction.y, l.direction.z]
+        (ambient, diffuse, shadows) = (l.ambient, l.diffuse, l.shadows)
+    }
+
+    public var light: Light {
+        Light(direction: direction.count == 3 ? SIMD3(direction[0], direction[1], direction[2]) : Light().direction,
+              ambient: ambient, diffuse: diffuse, shadows: shadows)
     }
 }

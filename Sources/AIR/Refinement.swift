@@ -105,7 +105,7 @@ public final class Refiner {
         while search.state.scene.objects.count < config.maxObjects {
             let before = search
             guard try search.birth(polish: 0.01, windows: 3, wide: true) else { break }
-            if !start.light.shadows && options.lightMoves { try search.relight() }
+            if !start.light.shadows { try search.relight(movingTheLight: options.lightMoves) }
             // A birth the caller would not keep gives its place back, and its window is not
             // searched again (the renders it cost stay spent).
             if let keep, let window = search.lastWindow, try !keep(search.state.scene) {
@@ -735,26 +735,43 @@ struct Search {
     }
 
     /// After a look-again birth under a light read without shadows, the light and the newborn's
-    /// yaw searched together: the network read the light without the block, and with few other
+    /// yaw searched together (a light the model knows, `movingTheLight` false: the yaw alone): the network read the light without the block, and with few other
     /// blocks it may be tens of degrees off; a white wedge's faces then fit a wrong yaw as well
     /// as the true one, and no light move alone improves on the wrong yaw. Each yaw of the
     /// newborn's period (every 30°) is scored under the directions around the light read (15°
     /// and 30° away, levels solved; at full size, for at half size a wedge's yaw is lost); the
     /// best pair is polished and kept if J rises.
-    mutating func relight() throws {
+    mutating func relight(movingTheLight: Bool = true) throws {
         let k = state.scene.objects.count - 1
         let light = state.scene.light
-        let directions = [light] + Search.around(light, by: 15, diagonals: true) + Search.around(light, by: 30, diagonals: true)
         var best: (object: SceneObject, light: Light, sse: Double)?
-        for yaw in Search.yaws(state.scene.objects[k].shape, every: 30) {
-            var trial = self
-            var o = state.scene.objects[k]
-            o.rotation = yaw
-            trial.state.scene.objects[k] = o
-            guard let scored = try trial.scoreLights(directions, halfSize: false) else { return }
-            renders = trial.renders
-            let (l, sse) = scored.best ?? (light, scored.current)
-            if best == nil || sse < best!.sse { best = (o, l, sse) }
+        if movingTheLight {
+            let directions = [light] + Search.around(light, by: 15, diagonals: true) + Search.around(light, by: 30, diagonals: true)
+            for yaw in Search.yaws(state.scene.objects[k].shape, every: 30) {
+                var trial = self
+                var o = state.scene.objects[k]
+                o.rotation = yaw
+                trial.state.scene.objects[k] = o
+                guard let scored = try trial.scoreLights(directions, halfSize: false) else { return }
+                renders = trial.renders
+                let (l, sse) = scored.best ?? (light, scored.current)
+                if best == nil || sse < best!.sse { best = (o, l, sse) }
+            }
+        } else {
+            // The light is known: each yaw (every 10°: a white wedge's faces fit only the true
+            // one, and two grid steps from it the polish does not find it) with its albedo
+            // fitted, onto the scene without it.
+            var without = self
+            var s = state.scene
+            s.objects.remove(at: k)
+            try without.adopt(s)
+            for yaw in Search.yaws(state.scene.objects[k].shape, every: 10) where without.budgetLeft {
+                var o = state.scene.objects[k]
+                o.rotation = yaw
+                guard allowed(o, replacing: k), let (f, sse) = try without.withFittedAlbedo(o) else { continue }
+                if best == nil || sse < best!.sse { best = (f, light, sse) }
+            }
+            renders = without.renders
         }
         guard let best, best.light != light || best.object != state.scene.objects[k] else { return }
         let before = objective
@@ -765,9 +782,11 @@ struct Search {
             try search.adopt(s)
             _ = try search.colorSweep()
             try search.polish(k, d: 0.01, thorough: true)
-            for a in [5.0, 2.0] { for _ in 0..<2 where try search.lightDirection(a, shadows: false) {} }
-            _ = try search.lightLevels()
-            _ = try search.colorSweep()
+            if movingTheLight {
+                for a in [5.0, 2.0] { for _ in 0..<2 where try search.lightDirection(a, shadows: false) {} }
+                _ = try search.lightLevels()
+                _ = try search.colorSweep()
+            }
             return search.objective > before
         }, kind: "light")
     }

@@ -61,7 +61,10 @@ public final class SceneReader {
         self.refine = refine
         inferrer = try Inferrer(network: network)
         inferrer.doubtFloor = 0.1
-        refiner = Refiner(config: network.config, options: refinement)
+        var options = refinement
+        // A model of a set-up with a fixed lamp knows its light (`ModelConfig.worldLight`).
+        if network.config.worldLight != nil { options.lightMoves = false }
+        refiner = Refiner(config: network.config, options: options)
     }
 
     /// Images of the model's size.

@@ -265,7 +265,7 @@ public final class Trainer {
         elbo = ElboObjective(network: network, baselines: baselines, model: self.model)
         var search = RefinementOptions()
         search.maxRenders = options.wakeSearchRenders
-        search.lightMoves = options.wakeLightMoves
+        search.lightMoves = options.wakeLightMoves && network.config.worldLight == nil
         wake = try WakeObjective(network: network, model: self.model, refinement: search, threads: options.threads)
         wake.keepsGuideColors = options.wakeKeepsGuideColors
         wake.matteColors = options.wakeMatteColors

@@ -90,6 +90,9 @@ struct Adapt: ParsableCommand {
     @Flag(help: "Fit the camera's pose and field of view to the images first, in rounds of reading and fitting until the camera settles (written into the adapted model).")
     var fitCamera = false
 
+    @Flag(inversion: .prefixedNo, help: "Fit one light to the images after the table and the camera, and when they share it (a fixed lamp: the median image loses at most \(Int(LightFit.largestMedianLoss)) nats under it against its own light) write it into the adapted model: its readings then take that light instead of reading each image's.")
+    var fitLight = true
+
     @Option(parsing: .unconditional, help: "With --fit-camera: images whose refined readings drive the camera search (more: a steadier fit, about 0.3 s each).")
     var cameraImages: Int = 384
 
@@ -157,6 +160,7 @@ struct Adapt: ParsableCommand {
                 source = .images(folder: images!, prior: try spec.map { try FileIO.readText($0) })
                 if fitTable { try fitTableColor(network, folder: images!) }
                 if fitCamera { try fitCameraPose(network, folder: images!) }
+                if fitLight { try fitWorldLight(network, folder: images!) }
             }
             let s = try source.sources(seed: options.seed, evalImages: options.evalImages, config: network.config)
             let trainer = try Trainer(network: network, source: s.train, heldOutSource: s.heldOut, options: options, sleepSource: s.prior)
@@ -206,11 +210,31 @@ struct Adapt: ParsableCommand {
                      camera.eye.x, camera.eye.y, camera.eye.z, camera.target.x, camera.target.y, camera.target.z, camera.fovY))
     }
 
+    /// The refined readings of up to 200 of the images, and the one light that explains them.
+    func fitWorldLight(_ network: GuideNetwork, folder images: String) throws {
+        let sample = try sampleImages(folder: images, config: network.config, count: 200)
+        let readings = try SceneReader(network: network, refine: true).read(sample)
+        let fit = try LightFit.fit(images: sample, scenes: readings.map(\.scene), samplesPerPixel: network.config.samplesPerPixel)
+        let l = fit.light, (elevation, azimuth) = l.elevationAzimuth
+        let description = String(format: "elevation %.1f, azimuth %.1f degrees, ambient %.3f, diffuse %.3f, shadows %@",
+                                 elevation, azimuth, l.ambient, l.diffuse, l.shadows ? "on" : "off")
+        if fit.isShared {
+            network.setWorldLight(l)
+            print(String(format: "fitted light: %@ (the median image loses %.0f nats under it against its own)", description, fit.medianLoss))
+        } else {
+            print(String(format: "light not fixed: the images' lights differ (under the best single light, %@, the median image loses %.0f nats); each image's light is read", description, fit.medianLoss))
+        }
+    }
+
+    func sampleImages(folder images: String, config: ModelConfig, count: Int) throws -> [Image] {
+        let folder = try ImageFolderSource(folder: images, config: config)
+        let r = Rasterizer(threads: 1)
+        return try (0..<min(count, folder.count)).map { try folder.scene($0, renderer: r).image! }
+    }
+
     /// Three rounds of reading (refined) and fitting, on up to 200 of the images.
     func fitTableColor(_ network: GuideNetwork, folder images: String) throws {
-        let folder = try ImageFolderSource(folder: images, config: network.config)
-        let r = Rasterizer(threads: 1)
-        let sample = try (0..<min(200, folder.count)).map { try folder.scene($0, renderer: r).image! }
+        let sample = try sampleImages(folder: images, config: network.config, count: 200)
         for _ in 0..<3 {
             let readings = try SceneReader(network: network, refine: true).read(sample)
             network.setTableColor(try TableFit.albedo(images: sample, scenes: readings.map(\.scene),

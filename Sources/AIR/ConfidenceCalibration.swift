@@ -13,6 +13,9 @@ public struct ConfidenceCalibration: Codable, Equatable, Sendable {
     /// Weights of `features` followed by the bias.
     public var amortized: [Double]
     public var refined: [Double]
+    /// The look-again's births in the model's own world (`air adapt` fits them on the world's
+    /// twin when the images are clean, `fitBirths`); nil: births take the refined map.
+    public var births: [Double]?
 
     /// A reported object is real when the Hungarian matching on position pairs it with a true
     /// object at most this far away (scene units).
@@ -40,18 +43,26 @@ public struct ConfidenceCalibration: Codable, Equatable, Sendable {
         Self.logistic(isRefined ? refined : amortized, features)
     }
 
+    /// A look-again birth's confidence: the births' map, else the refined one.
+    public func birthConfidence(_ features: [Double]) -> Double {
+        Self.logistic(births ?? refined, features)
+    }
+
     static func logistic(_ w: [Double], _ x: [Double]) -> Double {
         var z = w.last ?? 0
         for (a, b) in zip(w, x) { z += a * b }
         return 1 / (1 + exp(-z))
     }
 
-    /// Logistic regression by Newton's method (with a small ridge for separable data): the
-    /// weights and bias maximising Σ log p(label | features).
-    public static func fit(_ samples: [(features: [Double], real: Bool)], iterations: Int = 50, ridge: Double = 1e-3) -> [Double] {
-        guard let d = samples.first?.features.count else { return [Double](repeating: 0, count: featureCount + 1) }
+    /// Logistic regression by Newton's method: the weights and bias maximising
+    /// Σ log p(label | features) − ridge/2 · |w − towards|² (a small ridge towards zero for
+    /// separable data; towards a map already fitted when the samples are few).
+    public static func fit(_ samples: [(features: [Double], real: Bool)], iterations: Int = 50, ridge: Double = 1e-3,
+                           towards prior: [Double]? = nil) -> [Double] {
+        guard let d = samples.first?.features.count else { return prior ?? [Double](repeating: 0, count: featureCount + 1) }
         let n = d + 1
-        var w = [Double](repeating: 0, count: n)
+        let w0 = prior ?? [Double](repeating: 0, count: n)
+        var w = w0
         for _ in 0..<iterations {
             var g = [Double](repeating: 0, count: n)
             var h = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
@@ -64,13 +75,34 @@ public struct ConfidenceCalibration: Codable, Equatable, Sendable {
                     for j in 0..<n { h[i][j] += p * (1 - p) * x[i] * x[j] }
                 }
             }
-            for i in 0..<n { g[i] -= ridge * w[i]; h[i][i] += ridge }
-            let step = solve(h, g)
+            for i in 0..<n { g[i] -= ridge * (w[i] - w0[i]); h[i][i] += ridge }
+            // Newton's step, halved until the objective does not fall: from a start far from the
+            // optimum (a map fitted elsewhere) the full step can overshoot without end.
+            var step = solve(h, g)
+            let current = objective(w)
+            for _ in 0..<40 {
+                let trial = zip(w, step).map { $0 + $1 }
+                if objective(trial) >= current { break }
+                step = step.map { $0 / 2 }
+            }
             var largest = 0.0
             for i in 0..<n { w[i] += step[i]; largest = max(largest, abs(step[i])) }
             if largest < 1e-9 { break }
         }
         return w
+
+        /// Σ log p(label | features) − ridge/2 · |w − w0|², log p in a form that does not overflow.
+        func objective(_ w: [Double]) -> Double {
+            var total = 0.0
+            for s in samples {
+                var z = w.last ?? 0
+                for (a, b) in zip(w, s.features) { z += a * b }
+                let margin = s.real ? z : -z
+                total -= margin > 0 ? log1p(exp(-margin)) : -margin + log1p(exp(margin))
+            }
+            for i in 0..<n { total -= ridge / 2 * (w[i] - w0[i]) * (w[i] - w0[i]) }
+            return total
+        }
     }
 
     /// Gaussian elimination with partial pivoting (tiny systems).
@@ -182,5 +214,81 @@ extension ConfidenceCalibration {
         let c = ConfidenceCalibration(amortized: fit(samples[false]!), refined: fit(samples[true]!))
         let fitted = samples[false]!.map { (c.confidence($0.features, refined: false), $0.real) }
         return (c, CalibrationReport(raw), CalibrationReport(fitted))
+    }
+}
+
+extension ConfidenceCalibration {
+    /// How strongly the births' map is held to the refined one (per weight, in units of the
+    /// log-likelihood): the twin yields about one birth in a hundred scenes.
+    public static let birthsRidge = 1.0
+
+    /// The births' map of `network` in its own world: `count` scenes of `spec` (the world's
+    /// twin, `twin(of:config:)`), read with the look-again, every birth it proposes kept whatever
+    /// its confidence (`SceneReader.birthConfidenceFloor` 0) and real when matched to a true
+    /// block within `matchDistance`; logistic, held to the refined map by `birthsRidge`.
+    /// Returns the weights and how many births were seen and real.
+    public static func fitBirths(network: GuideNetwork, spec: BatchSpec, count: Int, seed: UInt64,
+                                 progress: (Int) -> Void = { _ in }) throws -> (weights: [Double], births: Int, real: Int) {
+        guard let calibration = network.config.calibration else {
+            throw TrainingError.unsupported("the model carries no calibration to start the births' map from (air calibrate)")
+        }
+        let renderer = Rasterizer(threads: 1)
+        let reader = try SceneReader(network: network, refine: false)
+        reader.lookAgainRenders = 400
+        reader.birthConfidenceFloor = 0
+        var samples: [(features: [Double], real: Bool)] = []
+        var start = 0
+        while start < count {
+            // In slices: each scene depends on (seed, index) alone.
+            let end = min(start + 256, count)
+            var scenes: [Scene] = [], images: [Image] = []
+            for i in start..<end {
+                let s = try spec.sample(index: i, seed: seed, renderer: renderer).scene
+                scenes.append(s)
+                images.append(PNG.quantized(try spec.observe(s, index: i, seed: seed, renderer: renderer)))
+            }
+            for (k, r) in try reader.read(images).enumerated() {
+                let score = ImageScore(truth: scenes[k].objects, predicted: r.objects.map(\.object))
+                for (j, o) in r.objects.enumerated() where o.presence == nil {
+                    let real = score.pairs.contains { $0.predictedIndex == j && $0.positionError <= matchDistance }
+                    samples.append((features(presence: nil, evidence: o.evidence, noise: o.noise), real))
+                }
+            }
+            start = end
+            progress(end)
+        }
+        let w = fit(samples, ridge: birthsRidge, towards: calibration.refined)
+        return (w, samples.count, samples.filter(\.real).count)
+    }
+
+    /// Images whose readings leave a median residual noise (`Refiner.robustSigma`, unfloored)
+    /// at most this are clean: the twin without camera effects is theirs.
+    public static let cleanNoise = 0.01
+
+    /// The median over `images` of the residual's noise level under their readings `scenes`.
+    public static func noiseLevel(images: [Image], scenes: [Scene], samplesPerPixel spp: Int) throws -> Double {
+        let renderer = Rasterizer(threads: 1)
+        let sigmas = try zip(images, scenes).map { Refiner.robustSigma($0, try renderer.render($1, samplesPerPixel: spp), floor: 0) }.sorted()
+        return sigmas.isEmpty ? .infinity : sigmas[sigmas.count / 2]
+    }
+
+    /// `spec`'s blocks seen in `config`'s world: its camera, table and (when the model knows it)
+    /// light, and no camera effects (a twin of clean images; the prior's effects make phantoms
+    /// such images do not have). No scene is seen plain.
+    public static func twin(of spec: BatchSpec, config: ModelConfig) -> BatchSpec {
+        var t = spec
+        t.camera = config.camera
+        t.tableColor = config.table
+        t.plainProbability = 0
+        t.effects = nil
+        if let l = config.worldLight?.light {
+            var p = LightPrior()
+            p.direction = l.direction
+            p.ambient = .fixed(l.ambient)
+            p.diffuse = .fixed(l.diffuse)
+            p.shadowProbability = l.shadows ? 1 : 0
+            t.light = p
+        }
+        return t
     }
 }

@@ -15,8 +15,8 @@ extension SceneReader {
 
     /// The blocks the look-again adds to `scene`, the network's reading of `image`; the
     /// network's own blocks stay as it read them. Each is kept when
-    /// - the pixels' evidence for it is positive and its calibrated confidence (as a block
-    ///   refinement added) is at least ½;
+    /// - the pixels' evidence for it is positive and its calibrated confidence (the births'
+    ///   map, else that of a block refinement added) is at least `birthConfidenceFloor` (½);
     /// - its colour is not the table's hue at the table's brightness or below (a shadow);
     /// - its misfit is at most `largestMisfit`;
     /// - under a light read without shadows, at most half its pixels are a shadow's
@@ -52,8 +52,8 @@ extension SceneReader {
         return born.indices.compactMap { b in
             let o = searched.objects[born[b]], e = w.evidence[b]
             let f = ConfidenceCalibration.features(presence: nil, evidence: e, noise: w.sigma)
-            let confidence = network.config.calibration?.confidence(f, refined: true) ?? 0.5
-            guard e > 0, confidence >= 0.5, !SceneReader.looksLikeShadow(o.color.rgb, table: table) else { return nil }
+            let confidence = network.config.calibration?.birthConfidence(f) ?? 0.5
+            guard e > 0, confidence >= birthConfidenceFloor, !SceneReader.looksLikeShadow(o.color.rgb, table: table) else { return nil }
             // Under a light read with shadows the light was fitted first; without, a shadow in
             // the image is nothing the scene can draw but a block's dark side.
             guard searched.light.shadows || SceneReader.shadowFraction(with: w.rendered, without: w.without[b]) <= 0.5 else { return nil }

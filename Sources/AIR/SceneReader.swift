@@ -47,6 +47,9 @@ public final class SceneReader {
     /// 0 by default: on clean scenes a threshold of 0.5 lowered count accuracy from 97.8 % to
     /// 96.6 % (a misread real object is as weak as a phantom), while raising shape accuracy.
     public var minimumConfidence = 0.0
+    /// The look-again keeps a birth at least this confident (0 when births are gathered to
+    /// calibrate them, `ConfidenceCalibration.fitBirths`).
+    var birthConfidenceFloor = 0.5
 
     /// Steps that stop in doubt (presence in (`doubtFloor`, 0.5]) still read their object; with a
     /// calibrated model it is reported when its calibrated confidence — the pixels' evidence for
@@ -98,8 +101,10 @@ public final class SceneReader {
             let amortized = source[k].map { s.objects[$0] }
             let presence = amortized?.presence
             let f = ConfidenceCalibration.features(presence: presence, evidence: evidence[k], noise: sigma)
-            // A block the look-again added has the features of one refinement added.
-            let confidence = calibration?.confidence(f, refined: refine || presence == nil) ?? presence ?? 0.5
+            // A block the look-again added has the features of one refinement added, and the
+            // births' map when the model has one.
+            let confidence = (refine ? calibration?.confidence(f, refined: true)
+                : presence == nil ? calibration?.birthConfidence(f) : calibration?.confidence(f, refined: false)) ?? presence ?? 0.5
             return ReadObject(object: o, confidence: confidence, presence: presence, evidence: evidence[k], noise: sigma, amortized: amortized)
         }
         guard calibration != nil else { return Reading(inferred: s, scene: scene, objects: objects, refinement: report, doubtful: doubtful) }

@@ -176,6 +176,9 @@ struct Adapt: ParsableCommand {
             if case .interrupted = outcome {
                 print("interrupted at step \(trainer.step); checkpoint saved. Continue with: air adapt --out \(out) --resume")
             } else {
+                if trainer.network.config.calibration?.births == nil, try fitBirths(trainer.network, folder: source) {
+                    try run.save(trainer, source: source)
+                }
                 printHeldOut(try trainer.evaluateUnlabelled(), when: "after training")
                 print("adapted \(trainer.step) steps; model: \(run.modelPath)")
             }
@@ -209,6 +212,32 @@ struct Adapt: ParsableCommand {
         print(String(format: "fitted camera: eye [%.3f, %.3f, %.3f], target [%.3f, %.3f, %.3f], fov_y %.2f",
                      camera.eye.x, camera.eye.y, camera.eye.z, camera.target.x, camera.target.y, camera.target.z, camera.fovY))
     }
+
+    /// On clean images (the refined readings of up to 200 leave a median noise of at most
+    /// `ConfidenceCalibration.cleanNoise`), the look-again's births weighed in the world's twin:
+    /// the training prior's blocks on the fitted table, through the fitted camera, under the
+    /// fitted light when the images share one (else the prior's lights), without camera effects
+    /// (`ConfidenceCalibration.fitBirths`). Whether it fitted them.
+    func fitBirths(_ network: GuideNetwork, folder source: TrainingSourceDescription) throws -> Bool {
+        guard var c = network.config.calibration, case let .images(folder, _) = source else { return false }
+        let sample = try sampleImages(folder: folder, config: network.config, count: 200)
+        let readings = try SceneReader(network: network, refine: true).read(sample)
+        let noise = try ConfidenceCalibration.noiseLevel(images: sample, scenes: readings.map(\.scene), samplesPerPixel: network.config.samplesPerPixel)
+        guard noise <= ConfidenceCalibration.cleanNoise else {
+            print(String(format: "births keep the model's confidence: the images' noise is %.4f (clean: at most %.2f)", noise, ConfidenceCalibration.cleanNoise))
+            return false
+        }
+        let twin = ConfidenceCalibration.twin(of: .varied, config: network.config)
+        let fit = try ConfidenceCalibration.fitBirths(network: network, spec: twin, count: Self.birthScenes, seed: Self.birthSeed)
+        c.births = fit.weights
+        network.setCalibration(c)
+        print(String(format: "births' confidence fitted in the world's twin (the images' noise %.4f): %d births in %d scenes, %d real",
+                     noise, fit.births, Self.birthScenes, fit.real))
+        return true
+    }
+
+    static let birthScenes = 20000
+    static let birthSeed: UInt64 = 4243
 
     /// The refined readings of up to 200 of the images, and the one light that explains them.
     func fitWorldLight(_ network: GuideNetwork, folder images: String) throws {

@@ -30,6 +30,9 @@ struct Calibrate: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed of the scenes (use one that neither training nor your test sets use).")
     var seed: UInt64 = 4242
 
+    @Flag(help: "Fit only the look-again's births' map, on COUNT scenes of the spec's blocks seen in the model's world (its camera, table and, when it knows it, light; no camera effects), every birth proposed, held to the refined map: what air adapt does on clean images.")
+    var births = false
+
     func validate() throws {
         if count < 10 { throw ValidationError("--count must be >= 10") }
     }
@@ -41,6 +44,19 @@ struct Calibrate: ParsableCommand {
             let (network, metadata) = try ModelFile.load(model)
             var batch = BatchSpec.varied
             if let spec { batch = try BatchSpec.read(FileIO.readText(spec), file: spec) }
+            if births {
+                guard var c = network.config.calibration else { throw ValidationError("\(model) carries no calibration: run air calibrate without --births first") }
+                let fit = try ConfidenceCalibration.fitBirths(network: network, spec: ConfidenceCalibration.twin(of: batch, config: network.config),
+                                                              count: count, seed: seed) { done in
+                    if isatty(2) != 0 { FileHandle.standardError.write(Data("\rread \(done)/\(count)".utf8)) }
+                }
+                if isatty(2) != 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+                c.births = fit.weights
+                network.setCalibration(c)
+                try ModelFile.save(network, to: out, extra: metadata.filter { !["format", "version", "config"].contains($0.key) })
+                print("births: \(fit.births) in \(count) scenes, \(fit.real) real; wrote \(out)")
+                return
+            }
             let (c, raw, fitted) = try ConfidenceCalibration.fit(network: network, spec: batch, count: count, seed: seed) { done in
                 if isatty(2) != 0 { FileHandle.standardError.write(Data("\rread \(done)/\(2 * count)".utf8)) }
             }

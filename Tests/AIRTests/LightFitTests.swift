@@ -1,4 +1,5 @@
 import Foundation
+import Random
 import Scenes
 import XCTest
 @testable import AIR
@@ -78,5 +79,87 @@ final class LightFitTests: XCTestCase {
         var bad = cfg
         bad.worldLight = WorldLight(Light(direction: [0, 0, -1], ambient: 0.3, diffuse: 0.7, shadows: false))
         XCTAssertEqual(bad.problem?.field, "worldLight.direction")
+    }
+}
+
+/// The births' map a model fits in its own world (`air adapt` under a fixed light, clean images).
+final class BirthsCalibrationTests: XCTestCase {
+    /// The ridge holds the fit to the map it starts from: no samples, or a ridge far larger than
+    /// the samples, give that map back; a small one follows the samples.
+    func testTheFitIsHeldToTheMapItStartsFrom() {
+        let prior = [0.5, 2.0, -0.4, -0.8, 1.5, -10.0, -3.5]
+        XCTAssertEqual(ConfidenceCalibration.fit([], towards: prior), prior)
+        // At evidence feature e, real in the proportion 1 / (1 + exp(−2e)).
+        let samples = (0...40).flatMap { k -> [(features: [Double], real: Bool)] in
+            let e = Double(k - 20) / 10, real = Int((10 / (1 + exp(-2 * e))).rounded())
+            return (0..<10).map { j in ([0, e, 1, 0, 0, 0], j < real) }
+        }
+        let held = ConfidenceCalibration.fit(samples, ridge: 1e6, towards: prior)
+        for (a, b) in zip(held, prior) { XCTAssertEqual(a, b, accuracy: 1e-3) }
+        let free = ConfidenceCalibration.fit(samples, ridge: 1e-3, towards: prior)
+        XCTAssertEqual(ConfidenceCalibration.logistic(free, [0, 1, 1, 0, 0, 0]), 1 / (1 + exp(-2)), accuracy: 0.03)
+        XCTAssertEqual(ConfidenceCalibration.logistic(free, [0, -1, 1, 0, 0, 0]), 1 / (1 + exp(2)), accuracy: 0.03)
+        XCTAssertLessThan(ConfidenceCalibration.logistic(prior, [0, 1, 1, 0, 0, 0]), 0.2)
+    }
+
+    /// The look-again's births are kept, and reported, by the births' map when the model has one.
+    func testBirthsAreWeighedByTheirOwnMap() throws {
+        let network = try ReadingFixtures.bundledNetwork()
+        let cfg = network.config
+        let white = SceneObject(shape: .wedge, color: Color(rgb: SIMD3(0.9, 0.9, 0.9)), position: SIMD2(0.6, 0.7), rotation: 210)
+        let image = try ReadingFixtures.image(cfg.scene(objects: [ReadingFixtures.red, white]), config: cfg)
+        let start = InferredScene(objects: [ReadingFixtures.reading(ReadingFixtures.red, presence: 0.99)], stopPresence: 0.01,
+                                  scene: cfg.scene(objects: [ReadingFixtures.red]))
+        func read(births bias: Double?) throws -> Reading {
+            var c = try XCTUnwrap(cfg.calibration)
+            c.births = bias.map { [0, 0, 0, 0, 0, 0, $0] }
+            network.setCalibration(c)
+            let reader = try SceneReader(network: network, refine: false)
+            reader.lookAgainRenders = 400
+            return try reader.finish(image, start)
+        }
+        let refined = try read(births: nil)
+        XCTAssertEqual(refined.objects.count, 2, "the refined map keeps this wedge")
+        XCTAssertEqual(try read(births: -20).objects.count, 1, "a births' map that doubts every birth keeps none")
+        let trusted = try read(births: 20)
+        XCTAssertEqual(trusted.objects.count, 2)
+        XCTAssertNil(trusted.objects[1].presence)
+        XCTAssertEqual(trusted.objects[1].confidence, 1 / (1 + exp(-20)), accuracy: 1e-12)
+    }
+
+    /// The twin: the spec's blocks under the model's table, camera and light, no camera effects.
+    func testTheTwinIsTheModelsWorldWithoutEffects() throws {
+        var cfg = tinyConfig(maxObjects: 3, light: true)
+        cfg.samplesPerPixel = 1
+        cfg.tableColor = [0.6, 0.4, 0.3]
+        cfg.eye = [0.2, -4.4, 7.6]
+        let world = Light.from(elevation: 58, azimuth: -110, ambient: 0.27, diffuse: 0.72, shadows: false)
+        cfg.worldLight = WorldLight(world)
+        var spec = BatchSpec.varied
+        spec.camera.width = cfg.width; spec.camera.height = cfg.height
+        spec.samplesPerPixel = 1
+        let twin = ConfidenceCalibration.twin(of: spec, config: cfg)
+        XCTAssertNil(twin.effects)
+        let r = Rasterizer(threads: 1)
+        for i in 0..<6 {
+            let s = try twin.sample(index: i, seed: 9, renderer: r).scene
+            XCTAssertEqual(s.light, world)
+            XCTAssertEqual(s.tableColor, cfg.table)
+            XCTAssertEqual(s.camera.eye, cfg.camera.eye)
+            XCTAssertEqual(try twin.observe(s, index: i, seed: 9, renderer: r).pixels, try r.render(s, samplesPerPixel: 1).pixels)
+        }
+    }
+
+    /// An image read exactly is clean; one with sensor noise of σ 0.03 is not.
+    func testNoiseLevelTellsCleanImages() throws {
+        var cfg = tinyConfig(maxObjects: 2, light: true)
+        cfg.samplesPerPixel = 1
+        let scene = cfg.scene(objects: [redObject(0.2, -0.1)])
+        let clean = PNG.quantized(try Rasterizer(threads: 1).render(scene, samplesPerPixel: 1))
+        var rng = RNG(seed: 3)
+        var noisy = clean
+        for i in noisy.pixels.indices { noisy.pixels[i] = min(max(noisy.pixels[i] + Float(0.03 * rng.normal()), 0), 1) }
+        XCTAssertLessThanOrEqual(try ConfidenceCalibration.noiseLevel(images: [clean], scenes: [scene], samplesPerPixel: 1), ConfidenceCalibration.cleanNoise)
+        XCTAssertGreaterThan(try ConfidenceCalibration.noiseLevel(images: [noisy], scenes: [scene], samplesPerPixel: 1), 0.02)
     }
 }

@@ -17,7 +17,10 @@ struct Adapt: ParsableCommand {
         built-in twin of scenes/varied-plain.json, the prior of the bundled model's last training \
         stages), so that the network keeps what it knows while it fits your images. The last \
         --eval-images images are held back and scored without labels (reconstruction error of \
-        the network's reading, and the ELBO). OUT holds model.safetensors (the adapted model), \
+        the network's reading, and the ELBO). Before training the table's colour, the camera \
+        (--fit-camera) and the light the images share, if they share one, are fitted and written \
+        into the model; after it, on clean images, the look-again's births are calibrated in the \
+        world's twin. OUT holds model.safetensors (the adapted model), \
         state.safetensors (for --resume) and metrics.jsonl.
         """
     )

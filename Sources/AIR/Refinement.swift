@@ -735,8 +735,9 @@ struct Search {
     }
 
     /// After a look-again birth under a light read without shadows, the light and the newborn's
-    /// yaw searched together (a light the model knows, `movingTheLight` false: the yaw alone): the network read the light without the block, and with few other
-    /// blocks it may be tens of degrees off; a white wedge's faces then fit a wrong yaw as well
+    /// yaw searched together (under a light the model knows, `movingTheLight` false: the yaw
+    /// alone, below): the network read the light without the block, and with few other blocks it
+    /// may be tens of degrees off; a white wedge's faces then fit a wrong yaw as well
     /// as the true one, and no light move alone improves on the wrong yaw. Each yaw of the
     /// newborn's period (every 30°) is scored under the directions around the light read (15°
     /// and 30° away, levels solved; at full size, for at half size a wedge's yaw is lost); the

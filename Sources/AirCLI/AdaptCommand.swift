@@ -161,9 +161,14 @@ struct Adapt: ParsableCommand {
                 o.wakeLightMoves = wakeLight
                 options = o
                 source = .images(folder: images!, prior: try spec.map { try FileIO.readText($0) })
+                // What a model adapted before learnt of its world does not hold for these images:
+                // its births' map always goes (refitted after training), its light when refitted.
+                if var c = network.config.calibration, c.births != nil { c.births = nil; network.setCalibration(c) }
+                if fitLight { network.setWorldLight(nil) }
                 if fitTable { try fitTableColor(network, folder: images!) }
                 if fitCamera { try fitCameraPose(network, folder: images!) }
-                if fitLight { try fitWorldLight(network, folder: images!) }
+                // A model without a light head reads every image under the spec's default light.
+                if fitLight && network.config.inferLight { try fitWorldLight(network, folder: images!) }
             }
             let s = try source.sources(seed: options.seed, evalImages: options.evalImages, config: network.config)
             let trainer = try Trainer(network: network, source: s.train, heldOutSource: s.heldOut, options: options, sleepSource: s.prior)

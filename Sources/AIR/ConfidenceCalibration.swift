@@ -49,9 +49,14 @@ public struct ConfidenceCalibration: Codable, Equatable, Sendable {
     }
 
     static func logistic(_ w: [Double], _ x: [Double]) -> Double {
+        1 / (1 + exp(-logit(w, x)))
+    }
+
+    /// The weights' linear score of `x` (the last weight is the bias).
+    static func logit(_ w: [Double], _ x: [Double]) -> Double {
         var z = w.last ?? 0
         for (a, b) in zip(w, x) { z += a * b }
-        return 1 / (1 + exp(-z))
+        return z
     }
 
     /// Logistic regression by Newton's method: the weights and bias maximising
@@ -95,9 +100,7 @@ public struct ConfidenceCalibration: Codable, Equatable, Sendable {
         func objective(_ w: [Double]) -> Double {
             var total = 0.0
             for s in samples {
-                var z = w.last ?? 0
-                for (a, b) in zip(w, s.features) { z += a * b }
-                let margin = s.real ? z : -z
+                let z = logit(w, s.features), margin = s.real ? z : -z
                 total -= margin > 0 ? log1p(exp(-margin)) : -margin + log1p(exp(margin))
             }
             for i in 0..<n { total -= ridge / 2 * (w[i] - w0[i]) * (w[i] - w0[i]) }
@@ -239,14 +242,8 @@ extension ConfidenceCalibration {
         var samples: [(features: [Double], real: Bool)] = []
         var start = 0
         while start < count {
-            // In slices: each scene depends on (seed, index) alone.
             let end = min(start + 256, count)
-            var scenes: [Scene] = [], images: [Image] = []
-            for i in start..<end {
-                let s = try spec.sample(index: i, seed: seed, renderer: renderer).scene
-                scenes.append(s)
-                images.append(PNG.quantized(try spec.observe(s, index: i, seed: seed, renderer: renderer)))
-            }
+            let (scenes, images) = try spec.observedScenes(start..<end, seed: seed, renderer: renderer)
             for (k, r) in try reader.read(images).enumerated() {
                 let score = ImageScore(truth: scenes[k].objects, predicted: r.objects.map(\.object))
                 for (j, o) in r.objects.enumerated() where o.presence == nil {

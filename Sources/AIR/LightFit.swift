@@ -54,27 +54,23 @@ public enum LightFit {
 
         /// Every image's squared error under `direction` with the shared levels, and the levels.
         func score(_ direction: SIMD3<Double>) throws -> (light: Light, sse: [Double])? {
-            var sums = [(aa: Double, ax: Double, xx: Double, ad: Double, dd: Double, dx: Double)]()
+            var sums: [Search.LevelSums] = []
             for (i, scene) in scenes.enumerated() {
                 var s = scene
                 s.light = Light(direction: direction, ambient: 0, diffuse: 1, shadows: shadows)
                 let d = try renderer.render(s, samplesPerPixel: spp)
                 let (aa, ax, xx) = ambientSums[i]
                 let (ad, dd, dx) = Search.dots(d, ambient[i], images[i])
-                sums.append((aa, ax, xx, ad, dd, dx))
+                sums.append(Search.LevelSums(aa: aa, ax: ax, xx: xx, ad: ad, dd: dd, dx: dx))
             }
-            var t = (aa: 0.0, ax: 0.0, ad: 0.0, dd: 0.0, dx: 0.0)
+            // The levels shared by all images: their sums weighed by 1/σ².
+            var t = Search.LevelSums()
             for (w, u) in zip(weights, sums) {
                 t.aa += w * u.aa; t.ax += w * u.ax; t.ad += w * u.ad; t.dd += w * u.dd; t.dx += w * u.dx
             }
-            let det = t.aa * t.dd - t.ad * t.ad
-            guard det > 1e-12 else { return nil }
-            var a = (t.ax * t.dd - t.dx * t.ad) / det, b = (t.dx * t.aa - t.ax * t.ad) / det
-            if a < 0 { a = 0; b = max(0, t.dx / t.dd) }
-            if b < 0 { b = 0; a = max(0, t.ax / t.aa) }
-            a = Light.rounded(a); b = Light.rounded(b)
-            let sse = sums.map { u in u.xx - 2 * (a * u.ax + b * u.dx) + a * a * u.aa + 2 * a * b * u.ad + b * b * u.dd }
-            return (Light(direction: direction, ambient: a, diffuse: b, shadows: shadows), sse)
+            guard let (a0, b0) = t.solved() else { return nil }
+            let a = Light.rounded(a0), b = Light.rounded(b0)
+            return (Light(direction: direction, ambient: a, diffuse: b, shadows: shadows), sums.map { $0.sse(ambient: a, diffuse: b) })
         }
         func loss(_ sse: [Double]) -> Double { zip(sse, weights).map { $0 * $1 }.reduce(0, +) }
 

@@ -653,16 +653,31 @@ struct Search {
 
     static func levels(_ observed: Image, ambientOnly a: Image, fixed: (aa: Double, ax: Double, xx: Double),
                        diffuseOnly d: Image) -> (ambient: Double, diffuse: Double, sse: Double)? {
-        let (aa, ax, xx) = fixed
         let (ad, dd, dx) = dots(d, a, observed)
-        let det = aa * dd - ad * ad
-        guard det > 1e-12 else { return nil }
-        var ambient = (ax * dd - dx * ad) / det, diffuse = (dx * aa - ax * ad) / det
-        // A level below zero is not a light: the best with it at zero instead.
-        if ambient < 0 { ambient = 0; diffuse = max(0, dx / dd) }
-        if diffuse < 0 { diffuse = 0; ambient = max(0, ax / aa) }
-        let sse = xx - 2 * (ambient * ax + diffuse * dx) + ambient * ambient * aa + 2 * ambient * diffuse * ad + diffuse * diffuse * dd
-        return (ambient, diffuse, sse)
+        let sums = LevelSums(aa: fixed.aa, ax: fixed.ax, xx: fixed.xx, ad: ad, dd: dd, dx: dx)
+        guard let (ambient, diffuse) = sums.solved() else { return nil }
+        return (ambient, diffuse, sums.sse(ambient: ambient, diffuse: diffuse))
+    }
+
+    /// The dot products of the image x, its ambient part A and its diffuse part D that the levels
+    /// (a, d) of a · A + d · D closest to x need, and the squared error they leave.
+    struct LevelSums {
+        var aa = 0.0, ax = 0.0, xx = 0.0, ad = 0.0, dd = 0.0, dx = 0.0
+
+        /// The least-squares levels, each at least 0; nil when A and D are degenerate.
+        func solved() -> (ambient: Double, diffuse: Double)? {
+            let det = aa * dd - ad * ad
+            guard det > 1e-12 else { return nil }
+            var ambient = (ax * dd - dx * ad) / det, diffuse = (dx * aa - ax * ad) / det
+            // A level below zero is not a light: the best with it at zero instead.
+            if ambient < 0 { ambient = 0; diffuse = max(0, dx / dd) }
+            if diffuse < 0 { diffuse = 0; ambient = max(0, ax / aa) }
+            return (ambient, diffuse)
+        }
+
+        func sse(ambient: Double, diffuse: Double) -> Double {
+            xx - 2 * (ambient * ax + diffuse * dx) + ambient * ambient * aa + 2 * ambient * diffuse * ad + diffuse * diffuse * dd
+        }
     }
 
     /// (u·v, u·u, u·w) for images u, v, w of one size: eight lanes in Float over blocks of 256

@@ -202,9 +202,7 @@ struct Adapt: ParsableCommand {
     /// Rounds of reading and fitting (`CameraFitRounds`): each round's search on `cameraImages`
     /// refined readings, its centring on the amortised readings of up to 2,000 images.
     func fitCameraPose(_ network: GuideNetwork, folder images: String) throws {
-        let folder = try ImageFolderSource(folder: images, config: network.config)
-        let r = Rasterizer(threads: 1)
-        let all = try (0..<min(2000, folder.count)).map { try folder.scene($0, renderer: r).image! }
+        let all = try sampleImages(folder: images, config: network.config, count: 2000)
         var rounds = CameraFitRounds()
         rounds.searchImages = cameraImages
         var n = 0

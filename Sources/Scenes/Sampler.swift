@@ -103,8 +103,14 @@ extension BatchSpec {
     /// Scenes 0 ..< count with the images a user would have of them: observed through the
     /// camera's effects and quantised to 8 bits, as a PNG stores them.
     public func observedScenes(count: Int, seed: UInt64, renderer: Rasterizer) throws -> (scenes: [Scene], images: [Image]) {
+        try observedScenes(0..<count, seed: seed, renderer: renderer)
+    }
+
+    /// The scenes `indices` of the batch, observed as `observedScenes(count:)` observes them (each
+    /// depends on (seed, index) alone: slices of a long batch are its scenes).
+    public func observedScenes(_ indices: Range<Int>, seed: UInt64, renderer: Rasterizer) throws -> (scenes: [Scene], images: [Image]) {
         var scenes: [Scene] = [], images: [Image] = []
-        for i in 0..<count {
+        for i in indices {
             let s = try sample(index: i, seed: seed, renderer: renderer).scene
             scenes.append(s)
             images.append(PNG.quantized(try observe(s, index: i, seed: seed, renderer: renderer)))

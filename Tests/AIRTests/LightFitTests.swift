@@ -127,6 +127,33 @@ final class BirthsCalibrationTests: XCTestCase {
         XCTAssertEqual(trusted.objects[1].confidence, 1 / (1 + exp(-20)), accuracy: 1e-12)
     }
 
+    /// A births' map whose weights do not match the features, or are not finite, makes the model
+    /// file an error naming the calibration, not a reading that slices past the weights.
+    func testABirthsMapOfTheWrongSizeIsRefused() throws {
+        let network = try ReadingFixtures.bundledNetwork()
+        var good = try XCTUnwrap(network.config.calibration)
+        good.births = good.refined
+        var cfg = network.config
+        cfg.calibration = good
+        XCTAssertNil(cfg.problem)
+        for bad in [Array(good.refined.dropLast()), good.refined + [0], good.refined.dropLast() + [.nan]] {
+            var c = good
+            c.births = bad
+            cfg.calibration = c
+            XCTAssertEqual(cfg.problem?.field, "calibration", "\(bad.count) weights")
+        }
+        let path = NSTemporaryDirectory() + "air-births-\(UInt32.random(in: 0...UInt32.max)).safetensors"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var c = good
+        c.births = [1, 2, 3]
+        network.setCalibration(c)
+        try ModelFile.save(network, to: path)
+        XCTAssertThrowsError(try ModelFile.load(path)) { error in
+            XCTAssertTrue("\(error)".contains("metadata.config.calibration"), "\(error)")
+            XCTAssertTrue("\(error)".contains(path), "\(error)")
+        }
+    }
+
     /// The twin: the spec's blocks under the model's table, camera and light, no camera effects.
     func testTheTwinIsTheModelsWorldWithoutEffects() throws {
         var cfg = tinyConfig(maxObjects: 3, light: true)

@@ -139,6 +139,8 @@ public final class Refiner {
     /// scene's, and the scene without each of them (for tests of their pixels beside it).
     struct Weighing {
         var rendered: Image
+        /// The whole scene's sum of squared differences from the image.
+        var sse: Double
         var sigma: Double
         var evidence: [Double]
         var without: [Image]
@@ -154,7 +156,7 @@ public final class Refiner {
             return try renderer.render(s, samplesPerPixel: spp)
         }
         let evidence = without.map { (Refiner.sse(observed, $0) - sse) / (2 * sigma * sigma) }
-        return Weighing(rendered: image, sigma: sigma, evidence: evidence, without: without)
+        return Weighing(rendered: image, sse: sse, sigma: sigma, evidence: evidence, without: without)
     }
 
     /// A fitted albedo as a scene holds it: clamped to [0, 1] and rounded to Float32, the

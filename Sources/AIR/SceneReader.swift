@@ -90,7 +90,10 @@ public final class SceneReader {
         } else {
             // Without the look-again no birth follows to find a block dropped wrongly.
             scene = try refiner.separated(image, scene, copiesOnly: lookAgainRenders == nil)
-            if let budget = lookAgainRenders { scene = try lookAgain(image, scene, renders: budget) }
+            if let budget = lookAgainRenders {
+                let read = scene
+                scene = try relook(image, read: read, looked: try lookAgain(image, read, renders: budget), renders: budget)
+            }
         }
         let (evidence, sigma) = try refiner.evidenceAndNoise(image, scene: scene)
         // Which of the network's objects each final object is (refinement may add, remove and move).

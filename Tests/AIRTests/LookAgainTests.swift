@@ -227,6 +227,88 @@ final class LookAgainTests: XCTestCase {
         XCTAssertEqual(SceneReader.misfitFraction(image([0.85, 0.9, 0.8, 0.45, 0.1]), with: with, without: without), 0.25)
     }
 
+    func testTheResidualWeighsOnlyThePixelsTheBlockChanges() throws {
+        func image(_ values: [Float]) -> Image {
+            Image(width: values.count, height: 1, pixels: values.flatMap { [$0, $0, $0] })
+        }
+        let with = image([0.9, 0.9, 0.4]), without = image([0.4, 0.4, 0.4])
+        XCTAssertEqual(SceneReader.residual(with, with: with, without: without, sigma: 0.02), SceneReader.PixelResidual(ratio: 0, pixels: 2))
+        // The two changed pixels off by 0.02 and 0.06 a channel: (0.02² + 0.06²) / 2 / 0.02² = 5;
+        // the third, unchanged, is far off and does not count.
+        let seen = image([0.92, 0.84, 0.9])
+        let r = try XCTUnwrap(SceneReader.residual(seen, with: with, without: without, sigma: 0.02))
+        XCTAssertEqual(r.ratio, 5, accuracy: 1e-4)
+        XCTAssertEqual(r.pixels, 2)
+        XCTAssertEqual(r.nats, 15, accuracy: 1e-3, "6 values: (3 · 0.02² + 3 · 0.06²) / (2 · 0.02²)")
+        XCTAssertEqual(try XCTUnwrap(SceneReader.residual(seen, with: with, without: without, sigma: 0.04)).ratio, 1.25, accuracy: 1e-4)
+        XCTAssertNil(SceneReader.residual(seen, with: without, without: without, sigma: 0.02))
+    }
+
+    /// Two blocks that the network read as one brick between them: the look-again alone leaves
+    /// the brick (it adds blocks, it does not reread them); the relook takes the brick out and
+    /// finds the two. Blocks read well are not looked at again.
+    func testTwoBlocksReadAsOneAreReadAsTwo() throws {
+        let network = try ReadingFixtures.bundledNetwork()
+        let cfg = network.config
+        let red = SceneObject(shape: .cube, color: Color(rgb: SIMD3(0.85, 0.15, 0.15)), position: SIMD2(-0.5, -0.3), rotation: 10)
+        let yellow = SceneObject(shape: .wedge, color: Color(rgb: SIMD3(0.9, 0.8, 0.15)), position: SIMD2(0.6, 0.5), rotation: 30)
+        let merged = SceneObject(shape: .brick, color: Color(rgb: SIMD3(0.95, 0.5, 0.1)), position: SIMD2(0, 0.1), rotation: 20)
+        let image = try ReadingFixtures.image(cfg.scene(objects: [red, yellow]), config: cfg)
+        let reader = try SceneReader(network: network, refine: false)
+        reader.lookAgainRenders = 200
+
+        let one = InferredScene(objects: [ReadingFixtures.reading(merged, presence: 0.99)], stopPresence: 0.01, scene: cfg.scene(objects: [merged]))
+        XCTAssertEqual(try reader.lookAgain(image, one.scene, renders: 200).objects, [merged], "the look-again alone")
+        let w = try reader.refiner.weigh(image, scene: one.scene, of: [0])
+        XCTAssertGreaterThan(try XCTUnwrap(SceneReader.residual(image, with: w.rendered, without: w.without[0], sigma: w.sigma)).ratio, SceneReader.relookResidual)
+        let r = try reader.finish(image, one)
+        XCTAssertEqual(r.scene.objects.count, 2, "\(r.scene.objects)")
+        for truth in [red, yellow] {
+            XCTAssertTrue(r.scene.objects.contains { (($0.position - truth.position) * ($0.position - truth.position)).sum() < 0.3 * 0.3 },
+                          "\(truth.position) in \(r.scene.objects.map(\.position))")
+        }
+        XCTAssertTrue(r.objects.allSatisfy { $0.presence == nil }, "both are the look-again's")
+
+        let both = InferredScene(objects: [ReadingFixtures.reading(red, presence: 0.99), ReadingFixtures.reading(yellow, presence: 0.99)],
+                                 stopPresence: 0.01, scene: cfg.scene(objects: [red, yellow]))
+        let good = try reader.refiner.weigh(image, scene: both.scene, of: [0, 1])
+        for k in 0..<2 {
+            XCTAssertLessThan(try XCTUnwrap(SceneReader.residual(image, with: good.rendered, without: good.without[k], sigma: good.sigma)).ratio, SceneReader.relookResidual)
+        }
+        XCTAssertEqual(try reader.finish(image, both).scene.objects, [red, yellow])
+    }
+
+    /// A highlight the renderer cannot draw on a block read right: looking again without the
+    /// block finds two blocks that fit the image better, but they win back less than half of
+    /// what the highlight costs, and the reading stays.
+    func testAHighlightIsNotSplitIntoBlocks() throws {
+        let network = try ReadingFixtures.bundledNetwork()
+        let cfg = network.config
+        let red = SceneObject(shape: .brick, color: Color(rgb: SIMD3(0.85, 0.15, 0.15)), position: SIMD2(0.5, -0.6), rotation: 40)
+        var image = try ReadingFixtures.image(cfg.scene(objects: [red]), config: cfg)
+        let bare = try ReadingFixtures.image(cfg.scene(objects: []), config: cfg)
+        // The block's pixels within 3 of its box's centre, 90 % of the way to white.
+        let block = (0..<(image.pixels.count / 3)).filter { abs(image.pixels[3 * $0] - bare.pixels[3 * $0]) > 0.1 }
+        let xs = block.map { $0 % image.width }, ys = block.map { $0 / image.width }
+        let cx = (xs.min()! + xs.max()!) / 2, cy = (ys.min()! + ys.max()!) / 2
+        for p in block where abs(p % image.width - cx) <= 3 && abs(p / image.width - cy) <= 3 {
+            for c in 3 * p..<3 * p + 3 { image.pixels[c] += 0.9 * (1 - image.pixels[c]) }
+        }
+        let reader = try SceneReader(network: network, refine: false)
+        reader.lookAgainRenders = 200
+        let scene = cfg.scene(objects: [red])
+        let w = try reader.refiner.weigh(image, scene: scene, of: [0])
+        let misfit = try XCTUnwrap(SceneReader.residual(image, with: w.rendered, without: w.without[0], sigma: w.sigma))
+        XCTAssertGreaterThan(misfit.ratio, SceneReader.relookResidual)
+        let again = try reader.lookAgain(image, cfg.scene(objects: []), renders: 200)
+        XCTAssertEqual(again.objects.count, 2, "the look-again without the block splits it")
+        let gain = (w.sse - (try reader.refiner.weigh(image, scene: again, of: []).sse)) / (2 * w.sigma * w.sigma)
+        XCTAssertGreaterThan(gain, 0)
+        XCTAssertLessThan(gain, misfit.nats / 2)
+        let one = InferredScene(objects: [ReadingFixtures.reading(red, presence: 0.99)], stopPresence: 0.01, scene: scene)
+        XCTAssertEqual(try reader.finish(image, one).scene.objects, [red])
+    }
+
     func testShadowColoursAreTheTablesHueNoBrighter() {
         let table = Scene.defaultTableColor
         XCTAssertTrue(SceneReader.looksLikeShadow(table * 0.4, table: table))

@@ -227,7 +227,8 @@ extension ConfidenceCalibration {
 
     /// The births' map of `network` in its own world: `count` scenes of `spec` (the world's
     /// twin, `twin(of:config:)`), read with the look-again, every birth it proposes kept whatever
-    /// its confidence (`SceneReader.birthConfidenceFloor` 0) and real when matched to a true
+    /// its confidence (`SceneReader.birthConfidenceFloor` 0; no relook, which at that floor
+    /// would decide otherwise than the reading) and real when matched to a true
     /// block within `matchDistance`; logistic, held to the refined map by `birthsRidge`.
     /// Returns the weights and how many births were seen and real.
     public static func fitBirths(network: GuideNetwork, spec: BatchSpec, count: Int, seed: UInt64,
@@ -239,6 +240,7 @@ extension ConfidenceCalibration {
         let reader = try SceneReader(network: network, refine: false)
         reader.lookAgainRenders = 400
         reader.birthConfidenceFloor = 0
+        reader.relooks = false
         var samples: [(features: [Double], real: Bool)] = []
         var start = 0
         while start < count {

@@ -268,6 +268,9 @@ final class LookAgainTests: XCTestCase {
                           "\(truth.position) in \(r.scene.objects.map(\.position))")
         }
         XCTAssertTrue(r.objects.allSatisfy { $0.presence == nil }, "both are the look-again's")
+        reader.relooks = false
+        XCTAssertEqual(try reader.finish(image, one).scene.objects, [merged], "without the relook (births gathered at floor 0)")
+        reader.relooks = true
 
         let both = InferredScene(objects: [ReadingFixtures.reading(red, presence: 0.99), ReadingFixtures.reading(yellow, presence: 0.99)],
                                  stopPresence: 0.01, scene: cfg.scene(objects: [red, yellow]))

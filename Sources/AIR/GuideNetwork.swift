@@ -21,6 +21,8 @@ public final class GuideNetwork: Module {
     public func setCalibration(_ c: ConfidenceCalibration?) { config.calibration = c }
     /// Sets the table's albedo (`air adapt --fit-table`): a world setting, not a weight.
     public func setTableColor(_ rgb: SIMD3<Double>) { config.tableColor = [rgb.x, rgb.y, rgb.z] }
+    /// Sets the table's per-pixel appearance images are divided by (`TableTexture`); nil: none.
+    public func setTableTexture(_ t: [Float]?) { config.tableTexture = t }
     /// Fixes the light readings take (`air adapt`, `LightFit`); nil: each image's light is read.
     public func setWorldLight(_ l: Light?) { config.worldLight = l.map(WorldLight.init) }
     /// Sets the camera's pose and field of view (`air adapt --fit-camera`); the image size stays.

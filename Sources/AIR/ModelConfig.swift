@@ -35,6 +35,11 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// The light of the user's set-up, when its images share one (`air adapt` fits it,
     /// `LightFit`): readings take it instead of the light read from each image; nil: read.
     public var worldLight: WorldLight?
+    /// The table's appearance pixel by pixel under the set-up's fixed camera (wood grain, a
+    /// printed mat), as the ratio of what the images show to the bare table the renderer draws,
+    /// [height · width · 3]; images are divided by it before they are read (`TableTexture`,
+    /// `air adapt`). Nil: the table is as uniform as the spec draws it.
+    public var tableTexture: [Float]?
     /// The prior's support: every object shows at least this many pixels (the spec's
     /// `min_visible_pixels`). Refinement keeps to it.
     public var minVisiblePixels = 20
@@ -46,7 +51,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case maxObjects, width, height, eye, target, up, fovY, samplesPerPixel, tableHalfWidth, glimpseWorld,
-             glimpseSize, glimpseHeight, hidden, encoderFeatures, glimpseFeatures, inferLight, tableColor, minVisiblePixels, calibration, worldLight
+             glimpseSize, glimpseHeight, hidden, encoderFeatures, glimpseFeatures, inferLight, tableColor, minVisiblePixels, calibration, worldLight, tableTexture
     }
 
     /// Keys added after version 1 files may be missing: such a file is a model of the default
@@ -73,6 +78,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         minVisiblePixels = try c.decodeIfPresent(Int.self, forKey: .minVisiblePixels) ?? 20
         calibration = try c.decodeIfPresent(ConfidenceCalibration.self, forKey: .calibration)
         worldLight = try c.decodeIfPresent(WorldLight.self, forKey: .worldLight)
+        tableTexture = try c.decodeIfPresent([Float].self, forKey: .tableTexture)
     }
 
     public var table: SIMD3<Double> { SIMD3(tableColor[0], tableColor[1], tableColor[2]) }
@@ -98,6 +104,10 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if outside(glimpseSize, 4...128) { return ("glimpseSize", "\(glimpseSize) is outside 4...128") }
         for (name, v) in [("hidden", hidden), ("encoderFeatures", encoderFeatures), ("glimpseFeatures", glimpseFeatures)] where outside(v, 1...4096) {
             return (name, "\(v) is outside 1...4096")
+        }
+        if let t = tableTexture {
+            guard t.count == width * height * 3 else { return ("tableTexture", "expected \(width * height * 3) numbers (height · width · 3), got \(t.count)") }
+            guard t.allSatisfy({ $0.isFinite && $0 > 0 }) else { return ("tableTexture", "expected positive finite ratios") }
         }
         if let l = worldLight {
             guard l.direction.count == 3 else { return ("worldLight.direction", "expected 3 numbers") }

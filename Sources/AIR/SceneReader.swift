@@ -145,13 +145,19 @@ public final class SceneReader {
         return ReadObject(object: d.object, confidence: confidence, presence: d.presence, evidence: e, noise: sigma, amortized: d)
     }
 
-    /// Brings an image to the model's size: the same aspect ratio is area-resampled (`resized`
-    /// says so), another is an error naming `name`.
+    /// Brings an image to the model's view: the same aspect ratio is area-resampled (`resized`
+    /// says so), another is an error naming `name`; a model that knows its table's texture
+    /// divides it out (`TableTexture.flattened`).
     public static func fit(_ image: Image, name: String, config: ModelConfig) throws -> (image: Image, resized: Bool) {
-        if image.width == config.width && image.height == config.height { return (image, false) }
-        guard image.hasAspect(width: config.width, height: config.height) else {
-            throw TrainingError.unsupported("\(name): image is \(image.width)x\(image.height); the model reads \(config.width)x\(config.height) and accepts any size of that aspect ratio (\(config.width):\(config.height))")
+        var fitted = image, resized = false
+        if image.width != config.width || image.height != config.height {
+            guard image.hasAspect(width: config.width, height: config.height) else {
+                throw TrainingError.unsupported("\(name): image is \(image.width)x\(image.height); the model reads \(config.width)x\(config.height) and accepts any size of that aspect ratio (\(config.width):\(config.height))")
+            }
+            fitted = image.areaResampled(width: config.width, height: config.height)
+            resized = true
         }
-        return (image.areaResampled(width: config.width, height: config.height), true)
+        if let t = config.tableTexture { fitted = TableTexture.flattened(fitted, by: t) }
+        return (fitted, resized)
     }
 }

@@ -165,8 +165,10 @@ struct Adapt: ParsableCommand {
                 // its births' map always goes (refitted after training), its light when refitted.
                 if var c = network.config.calibration, c.births != nil { c.births = nil; network.setCalibration(c) }
                 if fitLight { network.setWorldLight(nil) }
+                if fitTable { network.setTableTexture(nil) }
                 if fitTable { try fitTableColor(network, folder: images!) }
                 if fitCamera { try fitCameraPose(network, folder: images!) }
+                if fitTable { try fitTableTexture(network, folder: images!) }
                 // A model without a light head reads every image under the spec's default light.
                 if fitLight && network.config.inferLight { try fitWorldLight(network, folder: images!) }
             }
@@ -265,6 +267,22 @@ struct Adapt: ParsableCommand {
         let folder = try ImageFolderSource(folder: images, config: config)
         let r = Rasterizer(threads: 1)
         return try (0..<min(count, folder.count)).map { try folder.scene($0, renderer: r).image! }
+    }
+
+    /// The table's per-pixel texture (`TableTexture`) from up to 500 of the images, against the
+    /// bare table under the fitted colour and camera; kept when it departs from uniform by more
+    /// than `TableTexture.smallestDeparture`.
+    func fitTableTexture(_ network: GuideNetwork, folder images: String) throws {
+        let sample = try sampleImages(folder: images, config: network.config, count: 500)
+        let bare = try Rasterizer(threads: 1).render(network.config.scene(objects: []), samplesPerPixel: network.config.samplesPerPixel)
+        let texture = TableTexture.estimate(images: sample, bare: bare)
+        let departure = TableTexture.departure(texture)
+        if departure > TableTexture.smallestDeparture {
+            network.setTableTexture(texture)
+            print(String(format: "fitted table texture: the images' table departs from uniform by %.3f (RMS ratio); images are divided by it", departure))
+        } else {
+            print(String(format: "table uniform: it departs by %.3f (at most %.2f)", departure, TableTexture.smallestDeparture))
+        }
     }
 
     /// Three rounds of reading (refined) and fitting, on up to 200 of the images.

@@ -18,7 +18,7 @@ struct Adapt: ParsableCommand {
         stages), so that the network keeps what it knows while it fits your images. The last \
         --eval-images images are held back and scored without labels (reconstruction error of \
         the network's reading, and the ELBO). Before training the table's colour, the camera \
-        (--fit-camera) and the light the images share, if they share one, are fitted and written \
+        (--fit-camera), the table's texture when it has one (grain the same in every image) and the light the images share, if they share one, are fitted and written \
         into the model; after it, on clean images, the look-again's births are calibrated in the \
         world's twin. OUT holds model.safetensors (the adapted model), \
         state.safetensors (for --resume) and metrics.jsonl.
@@ -87,7 +87,7 @@ struct Adapt: ParsableCommand {
     @Option(parsing: .unconditional, help: "Write a checkpoint every this many minutes of training.")
     var checkpointMinutes: Double = 5
 
-    @Flag(inversion: .prefixedNo, help: "Fit the table's colour to the images first (written into the adapted model). On by default: under cool light over a darker table, adapting without the fit counted 89.4 %, with it 97.8 %; on the model's own table the fit changes nothing measurable.")
+    @Flag(inversion: .prefixedNo, help: "Fit the table's colour to the images first, and its texture when it has one (a grain the same in every image, which images are then divided by); both written into the adapted model. On by default: under cool light over a darker table, adapting without the colour fit counted 89.4 %, with it 97.8 %; on grey wood with a strong grain the texture took the adapted count errors from 21 to 5 of 2,000; on the model's own table neither changes anything measurable.")
     var fitTable = true
 
     @Flag(help: "Fit the camera's pose and field of view to the images first, in rounds of reading and fitting until the camera settles (written into the adapted model).")

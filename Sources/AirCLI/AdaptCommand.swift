@@ -165,8 +165,10 @@ struct Adapt: ParsableCommand {
                 // its births' map always goes (refitted after training), its light when refitted.
                 if var c = network.config.calibration, c.births != nil { c.births = nil; network.setCalibration(c) }
                 if fitLight { network.setWorldLight(nil) }
-                if fitTable { network.setTableTexture(nil) }
-                if fitTable { try fitTableColor(network, folder: images!) }
+                if fitTable {
+                    network.setTableTexture(nil)
+                    try fitTableColor(network, folder: images!)
+                }
                 if fitCamera { try fitCameraPose(network, folder: images!) }
                 if fitTable { try fitTableTexture(network, folder: images!) }
                 // A model without a light head reads every image under the spec's default light.

@@ -90,6 +90,7 @@ public final class SceneReader {
         }
         var scene = s.scene
         var report: RefinementReport?
+        var weighed: Refiner.Weighing?
         if refine {
             (scene, report) = try refiner.refine(image, start: s.scene)
         } else {
@@ -98,10 +99,10 @@ public final class SceneReader {
             if let budget = lookAgainRenders {
                 let read = scene
                 scene = try lookAgain(image, read, renders: budget)
-                if relooks { scene = try relook(image, read: read, looked: scene, renders: budget) }
+                if relooks { (scene, weighed) = try relook(image, read: read, looked: scene, renders: budget) }
             }
         }
-        let (evidence, sigma) = try refiner.evidenceAndNoise(image, scene: scene)
+        let (evidence, sigma) = try weighed.map { ($0.evidence, $0.sigma) } ?? refiner.evidenceAndNoise(image, scene: scene)
         // Which of the network's objects each final object is (refinement may add, remove and move).
         let source = Matching.partners(of: scene.objects.map(\.position), among: s.objects.map(\.object.position),
                                        within: ConfidenceCalibration.matchDistance)

@@ -43,9 +43,23 @@ public struct ConfidenceCalibration: Codable, Equatable, Sendable {
         Self.logistic(isRefined ? refined : amortized, features)
     }
 
+    /// A look-again birth's features: those of an object refinement added, then how many pixels
+    /// it changes (`SceneReader.changedPixels`; log, per hundred). A block seen whole changes a
+    /// hundred or more, faint or not; the phantoms a reading leaves (a sliver beside a block read
+    /// a little off) change a few.
+    public static func birthFeatures(evidence: Double, noise: Double, pixels: Int) -> [Double] {
+        features(presence: nil, evidence: evidence, noise: noise) + [log(Double(max(pixels, 1)) / 100)]
+    }
+
+    /// Weights in a births' map that weighs the pixels a birth changes (`birthFeatures`); one
+    /// fewer: a map fitted before it did, which weighs the refined map's features only.
+    public static let birthWeightCount = featureCount + 2
+
     /// A look-again birth's confidence: the births' map, else the refined one.
-    public func birthConfidence(_ features: [Double]) -> Double {
-        Self.logistic(births ?? refined, features)
+    public func birthConfidence(evidence: Double, noise: Double, pixels: Int) -> Double {
+        let w = births ?? refined
+        return Self.logistic(w, w.count == Self.birthWeightCount ? Self.birthFeatures(evidence: evidence, noise: noise, pixels: pixels)
+                                                                 : Self.features(presence: nil, evidence: evidence, noise: noise))
     }
 
     static func logistic(_ w: [Double], _ x: [Double]) -> Double {
@@ -229,7 +243,8 @@ extension ConfidenceCalibration {
     /// twin, `twin(of:config:)`), read with the look-again, every birth it proposes kept whatever
     /// its confidence (`SceneReader.birthConfidenceFloor` 0; no relook, which at that floor
     /// would decide otherwise than the reading) and real when matched to a true
-    /// block within `matchDistance`; logistic, held to the refined map by `birthsRidge`.
+    /// block within `matchDistance`; logistic in `birthFeatures`, held to the refined map (no
+    /// weight on pixels) by `birthsRidge`.
     /// Returns the weights and how many births were seen and real.
     public static func fitBirths(network: GuideNetwork, spec: BatchSpec, count: Int, seed: UInt64,
                                  progress: (Int) -> Void = { _ in }) throws -> (weights: [Double], births: Int, real: Int) {
@@ -250,13 +265,14 @@ extension ConfidenceCalibration {
                 let score = ImageScore(truth: scenes[k].objects, predicted: r.objects.map(\.object))
                 for (j, o) in r.objects.enumerated() where o.presence == nil {
                     let real = score.pairs.contains { $0.predictedIndex == j && $0.positionError <= matchDistance }
-                    samples.append((features(presence: nil, evidence: o.evidence, noise: o.noise), real))
+                    samples.append((birthFeatures(evidence: o.evidence, noise: o.noise, pixels: o.pixels ?? 0), real))
                 }
             }
             start = end
             progress(end)
         }
-        let w = fit(samples, ridge: birthsRidge, towards: calibration.refined)
+        // The refined map does not weigh pixels: the births' map starts with no weight on them.
+        let w = fit(samples, ridge: birthsRidge, towards: calibration.refined.dropLast() + [0, calibration.refined.last ?? 0])
         return (w, samples.count, samples.filter(\.real).count)
     }
 

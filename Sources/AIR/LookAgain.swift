@@ -100,11 +100,26 @@ extension SceneReader {
     public static func residual(_ image: Image, with a: Image, without b: Image, sigma: Double) -> PixelResidual? {
         var changed = 0
         var sum = 0.0
-        forEachChangedPixel(image, with: a, without: b, apart: 0.01) { toA, _ in
+        forEachChangedPixel(image, with: a, without: b, apart: changedBy) { toA, _ in
             changed += 1
             sum += Double(toA)
         }
         return changed == 0 ? nil : PixelResidual(ratio: sum / Double(3 * changed) / (sigma * sigma), pixels: changed)
+    }
+
+    /// A pixel a block changes differs with and without it by more than this a channel, RMS.
+    public static let changedBy: Float = 0.01
+
+    /// How many pixels `with` and `without` differ at by more than `changedBy`: the pixels a
+    /// block changes (a block as pale as the table still has its pixels).
+    public static func changedPixels(with a: Image, without b: Image) -> Int {
+        var changed = 0
+        for p in 0..<(a.pixels.count / 3) {
+            var apart: Float = 0
+            for c in 3 * p..<3 * p + 3 { apart += (a.pixels[c] - b.pixels[c]) * (a.pixels[c] - b.pixels[c]) }
+            if apart > 3 * changedBy * changedBy { changed += 1 }
+        }
+        return changed
     }
 
     /// Calls `body` with the squared distances of `image` to `a` and to `b` at each pixel where
@@ -130,8 +145,8 @@ extension SceneReader {
         let w = try refiner.weigh(image, scene: searched, of: born)
         return born.indices.compactMap { b in
             let o = searched.objects[born[b]], e = w.evidence[b]
-            let f = ConfidenceCalibration.features(presence: nil, evidence: e, noise: w.sigma)
-            let confidence = network.config.calibration?.birthConfidence(f) ?? 0.5
+            let pixels = SceneReader.changedPixels(with: w.rendered, without: w.without[b])
+            let confidence = network.config.calibration?.birthConfidence(evidence: e, noise: w.sigma, pixels: pixels) ?? 0.5
             guard e > 0, confidence >= birthConfidenceFloor, !SceneReader.looksLikeShadow(o.color.rgb, table: table) else { return nil }
             // Under a light read with shadows the light was fitted first; without, a shadow in
             // the image is nothing the scene can draw but a block's dark side.

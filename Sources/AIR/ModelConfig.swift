@@ -114,9 +114,10 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             if let (field, message) = l.light.problem { return ("worldLight." + field, message) }
         }
         let weights = ConfidenceCalibration.featureCount + 1
-        if let c = calibration, c.amortized.count != weights || c.refined.count != weights || (c.births.map { $0.count != weights } ?? false)
+        if let c = calibration, c.amortized.count != weights || c.refined.count != weights
+            || (c.births.map { $0.count != weights && $0.count != ConfidenceCalibration.birthWeightCount } ?? false)
             || !(c.amortized + c.refined + (c.births ?? [])).allSatisfy(\.isFinite) {
-            return ("calibration", "expected \(weights) finite weights per map")
+            return ("calibration", "expected \(weights) finite weights per map (the births' map: \(weights) or \(ConfidenceCalibration.birthWeightCount))")
         }
         return nil
     }

@@ -12,6 +12,9 @@ public struct ReadObject: Sendable {
     public var evidence: Double
     /// The image's noise level the evidence was measured with.
     public var noise: Double
+    /// How many pixels of the reading it changes (`SceneReader.changedPixels`); nil where it
+    /// was weighed outside the reading (the doubtful step's object).
+    public var pixels: Int? = nil
     /// The network's reading of it (shape probabilities, spreads, glimpse), when it made one.
     public var amortized: InferredObject?
 }
@@ -102,7 +105,7 @@ public final class SceneReader {
                 if relooks { (scene, weighed) = try relook(image, read: read, looked: scene, renders: budget) }
             }
         }
-        let (evidence, sigma) = try weighed.map { ($0.evidence, $0.sigma) } ?? refiner.evidenceAndNoise(image, scene: scene)
+        let w = try weighed ?? refiner.weigh(image, scene: scene, of: Array(scene.objects.indices))
         // Which of the network's objects each final object is (refinement may add, remove and move).
         let source = Matching.partners(of: scene.objects.map(\.position), among: s.objects.map(\.object.position),
                                        within: ConfidenceCalibration.matchDistance)
@@ -110,12 +113,15 @@ public final class SceneReader {
         let objects = scene.objects.enumerated().map { k, o -> ReadObject in
             let amortized = source[k].map { s.objects[$0] }
             let presence = amortized?.presence
-            let f = ConfidenceCalibration.features(presence: presence, evidence: evidence[k], noise: sigma)
+            let f = ConfidenceCalibration.features(presence: presence, evidence: w.evidence[k], noise: w.sigma)
+            let pixels = SceneReader.changedPixels(with: w.rendered, without: w.without[k])
             // A block the look-again added has the features of one refinement added, and the
             // births' map when the model has one.
             let confidence = (refine ? calibration?.confidence(f, refined: true)
-                : presence == nil ? calibration?.birthConfidence(f) : calibration?.confidence(f, refined: false)) ?? presence ?? 0.5
-            return ReadObject(object: o, confidence: confidence, presence: presence, evidence: evidence[k], noise: sigma, amortized: amortized)
+                : presence == nil ? calibration?.birthConfidence(evidence: w.evidence[k], noise: w.sigma, pixels: pixels)
+                : calibration?.confidence(f, refined: false)) ?? presence ?? 0.5
+            return ReadObject(object: o, confidence: confidence, presence: presence, evidence: w.evidence[k], noise: w.sigma,
+                              pixels: pixels, amortized: amortized)
         }
         guard calibration != nil else { return Reading(inferred: s, scene: scene, objects: objects, refinement: report, doubtful: doubtful) }
         let kept = objects.filter { $0.confidence >= minimumConfidence }

@@ -127,6 +127,50 @@ final class BirthsCalibrationTests: XCTestCase {
         XCTAssertEqual(trusted.objects[1].confidence, 1 / (1 + exp(-20)), accuracy: 1e-12)
     }
 
+    /// A births' map with a weight on the pixels a birth changes weighs them: the wedge the
+    /// look-again finds is a whole block, a hundred pixels or more, and its confidence is the
+    /// logistic of that weight times log(pixels / 100) plus the bias.
+    func testABirthsMapWeighsThePixelsABirthChanges() throws {
+        let network = try ReadingFixtures.bundledNetwork()
+        let cfg = network.config
+        let white = SceneObject(shape: .wedge, color: Color(rgb: SIMD3(0.9, 0.9, 0.9)), position: SIMD2(0.6, 0.7), rotation: 210)
+        let image = try ReadingFixtures.image(cfg.scene(objects: [ReadingFixtures.red, white]), config: cfg)
+        let start = InferredScene(objects: [ReadingFixtures.reading(ReadingFixtures.red, presence: 0.99)], stopPresence: 0.01,
+                                  scene: cfg.scene(objects: [ReadingFixtures.red]))
+        func read(pixelWeight: Double, bias: Double) throws -> Reading {
+            var c = try XCTUnwrap(cfg.calibration)
+            c.births = [0, 0, 0, 0, 0, 0, pixelWeight, bias]
+            network.setCalibration(c)
+            let reader = try SceneReader(network: network, refine: false)
+            reader.lookAgainRenders = 400
+            return try reader.finish(image, start)
+        }
+        let kept = try read(pixelWeight: 5, bias: 0)
+        XCTAssertEqual(kept.objects.count, 2)
+        let pixels = try XCTUnwrap(kept.objects[1].pixels)
+        XCTAssertGreaterThan(pixels, 100, "a wedge seen whole")
+        XCTAssertLessThan(pixels, 400)
+        XCTAssertEqual(kept.objects[1].confidence, 1 / (1 + exp(-5 * log(Double(pixels) / 100))), accuracy: 1e-12)
+        XCTAssertEqual(try read(pixelWeight: -5, bias: 0).objects.count, 1, "a map that doubts large births drops it")
+        // The same bias without the pixels' weight is the map fitted before it (seven weights).
+        var c = try XCTUnwrap(cfg.calibration)
+        c.births = [0, 0, 0, 0, 0, 0, 0, 3]
+        let eight = c.birthConfidence(evidence: 500, noise: 0.02, pixels: 37)
+        c.births = [0, 0, 0, 0, 0, 0, 3]
+        XCTAssertEqual(eight, c.birthConfidence(evidence: 500, noise: 0.02, pixels: 37), accuracy: 1e-15)
+    }
+
+    /// The pixels a block changes: those whose channels differ by more than 0.01 RMS.
+    func testTheChangedPixelsAreThoseThatDifferByMoreThanAHundredth() {
+        let without = Image(width: 2, height: 2, pixels: [Float](repeating: 0.5, count: 12))
+        var with = without
+        with.pixels[0] += 0.011  // one channel: 0.011 / √3 RMS, not changed
+        with.pixels[3] += 0.02; with.pixels[4] += 0.02; with.pixels[5] += 0.02  // changed
+        with.pixels[9] -= 0.0175  // 0.0175² = 3.06e-4 > 3e-4: changed
+        XCTAssertEqual(SceneReader.changedPixels(with: with, without: without), 2)
+        XCTAssertEqual(SceneReader.changedPixels(with: without, without: without), 0)
+    }
+
     /// A births' map whose weights do not match the features, or are not finite, makes the model
     /// file an error naming the calibration, not a reading that slices past the weights.
     func testABirthsMapOfTheWrongSizeIsRefused() throws {
@@ -136,7 +180,10 @@ final class BirthsCalibrationTests: XCTestCase {
         var cfg = network.config
         cfg.calibration = good
         XCTAssertNil(cfg.problem)
-        for bad in [Array(good.refined.dropLast()), good.refined + [0], good.refined.dropLast() + [.nan]] {
+        good.births = good.refined + [0]
+        cfg.calibration = good
+        XCTAssertNil(cfg.problem, "a map that weighs the pixels a birth changes has one more weight")
+        for bad in [Array(good.refined.dropLast()), good.refined + [0, 0], good.refined.dropLast() + [.nan]] {
             var c = good
             c.births = bad
             cfg.calibration = c

@@ -13,6 +13,17 @@ extension SceneReader {
     /// misplaced block leaves (a camera off by tenths of a unit) fits only part of its outline.
     public static let largestMisfit = 0.6
 
+    /// The residual's windows the look-again tries for each birth: 3, and 6 when the births' map
+    /// weighs the pixels a birth changes. A block's highlights, or the pixels of a block read a
+    /// little off, make the largest windows, and a faint block touching that block lies in the
+    /// 8 pixels around them that are set aside; more windows reach it (the adapted models' count
+    /// errors on their 26 sets: 41 → 30). They also reach the slivers a block read a little off
+    /// leaves, which only a map that counts a birth's pixels tells from a block (the untouched
+    /// model under camera 4 with 6: 62 → 76 count errors, the extra ones phantoms).
+    var lookAgainWindows: Int {
+        network.config.calibration?.births?.count == ConfidenceCalibration.birthWeightCount ? 6 : 3
+    }
+
     /// The blocks the look-again adds to `scene`, the network's reading of `image`; the
     /// network's own blocks stay as it read them. Each is kept when
     /// - the pixels' evidence for it is positive and its calibrated confidence (the births'
@@ -31,7 +42,7 @@ extension SceneReader {
         let n = scene.objects.count
         // Each birth is tested as it is made, so that one the tests refuse leaves its place to
         // the next; and again, in the scene it ends in, with the others.
-        let searched = try searcher.lookAgain(image, start: scene) { s in
+        let searched = try searcher.lookAgain(image, start: scene, windows: lookAgainWindows) { s in
             try !self.passing(image, s, born: [s.objects.count - 1], table: scene.tableColor).isEmpty
         }
         guard searched.objects.count > n else { return scene }

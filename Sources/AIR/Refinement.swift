@@ -91,9 +91,10 @@ public final class Refiner {
     /// `maxRenders`.) Under a light read without shadows, the light is searched with each birth
     /// instead (`Search.relight`). A birth `keep` refuses is taken back, the light with it, and
     /// its window not searched again.
+    /// Each birth is tried at up to `windows` of the residual's largest windows.
     /// Returns the scene searched: its light, the blocks read (their colours refitted along the
     /// way), the births.
-    public func lookAgain(_ observed: Image, start: Scene, keep: ((Scene) throws -> Bool)? = nil) throws -> Scene {
+    public func lookAgain(_ observed: Image, start: Scene, windows: Int = 3, keep: ((Scene) throws -> Bool)? = nil) throws -> Scene {
         var search = try Search(refiner: self, observed: observed, start: start)
         if start.light.shadows && options.lightMoves {
             var probe = search
@@ -104,7 +105,7 @@ public final class Refiner {
         }
         while search.state.scene.objects.count < config.maxObjects {
             let before = search
-            guard try search.birth(polish: 0.01, windows: 3, wide: true) else { break }
+            guard try search.birth(polish: 0.01, windows: windows, wide: true) else { break }
             if !start.light.shadows { try search.relight(movingTheLight: options.lightMoves) }
             // A birth the caller would not keep gives its place back, and its window is not
             // searched again (the renders it cost stay spent).

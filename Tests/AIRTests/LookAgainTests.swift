@@ -312,6 +312,46 @@ final class LookAgainTests: XCTestCase {
         XCTAssertEqual(try reader.finish(image, one).scene.objects, [red])
     }
 
+    /// Three highlights on the two blocks read (two on the brick, one on the cube) make the
+    /// residual's three largest windows, and the model reads at most three blocks; a faint white
+    /// wedge elsewhere (its faces turned from the light) comes after them. With a births' map
+    /// that weighs a birth's pixels the look-again tries six windows and finds it; with one that
+    /// does not, three, and it stops at the highlights.
+    func testAFaintBlockAfterThreeHighlightsIsFoundWithSixWindows() throws {
+        let network = try ReadingFixtures.bundledNetwork()
+        let cfg = network.config
+        let brick = SceneObject(shape: .brick, color: Color(rgb: SIMD3(0.85, 0.15, 0.15)), position: SIMD2(-0.5, -0.7), rotation: 0)
+        let cube = SceneObject(shape: .cube, color: Color(rgb: SIMD3(0.15, 0.3, 0.85)), position: SIMD2(0.9, -0.6), rotation: 30)
+        let wedge = SceneObject(shape: .wedge, color: Color(rgb: SIMD3(0.9, 0.9, 0.9)), position: SIMD2(0.6, 0.9), rotation: 25)
+        var image = try ReadingFixtures.image(cfg.scene(objects: [brick, cube, wedge]), config: cfg)
+        let bare = try ReadingFixtures.image(cfg.scene(objects: [wedge]), config: cfg)
+        // 5×5 patches 90 % of the way to white at the brick's box centre ± 5 pixels and the cube's centre.
+        for (b, offsets) in [(brick, [-5, 5]), (cube, [0])] {
+            let alone = try ReadingFixtures.image(cfg.scene(objects: [b, wedge]), config: cfg)
+            let px = (0..<(image.pixels.count / 3)).filter { abs(alone.pixels[3 * $0] - bare.pixels[3 * $0]) > 0.1 }
+            let xs = px.map { $0 % image.width }, ys = px.map { $0 / image.width }
+            let cx = (xs.min()! + xs.max()!) / 2, cy = (ys.min()! + ys.max()!) / 2
+            for dx in offsets {
+                for p in px where abs(p % image.width - cx - dx) <= 2 && abs(p / image.width - cy) <= 2 {
+                    for c in 3 * p..<3 * p + 3 { image.pixels[c] += 0.9 * (1 - image.pixels[c]) }
+                }
+            }
+        }
+        func looked(births: [Double]) throws -> Scene {
+            var c = try XCTUnwrap(cfg.calibration)
+            c.births = births
+            network.setCalibration(c)
+            let reader = try SceneReader(network: network, refine: false)
+            return try reader.lookAgain(image, cfg.scene(objects: [brick, cube]), renders: 400)
+        }
+        let three = try looked(births: [0, 0, 0, 0, 0, 0, 20])
+        let six = try looked(births: [0, 0, 0, 0, 0, 0, 0, 20])
+        XCTAssertEqual(three.objects.count, 2, "three windows stop at the highlights")
+        XCTAssertEqual(six.objects.count, 3)
+        let found = try XCTUnwrap(six.objects.last)
+        XCTAssertLessThan(((found.position - wedge.position) * (found.position - wedge.position)).sum().squareRoot(), 0.3)
+    }
+
     func testShadowColoursAreTheTablesHueNoBrighter() {
         let table = Scene.defaultTableColor
         XCTAssertTrue(SceneReader.looksLikeShadow(table * 0.4, table: table))

@@ -125,11 +125,7 @@ extension SceneReader {
     /// block changes (a block as pale as the table still has its pixels).
     public static func changedPixels(with a: Image, without b: Image) -> Int {
         var changed = 0
-        for p in 0..<(a.pixels.count / 3) {
-            var apart: Float = 0
-            for c in 3 * p..<3 * p + 3 { apart += (a.pixels[c] - b.pixels[c]) * (a.pixels[c] - b.pixels[c]) }
-            if apart > 3 * changedBy * changedBy { changed += 1 }
-        }
+        forEachChangedPixel(a, with: a, without: b, apart: changedBy) { _, _ in changed += 1 }
         return changed
     }
 

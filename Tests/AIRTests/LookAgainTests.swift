@@ -140,6 +140,32 @@ final class LookAgainTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(found, 6, "found \(found) of \(poses.count)")
     }
 
+    /// A birth of the table's own colour passes under a light the model knows to cast no
+    /// shadows, and is refused as a shadow where the images may hold them.
+    func testATableColouredBirthIsABlockUnderAKnownLightWithoutShadows() throws {
+        let network = try ReadingFixtures.bundledNetwork()
+        // Its slope turned to the light: brighter than the table wherever it differs from it, as
+        // the white wedges refused as shadows were fitted.
+        let beige = SceneObject(shape: .wedge, color: Color(rgb: Scene.defaultTableColor), position: SIMD2(0.4, 0.3), rotation: 270)
+        let scene = network.config.scene(objects: [ReadingFixtures.red, beige])
+        let image = try ReadingFixtures.image(scene, config: network.config)
+        XCTAssertTrue(SceneReader.looksLikeShadow(beige.color.rgb, table: scene.tableColor))
+        // Every birth confident: the test is of its colour.
+        var c = try XCTUnwrap(network.config.calibration)
+        c.births = [0, 0, 0, 0, 0, 0, 0, 20]
+        network.setCalibration(c)
+        func passes(_ light: Light?) throws -> Bool {
+            network.setWorldLight(light)
+            let reader = try SceneReader(network: network, refine: false)
+            return try reader.passing(image, scene, born: [1], table: scene.tableColor) == [beige]
+        }
+        XCTAssertTrue(try passes(Light()))
+        XCTAssertFalse(try passes(nil), "the light read from the image: it may hide shadows")
+        var shadowed = Light()
+        shadowed.shadows = true
+        XCTAssertFalse(try passes(shadowed), "a known light with shadows")
+    }
+
     /// The albedo fitted in closed form is the best one: no albedo nearby renders closer, and
     /// the SSE it reports is the SSE of its render.
     func testTheFittedAlbedoIsTheLeastSquaresOne() throws {

@@ -102,21 +102,27 @@ final class BirthsCalibrationTests: XCTestCase {
         XCTAssertLessThan(ConfidenceCalibration.logistic(prior, [0, 1, 1, 0, 0, 0]), 0.2)
     }
 
-    /// The look-again's births are kept, and reported, by the births' map when the model has one.
-    func testBirthsAreWeighedByTheirOwnMap() throws {
+    /// A red cube the network read and a white wedge it missed, read with the look-again under
+    /// the births' map `births` (nil: the refined map's).
+    func readMissedWedge(births: [Double]?) throws -> Reading {
         let network = try ReadingFixtures.bundledNetwork()
         let cfg = network.config
         let white = SceneObject(shape: .wedge, color: Color(rgb: SIMD3(0.9, 0.9, 0.9)), position: SIMD2(0.6, 0.7), rotation: 210)
         let image = try ReadingFixtures.image(cfg.scene(objects: [ReadingFixtures.red, white]), config: cfg)
         let start = InferredScene(objects: [ReadingFixtures.reading(ReadingFixtures.red, presence: 0.99)], stopPresence: 0.01,
                                   scene: cfg.scene(objects: [ReadingFixtures.red]))
+        var c = try XCTUnwrap(cfg.calibration)
+        c.births = births
+        network.setCalibration(c)
+        let reader = try SceneReader(network: network, refine: false)
+        reader.lookAgainRenders = 400
+        return try reader.finish(image, start)
+    }
+
+    /// The look-again's births are kept, and reported, by the births' map when the model has one.
+    func testBirthsAreWeighedByTheirOwnMap() throws {
         func read(births bias: Double?) throws -> Reading {
-            var c = try XCTUnwrap(cfg.calibration)
-            c.births = bias.map { [0, 0, 0, 0, 0, 0, $0] }
-            network.setCalibration(c)
-            let reader = try SceneReader(network: network, refine: false)
-            reader.lookAgainRenders = 400
-            return try reader.finish(image, start)
+            try readMissedWedge(births: bias.map { [0, 0, 0, 0, 0, 0, $0] })
         }
         let refined = try read(births: nil)
         XCTAssertEqual(refined.objects.count, 2, "the refined map keeps this wedge")
@@ -131,19 +137,8 @@ final class BirthsCalibrationTests: XCTestCase {
     /// look-again finds is a whole block, a hundred pixels or more, and its confidence is the
     /// logistic of that weight times log(pixels / 100) plus the bias.
     func testABirthsMapWeighsThePixelsABirthChanges() throws {
-        let network = try ReadingFixtures.bundledNetwork()
-        let cfg = network.config
-        let white = SceneObject(shape: .wedge, color: Color(rgb: SIMD3(0.9, 0.9, 0.9)), position: SIMD2(0.6, 0.7), rotation: 210)
-        let image = try ReadingFixtures.image(cfg.scene(objects: [ReadingFixtures.red, white]), config: cfg)
-        let start = InferredScene(objects: [ReadingFixtures.reading(ReadingFixtures.red, presence: 0.99)], stopPresence: 0.01,
-                                  scene: cfg.scene(objects: [ReadingFixtures.red]))
         func read(pixelWeight: Double, bias: Double) throws -> Reading {
-            var c = try XCTUnwrap(cfg.calibration)
-            c.births = [0, 0, 0, 0, 0, 0, pixelWeight, bias]
-            network.setCalibration(c)
-            let reader = try SceneReader(network: network, refine: false)
-            reader.lookAgainRenders = 400
-            return try reader.finish(image, start)
+            try readMissedWedge(births: [0, 0, 0, 0, 0, 0, pixelWeight, bias])
         }
         let kept = try read(pixelWeight: 5, bias: 0)
         XCTAssertEqual(kept.objects.count, 2)
@@ -153,7 +148,7 @@ final class BirthsCalibrationTests: XCTestCase {
         XCTAssertEqual(kept.objects[1].confidence, 1 / (1 + exp(-5 * log(Double(pixels) / 100))), accuracy: 1e-12)
         XCTAssertEqual(try read(pixelWeight: -5, bias: 0).objects.count, 1, "a map that doubts large births drops it")
         // The same bias without the pixels' weight is the map fitted before it (seven weights).
-        var c = try XCTUnwrap(cfg.calibration)
+        var c = try XCTUnwrap(try ReadingFixtures.bundledNetwork().config.calibration)
         c.births = [0, 0, 0, 0, 0, 0, 0, 3]
         let eight = c.birthConfidence(evidence: 500, noise: 0.02, pixels: 37)
         c.births = [0, 0, 0, 0, 0, 0, 3]

@@ -12,8 +12,8 @@ public struct ReadObject: Sendable {
     public var evidence: Double
     /// The image's noise level the evidence was measured with.
     public var noise: Double
-    /// How many pixels of the reading it changes (`SceneReader.changedPixels`); nil where it
-    /// was weighed outside the reading (the doubtful step's object).
+    /// How many pixels of the reading it changes (`SceneReader.changedPixels`), for an object
+    /// the reading added (presence nil); nil for the network's own.
     public var pixels: Int? = nil
     /// The network's reading of it (shape probabilities, spreads, glimpse), when it made one.
     public var amortized: InferredObject?
@@ -114,11 +114,12 @@ public final class SceneReader {
             let amortized = source[k].map { s.objects[$0] }
             let presence = amortized?.presence
             let f = ConfidenceCalibration.features(presence: presence, evidence: w.evidence[k], noise: w.sigma)
-            let pixels = SceneReader.changedPixels(with: w.rendered, without: w.without[k])
+            // Only a block the reading added is weighed by its pixels (the births' map).
+            let pixels = presence == nil ? SceneReader.changedPixels(with: w.rendered, without: w.without[k]) : nil
             // A block the look-again added has the features of one refinement added, and the
             // births' map when the model has one.
             let confidence = (refine ? calibration?.confidence(f, refined: true)
-                : presence == nil ? calibration?.birthConfidence(evidence: w.evidence[k], noise: w.sigma, pixels: pixels)
+                : presence == nil ? calibration?.birthConfidence(evidence: w.evidence[k], noise: w.sigma, pixels: pixels ?? 0)
                 : calibration?.confidence(f, refined: false)) ?? presence ?? 0.5
             return ReadObject(object: o, confidence: confidence, presence: presence, evidence: w.evidence[k], noise: w.sigma,
                               pixels: pixels, amortized: amortized)
